@@ -1,0 +1,61 @@
+/**
+ * Runs the test suite once per store: the embedded SQLite leg always, then the PostgreSQL leg
+ * against a throwaway cluster this script starts on a free loopback port (and removes after).
+ * The PostgreSQL leg is skipped, loudly, when no server binaries are installed, unless
+ * HOOKLINE_REQUIRE_POSTGRES=1 (as in CI), where a missing server is a failure.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { findPostgresBin, startPostgresCluster } from "../test/support/postgres-cluster.ts";
+
+const files = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : readdirSync("test")
+      .filter((f) => f.endsWith(".test.ts"))
+      .sort()
+      .map((f) => `test/${f}`);
+
+/**
+ * Files that do not depend on which store the server runs on, so the PostgreSQL leg skips them:
+ * pure unit tests, the OpenAPI drift check, CLI start-up checks (always on a data directory), and
+ * the PostgreSQL store's own tests (they start their own cluster and already ran in the first leg).
+ */
+const STORE_INDEPENDENT = new Set([
+  "test/config.test.ts",
+  "test/openapi-drift.test.ts",
+  "test/cli-config.test.ts",
+  "test/store-postgres.test.ts",
+]);
+
+function runLeg(name: string, env: Record<string, string>, legFiles: string[]): boolean {
+  console.log(`\n=== ${name} ===\n`);
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", ...legFiles],
+    { stdio: "inherit", env: { ...process.env, ...env } },
+  );
+  return result.status === 0;
+}
+
+let ok = runLeg("SQLite leg (embedded default)", { HOOKLINE_TEST_STORE: "sqlite" }, files);
+
+if (findPostgresBin() === null) {
+  const message =
+    "PostgreSQL leg SKIPPED: no PostgreSQL server binaries found (install Debian's `postgresql` package to run it)";
+  if (process.env.HOOKLINE_REQUIRE_POSTGRES === "1") {
+    console.error(`\n${message}, but HOOKLINE_REQUIRE_POSTGRES=1 makes it mandatory.`);
+    ok = false;
+  } else {
+    console.log(`\n${message}.`);
+  }
+} else {
+  const cluster = await startPostgresCluster();
+  try {
+    const env = { HOOKLINE_TEST_STORE: "postgres", HOOKLINE_TEST_POSTGRES_URL: cluster.url("postgres") };
+    const legFiles = files.filter((f) => !STORE_INDEPENDENT.has(f));
+    ok = runLeg("PostgreSQL leg", env, legFiles) && ok;
+  } finally {
+    await cluster.stop();
+  }
+}
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,67 @@
+import { Type, type TSchema } from "@sinclair/typebox";
+
+/** Schemas shared by several resources, in the Svix API's shapes. */
+
+export const Uid = Type.String({ minLength: 1, maxLength: 256, pattern: "^[a-zA-Z0-9\\-_.]+$" });
+export const EventTypeName = Type.String({ minLength: 1, maxLength: 256, pattern: "^[a-zA-Z0-9\\-_.]+$" });
+/**
+ * Channel and tag names in the character sets Svix allows (channels `project:123`, `a+b`; tags also
+ * `/`, `\` and `#`). Refusing the rest as Svix does keeps an integration portable both ways.
+ */
+export const Channel = Type.String({ minLength: 1, maxLength: 128, pattern: "^[a-zA-Z0-9\\-_.:+]+$" });
+export const Tag = Type.String({ minLength: 1, maxLength: 128, pattern: "^[a-zA-Z0-9\\-_./\\\\#]+$" });
+export const Metadata = Type.Record(Type.String(), Type.String());
+export const DateTime = Type.String({ format: "date-time" });
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const MessageStatus = Type.Integer({
+  minimum: 0,
+  maximum: 4,
+  description: "0 success, 1 pending, 2 fail, 3 sending (retrying), 4 canceled",
+});
+export const MessageStatusText = Type.Union([
+  Type.Literal("success"),
+  Type.Literal("pending"),
+  Type.Literal("fail"),
+  Type.Literal("sending"),
+  Type.Literal("canceled"),
+]);
+
+export const ListQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 50 })),
+  iterator: Type.Optional(Type.String({ maxLength: 300 })),
+  order: Type.Optional(Type.Union([Type.Literal("ascending"), Type.Literal("descending")])),
+});
+
+export const ListResponse = <T extends TSchema>(item: T) =>
+  Type.Object({
+    data: Type.Array(item),
+    iterator: Nullable(Type.String()),
+    prevIterator: Nullable(Type.String()),
+    done: Type.Boolean(),
+  });
+
+export const HttpError = Type.Object({ code: Type.String(), detail: Type.String() });
+export const ValidationErrors = Type.Object({
+  detail: Type.Array(Type.Object({ loc: Type.Array(Type.String()), msg: Type.String(), type: Type.String() })),
+});
+
+/** Error responses every authenticated route may give, for the OpenAPI document. */
+export const errorResponses = {
+  400: HttpError,
+  401: HttpError,
+  404: HttpError,
+  409: HttpError,
+  413: HttpError,
+  422: ValidationErrors,
+};
+
+export const AppParams = Type.Object({ app_id: Type.String({ minLength: 1, maxLength: 256 }) });
+export const EndpointParams = Type.Object({
+  app_id: Type.String({ minLength: 1, maxLength: 256 }),
+  endpoint_id: Type.String({ minLength: 1, maxLength: 256 }),
+});
+export const MessageParams = Type.Object({
+  app_id: Type.String({ minLength: 1, maxLength: 256 }),
+  msg_id: Type.String({ minLength: 1, maxLength: 256 }),
+});

@@ -1,0 +1,179 @@
+import swagger from "@fastify/swagger";
+import { Ajv, type Options as AjvOptions } from "ajv";
+import ajvFormats from "ajv-formats";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchema } from "fastify";
+import { ApiError, FieldError } from "../core/errors.ts";
+import type { AppContext } from "../main/context.ts";
+import { registerAuth } from "./auth.ts";
+import { registerIdempotency } from "./idempotency.ts";
+import { applicationRoutes } from "./routes/applications.ts";
+import { attemptRoutes } from "./routes/attempts.ts";
+import { endpointRoutes } from "./routes/endpoints.ts";
+import { eventTypeRoutes } from "./routes/event-types.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { messageRoutes } from "./routes/messages.ts";
+
+/** SQLite and PostgreSQL errors that mean "the database cannot take writes right now", not "your input is wrong". */
+const UNAVAILABLE_CODES = new Set([
+  "SQLITE_FULL",
+  "SQLITE_READONLY",
+  "SQLITE_IOERR",
+  "SQLITE_BUSY",
+  "SQLITE_CANTOPEN",
+  "SQLITE_READONLY_DBMOVED",
+  "ECONNREFUSED",
+  "57P01",
+  "53100",
+]);
+
+/**
+ * Request bodies are JSON and are validated as sent: with Fastify's default (one Ajv coercing
+ * every part) `"name": 5` became "5" and, worse, `"secret": null` became "" inside a
+ * string-or-null union, so the SDKs' explicit nulls were rejected as invalid secrets. Query strings
+ * and path parameters are text, so only they are coerced to the schema's types (`limit=10`,
+ * `with_content=false`, a lone `event_types` value to a one-item array).
+ */
+function validatorCompiler(): (route: { schema: FastifySchema; httpPart?: string }) => ReturnType<Ajv["compile"]> {
+  // Fastify's own defaults, except for coercion; allErrors stays off (all errors is a DoS vector).
+  const base: AjvOptions = { useDefaults: true, removeAdditional: false, allErrors: false, addUsedSchema: false };
+  const bodies = new Ajv({ ...base, coerceTypes: false });
+  const text = new Ajv({ ...base, coerceTypes: "array" });
+  ajvFormats.default(bodies);
+  ajvFormats.default(text);
+  return ({ schema, httpPart }) => (httpPart === "body" ? bodies : text).compile(schema);
+}
+
+export interface HttpServerOptions {
+  /** False in a worker-only process: it answers health checks and nothing else. */
+  api: boolean;
+}
+
+export async function buildHttpServer(
+  ctx: AppContext,
+  options: HttpServerOptions = { api: true },
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: ctx.config.maxBodyBytes,
+    // A trailing slash names the same route. Path parameters are ids, uids and event-type names of
+    // up to 256 characters; the router's default cap of 100 answered 414 for valid long uids, so
+    // the cap sits above 256 and the schemas give the precise 422.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    return503OnClosing: true,
+    // Errors the router raises before any route runs (a malformed percent-escape, an over-long
+    // parameter) get the same `{code, detail}` body as every other error.
+    frameworkErrors: (error, _request, reply) =>
+      (reply as FastifyReply).code(error.statusCode ?? 400).send({
+        code:
+          error.code === "FST_ERR_MAX_PARAM_LENGTH"
+            ? "uri_too_long"
+            : error.code === "FST_ERR_BAD_URL"
+              ? "bad_request"
+              : error.code.toLowerCase(),
+        detail: error.message,
+      }),
+  });
+
+  app.setValidatorCompiler(validatorCompiler());
+
+  // An empty body on a JSON POST (the SDKs send one on resend and rotate) means "no fields".
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === "") return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new ApiError(400, "invalid_json", `request body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  // The Svix SDKs send list-valued query parameters joined with commas (`event_types=a.b,c.d`);
+  // other clients repeat the parameter. Event-type names cannot contain a comma, so splitting
+  // before validation accepts both spellings.
+  app.addHook("preValidation", async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    const value = query?.event_types;
+    if (value === undefined) return;
+    const parts = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(","));
+    query!.event_types = parts.filter((p) => p !== "");
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.statusCode).send({ code: error.code, detail: error.detail });
+    if (error instanceof FieldError)
+      return reply.code(422).send({ detail: [{ loc: ["body", ...error.loc], msg: error.msg, type: error.type }] });
+    if (error.validation) {
+      // Svix names the request parts as FastAPI does: body, query, path, header.
+      const context = error.validationContext ?? "body";
+      const where = { querystring: "query", params: "path", headers: "header" }[context as string] ?? context;
+      // A nullable field that fails reports each branch of its union ("must be string", "must be
+      // null", "must match a schema in anyOf"); the first names the real problem, so one per field.
+      const seen = new Set<string>();
+      const detail = [];
+      for (const v of error.validation) {
+        const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
+        const path = v.instancePath
+          .split("/")
+          .filter(Boolean)
+          .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+        if (missing) path.push(missing);
+        const loc = [where, ...path];
+        const key = JSON.stringify(loc);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        detail.push({ loc, msg: v.message ?? "invalid value", type: v.keyword });
+      }
+      return reply.code(422).send({ detail });
+    }
+    const code = (error as { code?: string }).code ?? "";
+    if (UNAVAILABLE_CODES.has(code) || code.startsWith("SQLITE_IOERR")) {
+      ctx.log.error({ err: error }, "store unavailable");
+      return reply
+        .code(503)
+        .header("retry-after", "5")
+        .send({ code: "store_unavailable", detail: "the database cannot accept writes right now; retry later" });
+    }
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      // Fastify's own 4xx: body too large (413), unsupported media type (415), bad content length…
+      const codeName = status === 413 ? "payload_too_large" : (error.code ?? "bad_request").toLowerCase();
+      return reply.code(status).send({ code: codeName, detail: error.message });
+    }
+    ctx.log.error({ err: error, url: request.url, method: request.method }, "unhandled error");
+    return reply.code(500).send({ code: "internal_error", detail: "internal server error" });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: "not_found", detail: `no route for ${request.method} ${request.url.split("?")[0]}` }),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Hookline API",
+        version: "1.0.0",
+        description: "Svix-compatible webhook management API. Authenticate with `Authorization: Bearer <token>`.",
+      },
+      components: { securitySchemes: { HTTPBearer: { type: "http", scheme: "bearer" } } },
+      security: [{ HTTPBearer: [] }],
+    },
+  });
+  app.get("/api/v1/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  registerAuth(app, ctx);
+  registerIdempotency(app, ctx);
+
+  await app.register(healthRoutes, { ctx });
+  if (!options.api) return app;
+  await app.register(applicationRoutes, { ctx });
+  await app.register(eventTypeRoutes, { ctx });
+  await app.register(endpointRoutes, { ctx });
+  await app.register(messageRoutes, { ctx });
+  await app.register(attemptRoutes, { ctx });
+  return app;
+}
+
+export interface RouteOptions {
+  ctx: AppContext;
+}

@@ -1,0 +1,177 @@
+import { Type } from "@sinclair/typebox";
+import {
+  STATUS_TEXT,
+  type Application,
+  type Attempt,
+  type Delivery,
+  type Endpoint,
+  type EventType,
+  type Message,
+} from "../core/entities.ts";
+import { DateTime, Metadata, MessageStatus, MessageStatusText, Nullable, Uid } from "./common-schemas.ts";
+import { iso } from "./pagination.ts";
+
+/**
+ * How records look on the wire. Field names follow the Svix API; where Svix renamed a field
+ * between SDK generations (filterTypes → eventTypes, rateLimit → throttleRate) both are returned,
+ * so v1 and v2 SDKs each find the one they expect.
+ */
+
+export const ApplicationOut = Type.Object({
+  id: Type.String(),
+  uid: Nullable(Uid),
+  name: Type.String(),
+  throttleRate: Nullable(Type.Integer()),
+  rateLimit: Nullable(Type.Integer()),
+  metadata: Metadata,
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+export const applicationOut = (a: Application) => ({
+  id: a.id,
+  uid: a.uid,
+  name: a.name,
+  throttleRate: a.throttleRate,
+  rateLimit: a.throttleRate,
+  metadata: a.metadata,
+  createdAt: iso(a.createdAt),
+  updatedAt: iso(a.updatedAt),
+});
+
+export const EventTypeOut = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  archived: Type.Boolean(),
+  deprecated: Type.Boolean(),
+  schemas: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  groupName: Nullable(Type.String()),
+  featureFlags: Nullable(Type.Array(Type.String())),
+  featureFlag: Nullable(Type.String()),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+export const eventTypeOut = (e: EventType) => ({
+  name: e.name,
+  description: e.description,
+  archived: e.archived,
+  deprecated: e.deprecated,
+  schemas: e.schemas,
+  groupName: e.groupName,
+  featureFlags: e.featureFlags,
+  featureFlag: e.featureFlags?.[0] ?? null,
+  createdAt: iso(e.createdAt),
+  updatedAt: iso(e.updatedAt),
+});
+
+const endpointFields = {
+  id: Type.String(),
+  uid: Nullable(Uid),
+  url: Type.String(),
+  description: Type.String(),
+  version: Type.Integer(),
+  disabled: Type.Boolean(),
+  throttleRate: Nullable(Type.Integer()),
+  rateLimit: Nullable(Type.Integer()),
+  eventTypes: Nullable(Type.Array(Type.String())),
+  filterTypes: Nullable(Type.Array(Type.String())),
+  channels: Nullable(Type.Array(Type.String())),
+  metadata: Metadata,
+  createdAt: DateTime,
+  updatedAt: DateTime,
+};
+export const EndpointOut = Type.Object(endpointFields);
+
+export const endpointOut = (e: Endpoint) => ({
+  id: e.id,
+  uid: e.uid,
+  url: e.url,
+  description: e.description,
+  version: e.version,
+  disabled: e.disabled,
+  throttleRate: e.throttleRate,
+  rateLimit: e.throttleRate,
+  eventTypes: e.eventTypes,
+  filterTypes: e.eventTypes,
+  channels: e.channels,
+  metadata: e.metadata,
+  createdAt: iso(e.createdAt),
+  updatedAt: iso(e.updatedAt),
+});
+
+const messageFields = {
+  id: Type.String(),
+  eventType: Type.String(),
+  eventId: Nullable(Type.String()),
+  payload: Type.Record(Type.String(), Type.Unknown()),
+  channels: Nullable(Type.Array(Type.String())),
+  tags: Nullable(Type.Array(Type.String())),
+  timestamp: DateTime,
+};
+export const MessageOut = Type.Object(messageFields);
+
+/** An expunged payload reads as `{}`, as does any payload when `with_content=false`. */
+export const messageOut = (m: Message, withContent = true, parsedPayload?: unknown) => ({
+  id: m.id,
+  eventType: m.eventType,
+  eventId: m.eventId,
+  payload: withContent ? (parsedPayload ?? (m.payload === null ? {} : JSON.parse(m.payload))) : {},
+  channels: m.channels,
+  tags: m.tags,
+  timestamp: iso(m.createdAt),
+});
+
+export const MessageAttemptOut = Type.Object({
+  id: Type.String(),
+  msgId: Type.String(),
+  endpointId: Type.String(),
+  url: Type.String(),
+  response: Type.String(),
+  responseStatusCode: Type.Integer(),
+  responseDurationMs: Type.Integer(),
+  status: MessageStatus,
+  statusText: MessageStatusText,
+  triggerType: Type.Integer({ description: "0 scheduled, 1 manual" }),
+  timestamp: DateTime,
+  msg: Type.Optional(MessageOut),
+  errorKind: Nullable(Type.String({ description: "Hookline: why the attempt failed (timeout, dns, redirect, …)" })),
+  requestHeaders: Type.Record(Type.String(), Type.String(), { description: "Hookline: the headers sent" }),
+});
+
+export const attemptOut = (a: Attempt, msg?: Message) => ({
+  id: a.id,
+  msgId: a.msgId,
+  endpointId: a.endpointId,
+  url: a.url,
+  response: a.response ?? "",
+  responseStatusCode: a.responseStatusCode,
+  responseDurationMs: a.responseDurationMs,
+  status: a.status,
+  statusText: STATUS_TEXT[a.status],
+  triggerType: a.triggerType,
+  timestamp: iso(a.createdAt),
+  ...(msg ? { msg: messageOut(msg) } : {}),
+  errorKind: a.errorKind,
+  requestHeaders: a.requestHeaders,
+});
+
+const deliveryState = {
+  status: MessageStatus,
+  statusText: MessageStatusText,
+  nextAttempt: Nullable(DateTime),
+};
+const deliveryStateOf = (d: Delivery) => ({
+  status: d.status,
+  statusText: STATUS_TEXT[d.status],
+  nextAttempt: d.nextAttemptAt === null ? null : iso(d.nextAttemptAt),
+});
+
+export const MessageEndpointOut = Type.Object({ ...endpointFields, ...deliveryState });
+export const messageEndpointOut = (e: Endpoint, d: Delivery) => ({ ...endpointOut(e), ...deliveryStateOf(d) });
+
+export const EndpointMessageOut = Type.Object({ ...messageFields, ...deliveryState });
+export const endpointMessageOut = (m: Message, d: Delivery, withContent: boolean) => ({
+  ...messageOut(m, withContent),
+  ...deliveryStateOf(d),
+});

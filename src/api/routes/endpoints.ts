@@ -1,0 +1,437 @@
+import { Type, type Static } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { Application, Endpoint } from "../../core/entities.ts";
+import { conflict, FieldError, notFound } from "../../core/errors.ts";
+import { newId } from "../../core/ids.ts";
+import { generateSecret, isValidSecret } from "../../core/signing.ts";
+import { isReservedHeader } from "../../delivery/webhook-request.ts";
+import type { AppContext } from "../../main/context.ts";
+import {
+  Channel,
+  DateTime,
+  EndpointParams,
+  errorResponses,
+  EventTypeName,
+  ListQuery,
+  ListResponse,
+  AppParams,
+  Metadata,
+  Nullable,
+  Uid,
+} from "../common-schemas.ts";
+import type { RouteOptions } from "../http-server.ts";
+import { iso, msOf, pageRequest } from "../pagination.ts";
+import { EndpointOut, endpointOut, MessageOut, messageOut } from "../representations.ts";
+import { requireApp } from "./applications.ts";
+import { announceWork } from "../../core/announce-work.ts";
+import { createMessage } from "../../core/create-message.ts";
+
+const RateLimit = Type.Integer({ minimum: 1, maximum: 65535 });
+const EventTypeList = Type.Array(EventTypeName, { maxItems: 1000 });
+const ChannelList = Type.Array(Channel, { maxItems: 10 });
+const Headers = Type.Record(Type.String(), Type.String({ maxLength: 8192 }));
+
+/** Both generations of Svix field names are accepted: v1 filterTypes/rateLimit, v2 eventTypes/throttleRate. */
+const endpointFields = {
+  url: Type.String({ minLength: 1, maxLength: 65536 }),
+  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  version: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000 }))),
+  throttleRate: Type.Optional(Nullable(RateLimit)),
+  rateLimit: Type.Optional(Nullable(RateLimit)),
+  uid: Type.Optional(Nullable(Uid)),
+  disabled: Type.Optional(Type.Boolean()),
+  eventTypes: Type.Optional(Nullable(EventTypeList)),
+  filterTypes: Type.Optional(Nullable(EventTypeList)),
+  channels: Type.Optional(Nullable(ChannelList)),
+  metadata: Type.Optional(Metadata),
+};
+const EndpointIn = Type.Object({
+  ...endpointFields,
+  secret: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  headers: Type.Optional(Nullable(Headers)),
+});
+type EndpointIn = Static<typeof EndpointIn>;
+const EndpointPatch = Type.Partial(Type.Object(endpointFields));
+type EndpointPatch = Static<typeof EndpointPatch>;
+
+const HeadersIn = Type.Object({ headers: Headers });
+const HeadersPatchIn = Type.Object({
+  headers: Type.Record(Type.String(), Nullable(Type.String({ maxLength: 8192 }))),
+  deleteHeaders: Type.Optional(Type.Array(Type.String())),
+});
+const HeadersOut = Type.Object({ headers: Headers, sensitive: Type.Array(Type.String()) });
+const SecretOut = Type.Object({ key: Type.String() });
+const RotateIn = Type.Object({
+  key: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  gracePeriodSeconds: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 604_800 }))),
+});
+const RecoverIn = Type.Object({ since: DateTime, until: Type.Optional(Nullable(DateTime)) });
+const RecoverOut = Type.Object({
+  id: Type.String(),
+  status: Type.String(),
+  task: Type.String(),
+  updatedAt: DateTime,
+  recovered: Type.Integer({ description: "Hookline: how many failed deliveries were re-queued" }),
+});
+const ExampleIn = Type.Object({ eventType: EventTypeName, exampleIndex: Type.Optional(Type.Integer({ minimum: 0 })) });
+const StatsQuery = Type.Object({ since: Type.Optional(DateTime), until: Type.Optional(DateTime) });
+const StatsOut = Type.Object({
+  success: Type.Integer(),
+  pending: Type.Integer(),
+  sending: Type.Integer(),
+  fail: Type.Integer(),
+  canceled: Type.Integer(),
+});
+
+type Params = Static<typeof EndpointParams>;
+const tags = ["Endpoint"];
+/** Svix's default grace period for the old secret after a rotation: 24 hours. */
+const DEFAULT_GRACE_SECONDS = 86_400;
+
+function checkUrl(url: string, field = "url"): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new FieldError([field], "must be an absolute URL", "url");
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+    throw new FieldError([field], "must be an http or https URL", "url");
+  if (parsed.username || parsed.password) throw new FieldError([field], "must not contain credentials", "url");
+  return url;
+}
+
+function checkHeaders(headers: Record<string, string | null>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/.test(name))
+      throw new FieldError(["headers", name], "is not a valid HTTP header name", "header_name");
+    if (isReservedHeader(name))
+      throw new FieldError(["headers", name], "is set by Hookline and cannot be overridden", "header_reserved");
+    if (value !== null && /[\r\n\0]/.test(value))
+      throw new FieldError(["headers", name], "must not contain line breaks", "header_value");
+  }
+}
+
+function checkSecret(secret: string | null | undefined, field: string): string | null {
+  if (secret === null || secret === undefined) return null;
+  if (!isValidSecret(secret))
+    throw new FieldError([field], "must be whsec_ followed by 24 to 64 bytes in standard base64", "secret");
+  return secret.startsWith("whsec_") ? secret : `whsec_${secret}`;
+}
+
+const emptyToNull = (list: string[] | null | undefined): string[] | null =>
+  list && list.length > 0 ? [...new Set(list)] : null;
+
+export async function requireEndpoint(ctx: AppContext, app: Application, idOrUid: string): Promise<Endpoint> {
+  const endpoint = await ctx.store.endpoints.get(app.id, idOrUid);
+  if (!endpoint) throw notFound("endpoint");
+  return endpoint;
+}
+
+async function assertUidFree(ctx: AppContext, appId: string, uid: string | null | undefined, selfId?: string) {
+  if (!uid) return;
+  const other = await ctx.store.endpoints.get(appId, uid);
+  if (other && other.id !== selfId) throw conflict(`an endpoint with uid "${uid}" already exists`);
+}
+
+function exampleFor(eventType: { schemas: Record<string, unknown> | null } | undefined, index: number): unknown {
+  for (const schema of Object.values(eventType?.schemas ?? {})) {
+    const examples = (schema as { examples?: unknown[] } | null)?.examples;
+    if (Array.isArray(examples) && examples[index] !== undefined) return examples[index];
+  }
+  return undefined;
+}
+
+export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  const base = "/api/v1/app/:app_id/endpoint";
+
+  async function create(application: Application, b: EndpointIn, uidFallback?: string): Promise<Endpoint> {
+    const uid = b.uid ?? uidFallback ?? null;
+    await assertUidFree(ctx, application.id, uid);
+    if (b.headers) checkHeaders(b.headers);
+    const now = ctx.clock.now();
+    const endpoint: Endpoint = {
+      id: newId("ep", now),
+      appId: application.id,
+      uid,
+      url: checkUrl(b.url),
+      description: b.description ?? "",
+      version: b.version ?? 1,
+      disabled: b.disabled ?? false,
+      throttleRate: b.throttleRate ?? b.rateLimit ?? null,
+      eventTypes: emptyToNull(b.eventTypes ?? b.filterTypes),
+      channels: emptyToNull(b.channels),
+      metadata: b.metadata ?? {},
+      headers: b.headers ?? {},
+      secret: checkSecret(b.secret, "secret") ?? generateSecret(),
+      previousSecrets: [],
+      failingSince: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await ctx.store.endpoints.insert(endpoint);
+    ctx.endpoints.invalidate(application.id);
+    return endpoint;
+  }
+
+  async function save(endpoint: Endpoint): Promise<Endpoint> {
+    await ctx.store.endpoints.update(endpoint);
+    ctx.endpoints.invalidate(endpoint.appId);
+    return endpoint;
+  }
+
+  app.get<{ Params: Static<typeof AppParams>; Querystring: Static<typeof ListQuery> }>(
+    base,
+    {
+      schema: {
+        tags,
+        params: AppParams,
+        querystring: ListQuery,
+        response: { 200: ListResponse(EndpointOut), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const page = await ctx.store.endpoints.list(application.id, pageRequest(req.query));
+      return { ...page, data: page.data.map(endpointOut) };
+    },
+  );
+
+  app.post<{ Params: Static<typeof AppParams>; Body: EndpointIn }>(
+    base,
+    { schema: { tags, params: AppParams, body: EndpointIn, response: { 201: EndpointOut, ...errorResponses } } },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      return reply.code(201).send(endpointOut(await create(application, req.body)));
+    },
+  );
+
+  app.get<{ Params: Params }>(
+    `${base}/:endpoint_id`,
+    { schema: { tags, params: EndpointParams, response: { 200: EndpointOut, ...errorResponses } } },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      return endpointOut(await requireEndpoint(ctx, application, req.params.endpoint_id));
+    },
+  );
+
+  app.put<{ Params: Params; Body: EndpointIn }>(
+    `${base}/:endpoint_id`,
+    {
+      schema: {
+        tags,
+        params: EndpointParams,
+        body: EndpointIn,
+        response: { 200: EndpointOut, 201: EndpointOut, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const existing = await ctx.store.endpoints.get(application.id, req.params.endpoint_id);
+      const b = req.body;
+      if (!existing) {
+        const uid = req.params.endpoint_id.startsWith("ep_") ? undefined : req.params.endpoint_id;
+        return reply.code(201).send(endpointOut(await create(application, b, uid)));
+      }
+      await assertUidFree(ctx, application.id, b.uid, existing.id);
+      if (b.headers) checkHeaders(b.headers);
+      const updated = await save({
+        ...existing,
+        uid: b.uid === undefined ? existing.uid : b.uid,
+        url: checkUrl(b.url),
+        description: b.description ?? "",
+        version: b.version ?? existing.version,
+        disabled: b.disabled ?? false,
+        throttleRate: b.throttleRate ?? b.rateLimit ?? null,
+        eventTypes: emptyToNull(b.eventTypes ?? b.filterTypes),
+        channels: emptyToNull(b.channels),
+        metadata: b.metadata ?? {},
+        headers: b.headers ?? existing.headers,
+        failingSince: b.disabled === false ? null : existing.failingSince,
+        updatedAt: ctx.clock.now(),
+      });
+      return reply.code(200).send(endpointOut(updated));
+    },
+  );
+
+  app.patch<{ Params: Params; Body: EndpointPatch }>(
+    `${base}/:endpoint_id`,
+    {
+      schema: { tags, params: EndpointParams, body: EndpointPatch, response: { 200: EndpointOut, ...errorResponses } },
+    },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const existing = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      const b = req.body;
+      await assertUidFree(ctx, application.id, b.uid, existing.id);
+      const pick = <T>(v2: T | undefined, v1: T | undefined, current: T): T =>
+        v2 !== undefined ? v2 : v1 !== undefined ? v1 : current;
+      const types = pick(b.eventTypes, b.filterTypes, existing.eventTypes);
+      const updated = await save({
+        ...existing,
+        uid: b.uid === undefined ? existing.uid : b.uid,
+        url: b.url === undefined ? existing.url : checkUrl(b.url),
+        description: b.description ?? existing.description,
+        version: b.version ?? existing.version,
+        disabled: b.disabled ?? existing.disabled,
+        throttleRate: pick(b.throttleRate, b.rateLimit, existing.throttleRate),
+        eventTypes: emptyToNull(types),
+        channels: b.channels === undefined ? existing.channels : emptyToNull(b.channels),
+        metadata: b.metadata ?? existing.metadata,
+        // Re-enabling an endpoint starts its failure streak afresh.
+        failingSince: b.disabled === false ? null : existing.failingSince,
+        updatedAt: ctx.clock.now(),
+      });
+      return endpointOut(updated);
+    },
+  );
+
+  app.delete<{ Params: Params }>(
+    `${base}/:endpoint_id`,
+    { schema: { tags, params: EndpointParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const existing = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      await ctx.store.endpoints.delete(application.id, existing.id);
+      ctx.endpoints.invalidate(application.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: Params }>(
+    `${base}/:endpoint_id/headers`,
+    { schema: { tags, params: EndpointParams, response: { 200: HeadersOut, ...errorResponses } } },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      return { headers: endpoint.headers, sensitive: [] };
+    },
+  );
+
+  app.put<{ Params: Params; Body: Static<typeof HeadersIn> }>(
+    `${base}/:endpoint_id/headers`,
+    { schema: { tags, params: EndpointParams, body: HeadersIn, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      checkHeaders(req.body.headers);
+      await save({ ...endpoint, headers: req.body.headers, updatedAt: ctx.clock.now() });
+      return reply.code(204).send();
+    },
+  );
+
+  app.patch<{ Params: Params; Body: Static<typeof HeadersPatchIn> }>(
+    `${base}/:endpoint_id/headers`,
+    {
+      schema: { tags, params: EndpointParams, body: HeadersPatchIn, response: { 204: Type.Null(), ...errorResponses } },
+    },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      checkHeaders(req.body.headers);
+      const headers = { ...endpoint.headers };
+      for (const [name, value] of Object.entries(req.body.headers)) {
+        if (value === null) delete headers[name];
+        else headers[name] = value;
+      }
+      for (const name of req.body.deleteHeaders ?? []) delete headers[name];
+      await save({ ...endpoint, headers, updatedAt: ctx.clock.now() });
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: Params }>(
+    `${base}/:endpoint_id/secret`,
+    { schema: { tags, params: EndpointParams, response: { 200: SecretOut, ...errorResponses } } },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      return { key: endpoint.secret };
+    },
+  );
+
+  app.post<{ Params: Params; Body: Static<typeof RotateIn> }>(
+    `${base}/:endpoint_id/secret/rotate`,
+    { schema: { tags, params: EndpointParams, body: RotateIn, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      const now = ctx.clock.now();
+      const grace = (req.body.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
+      // During the grace period deliveries carry a signature with each key, so receivers still
+      // configured with the old secret keep verifying until they switch.
+      const previous = [
+        ...endpoint.previousSecrets.filter((p) => p.expiresAt > now),
+        ...(grace > 0 ? [{ key: endpoint.secret, expiresAt: now + grace }] : []),
+      ];
+      const secret = checkSecret(req.body.key, "key") ?? generateSecret();
+      await ctx.store.endpoints.setSecret(application.id, endpoint.id, secret, previous, now);
+      ctx.endpoints.invalidate(application.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: Params; Body: Static<typeof RecoverIn> }>(
+    `${base}/:endpoint_id/recover`,
+    { schema: { tags, params: EndpointParams, body: RecoverIn, response: { 202: RecoverOut, ...errorResponses } } },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      const now = ctx.clock.now();
+      const since = Date.parse(req.body.since);
+      const until = req.body.until ? Date.parse(req.body.until) : now + 1;
+      if (until <= since) throw new FieldError(["until"], "must be after since", "value_error");
+      const recovered = await ctx.store.deliveries.recover(application.id, endpoint.id, since, until, now);
+      await announceWork(ctx);
+      return reply.code(202).send({
+        id: newId("qtask", now),
+        status: "finished",
+        task: "endpoint.recover",
+        updatedAt: iso(now),
+        recovered,
+      });
+    },
+  );
+
+  app.post<{ Params: Params; Body: Static<typeof ExampleIn> }>(
+    `${base}/:endpoint_id/send-example`,
+    { schema: { tags, params: EndpointParams, body: ExampleIn, response: { 202: MessageOut, ...errorResponses } } },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      const eventType = await ctx.store.eventTypes.get(req.body.eventType);
+      const payload = exampleFor(eventType, req.body.exampleIndex ?? 0) ?? {
+        type: req.body.eventType,
+        example: true,
+        timestamp: iso(ctx.clock.now()),
+      };
+      if (typeof payload !== "object" || payload === null || Array.isArray(payload))
+        throw new FieldError(["eventType"], "the event type's example is not a JSON object", "value_error");
+      const message = await createMessage(ctx, application, {
+        eventType: req.body.eventType,
+        payload: payload as Record<string, unknown>,
+        onlyEndpoint: endpoint,
+      });
+      return reply.code(202).send(messageOut(message, true, payload));
+    },
+  );
+
+  app.get<{ Params: Params; Querystring: Static<typeof StatsQuery> }>(
+    `${base}/:endpoint_id/stats`,
+    {
+      schema: { tags, params: EndpointParams, querystring: StatsQuery, response: { 200: StatsOut, ...errorResponses } },
+    },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      // since/until bound the creation time of the deliveries counted.
+      const since = msOf(req.query.since);
+      const until = msOf(req.query.until);
+      const stats = await ctx.store.deliveries.stats(application.id, endpoint.id, {
+        after: since === undefined ? undefined : since - 1,
+        before: until,
+      });
+      return { ...stats, canceled: 0 };
+    },
+  );
+}

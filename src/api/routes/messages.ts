@@ -1,0 +1,177 @@
+import { Type, type Static } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { createMessage } from "../../core/create-message.ts";
+import { DuplicateIdempotencyKey, notFound } from "../../core/errors.ts";
+import {
+  AppParams,
+  Channel,
+  DateTime,
+  errorResponses,
+  EventTypeName,
+  ListQuery,
+  ListResponse,
+  MessageParams,
+  Metadata,
+  Nullable,
+  Tag,
+  Uid,
+} from "../common-schemas.ts";
+import type { RouteOptions } from "../http-server.ts";
+import { replayStored } from "../idempotency.ts";
+import { msOf, pageRequest } from "../pagination.ts";
+import { MessageOut, messageOut } from "../representations.ts";
+import { createApplication, requireApp } from "./applications.ts";
+
+const MessageIn = Type.Object({
+  eventType: EventTypeName,
+  payload: Type.Record(Type.String(), Type.Unknown()),
+  eventId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256, pattern: "^[a-zA-Z0-9\\-_.]+$" }))),
+  channels: Type.Optional(Nullable(Type.Array(Channel, { maxItems: 10 }))),
+  tags: Type.Optional(Nullable(Type.Array(Tag, { maxItems: 5 }))),
+  /** Creates the application on the fly if the path names one that does not exist yet (Svix behaviour). */
+  application: Type.Optional(
+    Nullable(
+      Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 256 }),
+        uid: Type.Optional(Nullable(Uid)),
+        throttleRate: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 65535 }))),
+        rateLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 65535 }))),
+        metadata: Type.Optional(Metadata),
+      }),
+    ),
+  ),
+  payloadRetentionPeriod: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 90 }))),
+  payloadRetentionHours: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 2160 }))),
+});
+type MessageIn = Static<typeof MessageIn>;
+
+const WithContent = Type.Object({ with_content: Type.Optional(Type.Boolean()) });
+const MessageListQuery = Type.Composite([
+  ListQuery,
+  Type.Object({
+    channel: Type.Optional(Channel),
+    tag: Type.Optional(Tag),
+    before: Type.Optional(DateTime),
+    after: Type.Optional(DateTime),
+    with_content: Type.Optional(Type.Boolean()),
+    event_types: Type.Optional(Type.Array(EventTypeName, { maxItems: 100 })),
+  }),
+]);
+type MessageListQuery = Static<typeof MessageListQuery>;
+
+const RawOut = Type.Object({ payload: Type.String() });
+const tags = ["Message"];
+
+export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.get<{ Params: Static<typeof AppParams>; Querystring: MessageListQuery }>(
+    "/api/v1/app/:app_id/msg",
+    {
+      schema: {
+        tags,
+        params: AppParams,
+        querystring: MessageListQuery,
+        response: { 200: ListResponse(MessageOut), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const q = req.query;
+      const page = await ctx.store.messages.list(
+        application.id,
+        { channel: q.channel, tag: q.tag, eventTypes: q.event_types, before: msOf(q.before), after: msOf(q.after) },
+        pageRequest(q, "descending"),
+      );
+      const withContent = q.with_content ?? true;
+      return { ...page, data: page.data.map((m) => messageOut(m, withContent)) };
+    },
+  );
+
+  app.post<{ Params: Static<typeof AppParams>; Body: MessageIn; Querystring: Static<typeof WithContent> }>(
+    "/api/v1/app/:app_id/msg",
+    {
+      schema: {
+        tags,
+        params: AppParams,
+        body: MessageIn,
+        querystring: WithContent,
+        response: { 202: MessageOut, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      let application = await ctx.store.applications.get(req.params.app_id);
+      if (!application) {
+        if (!b.application) throw notFound("application");
+        const uid = b.application.uid ?? (req.params.app_id.startsWith("app_") ? null : req.params.app_id);
+        application = await createApplication(ctx, { ...b.application, uid });
+      }
+      const withContent = req.query.with_content ?? true;
+      const idem = req.idempotency;
+      let message;
+      try {
+        message = await createMessage(ctx, application, {
+          eventType: b.eventType,
+          payload: b.payload,
+          eventId: b.eventId,
+          channels: b.channels,
+          tags: b.tags,
+          payloadRetentionHours:
+            b.payloadRetentionHours ?? (b.payloadRetentionPeriod ? b.payloadRetentionPeriod * 24 : null),
+          idempotentResponse: idem
+            ? (m) => ({ ...idem, statusCode: 202, body: JSON.stringify(messageOut(m, withContent, b.payload)) })
+            : undefined,
+        });
+      } catch (error) {
+        if (!(error instanceof DuplicateIdempotencyKey) || !idem) throw error;
+        // Another process committed this key first: answer as it did.
+        const stored = await ctx.store.idempotency.get(idem.scope, idem.key);
+        if (!stored) throw error;
+        req.idempotencyStored = true;
+        return replayStored(reply, stored);
+      }
+      req.idempotencyStored = idem !== null;
+      return reply.code(202).send(messageOut(message, withContent, b.payload));
+    },
+  );
+
+  app.get<{ Params: Static<typeof MessageParams>; Querystring: Static<typeof WithContent> }>(
+    "/api/v1/app/:app_id/msg/:msg_id",
+    {
+      schema: {
+        tags,
+        params: MessageParams,
+        querystring: WithContent,
+        response: { 200: MessageOut, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const message = await ctx.store.messages.get(application.id, req.params.msg_id);
+      if (!message) throw notFound("message");
+      return messageOut(message, req.query.with_content ?? true);
+    },
+  );
+
+  app.get<{ Params: Static<typeof MessageParams> }>(
+    "/api/v1/app/:app_id/msg/:msg_id/raw",
+    { schema: { tags, params: MessageParams, response: { 200: RawOut, ...errorResponses } } },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const message = await ctx.store.messages.get(application.id, req.params.msg_id);
+      if (!message) throw notFound("message");
+      return { payload: message.payload ?? "{}" };
+    },
+  );
+
+  app.delete<{ Params: Static<typeof MessageParams> }>(
+    "/api/v1/app/:app_id/msg/:msg_id/content",
+    { schema: { tags, params: MessageParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const message = await ctx.store.messages.get(application.id, req.params.msg_id);
+      if (!message) throw notFound("message");
+      await ctx.store.messages.expungeContent(application.id, message.id);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,212 @@
+import { isIP } from "node:net";
+import path from "node:path";
+
+/**
+ * Every HOOKLINE_* setting, parsed and validated once at start-up into one typed object.
+ * A bad value stops the process with a message naming the variable, instead of surfacing
+ * later as a confusing runtime error.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  adminToken: string | undefined;
+  /** Seconds to wait before each retry; the first attempt is immediate. */
+  retryScheduleSeconds: number[];
+  requestTimeoutMs: number;
+  logLevel: LogLevel;
+  allowPrivateNetworks: string[];
+  /** An endpoint failing without a single success for this long is disabled. */
+  endpointDisableAfterMs: number;
+  maxBodyBytes: number;
+  /** How long a worker may hold a claimed delivery before another process may take it over. */
+  leaseMs: number;
+  /** Deliveries in flight at once across all endpoints of this process. */
+  workerConcurrency: number;
+  /** Deliveries in flight at once to any single endpoint, so a slow one cannot take every slot. */
+  endpointConcurrency: number;
+  /** Grace period on SIGTERM for in-flight deliveries before their leases are released. */
+  shutdownGraceMs: number;
+  /** SQLite `synchronous` level: FULL survives power loss, NORMAL only a process crash. */
+  sqliteSynchronous: "FULL" | "NORMAL";
+  /** postgres://… selects the PostgreSQL store; null means the embedded SQLite store in dataDir. */
+  databaseUrl: string | null;
+  databasePoolSize: number;
+  /** What this process runs: the API, the delivery workers, or both. */
+  role: Role;
+  /** Message payloads and attempt contents older than this are purged (per message: payloadRetentionPeriod). */
+  retentionDays: number;
+}
+
+export const ROLES = ["all", "api", "worker"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
+export class ConfigError extends Error {}
+
+/** The settings, their environment names and their `serve` flag names, in one table. */
+const SETTINGS = {
+  port: { env: "HOOKLINE_PORT", flag: "port" },
+  host: { env: "HOOKLINE_HOST", flag: "host" },
+  dataDir: { env: "HOOKLINE_DATA_DIR", flag: "data-dir" },
+  adminToken: { env: "HOOKLINE_ADMIN_TOKEN", flag: "admin-token" },
+  retrySchedule: { env: "HOOKLINE_RETRY_SCHEDULE", flag: "retry-schedule" },
+  requestTimeout: { env: "HOOKLINE_REQUEST_TIMEOUT", flag: "request-timeout" },
+  logLevel: { env: "HOOKLINE_LOG_LEVEL", flag: "log-level" },
+  allowPrivateNetworks: { env: "HOOKLINE_ALLOW_PRIVATE_NETWORKS", flag: "allow-private-networks" },
+  endpointDisableAfter: { env: "HOOKLINE_ENDPOINT_DISABLE_AFTER", flag: "endpoint-disable-after" },
+  maxBodyBytes: { env: "HOOKLINE_MAX_BODY_BYTES", flag: "max-body-bytes" },
+  workerConcurrency: { env: "HOOKLINE_WORKER_CONCURRENCY", flag: "worker-concurrency" },
+  endpointConcurrency: { env: "HOOKLINE_ENDPOINT_CONCURRENCY", flag: "endpoint-concurrency" },
+  shutdownGrace: { env: "HOOKLINE_SHUTDOWN_GRACE", flag: "shutdown-grace" },
+  sqliteSynchronous: { env: "HOOKLINE_SQLITE_SYNCHRONOUS", flag: "sqlite-synchronous" },
+  lease: { env: "HOOKLINE_LEASE", flag: "lease" },
+  databaseUrl: { env: "HOOKLINE_DATABASE_URL", flag: "database-url" },
+  role: { env: "HOOKLINE_ROLE", flag: "role" },
+  databasePoolSize: { env: "HOOKLINE_DATABASE_POOL_SIZE", flag: "database-pool-size" },
+  retentionDays: { env: "HOOKLINE_RETENTION_DAYS", flag: "retention-days" },
+} as const;
+
+type SettingName = keyof typeof SETTINGS;
+
+export function settingsHelp(): string {
+  return Object.values(SETTINGS)
+    .map((s) => `  --${s.flag.padEnd(26)} ${s.env}`)
+    .join("\n");
+}
+
+/** Parses `--name value` and `--name=value` flags; unknown flags are an error. */
+export function parseFlags(argv: string[]): Partial<Record<SettingName, string>> {
+  const byFlag = new Map<string, SettingName>(
+    Object.entries(SETTINGS).map(([name, s]) => [s.flag, name as SettingName]),
+  );
+  const out: Partial<Record<SettingName, string>> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument "${arg}"`);
+    const eq = arg.indexOf("=");
+    const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const name = byFlag.get(flag);
+    if (!name) throw new ConfigError(`unknown flag --${flag}`);
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else {
+      value = argv[++i];
+      if (value === undefined) throw new ConfigError(`flag --${flag} needs a value`);
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  flags: Partial<Record<SettingName, string>> = {},
+): Config {
+  const raw = (name: SettingName): string | undefined => {
+    const v = flags[name] ?? env[SETTINGS[name].env];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const fail = (name: SettingName, why: string): never => {
+    throw new ConfigError(`${SETTINGS[name].env} (--${SETTINGS[name].flag}): ${why}`);
+  };
+  const integer = (name: SettingName, fallback: number, min: number, max: number): number => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v)) fail(name, `"${v}" is not a whole number`);
+    const n = Number(v);
+    if (n < min || n > max) fail(name, `${n} is outside ${min}..${max}`);
+    return n;
+  };
+  const seconds = (name: SettingName, fallback: number, min: number, max: number): number => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) fail(name, `"${v}" is not a number of seconds`);
+    if (n < min || n > max) fail(name, `${n} is outside ${min}..${max} seconds`);
+    return n;
+  };
+
+  const host = raw("host") ?? "127.0.0.1";
+  if (isIP(host) === 0 && !/^[a-zA-Z0-9.-]+$/.test(host)) fail("host", `"${host}" is not an address or host name`);
+
+  const schedule = raw("retrySchedule");
+  let retryScheduleSeconds = DEFAULT_RETRY_SCHEDULE;
+  if (schedule !== undefined) {
+    retryScheduleSeconds = schedule.split(",").map((part) => {
+      const p = part.trim();
+      const n = Number(p);
+      if (!/^\d+(\.\d+)?$/.test(p) || !Number.isFinite(n))
+        fail("retrySchedule", `"${p}" is not a number of seconds (expected e.g. 5,300,1800)`);
+      return n;
+    });
+    if (retryScheduleSeconds.length > 50) fail("retrySchedule", "at most 50 retries");
+  }
+
+  const logLevel = (raw("logLevel") ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) fail("logLevel", `"${logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
+
+  const allowPrivateNetworks = (raw("allowPrivateNetworks") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const cidr of allowPrivateNetworks) {
+    const [addr, bits, extra] = cidr.split("/");
+    const family = isIP(addr ?? "");
+    const maxBits = family === 6 ? 128 : 32;
+    if (family === 0 || extra !== undefined || (bits !== undefined && !/^\d+$/.test(bits)) || Number(bits) > maxBits)
+      fail("allowPrivateNetworks", `"${cidr}" is not a CIDR such as 10.0.0.0/8 or ::1/128`);
+  }
+
+  const adminToken = raw("adminToken");
+  if (adminToken !== undefined && adminToken.length < 16)
+    fail("adminToken", "must be at least 16 characters so it cannot be guessed");
+
+  const sqliteSynchronous = (raw("sqliteSynchronous") ?? "FULL").toUpperCase();
+  if (sqliteSynchronous !== "FULL" && sqliteSynchronous !== "NORMAL")
+    fail("sqliteSynchronous", `"${sqliteSynchronous}" is not FULL or NORMAL`);
+
+  const databaseUrl = raw("databaseUrl") ?? null;
+  if (databaseUrl !== null) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(databaseUrl);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:"))
+      fail("databaseUrl", "must be a postgres:// or postgresql:// URL (leave it unset for the embedded SQLite store)");
+  }
+  const role = (raw("role") ?? "all") as Role;
+  if (!ROLES.includes(role)) fail("role", `"${role}" is not one of ${ROLES.join(", ")}`);
+
+  const requestTimeoutMs = Math.round(seconds("requestTimeout", 15, 0.05, 300) * 1000);
+  const workerConcurrency = integer("workerConcurrency", 512, 1, 100_000);
+  return {
+    port: integer("port", 8080, 0, 65535),
+    host,
+    dataDir: path.resolve(raw("dataDir") ?? "./hookline-data"),
+    adminToken,
+    retryScheduleSeconds,
+    requestTimeoutMs,
+    logLevel,
+    allowPrivateNetworks,
+    endpointDisableAfterMs: Math.round(seconds("endpointDisableAfter", 5 * 24 * 3600, 1, 365 * 24 * 3600) * 1000),
+    maxBodyBytes: integer("maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    // Held leases are renewed every third of this, in flight or queued, so it need not outlast
+    // a request; it bounds how long a dead process's work waits before another takes it over.
+    leaseMs: Math.round(seconds("lease", 30, 1, 3600) * 1000),
+    workerConcurrency,
+    endpointConcurrency: integer("endpointConcurrency", Math.min(64, workerConcurrency), 1, 10_000),
+    shutdownGraceMs: Math.round(seconds("shutdownGrace", 10, 0, 600) * 1000),
+    sqliteSynchronous: sqliteSynchronous as Config["sqliteSynchronous"],
+    databaseUrl,
+    databasePoolSize: integer("databasePoolSize", 10, 1, 1000),
+    role,
+    retentionDays: integer("retentionDays", 90, 1, 36_500),
+  };
+}

@@ -1,0 +1,46 @@
+import { randomBytes } from "node:crypto";
+
+/**
+ * Svix-style ids: a prefix and 27 base62 characters (160 bits), e.g. `msg_2KWPBgLlAfxdpx2AI54pPJ85f4W`.
+ * The first 48 bits are the creation time in milliseconds and the ids made by one process are
+ * strictly increasing, so sorting by id sorts by creation time. Pagination iterators rely on that.
+ */
+export type IdPrefix = "app" | "ep" | "msg" | "atmpt" | "dlv" | "qtask" | "tok";
+
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const ID_CHARS = 27;
+
+let lastMs = 0;
+let lastRandom = 0n;
+
+function encode(value: bigint): string {
+  let out = "";
+  for (let i = 0; i < ID_CHARS; i++) {
+    out = ALPHABET[Number(value % 62n)] + out;
+    value /= 62n;
+  }
+  return out;
+}
+
+export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
+  let random: bigint;
+  if (nowMs <= lastMs) {
+    // Same millisecond (or a clock step backwards): keep the order by counting up.
+    nowMs = lastMs;
+    random = lastRandom + 1n;
+  } else {
+    random = BigInt("0x" + randomBytes(14).toString("hex")) >> 8n; // 104 random bits
+  }
+  lastMs = nowMs;
+  lastRandom = random;
+  return `${prefix}_${encode((BigInt(nowMs) << 112n) | random)}`;
+}
+
+/** The smallest id that could have been created at `ms`, for `before`/`after` time filters. */
+export function idFloorAt(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${encode(BigInt(Math.max(0, Math.floor(ms))) << 112n)}`;
+}
+
+export function hasPrefix(id: string, prefix: IdPrefix): boolean {
+  return id.length === prefix.length + 1 + ID_CHARS && id.startsWith(prefix + "_");
+}

@@ -1,0 +1,371 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.ts";
+import { DeliveryStatus, TriggerType, type Attempt, type Endpoint, type Message } from "../core/entities.ts";
+import { newId } from "../core/ids.ts";
+import type { Store } from "../store/store.ts";
+import type { HttpSender, SendResult } from "./http-sender.ts";
+import { decide, type Decision } from "./outcome.ts";
+import { webhookHeaders } from "./webhook-request.ts";
+
+export interface DeliveryJob {
+  id: string;
+  appId: string;
+  msgId: string;
+  endpointId: string;
+  attemptCount: number;
+  trigger: TriggerType;
+  /** Present when the API hands a just-committed message over in memory, saving a read. */
+  message?: Message;
+}
+
+export interface DispatcherOptions {
+  leaseMs: number;
+  workerConcurrency: number;
+  endpointConcurrency: number;
+  retryScheduleSeconds: number[];
+  endpointDisableAfterMs: number;
+  /** How often to look for due retries and expired leases when nothing wakes us sooner. */
+  pollIntervalMs?: number;
+}
+
+interface Lane {
+  queue: DeliveryJob[];
+  inflight: number;
+}
+
+/** A claim batch of 500 keeps one claim transaction short (a few ms) while draining a backlog quickly. */
+const CLAIM_BATCH = 500;
+
+/**
+ * The worker. Holds the deliveries this process has leased, one lane per endpoint, and sends them
+ * with bounded concurrency: at most `workerConcurrency` requests in flight overall and at most
+ * `endpointConcurrency` to any one endpoint, so an endpoint that takes the full timeout to answer
+ * occupies only its own lane while every other endpoint keeps flowing.
+ *
+ * Work arrives two ways: handed over in memory by the API right after the commit (the common,
+ * fast path), or claimed from the store by the poll loop (retries that became due, work whose
+ * owner died and whose lease expired, work the API created while this worker was full).
+ */
+export class Dispatcher {
+  readonly owner = `wrk_${randomUUID()}`;
+  /** Told when an attempt disabled an endpoint, so routing caches can drop it. */
+  onEndpointDisabled: (appId: string) => void = () => {};
+  private readonly lanes = new Map<string, Lane>();
+  private readonly held = new Map<string, DeliveryJob>();
+  private inflight = 0;
+  private readonly inflightIds = new Set<string>();
+  private stopping = false;
+  private started = false;
+  private polling: Promise<void> | null = null;
+  private pollAgain = false;
+  /** Set when due work was left in the store because this worker was full; cleared by the next claim. */
+  private storeHasMore = false;
+  private lastEarlyPoll = 0;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
+  private idleWaiters: (() => void)[] = [];
+  /** Upper bound on deliveries held in memory: keeps memory flat however large the backlog in the store. */
+  private readonly maxHeld: number;
+  private readonly laneCap: number;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly sender: HttpSender,
+    private readonly clock: Clock,
+    private readonly options: DispatcherOptions,
+    private readonly log: Logger,
+  ) {
+    this.maxHeld = options.workerConcurrency * 4;
+    this.laneCap = options.endpointConcurrency * 4;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.renewTimer = setInterval(() => void this.renewLeases(), this.options.leaseMs / 3);
+    this.renewTimer.unref();
+    this.wake();
+  }
+
+  /** Whether a new delivery to this endpoint may be leased to this worker straight away. */
+  canAccept(endpointId: string): boolean {
+    if (!this.started || this.stopping) return false;
+    const lane = this.lanes.get(endpointId);
+    const ok = this.held.size < this.maxHeld && (!lane || lane.queue.length + lane.inflight < this.laneCap);
+    if (!ok) this.storeHasMore = true;
+    return ok;
+  }
+
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
+
+  /** Takes a delivery this worker has leased. */
+  accept(job: DeliveryJob): void {
+    if (this.held.has(job.id)) return;
+    this.held.set(job.id, job);
+    let lane = this.lanes.get(job.endpointId);
+    if (!lane) this.lanes.set(job.endpointId, (lane = { queue: [], inflight: 0 }));
+    lane.queue.push(job);
+    this.pump();
+  }
+
+  /** Looks for due work now instead of at the next tick (after a resend, a recover, a notification). */
+  wake(): void {
+    if (!this.started || this.stopping) return;
+    void this.pollNow();
+  }
+
+  /** Claims due work from the store until none is left or this worker is full. */
+  pollNow(): Promise<void> {
+    if (this.polling) {
+      this.pollAgain = true;
+      return this.polling;
+    }
+    this.polling = this.pollLoop().finally(() => {
+      this.polling = null;
+      if (this.pollAgain && !this.stopping) {
+        this.pollAgain = false;
+        void this.pollNow();
+      } else this.schedulePoll();
+    });
+    return this.polling;
+  }
+
+  /** Resolves once nothing is queued or in flight (tests use it to wait for delivery without sleeping). */
+  idle(): Promise<void> {
+    if (this.held.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /**
+   * Graceful stop: no new claims, in-flight requests get up to `graceMs` to finish and record
+   * their attempts, and whatever is left is released so another process can take it at once
+   * instead of waiting for the lease to expire.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    await this.polling;
+    // Work only queued in memory goes back at once, so other processes need not wait for the grace period.
+    for (const lane of this.lanes.values()) lane.queue.length = 0;
+    const queuedOnly = [...this.held.values()].filter((j) => !this.inflightIds.has(j.id)).map((j) => j.id);
+    for (const id of queuedOnly) this.held.delete(id);
+    await this.release(queuedOnly);
+    const deadline = Date.now() + graceMs;
+    while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Leases of in-flight work kept being renewed until now, so no other process took it over
+    // during the grace period. Requests still running past it may yet reach their receiver:
+    // at-least-once.
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    await this.release([...this.held.keys()]);
+  }
+
+  private async release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.store.deliveries.releaseLeases(this.owner, ids).catch((error: unknown) => {
+      this.log.warn({ err: error }, "could not release leases; they will expire instead");
+    });
+  }
+
+  private schedulePoll(): void {
+    if (this.stopping || !this.started) return;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => void this.pollNow(), this.pollIntervalMs);
+    this.pollTimer.unref();
+  }
+
+  private async pollLoop(): Promise<void> {
+    try {
+      while (!this.stopping) {
+        const room = Math.min(this.maxHeld - this.held.size, CLAIM_BATCH);
+        if (room <= 0) {
+          this.storeHasMore = true;
+          return;
+        }
+        const now = this.clock.now();
+        const full = [...this.lanes]
+          .filter(([, lane]) => lane.queue.length + lane.inflight >= this.laneCap)
+          .map(([endpointId]) => endpointId);
+        this.storeHasMore = full.length > 0;
+        const claimed = await this.store.deliveries.claimDue(this.owner, now, now + this.options.leaseMs, room, full);
+        for (const d of claimed) {
+          this.accept({
+            id: d.id,
+            appId: d.appId,
+            msgId: d.msgId,
+            endpointId: d.endpointId,
+            attemptCount: d.attemptCount,
+            trigger: d.nextTrigger,
+          });
+        }
+        if (claimed.length < room) return;
+      }
+    } catch (error) {
+      this.log.error({ err: error }, "claiming due deliveries failed; retrying at the next tick");
+    }
+  }
+
+  private pump(): void {
+    if (this.inflight >= this.options.workerConcurrency) return;
+    for (const [endpointId, lane] of this.lanes) {
+      while (
+        lane.queue.length > 0 &&
+        lane.inflight < this.options.endpointConcurrency &&
+        this.inflight < this.options.workerConcurrency
+      ) {
+        const job = lane.queue.shift()!;
+        lane.inflight++;
+        this.inflight++;
+        this.inflightIds.add(job.id);
+        void this.run(job).finally(() => {
+          lane.inflight--;
+          this.inflight--;
+          this.inflightIds.delete(job.id);
+          this.held.delete(job.id);
+          if (lane.inflight === 0 && lane.queue.length === 0) this.lanes.delete(endpointId);
+          if (this.held.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+          this.pump();
+          this.pollEarlyIfBacklog();
+        });
+      }
+      if (this.inflight >= this.options.workerConcurrency) return;
+    }
+  }
+
+  /**
+   * Room freed up and work is known to be waiting in the store: claim it now rather than at the
+   * next tick, but at most every 50 ms so a fast-failing endpoint cannot turn this into a claim
+   * transaction per completion.
+   */
+  private pollEarlyIfBacklog(): void {
+    if (!this.storeHasMore || this.polling || this.stopping || !this.started) return;
+    if (this.held.size >= this.maxHeld / 2) return;
+    const now = Date.now();
+    if (now - this.lastEarlyPoll < 50) return;
+    this.lastEarlyPoll = now;
+    void this.pollNow();
+  }
+
+  private async run(job: DeliveryJob): Promise<void> {
+    try {
+      await this.attempt(job);
+    } catch (error) {
+      // The attempt may or may not have reached the receiver; the lease expires and it is retried
+      // (at-least-once). Typical cause: the store refusing writes (disk full).
+      this.log.error({ err: error, deliveryId: job.id }, "delivery attempt could not be recorded");
+    }
+  }
+
+  private async attempt(job: DeliveryJob): Promise<void> {
+    const [endpoint, message] = await Promise.all([
+      this.store.endpoints.get(job.appId, job.endpointId),
+      job.message ?? this.store.messages.get(job.appId, job.msgId),
+    ]);
+    // Deleting the endpoint or message deleted its deliveries too: nothing left to do or record.
+    if (!endpoint || !message) return;
+
+    let result: SendResult;
+    let decision: Decision;
+    const startedAt = this.clock.now();
+    let requestHeaders: Record<string, string> = {};
+    if (endpoint.disabled || message.payload === null) {
+      result = {
+        statusCode: 0,
+        body: endpoint.disabled ? "endpoint is disabled" : "message payload was expunged",
+        durationMs: 0,
+        errorKind: endpoint.disabled ? "endpoint_disabled" : "payload_expunged",
+        headers: {},
+      };
+      decision = {
+        status: DeliveryStatus.Fail,
+        nextAttemptAt: null,
+        errorKind: result.errorKind,
+        endpointFailingSince: endpoint.failingSince,
+        disableEndpoint: false,
+      };
+    } else {
+      requestHeaders = webhookHeaders(endpoint, message.id, message.payload, startedAt);
+      result = await this.sender.post(endpoint.url, requestHeaders, message.payload);
+      decision = this.decide(result, endpoint, job);
+    }
+    const now = this.clock.now();
+    const attempt: Attempt = {
+      id: newId("atmpt", now),
+      appId: job.appId,
+      msgId: job.msgId,
+      endpointId: job.endpointId,
+      url: endpoint.url,
+      status: decision.status === DeliveryStatus.Success ? DeliveryStatus.Success : DeliveryStatus.Fail,
+      responseStatusCode: result.statusCode,
+      response: result.body,
+      responseDurationMs: result.durationMs,
+      triggerType: job.trigger,
+      errorKind: decision.errorKind,
+      requestHeaders: redactSignatures(requestHeaders),
+      createdAt: startedAt,
+    };
+    if (decision.disableEndpoint) {
+      this.log.warn({ endpointId: endpoint.id, errorKind: decision.errorKind }, "endpoint disabled");
+    }
+    const disabled = decision.disableEndpoint;
+    await this.store.deliveries.complete(
+      this.owner,
+      [
+        {
+          deliveryId: job.id,
+          attempt,
+          status: decision.status,
+          nextAttemptAt: decision.nextAttemptAt,
+          endpointFailingSince: decision.endpointFailingSince,
+          disableEndpoint: decision.disableEndpoint,
+        },
+      ],
+      now,
+    );
+    if (disabled) this.onEndpointDisabled(job.appId);
+  }
+
+  private decide(result: SendResult, endpoint: Endpoint, job: DeliveryJob): Decision {
+    return decide({
+      result,
+      endpoint,
+      attemptsBefore: job.attemptCount,
+      trigger: job.trigger,
+      now: this.clock.now(),
+      retryScheduleSeconds: this.options.retryScheduleSeconds,
+      endpointDisableAfterMs: this.options.endpointDisableAfterMs,
+    });
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.held.size === 0) return;
+    try {
+      await this.store.deliveries.renewLeases(
+        this.owner,
+        [...this.held.keys()],
+        this.clock.now() + this.options.leaseMs,
+      );
+    } catch (error) {
+      this.log.error({ err: error }, "renewing leases failed");
+    }
+  }
+}
+
+/**
+ * The attempt log keeps the headers that were sent, but not the signatures: with them and the
+ * logged body anyone reading the log could replay a request that verifies.
+ */
+function redactSignatures(headers: Record<string, string>): Record<string, string> {
+  const out = { ...headers };
+  if (out["webhook-signature"]) out["webhook-signature"] = "(redacted)";
+  if (out["svix-signature"]) out["svix-signature"] = "(redacted)";
+  return out;
+}

@@ -1,0 +1,113 @@
+import { Agent, errors as undiciErrors, request } from "undici";
+import type { ErrorKind } from "../core/entities.ts";
+
+/** Response bodies are kept up to 20 kB in the attempt log (the size Svix keeps too). */
+export const RESPONSE_BODY_LIMIT = 20_000;
+/** Beyond this much response we stop reading and drop the connection instead of draining it. */
+const DRAIN_LIMIT = 1024 * 1024;
+
+export interface SendResult {
+  statusCode: number;
+  body: string;
+  durationMs: number;
+  errorKind: ErrorKind | null;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * POSTs webhooks through undici keep-alive pools (about 6× the throughput of global fetch on
+ * loopback, see DESIGN.md). Redirects are never followed: a 3xx is reported as it is.
+ */
+export class HttpSender {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly timeoutMs: number,
+    connectionsPerOrigin: number,
+  ) {
+    this.agent = new Agent({
+      connections: connectionsPerOrigin,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: timeoutMs },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+  }
+
+  async post(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
+    const started = performance.now();
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const elapsed = () => Math.round(performance.now() - started);
+    try {
+      const res = await request(url, { method: "POST", headers, body, dispatcher: this.agent, signal });
+      const text = await readLimited(res.body, signal);
+      return { statusCode: res.statusCode, body: text, durationMs: elapsed(), errorKind: null, headers: res.headers };
+    } catch (error) {
+      return {
+        statusCode: 0,
+        body: describe(error),
+        durationMs: elapsed(),
+        errorKind: classify(error, signal),
+        headers: {},
+      };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.destroy();
+  }
+}
+
+async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }, signal: AbortSignal): Promise<string> {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let seen = 0;
+  for await (const chunk of body) {
+    seen += chunk.length;
+    if (kept < RESPONSE_BODY_LIMIT) {
+      const part = chunk.subarray(0, RESPONSE_BODY_LIMIT - kept);
+      chunks.push(part);
+      kept += part.length;
+    }
+    if (seen > DRAIN_LIMIT || signal.aborted) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function codeOf(error: unknown): string | undefined {
+  const e = error as { code?: string; cause?: { code?: string } };
+  return e?.code ?? e?.cause?.code;
+}
+
+function classify(error: unknown, signal: AbortSignal): ErrorKind {
+  if (signal.aborted) return "timeout";
+  if (
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    error instanceof undiciErrors.ConnectTimeoutError
+  )
+    return "timeout";
+  if (error instanceof undiciErrors.InvalidArgumentError || error instanceof TypeError) return "invalid_url";
+  const code = codeOf(error) ?? "";
+  if (code === "ECONNREFUSED") return "connection_refused";
+  if (code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET") return "connection_reset";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") return "dns";
+  if (
+    code.startsWith("ERR_TLS") ||
+    code.startsWith("CERT_") ||
+    code.includes("SSL") ||
+    code === "DEPTH_ZERO_SELF_SIGNED_CERT"
+  )
+    return "tls";
+  if (code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT") return "timeout";
+  return "network";
+}
+
+function describe(error: unknown): string {
+  const e = error as { message?: string; cause?: { message?: string } };
+  const parts = [codeOf(error), e?.message, e?.cause?.message].filter(Boolean);
+  return parts.join(": ").slice(0, RESPONSE_BODY_LIMIT);
+}

@@ -1,0 +1,68 @@
+import { DeliveryStatus, type Endpoint, type ErrorKind, type TriggerType } from "../core/entities.ts";
+import type { SendResult } from "./http-sender.ts";
+import { parseRetryAfter, retryDelayMs } from "./retry-policy.ts";
+
+export interface OutcomeInput {
+  result: SendResult;
+  endpoint: Endpoint;
+  /** Attempts made before this one. */
+  attemptsBefore: number;
+  trigger: TriggerType;
+  now: number;
+  retryScheduleSeconds: number[];
+  endpointDisableAfterMs: number;
+  random?: () => number;
+}
+
+export interface Decision {
+  status: DeliveryStatus;
+  nextAttemptAt: number | null;
+  errorKind: ErrorKind | null;
+  endpointFailingSince: number | null;
+  disableEndpoint: boolean;
+}
+
+/**
+ * What an attempt's result means for its delivery and endpoint:
+ * - 2xx succeeds and clears the endpoint's failure streak;
+ * - 410 Gone disables the endpoint and fails the delivery for good (Standard Webhooks, CloudEvents);
+ * - anything else retries on the schedule, waiting at least as long as a 429/503 Retry-After asks;
+ * - a manual attempt (resend, recover) continues the delivery's schedule where it stood, so a
+ *   resent dead letter gets one try and a resend mid-schedule keeps its remaining retries;
+ * - an endpoint that has failed without a success for `endpointDisableAfterMs` is disabled.
+ */
+export function decide(input: OutcomeInput): Decision {
+  const { result, endpoint, now } = input;
+  const code = result.statusCode;
+  if (code >= 200 && code < 300) {
+    return {
+      status: DeliveryStatus.Success,
+      nextAttemptAt: null,
+      errorKind: null,
+      endpointFailingSince: null,
+      disableEndpoint: false,
+    };
+  }
+  const errorKind: ErrorKind =
+    result.errorKind ?? (code === 410 ? "endpoint_gone" : code >= 300 && code < 400 ? "redirect" : "http_status");
+  const failingSince = endpoint.failingSince ?? now;
+  const staleTooLong = now - failingSince >= input.endpointDisableAfterMs;
+  const gone = code === 410;
+  let nextAttemptAt: number | null = null;
+  if (!gone) {
+    const delay = retryDelayMs(input.retryScheduleSeconds, input.attemptsBefore + 1, input.random);
+    if (delay !== null) {
+      const retryAfter = code === 429 || code === 503 ? parseRetryAfter(result.headers["retry-after"], now) : null;
+      nextAttemptAt = now + Math.max(delay, retryAfter ?? 0);
+    }
+  }
+  const disableEndpoint = gone || staleTooLong;
+  if (disableEndpoint) nextAttemptAt = null;
+  return {
+    status: nextAttemptAt === null ? DeliveryStatus.Fail : DeliveryStatus.Sending,
+    nextAttemptAt,
+    errorKind,
+    endpointFailingSince: failingSince,
+    disableEndpoint,
+  };
+}

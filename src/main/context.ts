@@ -1,0 +1,18 @@
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { Clock } from "../core/clock.ts";
+import type { EndpointDirectory } from "../core/endpoint-directory.ts";
+import type { Dispatcher } from "../delivery/dispatcher.ts";
+import type { Store } from "../store/store.ts";
+
+/** What every API route and service may use; built once by the composition root. */
+export interface AppContext {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  endpoints: EndpointDirectory;
+  /** Null in a process that only serves the API (HOOKLINE_ROLE=api). */
+  dispatcher: Dispatcher | null;
+  adminTokenHash: Buffer;
+}

@@ -1,0 +1,151 @@
+import type { FastifyInstance } from "fastify";
+import pino, { type Logger } from "pino";
+import { hashToken } from "../api/auth.ts";
+import { buildHttpServer } from "../api/http-server.ts";
+import { IDEMPOTENCY_TTL_MS } from "../api/idempotency.ts";
+import type { Config } from "../config.ts";
+import { systemClock, type Clock } from "../core/clock.ts";
+import { EndpointDirectory } from "../core/endpoint-directory.ts";
+import { Dispatcher } from "../delivery/dispatcher.ts";
+import { HttpSender } from "../delivery/http-sender.ts";
+import { PostgresStore } from "../store/postgres/postgres-store.ts";
+import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
+import type { Store } from "../store/store.ts";
+import { resolveAdminToken } from "./admin-token.ts";
+import type { AppContext } from "./context.ts";
+import { runRetention, startHousekeeping } from "./housekeeping.ts";
+
+export interface Hookline {
+  ctx: AppContext;
+  http: FastifyInstance;
+  /** Null in an API-only process (HOOKLINE_ROLE=api). */
+  dispatcher: Dispatcher | null;
+  /** The address the API listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Overrides the worker's poll interval (tests drive polling by hand). */
+  pollIntervalMs?: number;
+  /** Called once with a newly generated admin token, so the CLI can print it. */
+  onGeneratedToken?: (token: string, file: string) => void;
+}
+
+export async function openStore(config: Config, log: Logger): Promise<Store> {
+  if (config.databaseUrl === null) return SqliteStore.open(config.dataDir, { synchronous: config.sqliteSynchronous });
+  return PostgresStore.open(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    onIdleError: (error) => log.warn({ err: error }, "idle database connection failed; it will be replaced"),
+  });
+}
+
+/** How often each periodic job runs, once across the whole cluster. */
+const RETENTION_INTERVAL_MS = 60_000;
+const IDEMPOTENCY_PURGE_INTERVAL_MS = 3_600_000;
+
+/**
+ * The composition root: builds the store, the worker and the API for one process according to
+ * its role, and starts them. `all` (the default) runs both; `api` only accepts and serves; `worker`
+ * only delivers (and answers health checks).
+ */
+export async function startHookline(config: Config, options: StartOptions = {}): Promise<Hookline> {
+  const log = options.logger ?? pino({ level: config.logLevel, base: undefined });
+  const clock = options.clock ?? systemClock;
+  const admin = resolveAdminToken(config.adminToken, config.dataDir);
+  if (admin.generated && admin.file) options.onGeneratedToken?.(admin.token, admin.file);
+
+  const store = await openStore(config, log);
+  const runsWorker = config.role !== "api";
+  const sender = runsWorker ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency) : null;
+  const dispatcher = sender
+    ? new Dispatcher(
+        store,
+        sender,
+        clock,
+        {
+          leaseMs: config.leaseMs,
+          workerConcurrency: config.workerConcurrency,
+          endpointConcurrency: config.endpointConcurrency,
+          retryScheduleSeconds: config.retryScheduleSeconds,
+          endpointDisableAfterMs: config.endpointDisableAfterMs,
+          pollIntervalMs: options.pollIntervalMs,
+        },
+        log,
+      )
+    : null;
+  const ctx: AppContext = {
+    config,
+    store,
+    clock,
+    log,
+    endpoints: new EndpointDirectory(store),
+    dispatcher,
+    adminTokenHash: hashToken(admin.token),
+  };
+  const http = await buildHttpServer(ctx, { api: config.role !== "worker" });
+  await http.listen({ port: config.port, host: config.host });
+
+  let stopWatching: () => Promise<void> = async () => {};
+  if (dispatcher) {
+    dispatcher.onEndpointDisabled = (appId) => ctx.endpoints.invalidate(appId);
+    dispatcher.start();
+    stopWatching = await store.coordination.watchForWork(() => dispatcher.wake());
+  }
+
+  let stopping = false;
+  const stopHousekeeping = startHousekeeping(store, clock, log, [
+    {
+      name: "retention",
+      intervalMs: RETENTION_INTERVAL_MS,
+      run: async () => {
+        const removed = await runRetention(store, clock, {
+          retentionDays: config.retentionDays,
+          shouldStop: () => stopping,
+        });
+        if (removed > 0) log.info({ removed }, "retention purged expired data");
+      },
+    },
+    {
+      // Idempotency keys only need to outlive a client's retries.
+      name: "idempotency-purge",
+      intervalMs: IDEMPOTENCY_PURGE_INTERVAL_MS,
+      run: async () => {
+        while ((await store.idempotency.purge(clock.now() - IDEMPOTENCY_TTL_MS)) > 0 && !stopping);
+      },
+    },
+  ]);
+
+  const address = http.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  log.info(
+    { url, role: config.role, store: config.databaseUrl ? "postgres" : "sqlite", dataDir: config.dataDir },
+    "hookline listening",
+  );
+
+  let stopped: Promise<void> | null = null;
+  return {
+    ctx,
+    http,
+    dispatcher,
+    url,
+    adminToken: admin.token,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        await http.close();
+        await stopHousekeeping();
+        await stopWatching();
+        await dispatcher?.stop(config.shutdownGraceMs);
+        await sender?.close();
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+}

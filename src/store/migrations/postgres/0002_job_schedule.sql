@@ -1,0 +1,5 @@
+-- When each periodic job last ran, so that processes sharing the database run it once per interval.
+CREATE TABLE job_schedule (
+  name        TEXT COLLATE "C" PRIMARY KEY,
+  last_run_at BIGINT NOT NULL
+);

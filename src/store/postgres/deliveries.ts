@@ -1,0 +1,220 @@
+import { DeliveryStatus, type Delivery } from "../../core/entities.ts";
+import type {
+  ClaimedDelivery,
+  DeliveryFilter,
+  DeliveryOutcome,
+  DeliveryRepository,
+  DeliveryStats,
+  Page,
+  PageRequest,
+  TimeRange,
+} from "../store.ts";
+import { messageConditions, timeConditions } from "./filters.ts";
+import { completeStatement } from "./outcomes.ts";
+import { paginate } from "./paginate.ts";
+import { Params, retryOnDeadlock, type Queryable } from "./sql.ts";
+
+interface DeliveryRow {
+  id: string;
+  app_id: string;
+  msg_id: string;
+  endpoint_id: string;
+  status: number;
+  attempt_count: number;
+  next_attempt_at: number | null;
+  next_trigger: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toDelivery = (r: DeliveryRow): Delivery => ({
+  id: r.id,
+  appId: r.app_id,
+  msgId: r.msg_id,
+  endpointId: r.endpoint_id,
+  status: r.status,
+  attemptCount: r.attempt_count,
+  nextAttemptAt: r.next_attempt_at,
+  nextTrigger: r.next_trigger,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/**
+ * Leases due rows for one worker. Many processes run this at once: FOR UPDATE SKIP LOCKED makes
+ * each pass over rows another claimer has locked rather than wait for it, and a row that another
+ * claimer leased and committed meanwhile is re-checked against the WHERE clause when locked (READ
+ * COMMITTED), so its fresh lease excludes it. No row is returned to two claimers. The scan walks
+ * the partial `delivery_due` index in due order; the planner runs the locking subquery once and
+ * updates by primary key (measured: ~1 ms to claim 100 of 25,000 due rows in a 500,000-row table).
+ * SQLite's RETURNING order is unspecified; here the result is ordered by due time, then id.
+ */
+const CLAIM_DUE = `
+  WITH claimed AS (
+    UPDATE delivery SET lease_owner = $1, lease_until = $2
+    WHERE id IN (
+      SELECT id FROM delivery
+      WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $3
+        AND (lease_until IS NULL OR lease_until <= $3)
+        AND endpoint_id <> ALL($5::text[])
+      ORDER BY next_attempt_at
+      LIMIT $4
+      FOR UPDATE SKIP LOCKED)
+    RETURNING *
+  )
+  SELECT * FROM claimed ORDER BY next_attempt_at, id`;
+
+export class PostgresDeliveries implements DeliveryRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async claimDue(
+    owner: string,
+    now: number,
+    leaseUntil: number,
+    limit: number,
+    skipEndpoints: string[],
+  ): Promise<ClaimedDelivery[]> {
+    if (limit <= 0) return [];
+    const { rows } = await this.db.query<DeliveryRow>(CLAIM_DUE, [owner, leaseUntil, now, limit, skipEndpoints]);
+    return rows.map((r) => ({ ...toDelivery(r), leaseUntil }));
+  }
+
+  async complete(owner: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
+    if (outcomes.length === 0) return;
+    const statement = completeStatement(owner, outcomes, now);
+    await retryOnDeadlock(() => this.db.query(statement.text, statement.values));
+  }
+
+  /** One statement for all ids (SQLite chunks by 500 for its bound-parameter cap; an array is one parameter here). */
+  async renewLeases(owner: string, ids: string[], leaseUntil: number): Promise<void> {
+    if (ids.length === 0) return;
+    await retryOnDeadlock(() =>
+      this.db.query("UPDATE delivery SET lease_until = $1 WHERE lease_owner = $2 AND id = ANY($3::text[])", [
+        leaseUntil,
+        owner,
+        ids,
+      ]),
+    );
+  }
+
+  async releaseLeases(owner: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await retryOnDeadlock(() =>
+      this.db.query(
+        "UPDATE delivery SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND id = ANY($2::text[])",
+        [owner, ids],
+      ),
+    );
+  }
+
+  async get(appId: string, msgId: string, endpointId: string): Promise<Delivery | undefined> {
+    const { rows } = await this.db.query<DeliveryRow>(
+      "SELECT * FROM delivery WHERE app_id = $1 AND msg_id = $2 AND endpoint_id = $3",
+      [appId, msgId, endpointId],
+    );
+    return rows[0] && toDelivery(rows[0]);
+  }
+
+  /**
+   * SQLite updates and inserts if nothing matched, safe there because it has one writer. Here two
+   * resends can run at once, so it is one upsert on the unique (msg_id, endpoint_id): re-arm the
+   * existing delivery (a succeeded one goes back to pending) or create it, due now, manual. The
+   * WHERE keeps a caller from re-arming another application's delivery.
+   */
+  async resend(appId: string, msgId: string, endpointId: string, newDeliveryId: string, now: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
+         created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 1, 0, $5, 1, $5, $5)
+       ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET next_attempt_at = EXCLUDED.next_attempt_at, next_trigger = 1,
+         status = CASE WHEN delivery.status = 0 THEN 1 ELSE delivery.status END, updated_at = EXCLUDED.updated_at
+       WHERE delivery.app_id = EXCLUDED.app_id`,
+      [newDeliveryId, appId, msgId, endpointId, now],
+    );
+  }
+
+  async recover(appId: string, endpointId: string, since: number, until: number, now: number): Promise<number> {
+    const result = await this.db.query(
+      `UPDATE delivery SET next_attempt_at = $1, next_trigger = 1, status = 1, updated_at = $1
+       WHERE app_id = $2 AND endpoint_id = $3 AND status = 2 AND created_at >= $4 AND created_at < $5`,
+      [now, appId, endpointId, since, until],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async listByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Delivery>> {
+    const params = new Params();
+    return paginate<DeliveryRow, Delivery>(
+      this.db,
+      {
+        from: "delivery",
+        where: [`app_id = ${params.add(appId)}`, `msg_id = ${params.add(msgId)}`],
+        params,
+        key: "endpoint_id",
+      },
+      page,
+      toDelivery,
+      (r) => r.endpoint_id,
+    );
+  }
+
+  async listByEndpoint(
+    appId: string,
+    endpointId: string,
+    filter: DeliveryFilter,
+    page: PageRequest,
+  ): Promise<Page<Delivery>> {
+    const params = new Params();
+    const m = messageConditions(filter, "m", params);
+    const where = [
+      `d.app_id = ${params.add(appId)}`,
+      `d.endpoint_id = ${params.add(endpointId)}`,
+      ...m,
+      ...timeConditions(filter, "d.created_at", params),
+    ];
+    if (filter.status !== undefined) where.push(`d.status = ${params.add(filter.status)}`);
+    // Every delivery has its message (ON DELETE CASCADE), so the join only matters when it filters.
+    return paginate<DeliveryRow, Delivery>(
+      this.db,
+      {
+        select: "d.*",
+        from: m.length > 0 ? "delivery d JOIN message m ON m.id = d.msg_id" : "delivery d",
+        where,
+        params,
+        key: "d.msg_id",
+      },
+      page,
+      toDelivery,
+      (r) => r.msg_id,
+    );
+  }
+
+  async stats(appId: string, endpointId: string, range: TimeRange): Promise<DeliveryStats> {
+    const params = new Params();
+    const where = [
+      `app_id = ${params.add(appId)}`,
+      `endpoint_id = ${params.add(endpointId)}`,
+      ...timeConditions(range, "created_at", params),
+    ];
+    const { rows } = await this.db.query<{ status: number; n: number }>(
+      `SELECT status, COUNT(*) AS n FROM delivery WHERE ${where.join(" AND ")} GROUP BY status`,
+      params.values,
+    );
+    const count = (s: DeliveryStatus) => rows.find((r) => r.status === s)?.n ?? 0;
+    return {
+      success: count(DeliveryStatus.Success),
+      pending: count(DeliveryStatus.Pending),
+      sending: count(DeliveryStatus.Sending),
+      fail: count(DeliveryStatus.Fail),
+    };
+  }
+
+  async countPending(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM delivery WHERE next_attempt_at IS NOT NULL",
+    );
+    return rows[0]?.n ?? 0;
+  }
+}

@@ -1,0 +1,137 @@
+import type { Endpoint, PreviousSecret } from "../../core/entities.ts";
+import type { EndpointRepository, Page, PageRequest } from "../store.ts";
+import { paginate } from "./paginate.ts";
+import { json, Params, type Queryable } from "./sql.ts";
+
+interface EndpointRow {
+  id: string;
+  app_id: string;
+  uid: string | null;
+  url: string;
+  description: string;
+  version: number;
+  disabled: boolean;
+  throttle_rate: number | null;
+  event_types: string[] | null;
+  channels: string[] | null;
+  metadata: Record<string, string>;
+  headers: Record<string, string>;
+  secret: string;
+  previous_secrets: PreviousSecret[];
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toEndpoint = (r: EndpointRow): Endpoint => ({
+  id: r.id,
+  appId: r.app_id,
+  uid: r.uid,
+  url: r.url,
+  description: r.description,
+  version: r.version,
+  disabled: r.disabled,
+  throttleRate: r.throttle_rate,
+  eventTypes: r.event_types,
+  channels: r.channels,
+  metadata: r.metadata ?? {},
+  headers: r.headers ?? {},
+  secret: r.secret,
+  previousSecrets: r.previous_secrets ?? [],
+  failingSince: r.failing_since,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export class PostgresEndpoints implements EndpointRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async insert(e: Endpoint): Promise<void> {
+    await this.db.query(
+      `INSERT INTO endpoint (id, app_id, uid, url, description, version, disabled, throttle_rate, event_types,
+         channels, metadata, headers, secret, previous_secrets, failing_since, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14::jsonb, $15, $16, $17)`,
+      [
+        e.id,
+        e.appId,
+        e.uid,
+        e.url,
+        e.description,
+        e.version,
+        e.disabled,
+        e.throttleRate,
+        json(e.eventTypes),
+        json(e.channels),
+        json(e.metadata),
+        json(e.headers),
+        e.secret,
+        json(e.previousSecrets),
+        e.failingSince,
+        e.createdAt,
+        e.updatedAt,
+      ],
+    );
+  }
+
+  async get(appId: string, idOrUid: string): Promise<Endpoint | undefined> {
+    // An id match wins over a uid match, as in SQLite.
+    const { rows } = await this.db.query<EndpointRow>(
+      "SELECT * FROM endpoint WHERE app_id = $1 AND (id = $2 OR uid = $2) ORDER BY id = $2 DESC LIMIT 1",
+      [appId, idOrUid],
+    );
+    return rows[0] && toEndpoint(rows[0]);
+  }
+
+  async list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
+    const params = new Params();
+    return paginate<EndpointRow, Endpoint>(
+      this.db,
+      { from: "endpoint", where: [`app_id = ${params.add(appId)}`], params, key: "id" },
+      page,
+      toEndpoint,
+      (r) => r.id,
+    );
+  }
+
+  async listAll(appId: string): Promise<Endpoint[]> {
+    const { rows } = await this.db.query<EndpointRow>("SELECT * FROM endpoint WHERE app_id = $1 ORDER BY id", [appId]);
+    return rows.map(toEndpoint);
+  }
+
+  /** Everything but the secrets (setSecret) and the creation time, as in SQLite. */
+  async update(e: Endpoint): Promise<void> {
+    await this.db.query(
+      `UPDATE endpoint SET uid = $1, url = $2, description = $3, version = $4, disabled = $5, throttle_rate = $6,
+         event_types = $7::jsonb, channels = $8::jsonb, metadata = $9::jsonb, headers = $10::jsonb,
+         failing_since = $11, updated_at = $12
+       WHERE app_id = $13 AND id = $14`,
+      [
+        e.uid,
+        e.url,
+        e.description,
+        e.version,
+        e.disabled,
+        e.throttleRate,
+        json(e.eventTypes),
+        json(e.channels),
+        json(e.metadata),
+        json(e.headers),
+        e.failingSince,
+        e.updatedAt,
+        e.appId,
+        e.id,
+      ],
+    );
+  }
+
+  async delete(appId: string, id: string): Promise<void> {
+    await this.db.query("DELETE FROM endpoint WHERE app_id = $1 AND id = $2", [appId, id]);
+  }
+
+  async setSecret(appId: string, id: string, secret: string, previous: PreviousSecret[], now: number): Promise<void> {
+    await this.db.query(
+      "UPDATE endpoint SET secret = $1, previous_secrets = $2::jsonb, updated_at = $3 WHERE app_id = $4 AND id = $5",
+      [secret, json(previous), now, appId, id],
+    );
+  }
+}

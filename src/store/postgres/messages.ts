@@ -1,0 +1,138 @@
+import type { Message } from "../../core/entities.ts";
+import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
+import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery, Page, PageRequest } from "../store.ts";
+import { messageConditions, timeConditions } from "./filters.ts";
+import { paginate } from "./paginate.ts";
+import { isDatabaseError, json, Params, UNIQUE_VIOLATION, type Queryable } from "./sql.ts";
+
+interface MessageRow {
+  id: string;
+  app_id: string;
+  event_type: string;
+  event_id: string | null;
+  payload: string | null;
+  channels: string[] | null;
+  tags: string[] | null;
+  created_at: number;
+  payload_expires_at: number | null;
+}
+
+const toMessage = (r: MessageRow): Message => ({
+  id: r.id,
+  appId: r.app_id,
+  eventType: r.event_type,
+  eventId: r.event_id,
+  payload: r.payload,
+  channels: r.channels,
+  tags: r.tags,
+  createdAt: r.created_at,
+  payloadExpiresAt: r.payload_expires_at,
+});
+
+/**
+ * The message, its deliveries and the idempotent response as ONE statement: data-modifying CTEs
+ * run in the statement's single implicit transaction, so this is atomic and costs one round trip
+ * however many endpoints the message fans out to (deliveries arrive as parallel arrays and are
+ * inserted by one `unnest`). The deliveries' foreign key to the message is checked at the end of
+ * the statement, when the message row already exists.
+ */
+const INSERT_MESSAGE = `
+  WITH message_row AS (
+    INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at)
+    VALUES ($1::text, $2::text, $3, $4, $5, $6::jsonb, $7::jsonb, $8::bigint, $13::bigint)
+  ), delivery_rows AS (
+    INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
+      lease_owner, lease_until, created_at, updated_at)
+    SELECT d.id, $2, $1, d.endpoint_id, 1, 0, $8, 0, d.lease_owner, d.lease_until, $8, $8
+    FROM unnest($9::text[], $10::text[], $11::text[], $12::bigint[]) AS d(id, endpoint_id, lease_owner, lease_until)
+  )`;
+
+/**
+ * Appended when the request carried an idempotency key. No ON CONFLICT: if another request (in
+ * any process) committed the key first, the unique violation rolls back this whole statement, so
+ * the message is never created twice.
+ */
+const INSERT_IDEMPOTENT = `, idempotent_row AS (
+    INSERT INTO idempotency_key (scope, key, status_code, body, created_at) VALUES ($14, $15, $16, $17, $8)
+  )`;
+
+export class PostgresMessages implements MessageRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async insertWithDeliveries(m: Message, deliveries: NewDelivery[], idempotent?: IdempotentResponse): Promise<void> {
+    const params: unknown[] = [
+      m.id,
+      m.appId,
+      m.eventType,
+      m.eventId,
+      m.payload,
+      json(m.channels),
+      json(m.tags),
+      m.createdAt,
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.endpointId),
+      deliveries.map((d) => d.leaseOwner),
+      deliveries.map((d) => d.leaseUntil),
+      m.payloadExpiresAt,
+    ];
+    let sql = INSERT_MESSAGE;
+    if (idempotent) {
+      sql += INSERT_IDEMPOTENT;
+      params.push(idempotent.scope, idempotent.key, idempotent.statusCode, idempotent.body);
+    }
+    try {
+      await this.db.query(sql + " SELECT 1", params);
+    } catch (error) {
+      // The unique index, not a prior SELECT, decides: of two concurrent requests with the same
+      // eventId the second waits for the first to commit and then gets this violation.
+      if (isDatabaseError(error, UNIQUE_VIOLATION) && error.constraint === "message_event_id") {
+        throw conflict(`a message with eventId "${m.eventId}" already exists`);
+      }
+      if (isDatabaseError(error, UNIQUE_VIOLATION) && error.constraint === "idempotency_key_pkey") {
+        throw new DuplicateIdempotencyKey();
+      }
+      throw error;
+    }
+  }
+
+  async get(appId: string, idOrEventId: string): Promise<Message | undefined> {
+    // An id match wins over an eventId match, as in SQLite.
+    const { rows } = await this.db.query<MessageRow>(
+      "SELECT * FROM message WHERE app_id = $1 AND (id = $2 OR event_id = $2) ORDER BY id = $2 DESC LIMIT 1",
+      [appId, idOrEventId],
+    );
+    return rows[0] && toMessage(rows[0]);
+  }
+
+  /** One query for the whole set (SQLite loops, since its lookups cost no round trip). */
+  async getMany(appId: string, ids: string[]): Promise<Map<string, Message>> {
+    const out = new Map<string, Message>();
+    if (ids.length === 0) return out;
+    const { rows } = await this.db.query<MessageRow>(
+      "SELECT * FROM message WHERE app_id = $1 AND id = ANY($2::text[])",
+      [appId, [...new Set(ids)]],
+    );
+    for (const row of rows) out.set(row.id, toMessage(row));
+    return out;
+  }
+
+  async list(appId: string, filter: MessageFilter, page: PageRequest): Promise<Page<Message>> {
+    const params = new Params();
+    const where = [
+      `app_id = ${params.add(appId)}`,
+      ...messageConditions(filter, "message", params),
+      ...timeConditions(filter, "created_at", params),
+    ];
+    return paginate<MessageRow, Message>(
+      this.db,
+      { from: "message", where, params, key: "id" },
+      page,
+      toMessage,
+      (r) => r.id,
+    );
+  }
+
+  async expungeContent(appId: string, id: string): Promise<void> {
+    await this.db.query("UPDATE message SET payload = NULL WHERE app_id = $1 AND id = $2", [appId, id]);
+  }
+}

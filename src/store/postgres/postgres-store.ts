@@ -1,0 +1,80 @@
+import pg from "pg";
+import type { Store } from "../store.ts";
+import { PostgresRetention } from "./retention.ts";
+import { PostgresApplications } from "./applications.ts";
+import { PostgresAttempts } from "./attempts.ts";
+import { PostgresCoordination } from "./coordination.ts";
+import { PostgresDeliveries } from "./deliveries.ts";
+import { PostgresEndpoints } from "./endpoints.ts";
+import { PostgresEventTypes } from "./event-types.ts";
+import { PostgresIdempotency } from "./idempotency.ts";
+import { PostgresMessages } from "./messages.ts";
+import { migratePostgres } from "./migrate.ts";
+import { storeTypes } from "./sql.ts";
+
+export interface PostgresOptions {
+  /**
+   * Connections in the pool (default 10). Every repository call is one statement on one borrowed
+   * connection, so this caps the concurrent queries of this process; PostgreSQL's own default
+   * max_connections of 100 fits ~8 Hookline processes at 10 plus admin headroom.
+   */
+  poolSize?: number;
+  /**
+   * Told about errors on idle pooled connections (e.g. the server restarted). The pool drops such
+   * a connection and the next query opens a new one; without a listener Node would crash the
+   * process on the unhandled 'error' event.
+   */
+  onIdleError?: (error: Error) => void;
+}
+
+/**
+ * The shared-database store: several Hookline processes may run against one PostgreSQL database.
+ * Unlike SQLite there is no write batcher: each write is its own transaction, and the server
+ * overlaps concurrent commits itself; multi-row writes (a message's deliveries, a batch of
+ * outcomes) are single statements so each costs one round trip.
+ */
+export class PostgresStore implements Store {
+  readonly applications;
+  readonly eventTypes;
+  readonly endpoints;
+  readonly messages;
+  readonly deliveries;
+  readonly attempts;
+  readonly idempotency;
+  readonly coordination;
+  readonly retention;
+
+  constructor(
+    readonly pool: pg.Pool,
+    databaseUrl: string,
+  ) {
+    this.applications = new PostgresApplications(pool);
+    this.eventTypes = new PostgresEventTypes(pool);
+    this.endpoints = new PostgresEndpoints(pool);
+    this.messages = new PostgresMessages(pool);
+    this.deliveries = new PostgresDeliveries(pool);
+    this.attempts = new PostgresAttempts(pool);
+    this.idempotency = new PostgresIdempotency(pool);
+    this.coordination = new PostgresCoordination(pool, databaseUrl);
+    this.retention = new PostgresRetention(pool);
+  }
+
+  /** Migrates the database (under an advisory lock, so concurrent starts are safe), then opens the pool. */
+  static async open(databaseUrl: string, options: PostgresOptions = {}): Promise<PostgresStore> {
+    await migratePostgres(databaseUrl);
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: options.poolSize ?? 10,
+      types: storeTypes(),
+      application_name: "hookline",
+      keepAlive: true,
+    });
+    pool.on("error", (error) => options.onIdleError?.(error));
+    return new PostgresStore(pool, databaseUrl);
+  }
+
+  async close(): Promise<void> {
+    // Waits for checked-out connections to come back, so in-flight writes finish first.
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,215 @@
+import type Database from "better-sqlite3";
+import { DeliveryStatus, type Delivery } from "../../core/entities.ts";
+import type {
+  ClaimedDelivery,
+  DeliveryFilter,
+  DeliveryOutcome,
+  DeliveryRepository,
+  DeliveryStats,
+  Page,
+  PageRequest,
+  TimeRange,
+} from "../store.ts";
+import { insertAttempt } from "./attempts.ts";
+import { messageConditions, timeConditions } from "./filters.ts";
+import { paginate } from "./paginate.ts";
+import { prepared } from "./statements.ts";
+import type { WriteBatcher } from "./write-batcher.ts";
+
+interface DeliveryRow {
+  id: string;
+  app_id: string;
+  msg_id: string;
+  endpoint_id: string;
+  status: number;
+  attempt_count: number;
+  next_attempt_at: number | null;
+  next_trigger: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toDelivery = (r: DeliveryRow): Delivery => ({
+  id: r.id,
+  appId: r.app_id,
+  msgId: r.msg_id,
+  endpointId: r.endpoint_id,
+  status: r.status,
+  attemptCount: r.attempt_count,
+  nextAttemptAt: r.next_attempt_at,
+  nextTrigger: r.next_trigger,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const inList = (n: number) => Array.from({ length: n }, () => "?").join(", ");
+
+export class SqliteDeliveries implements DeliveryRepository {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writer: WriteBatcher,
+  ) {}
+
+  async claimDue(
+    owner: string,
+    now: number,
+    leaseUntil: number,
+    limit: number,
+    skipEndpoints: string[],
+  ): Promise<ClaimedDelivery[]> {
+    const rows = await this.writer.run(
+      () =>
+        prepared(
+          this.db,
+          `UPDATE delivery SET lease_owner = ?, lease_until = ?
+           WHERE id IN (SELECT id FROM delivery
+                        WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?
+                          AND (lease_until IS NULL OR lease_until <= ?)
+                          AND endpoint_id NOT IN (SELECT value FROM json_each(?))
+                        ORDER BY next_attempt_at LIMIT ?)
+           RETURNING *`,
+        ).all(owner, leaseUntil, now, now, JSON.stringify(skipEndpoints), limit) as DeliveryRow[],
+    );
+    return rows.map((r) => ({ ...toDelivery(r), leaseUntil }));
+  }
+
+  async complete(owner: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
+    if (outcomes.length === 0) return;
+    const db = this.db;
+    await this.writer.run(() => {
+      const update = prepared(
+        db,
+        `UPDATE delivery SET status = ?, next_attempt_at = ?, next_trigger = 0, attempt_count = attempt_count + 1,
+           lease_owner = NULL, lease_until = NULL, updated_at = ?
+         WHERE id = ? AND lease_owner = ?`,
+      );
+      const health = prepared(db, "UPDATE endpoint SET failing_since = ? WHERE id = ? AND failing_since IS NOT ?");
+      const disable = prepared(db, "UPDATE endpoint SET disabled = 1, updated_at = ? WHERE id = ?");
+      for (const o of outcomes) {
+        insertAttempt(db, o.attempt);
+        update.run(o.status, o.nextAttemptAt, now, o.deliveryId, owner);
+        health.run(o.endpointFailingSince, o.attempt.endpointId, o.endpointFailingSince);
+        if (o.disableEndpoint) disable.run(now, o.attempt.endpointId);
+      }
+    });
+  }
+
+  async renewLeases(owner: string, ids: string[], leaseUntil: number): Promise<void> {
+    await this.forChunks(ids, (chunk) =>
+      prepared(
+        this.db,
+        `UPDATE delivery SET lease_until = ? WHERE lease_owner = ? AND id IN (${inList(chunk.length)})`,
+      ).run(leaseUntil, owner, ...chunk),
+    );
+  }
+
+  async releaseLeases(owner: string, ids: string[]): Promise<void> {
+    await this.forChunks(ids, (chunk) =>
+      prepared(
+        this.db,
+        `UPDATE delivery SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND id IN (${inList(chunk.length)})`,
+      ).run(owner, ...chunk),
+    );
+  }
+
+  /** SQLite caps bound parameters at 32,766; 500 ids a statement stays far below and keeps a few shapes cached. */
+  private async forChunks(ids: string[], run: (chunk: string[]) => unknown): Promise<void> {
+    if (ids.length === 0) return;
+    await this.writer.run(() => {
+      for (let i = 0; i < ids.length; i += 500) run(ids.slice(i, i + 500));
+    });
+  }
+
+  async get(appId: string, msgId: string, endpointId: string): Promise<Delivery | undefined> {
+    const row = prepared(this.db, "SELECT * FROM delivery WHERE app_id = ? AND msg_id = ? AND endpoint_id = ?").get(
+      appId,
+      msgId,
+      endpointId,
+    ) as DeliveryRow | undefined;
+    return row && toDelivery(row);
+  }
+
+  async resend(appId: string, msgId: string, endpointId: string, newDeliveryId: string, now: number): Promise<void> {
+    const db = this.db;
+    await this.writer.run(() => {
+      const changed = prepared(
+        db,
+        `UPDATE delivery SET next_attempt_at = ?, next_trigger = 1, status = CASE WHEN status = 0 THEN 1 ELSE status END,
+           updated_at = ? WHERE app_id = ? AND msg_id = ? AND endpoint_id = ?`,
+      ).run(now, now, appId, msgId, endpointId).changes;
+      if (changed === 0) {
+        prepared(
+          db,
+          `INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
+             created_at, updated_at) VALUES (?, ?, ?, ?, 1, 0, ?, 1, ?, ?)`,
+        ).run(newDeliveryId, appId, msgId, endpointId, now, now, now);
+      }
+    });
+  }
+
+  async recover(appId: string, endpointId: string, since: number, until: number, now: number): Promise<number> {
+    return this.writer.run(
+      () =>
+        prepared(
+          this.db,
+          `UPDATE delivery SET next_attempt_at = ?, next_trigger = 1, status = 1, updated_at = ?
+           WHERE app_id = ? AND endpoint_id = ? AND status = 2 AND created_at >= ? AND created_at < ?`,
+        ).run(now, now, appId, endpointId, since, until).changes,
+    );
+  }
+
+  async listByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Delivery>> {
+    return paginate<DeliveryRow, Delivery>(
+      this.db,
+      { from: "delivery", where: ["app_id = ?", "msg_id = ?"], params: [appId, msgId], key: "endpoint_id" },
+      page,
+      toDelivery,
+      (r) => r.endpoint_id,
+    );
+  }
+
+  async listByEndpoint(
+    appId: string,
+    endpointId: string,
+    filter: DeliveryFilter,
+    page: PageRequest,
+  ): Promise<Page<Delivery>> {
+    const m = messageConditions(filter, "m");
+    const t = timeConditions(filter, "d.created_at");
+    const where = ["d.app_id = ?", "d.endpoint_id = ?", ...m.where, ...t.where];
+    const params: unknown[] = [appId, endpointId, ...m.params, ...t.params];
+    if (filter.status !== undefined) {
+      where.push("d.status = ?");
+      params.push(filter.status);
+    }
+    return paginate<DeliveryRow, Delivery>(
+      this.db,
+      { select: "d.*", from: "delivery d JOIN message m ON m.id = d.msg_id", where, params, key: "d.msg_id" },
+      page,
+      toDelivery,
+      (r) => r.msg_id,
+    );
+  }
+
+  async stats(appId: string, endpointId: string, range: TimeRange): Promise<DeliveryStats> {
+    const t = timeConditions(range, "created_at");
+    const rows = prepared(
+      this.db,
+      `SELECT status, COUNT(*) AS n FROM delivery WHERE app_id = ? AND endpoint_id = ?
+       ${t.where.map((w) => "AND " + w).join(" ")} GROUP BY status`,
+    ).all(appId, endpointId, ...t.params) as { status: number; n: number }[];
+    const count = (s: DeliveryStatus) => rows.find((r) => r.status === s)?.n ?? 0;
+    return {
+      success: count(DeliveryStatus.Success),
+      pending: count(DeliveryStatus.Pending),
+      sending: count(DeliveryStatus.Sending),
+      fail: count(DeliveryStatus.Fail),
+    };
+  }
+
+  async countPending(): Promise<number> {
+    return prepared(this.db, "SELECT COUNT(*) FROM delivery WHERE next_attempt_at IS NOT NULL").pluck().get() as number;
+  }
+}

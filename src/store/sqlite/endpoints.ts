@@ -1,0 +1,145 @@
+import type Database from "better-sqlite3";
+import type { Endpoint, PreviousSecret } from "../../core/entities.ts";
+import type { EndpointRepository, Page, PageRequest } from "../store.ts";
+import { paginate } from "./paginate.ts";
+import { json, parseJson, prepared } from "./statements.ts";
+import type { WriteBatcher } from "./write-batcher.ts";
+
+interface EndpointRow {
+  id: string;
+  app_id: string;
+  uid: string | null;
+  url: string;
+  description: string;
+  version: number;
+  disabled: number;
+  throttle_rate: number | null;
+  event_types: string | null;
+  channels: string | null;
+  metadata: string;
+  headers: string;
+  secret: string;
+  previous_secrets: string;
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toEndpoint = (r: EndpointRow): Endpoint => ({
+  id: r.id,
+  appId: r.app_id,
+  uid: r.uid,
+  url: r.url,
+  description: r.description,
+  version: r.version,
+  disabled: r.disabled === 1,
+  throttleRate: r.throttle_rate,
+  eventTypes: parseJson(r.event_types),
+  channels: parseJson(r.channels),
+  metadata: parseJson(r.metadata) ?? {},
+  headers: parseJson(r.headers) ?? {},
+  secret: r.secret,
+  previousSecrets: parseJson(r.previous_secrets) ?? [],
+  failingSince: r.failing_since,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export class SqliteEndpoints implements EndpointRepository {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writer: WriteBatcher,
+  ) {}
+
+  async insert(e: Endpoint): Promise<void> {
+    await this.writer.run(() =>
+      prepared(
+        this.db,
+        `INSERT INTO endpoint (id, app_id, uid, url, description, version, disabled, throttle_rate, event_types,
+           channels, metadata, headers, secret, previous_secrets, failing_since, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        e.id,
+        e.appId,
+        e.uid,
+        e.url,
+        e.description,
+        e.version,
+        e.disabled ? 1 : 0,
+        e.throttleRate,
+        json(e.eventTypes),
+        json(e.channels),
+        json(e.metadata),
+        json(e.headers),
+        e.secret,
+        json(e.previousSecrets),
+        e.failingSince,
+        e.createdAt,
+        e.updatedAt,
+      ),
+    );
+  }
+
+  async get(appId: string, idOrUid: string): Promise<Endpoint | undefined> {
+    const row = prepared(
+      this.db,
+      "SELECT * FROM endpoint WHERE app_id = ? AND (id = ? OR uid = ?) ORDER BY id = ? DESC LIMIT 1",
+    ).get(appId, idOrUid, idOrUid, idOrUid) as EndpointRow | undefined;
+    return row && toEndpoint(row);
+  }
+
+  async list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
+    return paginate<EndpointRow, Endpoint>(
+      this.db,
+      { from: "endpoint", where: ["app_id = ?"], params: [appId], key: "id" },
+      page,
+      toEndpoint,
+      (r) => r.id,
+    );
+  }
+
+  async listAll(appId: string): Promise<Endpoint[]> {
+    return (prepared(this.db, "SELECT * FROM endpoint WHERE app_id = ? ORDER BY id").all(appId) as EndpointRow[]).map(
+      toEndpoint,
+    );
+  }
+
+  async update(e: Endpoint): Promise<void> {
+    await this.writer.run(() =>
+      prepared(
+        this.db,
+        `UPDATE endpoint SET uid = ?, url = ?, description = ?, version = ?, disabled = ?, throttle_rate = ?,
+           event_types = ?, channels = ?, metadata = ?, headers = ?, failing_since = ?, updated_at = ?
+         WHERE app_id = ? AND id = ?`,
+      ).run(
+        e.uid,
+        e.url,
+        e.description,
+        e.version,
+        e.disabled ? 1 : 0,
+        e.throttleRate,
+        json(e.eventTypes),
+        json(e.channels),
+        json(e.metadata),
+        json(e.headers),
+        e.failingSince,
+        e.updatedAt,
+        e.appId,
+        e.id,
+      ),
+    );
+  }
+
+  async delete(appId: string, id: string): Promise<void> {
+    await this.writer.run(() => prepared(this.db, "DELETE FROM endpoint WHERE app_id = ? AND id = ?").run(appId, id));
+  }
+
+  async setSecret(appId: string, id: string, secret: string, previous: PreviousSecret[], now: number): Promise<void> {
+    await this.writer.run(() =>
+      prepared(
+        this.db,
+        "UPDATE endpoint SET secret = ?, previous_secrets = ?, updated_at = ? WHERE app_id = ? AND id = ?",
+      ).run(secret, json(previous), now, appId, id),
+    );
+  }
+}

@@ -1,0 +1,132 @@
+import type Database from "better-sqlite3";
+import type { Message } from "../../core/entities.ts";
+import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
+import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery, Page, PageRequest } from "../store.ts";
+import { messageConditions, timeConditions } from "./filters.ts";
+import { paginate } from "./paginate.ts";
+import { json, parseJson, prepared } from "./statements.ts";
+import type { WriteBatcher } from "./write-batcher.ts";
+
+export interface MessageRow {
+  id: string;
+  app_id: string;
+  event_type: string;
+  event_id: string | null;
+  payload: string | null;
+  channels: string | null;
+  tags: string | null;
+  created_at: number;
+  payload_expires_at: number | null;
+}
+
+export const toMessage = (r: MessageRow): Message => ({
+  id: r.id,
+  appId: r.app_id,
+  eventType: r.event_type,
+  eventId: r.event_id,
+  payload: r.payload,
+  channels: parseJson(r.channels),
+  tags: parseJson(r.tags),
+  createdAt: r.created_at,
+  payloadExpiresAt: r.payload_expires_at,
+});
+
+export class SqliteMessages implements MessageRepository {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writer: WriteBatcher,
+  ) {}
+
+  async insertWithDeliveries(m: Message, deliveries: NewDelivery[], idempotent?: IdempotentResponse): Promise<void> {
+    const db = this.db;
+    await this.writer.run(() => {
+      if (m.eventId !== null) {
+        const taken = prepared(db, "SELECT 1 FROM message WHERE app_id = ? AND event_id = ?").get(m.appId, m.eventId);
+        if (taken) throw conflict(`a message with eventId "${m.eventId}" already exists`);
+      }
+      prepared(
+        db,
+        `INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        m.id,
+        m.appId,
+        m.eventType,
+        m.eventId,
+        m.payload,
+        json(m.channels),
+        json(m.tags),
+        m.createdAt,
+        m.payloadExpiresAt,
+      );
+      const insertDelivery = prepared(
+        db,
+        `INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
+           lease_owner, lease_until, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 1, 0, ?, 0, ?, ?, ?, ?)`,
+      );
+      for (const d of deliveries) {
+        insertDelivery.run(
+          d.id,
+          m.appId,
+          m.id,
+          d.endpointId,
+          m.createdAt,
+          d.leaseOwner,
+          d.leaseUntil,
+          m.createdAt,
+          m.createdAt,
+        );
+      }
+      if (idempotent) {
+        // A key already stored means another request committed first: this one must not add a second message.
+        const inserted = prepared(
+          db,
+          "INSERT OR IGNORE INTO idempotency_key (scope, key, status_code, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        ).run(idempotent.scope, idempotent.key, idempotent.statusCode, idempotent.body, m.createdAt).changes;
+        if (inserted === 0) throw new DuplicateIdempotencyKey();
+      }
+    });
+  }
+
+  async get(appId: string, idOrEventId: string): Promise<Message | undefined> {
+    const row = prepared(
+      this.db,
+      "SELECT * FROM message WHERE app_id = ? AND (id = ? OR event_id = ?) ORDER BY id = ? DESC LIMIT 1",
+    ).get(appId, idOrEventId, idOrEventId, idOrEventId) as MessageRow | undefined;
+    return row && toMessage(row);
+  }
+
+  async getMany(appId: string, ids: string[]): Promise<Map<string, Message>> {
+    const out = new Map<string, Message>();
+    const stmt = prepared(this.db, "SELECT * FROM message WHERE app_id = ? AND id = ?");
+    for (const id of new Set(ids)) {
+      const row = stmt.get(appId, id) as MessageRow | undefined;
+      if (row) out.set(id, toMessage(row));
+    }
+    return out;
+  }
+
+  async list(appId: string, filter: MessageFilter, page: PageRequest): Promise<Page<Message>> {
+    const m = messageConditions(filter, "message");
+    const t = timeConditions(filter, "created_at");
+    return paginate<MessageRow, Message>(
+      this.db,
+      {
+        from: "message",
+        where: ["app_id = ?", ...m.where, ...t.where],
+        params: [appId, ...m.params, ...t.params],
+        key: "id",
+      },
+      page,
+      toMessage,
+      (r) => r.id,
+    );
+  }
+
+  async expungeContent(appId: string, id: string): Promise<void> {
+    await this.writer.run(() =>
+      prepared(this.db, "UPDATE message SET payload = NULL WHERE app_id = ? AND id = ?").run(appId, id),
+    );
+  }
+}

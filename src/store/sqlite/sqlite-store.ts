@@ -1,0 +1,50 @@
+import type Database from "better-sqlite3";
+import type { Store } from "../store.ts";
+import { SqliteRetention } from "./retention.ts";
+import { SqliteApplications } from "./applications.ts";
+import { SqliteCoordination } from "./coordination.ts";
+import { SqliteAttempts } from "./attempts.ts";
+import { SqliteDeliveries } from "./deliveries.ts";
+import { SqliteEndpoints } from "./endpoints.ts";
+import { SqliteEventTypes } from "./event-types.ts";
+import { SqliteIdempotency } from "./idempotency.ts";
+import { SqliteMessages } from "./messages.ts";
+import { openSqlite, type SqliteOptions } from "./open-database.ts";
+import { WriteBatcher } from "./write-batcher.ts";
+
+/** The embedded default: one SQLite file in the data directory, every write through one group-commit batcher. */
+export class SqliteStore implements Store {
+  readonly applications;
+  readonly eventTypes;
+  readonly endpoints;
+  readonly messages;
+  readonly deliveries;
+  readonly attempts;
+  readonly idempotency;
+  readonly coordination;
+  readonly retention;
+  private readonly writer: WriteBatcher;
+
+  constructor(readonly db: Database.Database) {
+    this.writer = new WriteBatcher(db);
+    this.applications = new SqliteApplications(db, this.writer);
+    this.eventTypes = new SqliteEventTypes(db, this.writer);
+    this.endpoints = new SqliteEndpoints(db, this.writer);
+    this.messages = new SqliteMessages(db, this.writer);
+    this.deliveries = new SqliteDeliveries(db, this.writer);
+    this.attempts = new SqliteAttempts(db, this.writer);
+    this.idempotency = new SqliteIdempotency(db, this.writer);
+    this.coordination = new SqliteCoordination(db, this.writer);
+    this.retention = new SqliteRetention(db, this.writer);
+  }
+
+  static open(dataDir: string, options: SqliteOptions): SqliteStore {
+    return new SqliteStore(openSqlite(dataDir, options));
+  }
+
+  async close(): Promise<void> {
+    // Let writes queued in this turn commit before the handle goes away.
+    await this.writer.run(() => undefined);
+    this.db.close();
+  }
+}

@@ -1,0 +1,225 @@
+import type {
+  Application,
+  Attempt,
+  Delivery,
+  Endpoint,
+  EventType,
+  Message,
+  PreviousSecret,
+  TriggerType,
+} from "../core/entities.ts";
+
+/**
+ * The persistence boundary. The API and the workers speak only to this interface; each
+ * database dialect implements it in its own folder (sqlite/, postgres/), so dialect
+ * differences never leak out. Every tenant-scoped method takes the application id first.
+ */
+export interface Store {
+  readonly applications: ApplicationRepository;
+  readonly eventTypes: EventTypeRepository;
+  readonly endpoints: EndpointRepository;
+  readonly messages: MessageRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly attempts: AttemptRepository;
+  readonly idempotency: IdempotencyRepository;
+  readonly coordination: CoordinationRepository;
+  readonly retention: RetentionRepository;
+  close(): Promise<void>;
+}
+
+/**
+ * Bounded database growth. Each call does one small batch (at most `limit` rows) in one short
+ * transaction and returns how many rows it changed, so the caller can loop with pauses in between
+ * and never hold long locks while deliveries run.
+ */
+export interface RetentionRepository {
+  /** Clears payloads whose per-message retention has passed. */
+  expirePayloads(now: number, limit: number): Promise<number>;
+  /** Deletes attempts created before `cutoff`. */
+  deleteAttemptsBefore(cutoff: number, limit: number): Promise<number>;
+  /** Deletes messages created before `cutoff` (with their deliveries) unless a delivery is still due. */
+  deleteMessagesBefore(cutoff: number, limit: number): Promise<number>;
+}
+
+/** What processes sharing one database need to agree on. */
+export interface CoordinationRepository {
+  /** Tells idle workers in other processes that work is due (PostgreSQL NOTIFY; nothing to tell with SQLite). */
+  notifyWork(): Promise<void>;
+  /** Calls `onWork` whenever some process notifies; resolves to a function that stops watching. */
+  watchForWork(onWork: () => void): Promise<() => Promise<void>>;
+  /**
+   * True for exactly one caller per `intervalMs` across every process sharing the store, so
+   * periodic jobs (retention, key purges) run once in a cluster, not once per process.
+   */
+  claimJob(name: string, intervalMs: number, now: number): Promise<boolean>;
+}
+
+export type Ordering = "ascending" | "descending";
+
+export interface PageRequest {
+  limit: number;
+  /** The `iterator` of the previous page, or the `prevIterator` of the next one; null for the first page. */
+  iterator: string | null;
+  order: Ordering;
+}
+
+export interface Page<T> {
+  data: T[];
+  iterator: string | null;
+  prevIterator: string | null;
+  done: boolean;
+}
+
+export interface TimeRange {
+  /** Only items created strictly before this time (ms). */
+  before?: number;
+  /** Only items created strictly after this time (ms). */
+  after?: number;
+}
+
+export interface ApplicationRepository {
+  insert(app: Application): Promise<void>;
+  /** By id or by uid. */
+  get(idOrUid: string): Promise<Application | undefined>;
+  list(page: PageRequest): Promise<Page<Application>>;
+  update(app: Application): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface EventTypeRepository {
+  insert(eventType: EventType): Promise<void>;
+  get(name: string): Promise<EventType | undefined>;
+  list(page: PageRequest, includeArchived: boolean): Promise<Page<EventType>>;
+  update(eventType: EventType): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+export interface EndpointRepository {
+  insert(endpoint: Endpoint): Promise<void>;
+  /** By id or by uid, within one application. */
+  get(appId: string, idOrUid: string): Promise<Endpoint | undefined>;
+  list(appId: string, page: PageRequest): Promise<Page<Endpoint>>;
+  /** Every endpoint of an application, for routing a new message. */
+  listAll(appId: string): Promise<Endpoint[]>;
+  update(endpoint: Endpoint): Promise<void>;
+  delete(appId: string, id: string): Promise<void>;
+  setSecret(appId: string, id: string, secret: string, previous: PreviousSecret[], now: number): Promise<void>;
+}
+
+export interface MessageFilter extends TimeRange {
+  channel?: string;
+  tag?: string;
+  eventTypes?: string[];
+}
+
+export interface NewDelivery {
+  id: string;
+  endpointId: string;
+  /** When set, the delivery is created already leased to this worker, which sends it at once. */
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+}
+
+export interface IdempotentResponse {
+  scope: string;
+  key: string;
+  statusCode: number;
+  body: string;
+}
+
+export interface MessageRepository {
+  /**
+   * Commits a message and its deliveries (and, if given, the idempotent response) atomically.
+   * Resolves only once durable. Rejects with a conflict if the event id is taken.
+   */
+  insertWithDeliveries(message: Message, deliveries: NewDelivery[], idempotent?: IdempotentResponse): Promise<void>;
+  get(appId: string, idOrEventId: string): Promise<Message | undefined>;
+  getMany(appId: string, ids: string[]): Promise<Map<string, Message>>;
+  list(appId: string, filter: MessageFilter, page: PageRequest): Promise<Page<Message>>;
+  expungeContent(appId: string, id: string): Promise<void>;
+}
+
+/** The outcome of one attempt, to be written back with its delivery's new state. */
+export interface DeliveryOutcome {
+  deliveryId: string;
+  attempt: Attempt;
+  /** Next state: success, retry at `nextAttemptAt`, or failed for good. */
+  status: Delivery["status"];
+  nextAttemptAt: number | null;
+  /** Endpoint health bookkeeping that goes with this attempt. */
+  endpointFailingSince: number | null;
+  disableEndpoint: boolean;
+}
+
+export interface ClaimedDelivery extends Delivery {
+  leaseUntil: number;
+}
+
+export interface DeliveryFilter extends TimeRange {
+  status?: number;
+  channel?: string;
+  tag?: string;
+  eventTypes?: string[];
+}
+
+export interface DeliveryStats {
+  success: number;
+  pending: number;
+  sending: number;
+  fail: number;
+}
+
+export interface DeliveryRepository {
+  /**
+   * Leases up to `limit` due deliveries whose lease is free or expired, skipping the endpoints in
+   * `skipEndpoints` (ones this worker already has enough work queued for).
+   */
+  claimDue(
+    owner: string,
+    now: number,
+    leaseUntil: number,
+    limit: number,
+    skipEndpoints: string[],
+  ): Promise<ClaimedDelivery[]>;
+  /** Records attempts and the resulting delivery states; only rows still leased by `owner` change state. */
+  complete(owner: string, outcomes: DeliveryOutcome[], now: number): Promise<void>;
+  renewLeases(owner: string, ids: string[], leaseUntil: number): Promise<void>;
+  releaseLeases(owner: string, ids: string[]): Promise<void>;
+  get(appId: string, msgId: string, endpointId: string): Promise<Delivery | undefined>;
+  /** Makes (or re-arms) the delivery of a message to an endpoint due now, as a manual attempt. */
+  resend(appId: string, msgId: string, endpointId: string, newDeliveryId: string, now: number): Promise<void>;
+  /** Re-arms failed deliveries to an endpoint created in [since, until); returns how many. */
+  recover(appId: string, endpointId: string, since: number, until: number, now: number): Promise<number>;
+  listByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Delivery>>;
+  listByEndpoint(appId: string, endpointId: string, filter: DeliveryFilter, page: PageRequest): Promise<Page<Delivery>>;
+  stats(appId: string, endpointId: string, range: TimeRange): Promise<DeliveryStats>;
+  /** How many deliveries are due or scheduled in total (for metrics and backpressure). */
+  countPending(): Promise<number>;
+}
+
+export interface AttemptFilter extends TimeRange {
+  status?: number;
+  statusCodeClass?: number;
+  endpointId?: string;
+  channel?: string;
+  tag?: string;
+  eventTypes?: string[];
+}
+
+export interface AttemptRepository {
+  get(appId: string, msgId: string, attemptId: string): Promise<Attempt | undefined>;
+  listByMessage(appId: string, msgId: string, filter: AttemptFilter, page: PageRequest): Promise<Page<Attempt>>;
+  listByEndpoint(appId: string, endpointId: string, filter: AttemptFilter, page: PageRequest): Promise<Page<Attempt>>;
+  expungeContent(appId: string, msgId: string, attemptId: string): Promise<void>;
+  /** Records an attempt that is not tied to a durable delivery (e.g. a test attempt). */
+  insert(attempt: Attempt): Promise<void>;
+}
+
+export interface IdempotencyRepository {
+  get(scope: string, key: string): Promise<IdempotentResponse | undefined>;
+  put(response: IdempotentResponse, now: number): Promise<void>;
+  /** Forgets keys older than `before` (ms); they only need to outlive a client's retries. */
+  purge(before: number): Promise<number>;
+}
+
+export type { TriggerType };

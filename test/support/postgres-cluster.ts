@@ -1,0 +1,164 @@
+/**
+ * A throwaway PostgreSQL cluster for tests: initdb into a temp dir, a server on a free loopback
+ * port with trust auth, removed again by `stop()` (or, as a last resort, when the process exits).
+ * PostgreSQL refuses to run as root, so under root the server binaries run as the `postgres` user.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+export interface PostgresCluster {
+  /** A connection URL for a database of this cluster (`postgres` always exists). */
+  url(dbName: string): string;
+  /**
+   * Creates a fresh, empty database and returns its URL. `icuLocale` (e.g. "en-US") makes the
+   * database's default collation a linguistic one, to prove queries do not rely on it.
+   */
+  createDatabase(options?: { icuLocale?: string }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The newest `/usr/lib/postgresql/<version>/bin` holding initdb, or HOOKLINE_POSTGRES_BIN; null if none. */
+export function findPostgresBin(): string | null {
+  const fromEnv = process.env.HOOKLINE_POSTGRES_BIN;
+  if (fromEnv) return existsSync(path.join(fromEnv, "initdb")) ? fromEnv : null;
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(path.join(root, v, "bin", "initdb")))
+    .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
+  return versions.length > 0 ? path.join(root, versions[0]!, "bin") : null;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a server binary, as `postgres` when we are root; resolves with its output, rejects on failure. */
+function run(bin: string, args: string[], asPostgres: boolean): Promise<string> {
+  const [cmd, argv] = asPostgres ? ["runuser", ["-u", "postgres", "--", bin, ...args]] : [bin, args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.once("error", reject);
+    child.once("close", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${path.basename(bin)} exited with ${code}:\n${output}`)),
+    );
+  });
+}
+
+let databaseCounter = 0;
+
+/**
+ * Creates a fresh, empty database on the server `adminUrl` points at and returns its URL. Used by
+ * the cluster itself and by test processes that only know the URL (the runner's PostgreSQL leg).
+ */
+export async function createDatabaseAt(adminUrl: string, options: { icuLocale?: string } = {}): Promise<string> {
+  const name = `hookline_test_${process.pid}_${++databaseCounter}`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const icu = options.icuLocale
+      ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE ${pg.escapeLiteral(options.icuLocale)}`
+      : "";
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}${icu}`);
+  } finally {
+    await client.end();
+  }
+  const target = new URL(adminUrl);
+  target.pathname = `/${name}`;
+  return target.toString();
+}
+
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const bin = findPostgresBin();
+  if (bin === null) throw new Error("no PostgreSQL server binaries found under /usr/lib/postgresql/*/bin");
+  const asPostgres = userInfo().uid === 0;
+  const root = mkdtempSync(path.join(tmpdir(), "hookline-pg-"));
+  const dataDir = path.join(root, "data");
+  const socketDir = path.join(root, "socket");
+  mkdirSync(socketDir);
+  if (asPostgres) {
+    const pgUser = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
+    const pgGroup = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" });
+    const uid = Number(pgUser.stdout.trim());
+    const gid = Number(pgGroup.stdout.trim());
+    if (pgUser.status !== 0 || !Number.isInteger(uid))
+      throw new Error("running as root but there is no `postgres` user");
+    chownSync(root, uid, gid);
+    chownSync(socketDir, uid, gid);
+  }
+
+  const pgCtl = path.join(bin, "pg_ctl");
+  let stopped = false;
+  const stopSync = () => {
+    if (stopped) return;
+    stopped = true;
+    const [cmd, argv] = asPostgres
+      ? ["runuser", ["-u", "postgres", "--", pgCtl, "-D", dataDir, "-m", "immediate", "stop"]]
+      : [pgCtl, ["-D", dataDir, "-m", "immediate", "stop"]];
+    spawnSync(cmd, argv, { stdio: "ignore" });
+    rmSync(root, { recursive: true, force: true });
+  };
+  // A test run that dies without calling stop() must not leave a postmaster behind.
+  process.once("exit", stopSync);
+
+  try {
+    // --no-sync and fsync=off: a throwaway cluster needs no durability; this halves start-up and test time.
+    await run(
+      path.join(bin, "initdb"),
+      ["-D", dataDir, "--auth=trust", "--username=postgres", "--encoding=UTF8", "--locale=C", "--no-sync"],
+      asPostgres,
+    );
+    let port = 0;
+    // Another process may grab the "free" port between our probe and the server's bind: try a few.
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      const options = [
+        `-p ${port}`,
+        `-k ${socketDir}`,
+        "-c listen_addresses=127.0.0.1",
+        "-c fsync=off",
+        "-c full_page_writes=off",
+        "-c max_connections=200",
+      ].join(" ");
+      try {
+        await run(
+          pgCtl,
+          ["-D", dataDir, "-o", options, "-l", path.join(root, "server.log"), "-w", "-t", "60", "start"],
+          asPostgres,
+        );
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
+
+    const url = (dbName: string) => `postgresql://postgres@127.0.0.1:${port}/${encodeURIComponent(dbName)}`;
+    return {
+      url,
+      createDatabase: (options = {}) => createDatabaseAt(url("postgres"), options),
+      async stop() {
+        process.removeListener("exit", stopSync);
+        stopSync();
+      },
+    };
+  } catch (error) {
+    process.removeListener("exit", stopSync);
+    stopSync();
+    throw error;
+  }
+}
