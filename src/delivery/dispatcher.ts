@@ -6,6 +6,7 @@ import { newId } from "../core/ids.ts";
 import type { Store } from "../store/store.ts";
 import type { HttpSender, SendResult } from "./http-sender.ts";
 import { decide, type Decision } from "./outcome.ts";
+import { RateLimiter } from "./rate-limiter.ts";
 import { webhookHeaders } from "./webhook-request.ts";
 
 export interface DeliveryJob {
@@ -69,6 +70,7 @@ export class Dispatcher {
   private readonly maxHeld: number;
   private readonly laneCap: number;
   private readonly pollIntervalMs: number;
+  private readonly rateLimiter: RateLimiter;
 
   constructor(
     private readonly store: Store,
@@ -80,6 +82,7 @@ export class Dispatcher {
     this.maxHeld = options.workerConcurrency * 4;
     this.laneCap = options.endpointConcurrency * 4;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.rateLimiter = new RateLimiter(store.rateLimits, clock, log);
   }
 
   start(): void {
@@ -274,7 +277,7 @@ export class Dispatcher {
 
     let result: SendResult;
     let decision: Decision;
-    const startedAt = this.clock.now();
+    let startedAt = this.clock.now();
     let requestHeaders: Record<string, string> = {};
     if (endpoint.disabled || message.payload === null) {
       result = {
@@ -292,6 +295,11 @@ export class Dispatcher {
         disableEndpoint: false,
       };
     } else {
+      // A throttled delivery waits here, holding only a slot of its own endpoint's lane.
+      if (endpoint.throttleRate) {
+        await this.rateLimiter.acquire(endpoint.id, endpoint.throttleRate);
+        startedAt = this.clock.now();
+      }
       requestHeaders = webhookHeaders(endpoint, message.id, message.payload, startedAt);
       result = await this.sender.post(endpoint.url, requestHeaders, message.payload);
       decision = this.decide(result, endpoint, job);

@@ -24,7 +24,27 @@ export interface Store {
   readonly idempotency: IdempotencyRepository;
   readonly coordination: CoordinationRepository;
   readonly retention: RetentionRepository;
+  readonly rateLimits: RateLimitRepository;
   close(): Promise<void>;
+}
+
+export interface RateGrant {
+  /** Tokens taken: each allows one delivery now. */
+  granted: number;
+  /** When nothing was granted: how long until the next token exists. */
+  waitMs: number;
+}
+
+/**
+ * Per-endpoint rate limits held in the database, so they hold across every process delivering
+ * to the endpoint rather than per process.
+ */
+export interface RateLimitRepository {
+  /**
+   * Takes up to `want` tokens from the endpoint's bucket, which refills at `ratePerSecond` up to
+   * one second's worth (the burst). Atomic across processes.
+   */
+  take(endpointId: string, ratePerSecond: number, want: number, now: number): Promise<RateGrant>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Store } from "../store.ts";
+import { PostgresRateLimits } from "./rate-limits.ts";
 import { PostgresRetention } from "./retention.ts";
 import { PostgresApplications } from "./applications.ts";
 import { PostgresAttempts } from "./attempts.ts";
@@ -43,6 +44,7 @@ export class PostgresStore implements Store {
   readonly idempotency;
   readonly coordination;
   readonly retention;
+  readonly rateLimits;
 
   constructor(
     readonly pool: pg.Pool,
@@ -57,6 +59,7 @@ export class PostgresStore implements Store {
     this.idempotency = new PostgresIdempotency(pool);
     this.coordination = new PostgresCoordination(pool, databaseUrl);
     this.retention = new PostgresRetention(pool);
+    this.rateLimits = new PostgresRateLimits(pool);
   }
 
   /** Migrates the database (under an advisory lock, so concurrent starts are safe), then opens the pool. */

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Store } from "../store.ts";
+import { SqliteRateLimits } from "./rate-limits.ts";
 import { SqliteRetention } from "./retention.ts";
 import { SqliteApplications } from "./applications.ts";
 import { SqliteCoordination } from "./coordination.ts";
@@ -23,6 +24,7 @@ export class SqliteStore implements Store {
   readonly idempotency;
   readonly coordination;
   readonly retention;
+  readonly rateLimits;
   private readonly writer: WriteBatcher;
 
   constructor(readonly db: Database.Database) {
@@ -36,6 +38,7 @@ export class SqliteStore implements Store {
     this.idempotency = new SqliteIdempotency(db, this.writer);
     this.coordination = new SqliteCoordination(db, this.writer);
     this.retention = new SqliteRetention(db, this.writer);
+    this.rateLimits = new SqliteRateLimits(db, this.writer);
   }
 
   static open(dataDir: string, options: SqliteOptions): SqliteStore {

@@ -1,0 +1,38 @@
+import type pg from "pg";
+import { refillAndTake } from "../rate-bucket.ts";
+import type { RateGrant, RateLimitRepository } from "../store.ts";
+
+/**
+ * One short transaction per take: the bucket row is locked (FOR UPDATE) between reading and
+ * writing it, so concurrent takes from any number of processes serialise on the row and the
+ * endpoint's rate holds across the cluster. The first take inserts the row; two processes racing
+ * to create it both see a full bucket once, which at worst lets one extra burst through.
+ */
+export class PostgresRateLimits implements RateLimitRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async take(endpointId: string, ratePerSecond: number, want: number, now: number): Promise<RateGrant> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const { rows } = await client.query<{ tokens: number; refilledAt: number }>(
+        `SELECT tokens, refilled_at AS "refilledAt" FROM rate_bucket WHERE endpoint_id = $1 FOR UPDATE`,
+        [endpointId],
+      );
+      const row = rows[0];
+      const { tokens, grant } = refillAndTake(row, ratePerSecond, want, now);
+      await client.query(
+        `INSERT INTO rate_bucket (endpoint_id, tokens, refilled_at) VALUES ($1, $2, $3)
+         ON CONFLICT (endpoint_id) DO UPDATE SET tokens = EXCLUDED.tokens, refilled_at = EXCLUDED.refilled_at`,
+        [endpointId, tokens, Math.max(now, row?.refilledAt ?? now)],
+      );
+      await client.query("COMMIT");
+      return grant;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
