@@ -36,6 +36,8 @@ export interface Config {
   role: Role;
   /** Message payloads and attempt contents older than this are purged (per message: payloadRetentionPeriod). */
   retentionDays: number;
+  /** How often the retention job runs, once across the cluster. */
+  retentionIntervalMs: number;
 }
 
 export const ROLES = ["all", "api", "worker"] as const;
@@ -69,6 +71,7 @@ const SETTINGS = {
   role: { env: "HOOKLINE_ROLE", flag: "role" },
   databasePoolSize: { env: "HOOKLINE_DATABASE_POOL_SIZE", flag: "database-pool-size" },
   retentionDays: { env: "HOOKLINE_RETENTION_DAYS", flag: "retention-days" },
+  retentionInterval: { env: "HOOKLINE_RETENTION_INTERVAL", flag: "retention-interval" },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -208,5 +211,6 @@ export function loadConfig(
     databasePoolSize: integer("databasePoolSize", 10, 1, 1000),
     role,
     retentionDays: integer("retentionDays", 90, 1, 36_500),
+    retentionIntervalMs: Math.round(seconds("retentionInterval", 60, 1, 86_400) * 1000),
   };
 }

@@ -43,8 +43,7 @@ export async function openStore(config: Config, log: Logger): Promise<Store> {
   });
 }
 
-/** How often each periodic job runs, once across the whole cluster. */
-const RETENTION_INTERVAL_MS = 60_000;
+/** Idempotency keys are purged hourly, once across the whole cluster. */
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 3_600_000;
 
 /**
@@ -100,7 +99,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const stopHousekeeping = startHousekeeping(store, clock, log, [
     {
       name: "retention",
-      intervalMs: RETENTION_INTERVAL_MS,
+      intervalMs: config.retentionIntervalMs,
       run: async () => {
         const removed = await runRetention(store, clock, {
           retentionDays: config.retentionDays,

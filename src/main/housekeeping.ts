@@ -8,8 +8,8 @@ export interface PeriodicJob {
   run(): Promise<void>;
 }
 
-/** How often each process asks whether a job is due; the job's own interval decides how often it runs. */
-const TICK_MS = 15_000;
+/** How often each process asks whether a job is due, at most; the job's own interval decides how often it runs. */
+const MAX_TICK_MS = 15_000;
 
 /**
  * Runs periodic jobs once per interval across every process sharing the store: each process
@@ -26,9 +26,10 @@ export function startHousekeeping(store: Store, clock: Clock, log: Logger, jobs:
       }
     }
   };
+  const tickMs = Math.min(MAX_TICK_MS, ...jobs.map((j) => j.intervalMs));
   const timer = setInterval(() => {
     if (!running) running = tick().finally(() => (running = null));
-  }, TICK_MS);
+  }, tickMs);
   timer.unref();
   return async () => {
     clearInterval(timer);
