@@ -52,15 +52,20 @@ describe("per-endpoint rate limits (throttleRate / rateLimit)", () => {
     // One second's burst, then RATE per second: 24 take at least (24 - 8) / 8 = 2 s.
     const span = Math.max(...limitedTimes) - started;
     assert.ok(span >= 1800, `24 deliveries at ${RATE}/s took only ${span} ms`);
-    // The bucket allows its burst plus what refills within a window: at most 2 × RATE in any second.
-    const peak = maxPerSecond(limitedTimes);
-    assert.ok(peak <= 2 * RATE, `at most ${2 * RATE} in any second across both processes, saw ${peak}`);
-
     // Throttled deliveries waited; none was failed or retried.
+    const sentAt: number[] = [];
     for (const id of ids) {
       const log = await attempts(first, limited.appId, id);
       assert.equal(log.length, 1);
       assert.equal(log[0]!.status, 0);
+      sentAt.push(Date.parse(log[0]!.timestamp));
     }
+    // The bucket allows its burst plus what refills within a window: RATE + RATE × 1 s in any second.
+    // Send times are taken after the grant, so a send delayed by a busy event loop can make a window
+    // look up to ~150 ms longer than it was: allow that much refill (one token at this rate). A limit
+    // held per process instead of shared would show 2 × (RATE + RATE) = 32 here.
+    const peak = maxPerSecond(sentAt);
+    const bound = RATE + Math.floor((RATE * 1150) / 1000);
+    assert.ok(peak <= bound, `at most ${bound} sends in any second across both processes, saw ${peak}`);
   });
 });

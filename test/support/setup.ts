@@ -42,5 +42,6 @@ export async function attempts(h: TestHookline, appId: string, msgId: string) {
     response: string;
     requestHeaders: Record<string, string>;
     url: string;
+    timestamp: string;
   }[];
 }

@@ -5,8 +5,7 @@ import type { RateGrant, RateLimitRepository } from "../store.ts";
 /**
  * One short transaction per take: the bucket row is locked (FOR UPDATE) between reading and
  * writing it, so concurrent takes from any number of processes serialise on the row and the
- * endpoint's rate holds across the cluster. The first take inserts the row; two processes racing
- * to create it both see a full bucket once, which at worst lets one extra burst through.
+ * endpoint's rate holds across the cluster.
  */
 export class PostgresRateLimits implements RateLimitRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -15,6 +14,13 @@ export class PostgresRateLimits implements RateLimitRepository {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
+      // Create the bucket (full) first if it is missing: a second process racing to create it
+      // waits on the unique key here, then reads the row the first one wrote instead of also
+      // starting from a full bucket.
+      await client.query(
+        "INSERT INTO rate_bucket (endpoint_id, tokens, refilled_at) VALUES ($1, $2, $3) ON CONFLICT (endpoint_id) DO NOTHING",
+        [endpointId, ratePerSecond, now],
+      );
       const { rows } = await client.query<{ tokens: number; refilledAt: number }>(
         `SELECT tokens, refilled_at AS "refilledAt" FROM rate_bucket WHERE endpoint_id = $1 FOR UPDATE`,
         [endpointId],
