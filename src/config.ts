@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { hostname } from "node:os";
 import path from "node:path";
 
 /**
@@ -38,6 +39,10 @@ export interface Config {
   retentionDays: number;
   /** How often the retention job runs, once across the cluster. */
   retentionIntervalMs: number;
+  /** The DNS name sent as WebHook-Request-Origin in the CloudEvents validation handshake. */
+  webhookOrigin: string;
+  /** Reject (422) messages whose payload does not match their event type's JSON Schema. */
+  validatePayloads: boolean;
 }
 
 export const ROLES = ["all", "api", "worker"] as const;
@@ -72,6 +77,8 @@ const SETTINGS = {
   databasePoolSize: { env: "HOOKLINE_DATABASE_POOL_SIZE", flag: "database-pool-size" },
   retentionDays: { env: "HOOKLINE_RETENTION_DAYS", flag: "retention-days" },
   retentionInterval: { env: "HOOKLINE_RETENTION_INTERVAL", flag: "retention-interval" },
+  webhookOrigin: { env: "HOOKLINE_WEBHOOK_ORIGIN", flag: "webhook-origin" },
+  validatePayloads: { env: "HOOKLINE_VALIDATE_PAYLOADS", flag: "validate-payloads" },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -132,6 +139,14 @@ export function loadConfig(
     if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) fail(name, `"${v}" is not a number of seconds`);
     if (n < min || n > max) fail(name, `${n} is outside ${min}..${max} seconds`);
     return n;
+  };
+
+  const boolean = (name: SettingName, fallback: boolean): boolean => {
+    const v = raw(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (["true", "1", "yes", "on"].includes(v)) return true;
+    if (["false", "0", "no", "off"].includes(v)) return false;
+    return fail(name, `"${v}" is not true or false`);
   };
 
   const host = raw("host") ?? "127.0.0.1";
@@ -212,5 +227,7 @@ export function loadConfig(
     role,
     retentionDays: integer("retentionDays", 90, 1, 36_500),
     retentionIntervalMs: Math.round(seconds("retentionInterval", 60, 1, 86_400) * 1000),
+    webhookOrigin: raw("webhookOrigin") ?? hostname(),
+    validatePayloads: boolean("validatePayloads", false),
   };
 }

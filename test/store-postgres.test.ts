@@ -65,6 +65,8 @@ const endpoint = (appId: string, t: number, extra: Partial<Endpoint> = {}): Endp
   secret: "whsec_c2VjcmV0",
   previousSecrets: [],
   failingSince: null,
+  options: {},
+  handshakeValidatedAt: null,
   createdAt: t,
   updatedAt: t,
   ...extra,
@@ -321,6 +323,7 @@ describe("PostgresStore", { skip }, () => {
       schemas: { "1": { type: "object", properties: { b: {}, a: {} } } },
       groupName: null,
       featureFlags: ["beta"],
+      retrySchedule: null,
       createdAt: T0,
       updatedAt: T0,
     });
@@ -657,14 +660,27 @@ describe("PostgresStore", { skip }, () => {
       now,
     );
 
-    assert.deepEqual(await store.deliveries.stats(app.id, e0.id, {}), { success: 1, pending: 0, sending: 1, fail: 2 });
+    assert.deepEqual(await store.deliveries.stats(app.id, e0.id, {}), {
+      success: 1,
+      pending: 0,
+      sending: 1,
+      fail: 2,
+      canceled: 0,
+    });
     assert.deepEqual(await store.deliveries.stats(app.id, e0.id, { after: T0 }), {
       success: 0,
       pending: 0,
       sending: 1,
       fail: 2,
+      canceled: 0,
     });
-    assert.deepEqual(await store.deliveries.stats(app.id, e1.id, {}), { success: 0, pending: 0, sending: 0, fail: 0 });
+    assert.deepEqual(await store.deliveries.stats(app.id, e1.id, {}), {
+      success: 0,
+      pending: 0,
+      sending: 0,
+      fail: 0,
+      canceled: 0,
+    });
 
     const byEndpoint = async (
       filter: Parameters<Store["deliveries"]["listByEndpoint"]>[2],
@@ -832,6 +848,7 @@ async function scenario(s: Store, f: ReturnType<typeof parityFixtures>): Promise
       schemas: null,
       groupName: null,
       featureFlags: null,
+      retrySchedule: null,
       createdAt: T0,
       updatedAt: T0,
     };

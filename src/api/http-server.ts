@@ -12,6 +12,7 @@ import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { transformationRoutes } from "./routes/transformations.ts";
 
 /** SQLite and PostgreSQL errors that mean "the database cannot take writes right now", not "your input is wrong". */
 const UNAVAILABLE_CODES = new Set([
@@ -171,6 +172,7 @@ export async function buildHttpServer(
   await app.register(endpointRoutes, { ctx });
   await app.register(messageRoutes, { ctx });
   await app.register(attemptRoutes, { ctx });
+  await app.register(transformationRoutes, { ctx });
   return app;
 }
 

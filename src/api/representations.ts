@@ -48,6 +48,7 @@ export const EventTypeOut = Type.Object({
   groupName: Nullable(Type.String()),
   featureFlags: Nullable(Type.Array(Type.String())),
   featureFlag: Nullable(Type.String()),
+  retrySchedule: Nullable(Type.Array(Type.Number(), { description: "Hookline: seconds before each retry" })),
   createdAt: DateTime,
   updatedAt: DateTime,
 });
@@ -61,6 +62,7 @@ export const eventTypeOut = (e: EventType) => ({
   groupName: e.groupName,
   featureFlags: e.featureFlags,
   featureFlag: e.featureFlags?.[0] ?? null,
+  retrySchedule: e.retrySchedule,
   createdAt: iso(e.createdAt),
   updatedAt: iso(e.updatedAt),
 });
@@ -78,6 +80,10 @@ const endpointFields = {
   filterTypes: Nullable(Type.Array(Type.String())),
   channels: Nullable(Type.Array(Type.String())),
   metadata: Metadata,
+  filter: Nullable(Type.String()),
+  format: Type.String(),
+  ordered: Type.Boolean(),
+  cloudEventsHandshake: Type.Boolean(),
   createdAt: DateTime,
   updatedAt: DateTime,
 };
@@ -96,6 +102,10 @@ export const endpointOut = (e: Endpoint) => ({
   filterTypes: e.eventTypes,
   channels: e.channels,
   metadata: e.metadata,
+  filter: e.options.filter ?? null,
+  format: e.options.format ?? "standard",
+  ordered: e.options.ordered ?? false,
+  cloudEventsHandshake: e.options.cloudEventsHandshake ?? false,
   createdAt: iso(e.createdAt),
   updatedAt: iso(e.updatedAt),
 });

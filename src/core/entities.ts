@@ -18,6 +18,8 @@ export interface EventType {
   schemas: Record<string, unknown> | null;
   groupName: string | null;
   featureFlags: string[] | null;
+  /** Seconds before each retry for messages of this type, overriding the global schedule. */
+  retrySchedule: number[] | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -25,6 +27,29 @@ export interface EventType {
 export interface PreviousSecret {
   key: string;
   expiresAt: number;
+}
+
+export type EndpointFormat = "standard" | "cloudevents-binary" | "cloudevents-structured";
+
+export interface EndpointTransformation {
+  /** A JSONata expression over `{ eventType, payload, channels, msgId }`; its result is the body sent. */
+  code: string | null;
+  enabled: boolean;
+  /** Bound as `$name` variables inside the expression. */
+  variables: Record<string, string> | null;
+  updatedAt: number | null;
+}
+
+/** Hookline's additive endpoint features; every field is optional so older rows read as defaults. */
+export interface EndpointOptions {
+  /** A JSONata expression over `{ eventType, payload, channels, msgId }`: deliver only when truthy. */
+  filter?: string | null;
+  transformation?: EndpointTransformation;
+  format?: EndpointFormat;
+  /** Deliver strictly in message order: a failing message holds back the ones after it. */
+  ordered?: boolean;
+  /** Perform the CloudEvents webhook validation handshake (OPTIONS) before the first delivery. */
+  cloudEventsHandshake?: boolean;
 }
 
 export interface Endpoint {
@@ -43,6 +68,9 @@ export interface Endpoint {
   secret: string;
   previousSecrets: PreviousSecret[];
   failingSince: number | null;
+  options: EndpointOptions;
+  /** When the endpoint last consented to the CloudEvents validation handshake; null if never. */
+  handshakeValidatedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -66,6 +94,8 @@ export const enum DeliveryStatus {
   Pending = 1,
   Fail = 2,
   Sending = 3,
+  /** Settled without sending: the endpoint's payload filter said no. */
+  Canceled = 4,
 }
 
 export const STATUS_TEXT = ["success", "pending", "fail", "sending", "canceled"] as const;
@@ -101,7 +131,12 @@ export type ErrorKind =
   | "endpoint_gone"
   | "endpoint_disabled"
   | "invalid_url"
-  | "payload_expunged";
+  | "payload_expunged"
+  | "filtered"
+  | "filter_error"
+  | "transformation_error"
+  | "transformation_timeout"
+  | "handshake_refused";
 
 export interface Attempt {
   id: string;
@@ -109,7 +144,7 @@ export interface Attempt {
   msgId: string;
   endpointId: string;
   url: string;
-  status: DeliveryStatus.Success | DeliveryStatus.Fail;
+  status: DeliveryStatus.Success | DeliveryStatus.Fail | DeliveryStatus.Canceled;
   responseStatusCode: number;
   response: string | null;
   responseDurationMs: number;

@@ -1,13 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
-import { DeliveryStatus, TriggerType, type Attempt, type Endpoint, type Message } from "../core/entities.ts";
-import { newId } from "../core/ids.ts";
+import type { Message, TriggerType } from "../core/entities.ts";
 import type { Store } from "../store/store.ts";
-import type { HttpSender, SendResult } from "./http-sender.ts";
-import { decide, type Decision } from "./outcome.ts";
-import { RateLimiter } from "./rate-limiter.ts";
-import { webhookHeaders } from "./webhook-request.ts";
+import { AttemptExecutor } from "./attempt-executor.ts";
+import type { HttpSender } from "./http-sender.ts";
 
 export interface DeliveryJob {
   id: string;
@@ -26,6 +23,7 @@ export interface DispatcherOptions {
   endpointConcurrency: number;
   retryScheduleSeconds: number[];
   endpointDisableAfterMs: number;
+  webhookOrigin: string;
   /** How often to look for due retries and expired leases when nothing wakes us sooner. */
   pollIntervalMs?: number;
 }
@@ -70,7 +68,7 @@ export class Dispatcher {
   private readonly maxHeld: number;
   private readonly laneCap: number;
   private readonly pollIntervalMs: number;
-  private readonly rateLimiter: RateLimiter;
+  private readonly executor: AttemptExecutor;
 
   constructor(
     private readonly store: Store,
@@ -82,7 +80,7 @@ export class Dispatcher {
     this.maxHeld = options.workerConcurrency * 4;
     this.laneCap = options.endpointConcurrency * 4;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.rateLimiter = new RateLimiter(store.rateLimits, clock, log);
+    this.executor = new AttemptExecutor(store, sender, clock, options, log, this.owner);
   }
 
   start(): void {
@@ -259,98 +257,15 @@ export class Dispatcher {
 
   private async run(job: DeliveryJob): Promise<void> {
     try {
-      await this.attempt(job);
+      const outcome = await this.executor.run(job);
+      if (outcome.endpointDisabled) this.onEndpointDisabled(job.appId);
+      // An ordered endpoint's next message just became due: claim it now, not at the next tick.
+      if (outcome.promoted) this.wake();
     } catch (error) {
       // The attempt may or may not have reached the receiver; the lease expires and it is retried
       // (at-least-once). Typical cause: the store refusing writes (disk full).
       this.log.error({ err: error, deliveryId: job.id }, "delivery attempt could not be recorded");
     }
-  }
-
-  private async attempt(job: DeliveryJob): Promise<void> {
-    const [endpoint, message] = await Promise.all([
-      this.store.endpoints.get(job.appId, job.endpointId),
-      job.message ?? this.store.messages.get(job.appId, job.msgId),
-    ]);
-    // Deleting the endpoint or message deleted its deliveries too: nothing left to do or record.
-    if (!endpoint || !message) return;
-
-    let result: SendResult;
-    let decision: Decision;
-    let startedAt = this.clock.now();
-    let requestHeaders: Record<string, string> = {};
-    if (endpoint.disabled || message.payload === null) {
-      result = {
-        statusCode: 0,
-        body: endpoint.disabled ? "endpoint is disabled" : "message payload was expunged",
-        durationMs: 0,
-        errorKind: endpoint.disabled ? "endpoint_disabled" : "payload_expunged",
-        headers: {},
-      };
-      decision = {
-        status: DeliveryStatus.Fail,
-        nextAttemptAt: null,
-        errorKind: result.errorKind,
-        endpointFailingSince: endpoint.failingSince,
-        disableEndpoint: false,
-      };
-    } else {
-      // A throttled delivery waits here, holding only a slot of its own endpoint's lane.
-      if (endpoint.throttleRate) {
-        await this.rateLimiter.acquire(endpoint.id, endpoint.throttleRate);
-        startedAt = this.clock.now();
-      }
-      requestHeaders = webhookHeaders(endpoint, message.id, message.payload, startedAt);
-      result = await this.sender.post(endpoint.url, requestHeaders, message.payload);
-      decision = this.decide(result, endpoint, job);
-    }
-    const now = this.clock.now();
-    const attempt: Attempt = {
-      id: newId("atmpt", now),
-      appId: job.appId,
-      msgId: job.msgId,
-      endpointId: job.endpointId,
-      url: endpoint.url,
-      status: decision.status === DeliveryStatus.Success ? DeliveryStatus.Success : DeliveryStatus.Fail,
-      responseStatusCode: result.statusCode,
-      response: result.body,
-      responseDurationMs: result.durationMs,
-      triggerType: job.trigger,
-      errorKind: decision.errorKind,
-      requestHeaders: redactSignatures(requestHeaders),
-      createdAt: startedAt,
-    };
-    if (decision.disableEndpoint) {
-      this.log.warn({ endpointId: endpoint.id, errorKind: decision.errorKind }, "endpoint disabled");
-    }
-    const disabled = decision.disableEndpoint;
-    await this.store.deliveries.complete(
-      this.owner,
-      [
-        {
-          deliveryId: job.id,
-          attempt,
-          status: decision.status,
-          nextAttemptAt: decision.nextAttemptAt,
-          endpointFailingSince: decision.endpointFailingSince,
-          disableEndpoint: decision.disableEndpoint,
-        },
-      ],
-      now,
-    );
-    if (disabled) this.onEndpointDisabled(job.appId);
-  }
-
-  private decide(result: SendResult, endpoint: Endpoint, job: DeliveryJob): Decision {
-    return decide({
-      result,
-      endpoint,
-      attemptsBefore: job.attemptCount,
-      trigger: job.trigger,
-      now: this.clock.now(),
-      retryScheduleSeconds: this.options.retryScheduleSeconds,
-      endpointDisableAfterMs: this.options.endpointDisableAfterMs,
-    });
   }
 
   private async renewLeases(): Promise<void> {
@@ -365,15 +280,4 @@ export class Dispatcher {
       this.log.error({ err: error }, "renewing leases failed");
     }
   }
-}
-
-/**
- * The attempt log keeps the headers that were sent, but not the signatures: with them and the
- * logged body anyone reading the log could replay a request that verifies.
- */
-function redactSignatures(headers: Record<string, string>): Record<string, string> {
-  const out = { ...headers };
-  if (out["webhook-signature"]) out["webhook-signature"] = "(redacted)";
-  if (out["svix-signature"]) out["svix-signature"] = "(redacted)";
-  return out;
 }

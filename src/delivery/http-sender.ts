@@ -34,12 +34,26 @@ export class HttpSender {
     });
   }
 
-  async post(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
+  post(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
+    return this.send("POST", url, headers, body);
+  }
+
+  /** An OPTIONS request, for the CloudEvents validation handshake. */
+  options(url: string, headers: Record<string, string>): Promise<SendResult> {
+    return this.send("OPTIONS", url, headers, undefined);
+  }
+
+  private async send(
+    method: "POST" | "OPTIONS",
+    url: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<SendResult> {
     const started = performance.now();
     const signal = AbortSignal.timeout(this.timeoutMs);
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const res = await request(url, { method: "POST", headers, body, dispatcher: this.agent, signal });
+      const res = await request(url, { method, headers, body, dispatcher: this.agent, signal });
       const text = await readLimited(res.body, signal);
       return { statusCode: res.statusCode, body: text, durationMs: elapsed(), errorKind: null, headers: res.headers };
     } catch (error) {

@@ -34,7 +34,9 @@ export interface Decision {
 export function decide(input: OutcomeInput): Decision {
   const { result, endpoint, now } = input;
   const code = result.statusCode;
-  if (code >= 200 && code < 300) {
+  // A 2xx counts only as a clean response: a result that carries an error kind (a refused
+  // CloudEvents handshake answered 200 without consent) is a failure whatever its status.
+  if (code >= 200 && code < 300 && result.errorKind === null) {
     return {
       status: DeliveryStatus.Success,
       nextAttemptAt: null,

@@ -16,6 +16,8 @@ const RESERVED = new Set([
   "host",
   "transfer-encoding",
   "connection",
+  "hookline-endpoint-version",
+  "webhook-request-origin",
 ]);
 
 export function isReservedHeader(name: string): boolean {
@@ -40,6 +42,8 @@ export function webhookHeaders(endpoint: Endpoint, msgId: string, body: string, 
   for (const [name, value] of Object.entries(endpoint.headers))
     if (!isReservedHeader(name)) headers[name.toLowerCase()] = value;
   headers["user-agent"] ??= USER_AGENT;
+  // The endpoint's version, so a receiver can branch on the payload generation it was set up for.
+  headers["hookline-endpoint-version"] = String(endpoint.version);
   headers["content-type"] = "application/json";
   headers["webhook-id"] = msgId;
   headers["webhook-timestamp"] = String(timestamp);

@@ -71,6 +71,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           endpointConcurrency: config.endpointConcurrency,
           retryScheduleSeconds: config.retryScheduleSeconds,
           endpointDisableAfterMs: config.endpointDisableAfterMs,
+          webhookOrigin: config.webhookOrigin,
           pollIntervalMs: options.pollIntervalMs,
         },
         log,

@@ -124,6 +124,8 @@ export interface EndpointRepository {
   update(endpoint: Endpoint): Promise<void>;
   delete(appId: string, id: string): Promise<void>;
   setSecret(appId: string, id: string, secret: string, previous: PreviousSecret[], now: number): Promise<void>;
+  /** Records the endpoint's consent to the CloudEvents validation handshake. */
+  markHandshakeValidated(appId: string, id: string, at: number): Promise<void>;
 }
 
 export interface MessageFilter extends TimeRange {
@@ -187,6 +189,7 @@ export interface DeliveryStats {
   pending: number;
   sending: number;
   fail: number;
+  canceled: number;
 }
 
 export interface DeliveryRepository {
@@ -213,6 +216,12 @@ export interface DeliveryRepository {
   listByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Delivery>>;
   listByEndpoint(appId: string, endpointId: string, filter: DeliveryFilter, page: PageRequest): Promise<Page<Delivery>>;
   stats(appId: string, endpointId: string, range: TimeRange): Promise<DeliveryStats>;
+  /** For ordered endpoints: the endpoint's oldest delivery (by message) that is not settled yet. */
+  oldestUnsettled(appId: string, endpointId: string): Promise<Delivery | undefined>;
+  /** Puts a leased delivery back, due at `at`, without an attempt (not its turn yet). */
+  park(owner: string, id: string, at: number): Promise<void>;
+  /** Makes the endpoint's oldest unsettled delivery due now, if it was scheduled later (its turn came). */
+  promoteNext(appId: string, endpointId: string, now: number): Promise<void>;
   /** How many deliveries are due or scheduled in total (for metrics and backpressure). */
   countPending(): Promise<number>;
 }

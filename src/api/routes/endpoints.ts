@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import type { Application, Endpoint } from "../../core/entities.ts";
+import type { Application, Endpoint, EndpointOptions } from "../../core/entities.ts";
+import { compileExpression } from "../../core/expressions.ts";
 import { conflict, FieldError, notFound } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { generateSecret, isValidSecret } from "../../core/signing.ts";
@@ -27,7 +28,9 @@ import { announceWork } from "../../core/announce-work.ts";
 import { createMessage } from "../../core/create-message.ts";
 
 const RateLimit = Type.Integer({ minimum: 1, maximum: 65535 });
-const EventTypeList = Type.Array(EventTypeName, { maxItems: 1000 });
+/** Exact event-type names or wildcards: `invoice.*` matches every type that starts with `invoice.`. */
+const EventTypeFilter = Type.String({ minLength: 1, maxLength: 256, pattern: "^[a-zA-Z0-9\\-_.*]+$" });
+const EventTypeList = Type.Array(EventTypeFilter, { maxItems: 1000 });
 const ChannelList = Type.Array(Channel, { maxItems: 10 });
 const Headers = Type.Record(Type.String(), Type.String({ maxLength: 8192 }));
 
@@ -44,6 +47,29 @@ const endpointFields = {
   filterTypes: Type.Optional(Nullable(EventTypeList)),
   channels: Type.Optional(Nullable(ChannelList)),
   metadata: Type.Optional(Metadata),
+  filter: Type.Optional(
+    Nullable(
+      Type.String({
+        minLength: 1,
+        maxLength: 10_000,
+        description:
+          "Hookline: a JSONata expression over {eventType, payload, channels, msgId}; deliver only when truthy",
+      }),
+    ),
+  ),
+  format: Type.Optional(
+    Type.Union([Type.Literal("standard"), Type.Literal("cloudevents-binary"), Type.Literal("cloudevents-structured")], {
+      description: "Hookline: the request format (CloudEvents HTTP binding modes or plain Standard Webhooks)",
+    }),
+  ),
+  ordered: Type.Optional(
+    Type.Boolean({
+      description: "Hookline: deliver strictly in message order; a failing message holds back later ones",
+    }),
+  ),
+  cloudEventsHandshake: Type.Optional(
+    Type.Boolean({ description: "Hookline: perform the CloudEvents validation handshake before the first delivery" }),
+  ),
 };
 const EndpointIn = Type.Object({
   ...endpointFields,
@@ -122,6 +148,28 @@ function checkSecret(secret: string | null | undefined, field: string): string |
 const emptyToNull = (list: string[] | null | undefined): string[] | null =>
   list && list.length > 0 ? [...new Set(list)] : null;
 
+function checkFilter(filter: string | null | undefined): string | null | undefined {
+  if (filter === null || filter === undefined) return filter;
+  try {
+    compileExpression(filter);
+  } catch (error) {
+    throw new FieldError(["filter"], `is not a valid JSONata expression: ${(error as Error).message}`, "jsonata");
+  }
+  return filter;
+}
+
+/** The endpoint options a create/replace (no `current`) or patch (with `current`) asks for. */
+function optionsFrom(b: Partial<EndpointIn>, current?: EndpointOptions): EndpointOptions {
+  const filter = checkFilter(b.filter);
+  return {
+    ...current,
+    filter: filter === undefined ? (current?.filter ?? null) : filter,
+    format: b.format ?? current?.format ?? "standard",
+    ordered: b.ordered ?? current?.ordered ?? false,
+    cloudEventsHandshake: b.cloudEventsHandshake ?? current?.cloudEventsHandshake ?? false,
+  };
+}
+
 export async function requireEndpoint(ctx: AppContext, app: Application, idOrUid: string): Promise<Endpoint> {
   const endpoint = await ctx.store.endpoints.get(app.id, idOrUid);
   if (!endpoint) throw notFound("endpoint");
@@ -166,6 +214,8 @@ export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions
       secret: checkSecret(b.secret, "secret") ?? generateSecret(),
       previousSecrets: [],
       failingSince: null,
+      options: optionsFrom(b),
+      handshakeValidatedAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -248,6 +298,8 @@ export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions
         metadata: b.metadata ?? {},
         headers: b.headers ?? existing.headers,
         failingSince: b.disabled === false ? null : existing.failingSince,
+        // A replace resets the options it names; the transformation is a sub-resource and stays.
+        options: optionsFrom(b, { transformation: existing.options.transformation }),
         updatedAt: ctx.clock.now(),
       });
       return reply.code(200).send(endpointOut(updated));
@@ -280,6 +332,7 @@ export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions
         metadata: b.metadata ?? existing.metadata,
         // Re-enabling an endpoint starts its failure streak afresh.
         failingSince: b.disabled === false ? null : existing.failingSince,
+        options: optionsFrom(b, existing.options),
         updatedAt: ctx.clock.now(),
       });
       return endpointOut(updated);
@@ -431,7 +484,7 @@ export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions
         after: since === undefined ? undefined : since - 1,
         before: until,
       });
-      return { ...stats, canceled: 0 };
+      return stats;
     },
   );
 }

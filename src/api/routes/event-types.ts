@@ -2,6 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { EventType } from "../../core/entities.ts";
 import { conflict, notFound } from "../../core/errors.ts";
+import { checkSchemas } from "../../core/payload-schemas.ts";
 import { errorResponses, EventTypeName, ListQuery, ListResponse, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { pageRequest } from "../pagination.ts";
@@ -18,6 +19,14 @@ const EventTypeFields = {
   groupName: Type.Optional(Nullable(EventTypeName)),
   featureFlags: Type.Optional(Nullable(FeatureFlags)),
   featureFlag: Type.Optional(Nullable(EventTypeName)),
+  retrySchedule: Type.Optional(
+    Nullable(
+      Type.Array(Type.Number({ minimum: 0, maximum: 7 * 86_400 }), {
+        maxItems: 50,
+        description: "Hookline: seconds before each retry for this type, overriding HOOKLINE_RETRY_SCHEDULE",
+      }),
+    ),
+  ),
 };
 const EventTypeIn = Type.Object({ name: EventTypeName, ...EventTypeFields });
 type EventTypeIn = Static<typeof EventTypeIn>;
@@ -42,6 +51,7 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
     schemas: b.schemas ?? null,
     groupName: b.groupName ?? null,
     featureFlags: flagsOf(b),
+    retrySchedule: b.retrySchedule ?? null,
     createdAt,
     updatedAt: now,
   });
@@ -69,6 +79,7 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
     "/api/v1/event-type",
     { schema: { tags, body: EventTypeIn, response: { 201: EventTypeOut, ...errorResponses } } },
     async (req, reply) => {
+      checkSchemas(req.body.schemas);
       if (await ctx.store.eventTypes.get(req.body.name)) throw conflict(`event type "${req.body.name}" already exists`);
       const now = ctx.clock.now();
       const eventType = fromInput(req.body.name, req.body, now, now);
@@ -98,6 +109,7 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
       },
     },
     async (req, reply) => {
+      checkSchemas(req.body.schemas);
       const existing = await ctx.store.eventTypes.get(req.params.event_type_name);
       const now = ctx.clock.now();
       const e = fromInput(req.params.event_type_name, req.body, existing?.createdAt ?? now, now);
@@ -114,6 +126,7 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
       const existing = await ctx.store.eventTypes.get(req.params.event_type_name);
       if (!existing) throw notFound("event type");
       const b = req.body;
+      checkSchemas(b.schemas);
       const e: EventType = {
         ...existing,
         description: b.description ?? existing.description,
@@ -122,6 +135,7 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
         schemas: b.schemas === undefined ? existing.schemas : b.schemas,
         groupName: b.groupName === undefined ? existing.groupName : b.groupName,
         featureFlags: b.featureFlags === undefined && b.featureFlag === undefined ? existing.featureFlags : flagsOf(b),
+        retrySchedule: b.retrySchedule === undefined ? existing.retrySchedule : b.retrySchedule,
         updatedAt: ctx.clock.now(),
       };
       await ctx.store.eventTypes.update(e);

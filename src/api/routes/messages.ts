@@ -2,6 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { createMessage } from "../../core/create-message.ts";
 import { DuplicateIdempotencyKey, notFound } from "../../core/errors.ts";
+import { validatePayload } from "../../core/payload-schemas.ts";
 import {
   AppParams,
   Channel,
@@ -104,6 +105,10 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
         if (!b.application) throw notFound("application");
         const uid = b.application.uid ?? (req.params.app_id.startsWith("app_") ? null : req.params.app_id);
         application = await createApplication(ctx, { ...b.application, uid });
+      }
+      if (ctx.config.validatePayloads) {
+        const eventType = await ctx.store.eventTypes.get(b.eventType);
+        if (eventType) validatePayload(eventType, b.payload);
       }
       const withContent = req.query.with_content ?? true;
       const idem = req.idempotency;

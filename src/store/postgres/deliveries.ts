@@ -208,7 +208,33 @@ export class PostgresDeliveries implements DeliveryRepository {
       pending: count(DeliveryStatus.Pending),
       sending: count(DeliveryStatus.Sending),
       fail: count(DeliveryStatus.Fail),
+      canceled: count(DeliveryStatus.Canceled),
     };
+  }
+
+  async oldestUnsettled(appId: string, endpointId: string): Promise<Delivery | undefined> {
+    const { rows } = await this.db.query<DeliveryRow>(
+      `SELECT * FROM delivery WHERE endpoint_id = $1 AND app_id = $2 AND next_attempt_at IS NOT NULL
+       ORDER BY msg_id LIMIT 1`,
+      [endpointId, appId],
+    );
+    return rows[0] && toDelivery(rows[0]);
+  }
+
+  async park(owner: string, id: string, at: number): Promise<void> {
+    await this.db.query(
+      "UPDATE delivery SET next_attempt_at = $1, lease_owner = NULL, lease_until = NULL WHERE id = $2 AND lease_owner = $3",
+      [at, id, owner],
+    );
+  }
+
+  async promoteNext(appId: string, endpointId: string, now: number): Promise<void> {
+    await this.db.query(
+      `UPDATE delivery SET next_attempt_at = $1 WHERE id = (
+         SELECT id FROM delivery WHERE endpoint_id = $2 AND app_id = $3 AND next_attempt_at IS NOT NULL
+         ORDER BY msg_id LIMIT 1) AND next_attempt_at > $1`,
+      [now, endpointId, appId],
+    );
   }
 
   async countPending(): Promise<number> {

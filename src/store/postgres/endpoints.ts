@@ -1,4 +1,4 @@
-import type { Endpoint, PreviousSecret } from "../../core/entities.ts";
+import type { Endpoint, EndpointOptions, PreviousSecret } from "../../core/entities.ts";
 import type { EndpointRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { json, Params, type Queryable } from "./sql.ts";
@@ -19,6 +19,8 @@ interface EndpointRow {
   secret: string;
   previous_secrets: PreviousSecret[];
   failing_since: number | null;
+  options: EndpointOptions;
+  handshake_validated_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -39,6 +41,8 @@ const toEndpoint = (r: EndpointRow): Endpoint => ({
   secret: r.secret,
   previousSecrets: r.previous_secrets ?? [],
   failingSince: r.failing_since,
+  options: r.options ?? {},
+  handshakeValidatedAt: r.handshake_validated_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -49,8 +53,9 @@ export class PostgresEndpoints implements EndpointRepository {
   async insert(e: Endpoint): Promise<void> {
     await this.db.query(
       `INSERT INTO endpoint (id, app_id, uid, url, description, version, disabled, throttle_rate, event_types,
-         channels, metadata, headers, secret, previous_secrets, failing_since, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14::jsonb, $15, $16, $17)`,
+         channels, metadata, headers, secret, previous_secrets, failing_since, created_at, updated_at, options)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14::jsonb, $15, $16, $17,
+         $18::jsonb)`,
       [
         e.id,
         e.appId,
@@ -69,6 +74,7 @@ export class PostgresEndpoints implements EndpointRepository {
         e.failingSince,
         e.createdAt,
         e.updatedAt,
+        json(e.options),
       ],
     );
   }
@@ -103,7 +109,7 @@ export class PostgresEndpoints implements EndpointRepository {
     await this.db.query(
       `UPDATE endpoint SET uid = $1, url = $2, description = $3, version = $4, disabled = $5, throttle_rate = $6,
          event_types = $7::jsonb, channels = $8::jsonb, metadata = $9::jsonb, headers = $10::jsonb,
-         failing_since = $11, updated_at = $12
+         failing_since = $11, updated_at = $12, options = $15::jsonb
        WHERE app_id = $13 AND id = $14`,
       [
         e.uid,
@@ -120,12 +126,21 @@ export class PostgresEndpoints implements EndpointRepository {
         e.updatedAt,
         e.appId,
         e.id,
+        json(e.options),
       ],
     );
   }
 
   async delete(appId: string, id: string): Promise<void> {
     await this.db.query("DELETE FROM endpoint WHERE app_id = $1 AND id = $2", [appId, id]);
+  }
+
+  async markHandshakeValidated(appId: string, id: string, at: number): Promise<void> {
+    await this.db.query("UPDATE endpoint SET handshake_validated_at = $1 WHERE app_id = $2 AND id = $3", [
+      at,
+      appId,
+      id,
+    ]);
   }
 
   async setSecret(appId: string, id: string, secret: string, previous: PreviousSecret[], now: number): Promise<void> {

@@ -11,6 +11,7 @@ interface EventTypeRow {
   schemas: Record<string, unknown> | null;
   group_name: string | null;
   feature_flags: string[] | null;
+  retry_schedule: number[] | null;
   created_at: number;
   updated_at: number;
 }
@@ -23,6 +24,7 @@ const toEventType = (r: EventTypeRow): EventType => ({
   schemas: r.schemas,
   groupName: r.group_name,
   featureFlags: r.feature_flags,
+  retrySchedule: r.retry_schedule,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -33,8 +35,9 @@ export class PostgresEventTypes implements EventTypeRepository {
 
   async insert(e: EventType): Promise<void> {
     await this.db.query(
-      `INSERT INTO event_type (name, description, archived, deprecated, schemas, group_name, feature_flags, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9)`,
+      `INSERT INTO event_type (name, description, archived, deprecated, schemas, group_name, feature_flags, created_at,
+         updated_at, retry_schedule)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9, $10::jsonb)`,
       [
         e.name,
         e.description,
@@ -45,6 +48,7 @@ export class PostgresEventTypes implements EventTypeRepository {
         json(e.featureFlags),
         e.createdAt,
         e.updatedAt,
+        json(e.retrySchedule),
       ],
     );
   }
@@ -67,7 +71,7 @@ export class PostgresEventTypes implements EventTypeRepository {
   async update(e: EventType): Promise<void> {
     await this.db.query(
       `UPDATE event_type SET description = $1, archived = $2, deprecated = $3, schemas = $4::jsonb, group_name = $5,
-         feature_flags = $6::jsonb, updated_at = $7 WHERE name = $8`,
+         feature_flags = $6::jsonb, updated_at = $7, retry_schedule = $9::jsonb WHERE name = $8`,
       [
         e.description,
         e.archived,
@@ -77,6 +81,7 @@ export class PostgresEventTypes implements EventTypeRepository {
         json(e.featureFlags),
         e.updatedAt,
         e.name,
+        json(e.retrySchedule),
       ],
     );
   }

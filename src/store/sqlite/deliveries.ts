@@ -206,7 +206,37 @@ export class SqliteDeliveries implements DeliveryRepository {
       pending: count(DeliveryStatus.Pending),
       sending: count(DeliveryStatus.Sending),
       fail: count(DeliveryStatus.Fail),
+      canceled: count(DeliveryStatus.Canceled),
     };
+  }
+
+  async oldestUnsettled(appId: string, endpointId: string): Promise<Delivery | undefined> {
+    const row = prepared(
+      this.db,
+      `SELECT * FROM delivery WHERE endpoint_id = ? AND app_id = ? AND next_attempt_at IS NOT NULL
+       ORDER BY msg_id LIMIT 1`,
+    ).get(endpointId, appId) as DeliveryRow | undefined;
+    return row && toDelivery(row);
+  }
+
+  async park(owner: string, id: string, at: number): Promise<void> {
+    await this.writer.run(() =>
+      prepared(
+        this.db,
+        "UPDATE delivery SET next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+      ).run(at, id, owner),
+    );
+  }
+
+  async promoteNext(appId: string, endpointId: string, now: number): Promise<void> {
+    await this.writer.run(() =>
+      prepared(
+        this.db,
+        `UPDATE delivery SET next_attempt_at = ? WHERE id = (
+           SELECT id FROM delivery WHERE endpoint_id = ? AND app_id = ? AND next_attempt_at IS NOT NULL
+           ORDER BY msg_id LIMIT 1) AND next_attempt_at > ?`,
+      ).run(now, endpointId, appId, now),
+    );
   }
 
   async countPending(): Promise<number> {

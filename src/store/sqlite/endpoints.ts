@@ -21,6 +21,8 @@ interface EndpointRow {
   secret: string;
   previous_secrets: string;
   failing_since: number | null;
+  options: string;
+  handshake_validated_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -41,6 +43,8 @@ const toEndpoint = (r: EndpointRow): Endpoint => ({
   secret: r.secret,
   previousSecrets: parseJson(r.previous_secrets) ?? [],
   failingSince: r.failing_since,
+  options: parseJson(r.options) ?? {},
+  handshakeValidatedAt: r.handshake_validated_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -56,8 +60,8 @@ export class SqliteEndpoints implements EndpointRepository {
       prepared(
         this.db,
         `INSERT INTO endpoint (id, app_id, uid, url, description, version, disabled, throttle_rate, event_types,
-           channels, metadata, headers, secret, previous_secrets, failing_since, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           channels, metadata, headers, secret, previous_secrets, failing_since, options, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         e.id,
         e.appId,
@@ -74,6 +78,7 @@ export class SqliteEndpoints implements EndpointRepository {
         e.secret,
         json(e.previousSecrets),
         e.failingSince,
+        json(e.options),
         e.createdAt,
         e.updatedAt,
       ),
@@ -109,7 +114,7 @@ export class SqliteEndpoints implements EndpointRepository {
       prepared(
         this.db,
         `UPDATE endpoint SET uid = ?, url = ?, description = ?, version = ?, disabled = ?, throttle_rate = ?,
-           event_types = ?, channels = ?, metadata = ?, headers = ?, failing_since = ?, updated_at = ?
+           event_types = ?, channels = ?, metadata = ?, headers = ?, failing_since = ?, options = ?, updated_at = ?
          WHERE app_id = ? AND id = ?`,
       ).run(
         e.uid,
@@ -123,6 +128,7 @@ export class SqliteEndpoints implements EndpointRepository {
         json(e.metadata),
         json(e.headers),
         e.failingSince,
+        json(e.options),
         e.updatedAt,
         e.appId,
         e.id,
@@ -132,6 +138,16 @@ export class SqliteEndpoints implements EndpointRepository {
 
   async delete(appId: string, id: string): Promise<void> {
     await this.writer.run(() => prepared(this.db, "DELETE FROM endpoint WHERE app_id = ? AND id = ?").run(appId, id));
+  }
+
+  async markHandshakeValidated(appId: string, id: string, at: number): Promise<void> {
+    await this.writer.run(() =>
+      prepared(this.db, "UPDATE endpoint SET handshake_validated_at = ? WHERE app_id = ? AND id = ?").run(
+        at,
+        appId,
+        id,
+      ),
+    );
   }
 
   async setSecret(appId: string, id: string, secret: string, previous: PreviousSecret[], now: number): Promise<void> {

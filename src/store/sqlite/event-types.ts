@@ -13,6 +13,7 @@ interface EventTypeRow {
   schemas: string | null;
   group_name: string | null;
   feature_flags: string | null;
+  retry_schedule: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -25,6 +26,7 @@ const toEventType = (r: EventTypeRow): EventType => ({
   schemas: parseJson(r.schemas),
   groupName: r.group_name,
   featureFlags: parseJson(r.feature_flags),
+  retrySchedule: parseJson(r.retry_schedule),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -39,8 +41,9 @@ export class SqliteEventTypes implements EventTypeRepository {
     await this.writer.run(() =>
       prepared(
         this.db,
-        `INSERT INTO event_type (name, description, archived, deprecated, schemas, group_name, feature_flags, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO event_type (name, description, archived, deprecated, schemas, group_name, feature_flags, created_at,
+           updated_at, retry_schedule)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         e.name,
         e.description,
@@ -51,6 +54,7 @@ export class SqliteEventTypes implements EventTypeRepository {
         json(e.featureFlags),
         e.createdAt,
         e.updatedAt,
+        json(e.retrySchedule),
       ),
     );
   }
@@ -75,7 +79,7 @@ export class SqliteEventTypes implements EventTypeRepository {
       prepared(
         this.db,
         `UPDATE event_type SET description = ?, archived = ?, deprecated = ?, schemas = ?, group_name = ?,
-         feature_flags = ?, updated_at = ? WHERE name = ?`,
+         feature_flags = ?, updated_at = ?, retry_schedule = ? WHERE name = ?`,
       ).run(
         e.description,
         e.archived ? 1 : 0,
@@ -84,6 +88,7 @@ export class SqliteEventTypes implements EventTypeRepository {
         e.groupName,
         json(e.featureFlags),
         e.updatedAt,
+        json(e.retrySchedule),
         e.name,
       ),
     );

@@ -1,0 +1,131 @@
+import { Type, type Static } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { EndpointTransformation } from "../../core/entities.ts";
+import { FieldError } from "../../core/errors.ts";
+import { compileExpression, evaluateExpression, ExpressionError } from "../../core/expressions.ts";
+import { Channel, DateTime, EndpointParams, errorResponses, EventTypeName, Nullable } from "../common-schemas.ts";
+import type { RouteOptions } from "../http-server.ts";
+import { iso } from "../pagination.ts";
+import { requireApp } from "./applications.ts";
+import { requireEndpoint } from "./endpoints.ts";
+
+/**
+ * An endpoint's transformation: a JSONata expression over `{ eventType, payload, channels, msgId }`
+ * whose result is the JSON body sent and signed (Svix's shape for the sub-resource; Svix runs
+ * JavaScript, Hookline runs declarative JSONata, bounded in time and depth).
+ */
+const Code = Type.String({ minLength: 1, maxLength: 51_200, description: "A JSONata expression" });
+const Variables = Type.Record(Type.String(), Type.String(), { description: "Bound as $name in the expression" });
+const TransformationOut = Type.Object({
+  code: Nullable(Type.String()),
+  enabled: Type.Boolean(),
+  variables: Nullable(Variables),
+  updatedAt: Nullable(DateTime),
+});
+const TransformationPatch = Type.Object({
+  code: Type.Optional(Nullable(Code)),
+  enabled: Type.Optional(Type.Boolean()),
+  variables: Type.Optional(Nullable(Variables)),
+});
+const SimulateIn = Type.Object({
+  code: Code,
+  eventType: EventTypeName,
+  payload: Type.Record(Type.String(), Type.Unknown()),
+  channels: Type.Optional(Nullable(Type.Array(Channel, { maxItems: 10 }))),
+  variables: Type.Optional(Nullable(Variables)),
+});
+const SimulateOut = Type.Object({
+  payload: Type.String({ description: "The body that would be sent, as JSON text" }),
+  url: Type.String(),
+  method: Type.String(),
+  cancel: Type.Boolean(),
+});
+type Params = Static<typeof EndpointParams>;
+const tags = ["Endpoint"];
+
+function checkCode(code: string | null | undefined): void {
+  if (!code) return;
+  try {
+    compileExpression(code);
+  } catch (error) {
+    throw new FieldError(["code"], `is not a valid JSONata expression: ${(error as Error).message}`, "jsonata");
+  }
+}
+
+export async function transformationRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  const base = "/api/v1/app/:app_id/endpoint/:endpoint_id/transformation";
+
+  app.get<{ Params: Params }>(
+    base,
+    { schema: { tags, params: EndpointParams, response: { 200: TransformationOut, ...errorResponses } } },
+    async (req) => {
+      const endpoint = await requireEndpoint(ctx, await requireApp(ctx, req.params.app_id), req.params.endpoint_id);
+      const t = endpoint.options.transformation;
+      return {
+        code: t?.code ?? null,
+        enabled: t?.enabled ?? false,
+        variables: t?.variables ?? null,
+        updatedAt: t?.updatedAt ? iso(t.updatedAt) : null,
+      };
+    },
+  );
+
+  app.patch<{ Params: Params; Body: Static<typeof TransformationPatch> }>(
+    base,
+    {
+      schema: {
+        tags,
+        params: EndpointParams,
+        body: TransformationPatch,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      const b = req.body;
+      checkCode(b.code);
+      const current = endpoint.options.transformation;
+      const now = ctx.clock.now();
+      const next: EndpointTransformation = {
+        code: b.code === undefined ? (current?.code ?? null) : b.code,
+        enabled: b.enabled ?? current?.enabled ?? false,
+        variables: b.variables === undefined ? (current?.variables ?? null) : b.variables,
+        updatedAt: now,
+      };
+      if (next.enabled && !next.code)
+        throw new FieldError(["code"], "is required to enable the transformation", "missing");
+      await ctx.store.endpoints.update({
+        ...endpoint,
+        options: { ...endpoint.options, transformation: next },
+        updatedAt: now,
+      });
+      ctx.endpoints.invalidate(application.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: Params; Body: Static<typeof SimulateIn> }>(
+    `${base}/simulate`,
+    { schema: { tags, params: EndpointParams, body: SimulateIn, response: { 200: SimulateOut, ...errorResponses } } },
+    async (req) => {
+      const endpoint = await requireEndpoint(ctx, await requireApp(ctx, req.params.app_id), req.params.endpoint_id);
+      const b = req.body;
+      checkCode(b.code);
+      let result: unknown;
+      try {
+        result = await evaluateExpression(
+          b.code,
+          { eventType: b.eventType, payload: b.payload, channels: b.channels ?? null, msgId: "msg_simulated" },
+          b.variables ?? null,
+        );
+      } catch (error) {
+        const kind = error instanceof ExpressionError && error.kind === "timeout" ? "timeout" : "transformation_error";
+        throw new FieldError(["code"], (error as Error).message, kind);
+      }
+      if (result === undefined)
+        throw new FieldError(["code"], "the expression produced no value", "transformation_error");
+      return { payload: JSON.stringify(result), url: endpoint.url, method: "POST", cancel: false };
+    },
+  );
+}

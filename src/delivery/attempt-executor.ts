@@ -1,0 +1,220 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.ts";
+import { DeliveryStatus, type Attempt, type Endpoint, type ErrorKind, type Message } from "../core/entities.ts";
+import { newId } from "../core/ids.ts";
+import type { Store } from "../store/store.ts";
+import { needsHandshake } from "./cloudevents.ts";
+import type { DeliveryJob } from "./dispatcher.ts";
+import { EventTypeSchedules } from "./event-type-schedules.ts";
+import type { HttpSender, SendResult } from "./http-sender.ts";
+import { decide, type Decision } from "./outcome.ts";
+import { prepareRequest } from "./prepare-request.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+
+export interface ExecutorOptions {
+  retryScheduleSeconds: number[];
+  endpointDisableAfterMs: number;
+  /** Sent as WebHook-Request-Origin to endpoints that use the CloudEvents validation handshake. */
+  webhookOrigin: string;
+}
+
+/**
+ * An ordered endpoint's later deliveries wait while an earlier one is in flight; they look again
+ * after this long unless the earlier one settling promotes them sooner.
+ */
+const ORDER_RECHECK_MS = 1000;
+
+/** The outcome of a step that made no HTTP request (nothing to log as a response). */
+const noResponse = (errorKind: ErrorKind, body: string): SendResult => ({
+  statusCode: 0,
+  body,
+  durationMs: 0,
+  errorKind,
+  headers: {},
+});
+
+/**
+ * Makes one attempt at one delivery: checks it is the delivery's turn (ordered endpoints), waits
+ * for the endpoint's rate limit, performs the CloudEvents handshake if the endpoint wants one,
+ * applies the filter, transformation and format, sends, decides what happens next and records
+ * the attempt with the delivery's new state in one write.
+ */
+export class AttemptExecutor {
+  private readonly rateLimiter: RateLimiter;
+  private readonly schedules: EventTypeSchedules;
+
+  constructor(
+    private readonly store: Store,
+    private readonly sender: HttpSender,
+    private readonly clock: Clock,
+    private readonly options: ExecutorOptions,
+    private readonly log: Logger,
+    private readonly owner: string,
+  ) {
+    this.rateLimiter = new RateLimiter(store.rateLimits, clock, log);
+    this.schedules = new EventTypeSchedules(store.eventTypes);
+  }
+
+  /** Returns what became of the endpoint: whether this attempt disabled it, whether a turn passed on. */
+  async run(job: DeliveryJob): Promise<{ endpointDisabled: boolean; promoted: boolean }> {
+    const none = { endpointDisabled: false, promoted: false };
+    const [endpoint, message] = await Promise.all([
+      this.store.endpoints.get(job.appId, job.endpointId),
+      job.message ?? this.store.messages.get(job.appId, job.msgId),
+    ]);
+    // Deleting the endpoint or message deleted its deliveries too: nothing left to do or record.
+    if (!endpoint || !message) return none;
+
+    const ordered = endpoint.options.ordered === true;
+    if (ordered && !(await this.isTurnOf(job))) return none;
+
+    let startedAt = this.clock.now();
+    let requestHeaders: Record<string, string> = {};
+    let result: SendResult;
+    let decision: Decision;
+    if (endpoint.disabled || message.payload === null) {
+      result = endpoint.disabled
+        ? noResponse("endpoint_disabled", "endpoint is disabled")
+        : noResponse("payload_expunged", "message payload was expunged");
+      decision = this.settle(DeliveryStatus.Fail, result.errorKind, endpoint);
+    } else {
+      // A throttled delivery waits here, holding only a slot of its own endpoint's lane.
+      if (endpoint.throttleRate) await this.rateLimiter.acquire(endpoint.id, endpoint.throttleRate);
+      startedAt = this.clock.now();
+      const refused = needsHandshake(endpoint) ? await this.handshake(endpoint) : null;
+      const prepared = refused
+        ? null
+        : await prepareRequest(
+            endpoint,
+            message as Message & { payload: string },
+            startedAt,
+            this.options.webhookOrigin,
+          );
+      if (refused) {
+        result = refused;
+        requestHeaders = { "webhook-request-origin": this.options.webhookOrigin };
+        decision = await this.decide(result, endpoint, message, job);
+      } else if (prepared!.kind === "cancel") {
+        result = noResponse("filtered", prepared!.detail);
+        decision = this.settle(DeliveryStatus.Canceled, "filtered", endpoint);
+      } else if (prepared!.kind === "fail") {
+        result = noResponse(prepared!.errorKind, prepared!.detail);
+        decision = this.settle(DeliveryStatus.Fail, prepared!.errorKind, endpoint);
+      } else {
+        requestHeaders = prepared!.headers;
+        result = await this.sender.post(endpoint.url, requestHeaders, prepared!.body);
+        decision = await this.decide(result, endpoint, message, job);
+      }
+    }
+
+    const now = this.clock.now();
+    const attempt: Attempt = {
+      id: newId("atmpt", now),
+      appId: job.appId,
+      msgId: job.msgId,
+      endpointId: job.endpointId,
+      url: endpoint.url,
+      status:
+        decision.status === DeliveryStatus.Success || decision.status === DeliveryStatus.Canceled
+          ? decision.status
+          : DeliveryStatus.Fail,
+      responseStatusCode: result.statusCode,
+      response: result.body,
+      responseDurationMs: result.durationMs,
+      triggerType: job.trigger,
+      errorKind: decision.errorKind,
+      requestHeaders: redactSignatures(requestHeaders),
+      createdAt: startedAt,
+    };
+    if (decision.disableEndpoint) {
+      this.log.warn({ endpointId: endpoint.id, errorKind: decision.errorKind }, "endpoint disabled");
+    }
+    await this.store.deliveries.complete(
+      this.owner,
+      [
+        {
+          deliveryId: job.id,
+          attempt,
+          status: decision.status,
+          nextAttemptAt: decision.nextAttemptAt,
+          endpointFailingSince: decision.endpointFailingSince,
+          disableEndpoint: decision.disableEndpoint,
+        },
+      ],
+      now,
+    );
+    // Settled (delivered, dead-lettered or filtered out): the next message of an ordered endpoint may go.
+    const settled = decision.nextAttemptAt === null;
+    if (ordered && settled) await this.store.deliveries.promoteNext(job.appId, job.endpointId, now);
+    return { endpointDisabled: decision.disableEndpoint, promoted: ordered && settled };
+  }
+
+  /**
+   * Strict order: only the endpoint's oldest unsettled delivery may be attempted. Any other one
+   * goes back to the store, due when the one ahead of it is next tried (or soon, if it is in flight).
+   */
+  private async isTurnOf(job: DeliveryJob): Promise<boolean> {
+    const head = await this.store.deliveries.oldestUnsettled(job.appId, job.endpointId);
+    if (!head || head.id === job.id) return true;
+    const now = this.clock.now();
+    const headDue = head.nextAttemptAt ?? now;
+    await this.store.deliveries.park(this.owner, job.id, headDue > now ? headDue : now + ORDER_RECHECK_MS);
+    return false;
+  }
+
+  /**
+   * The CloudEvents abuse-protection handshake: an OPTIONS request with WebHook-Request-Origin.
+   * Only a WebHook-Allowed-Origin naming our origin (or `*`) counts as consent; the status code
+   * does not. Returns null on consent, or the failed result to record.
+   */
+  private async handshake(endpoint: Endpoint): Promise<SendResult | null> {
+    const origin = this.options.webhookOrigin;
+    const response = await this.sender.options(endpoint.url, { "webhook-request-origin": origin });
+    const allowed = response.headers["webhook-allowed-origin"];
+    const value = Array.isArray(allowed) ? allowed[0] : allowed;
+    if (value !== undefined && (value.trim() === "*" || value.trim().toLowerCase() === origin.toLowerCase())) {
+      await this.store.endpoints.markHandshakeValidated(endpoint.appId, endpoint.id, this.clock.now());
+      return null;
+    }
+    return {
+      ...response,
+      errorKind: response.errorKind ?? "handshake_refused",
+      body: `CloudEvents validation handshake not granted (WebHook-Allowed-Origin: ${value ?? "absent"}); ${response.body}`,
+    };
+  }
+
+  private async decide(result: SendResult, endpoint: Endpoint, message: Message, job: DeliveryJob): Promise<Decision> {
+    const schedule = (await this.schedules.forType(message.eventType)) ?? this.options.retryScheduleSeconds;
+    return decide({
+      result,
+      endpoint,
+      attemptsBefore: job.attemptCount,
+      trigger: job.trigger,
+      now: this.clock.now(),
+      retryScheduleSeconds: schedule,
+      endpointDisableAfterMs: this.options.endpointDisableAfterMs,
+    });
+  }
+
+  /** A final state reached without a response to judge: no retry, no change to the endpoint's health. */
+  private settle(status: DeliveryStatus, errorKind: ErrorKind | null, endpoint: Endpoint): Decision {
+    return {
+      status,
+      nextAttemptAt: null,
+      errorKind,
+      endpointFailingSince: endpoint.failingSince,
+      disableEndpoint: false,
+    };
+  }
+}
+
+/**
+ * The attempt log keeps the headers that were sent, but not the signatures: with them and the
+ * logged body anyone reading the log could replay a request that verifies.
+ */
+function redactSignatures(headers: Record<string, string>): Record<string, string> {
+  const out = { ...headers };
+  if (out["webhook-signature"]) out["webhook-signature"] = "(redacted)";
+  if (out["svix-signature"]) out["svix-signature"] = "(redacted)";
+  return out;
+}
