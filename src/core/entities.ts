@@ -136,7 +136,8 @@ export type ErrorKind =
   | "filter_error"
   | "transformation_error"
   | "transformation_timeout"
-  | "handshake_refused";
+  | "handshake_refused"
+  | "ssrf_blocked";
 
 export interface Attempt {
   id: string;

@@ -1,5 +1,7 @@
 import { Agent, errors as undiciErrors, request } from "undici";
 import type { ErrorKind } from "../core/entities.ts";
+import { AddressPolicy } from "./ssrf/address-policy.ts";
+import { guardedConnector, SSRF_BLOCKED_CODE, type Resolver } from "./ssrf/guarded-connector.ts";
 
 /** Response bodies are kept up to 20 kB in the attempt log (the size Svix keeps too). */
 export const RESPONSE_BODY_LIMIT = 20_000;
@@ -14,9 +16,23 @@ export interface SendResult {
   headers: Record<string, string | string[] | undefined>;
 }
 
+export interface SenderOptions {
+  /**
+   * CIDRs delivery may reach although they are not globally routable (HOOKLINE_ALLOW_PRIVATE_NETWORKS).
+   * Everything else that is not public is refused before a connection is opened.
+   */
+  allowPrivateNetworks?: readonly string[];
+  /** Name resolution; the system resolver unless a test substitutes one. */
+  resolver?: Resolver;
+}
+
 /**
  * POSTs webhooks through undici keep-alive pools (about 6× the throughput of global fetch on
  * loopback, see DESIGN.md). Redirects are never followed: a 3xx is reported as it is.
+ *
+ * SSRF protection: every new connection goes through a connector that resolves the host once,
+ * refuses it (error kind `ssrf_blocked`) unless every address is public or allow-listed, and
+ * connects to the checked addresses themselves (see ssrf/guarded-connector.ts).
  */
 export class HttpSender {
   private readonly agent: Agent;
@@ -24,11 +40,13 @@ export class HttpSender {
   constructor(
     private readonly timeoutMs: number,
     connectionsPerOrigin: number,
+    options: SenderOptions = {},
   ) {
+    const policy = new AddressPolicy(options.allowPrivateNetworks ?? []);
     this.agent = new Agent({
       connections: connectionsPerOrigin,
       keepAliveTimeout: 30_000,
-      connect: { timeout: timeoutMs },
+      connect: guardedConnector(policy, { timeoutMs, resolver: options.resolver }),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
@@ -97,6 +115,7 @@ function codeOf(error: unknown): string | undefined {
 }
 
 function classify(error: unknown, signal: AbortSignal): ErrorKind {
+  if (codeOf(error) === SSRF_BLOCKED_CODE) return "ssrf_blocked";
   if (signal.aborted) return "timeout";
   if (
     error instanceof undiciErrors.HeadersTimeoutError ||

@@ -26,6 +26,8 @@ export interface Decision {
  * What an attempt's result means for its delivery and endpoint:
  * - 2xx succeeds and clears the endpoint's failure streak;
  * - 410 Gone disables the endpoint and fails the delivery for good (Standard Webhooks, CloudEvents);
+ * - a delivery the SSRF guard refused (`ssrf_blocked`) fails for good without touching the
+ *   endpoint's health: nothing was contacted, and retrying would be refused the same way;
  * - anything else retries on the schedule, waiting at least as long as a 429/503 Retry-After asks;
  * - a manual attempt (resend, recover) continues the delivery's schedule where it stood, so a
  *   resent dead letter gets one try and a resend mid-schedule keeps its remaining retries;
@@ -42,6 +44,15 @@ export function decide(input: OutcomeInput): Decision {
       nextAttemptAt: null,
       errorKind: null,
       endpointFailingSince: null,
+      disableEndpoint: false,
+    };
+  }
+  if (result.errorKind === "ssrf_blocked") {
+    return {
+      status: DeliveryStatus.Fail,
+      nextAttemptAt: null,
+      errorKind: "ssrf_blocked",
+      endpointFailingSince: endpoint.failingSince,
       disableEndpoint: false,
     };
   }

@@ -6,6 +6,7 @@ import { IDEMPOTENCY_TTL_MS } from "../api/idempotency.ts";
 import type { Config } from "../config.ts";
 import { systemClock, type Clock } from "../core/clock.ts";
 import { EndpointDirectory } from "../core/endpoint-directory.ts";
+import type { Sealer } from "../core/secret-box.ts";
 import { Dispatcher } from "../delivery/dispatcher.ts";
 import { HttpSender } from "../delivery/http-sender.ts";
 import { PostgresStore } from "../store/postgres/postgres-store.ts";
@@ -13,6 +14,7 @@ import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { Store } from "../store/store.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import type { AppContext } from "./context.ts";
+import { checkMasterKey, resolveMasterKey } from "./master-key.ts";
 import { runRetention, startHousekeeping } from "./housekeeping.ts";
 
 export interface Hookline {
@@ -35,10 +37,12 @@ export interface StartOptions {
   onGeneratedToken?: (token: string, file: string) => void;
 }
 
-export async function openStore(config: Config, log: Logger): Promise<Store> {
-  if (config.databaseUrl === null) return SqliteStore.open(config.dataDir, { synchronous: config.sqliteSynchronous });
+export async function openStore(config: Config, log: Logger, box: Sealer): Promise<Store> {
+  if (config.databaseUrl === null)
+    return SqliteStore.open(config.dataDir, { synchronous: config.sqliteSynchronous, box });
   return PostgresStore.open(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    box,
     onIdleError: (error) => log.warn({ err: error }, "idle database connection failed; it will be replaced"),
   });
 }
@@ -57,9 +61,20 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
   if (admin.generated && admin.file) options.onGeneratedToken?.(admin.token, admin.file);
 
-  const store = await openStore(config, log);
+  const box = resolveMasterKey(config.masterKey, config.dataDir);
+  const store = await openStore(config, log, box);
+  try {
+    await checkMasterKey(store, box);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const runsWorker = config.role !== "api";
-  const sender = runsWorker ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency) : null;
+  const sender = runsWorker
+    ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency, {
+        allowPrivateNetworks: config.allowPrivateNetworks,
+      })
+    : null;
   const dispatcher = sender
     ? new Dispatcher(
         store,

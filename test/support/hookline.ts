@@ -55,6 +55,8 @@ export async function startTestHookline(
     HOOKLINE_ADMIN_TOKEN: TEST_TOKEN,
     HOOKLINE_LOG_LEVEL: "silent",
     HOOKLINE_SQLITE_SYNCHRONOUS: "NORMAL",
+    // Test receivers listen on loopback, which the SSRF guard refuses unless allow-listed.
+    HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8",
     ...env,
   });
   const hookline = await startHookline(config, { clock: options.clock, pollIntervalMs: options.pollIntervalMs });

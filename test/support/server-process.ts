@@ -16,6 +16,8 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const BIN = path.join(REPO_ROOT, "bin", "hookline.js");
 export const PROCESS_TEST_TOKEN = "process_test_admin_token_0123456789";
+/** A fixed 32-byte key (base64) for test processes; never used outside tests. */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString("base64");
 
 export interface Exit {
   code: number | null;
@@ -175,6 +177,10 @@ export class ServerProcess {
       HOOKLINE_HOST: "127.0.0.1",
       HOOKLINE_DATA_DIR: options.dataDir,
       HOOKLINE_LOG_LEVEL: "info",
+      // Test receivers listen on loopback, which the SSRF guard refuses unless allow-listed.
+      HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8",
+      // Processes of one cluster test share a database, so they must share the key its secrets are sealed with.
+      HOOKLINE_MASTER_KEY: TEST_MASTER_KEY,
       ...(token !== null ? { HOOKLINE_ADMIN_TOKEN: token } : {}),
       ...options.env,
     });

@@ -4,7 +4,13 @@ import type { Application, Endpoint, EndpointOptions } from "../../core/entities
 import { compileExpression } from "../../core/expressions.ts";
 import { conflict, FieldError, notFound } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
-import { generateSecret, isValidSecret } from "../../core/signing.ts";
+import {
+  ed25519PublicKey,
+  generateEd25519Secret,
+  generateSecret,
+  isEd25519Secret,
+  isValidSecret,
+} from "../../core/signing.ts";
 import { isReservedHeader } from "../../delivery/webhook-request.ts";
 import type { AppContext } from "../../main/context.ts";
 import {
@@ -73,6 +79,7 @@ const endpointFields = {
 };
 const EndpointIn = Type.Object({
   ...endpointFields,
+  signingScheme: Type.Optional(Type.Union([Type.Literal("hmac-sha256"), Type.Literal("ed25519")])),
   secret: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
   headers: Type.Optional(Nullable(Headers)),
 });
@@ -89,6 +96,7 @@ const HeadersOut = Type.Object({ headers: Headers, sensitive: Type.Array(Type.St
 const SecretOut = Type.Object({ key: Type.String() });
 const RotateIn = Type.Object({
   key: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  signingScheme: Type.Optional(Type.Union([Type.Literal("hmac-sha256"), Type.Literal("ed25519")])),
   gracePeriodSeconds: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 604_800 }))),
 });
 const RecoverIn = Type.Object({ since: DateTime, until: Type.Optional(Nullable(DateTime)) });
@@ -114,7 +122,8 @@ const tags = ["Endpoint"];
 /** Svix's default grace period for the old secret after a rotation: 24 hours. */
 const DEFAULT_GRACE_SECONDS = 86_400;
 
-function checkUrl(url: string, field = "url"): string {
+/** `httpsOnly` (HOOKLINE_ENDPOINT_HTTPS_ONLY) refuses plain-http URLs as they are created or changed. */
+function checkUrl(url: string, httpsOnly: boolean, field = "url"): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -123,6 +132,8 @@ function checkUrl(url: string, field = "url"): string {
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
     throw new FieldError([field], "must be an http or https URL", "url");
+  if (httpsOnly && parsed.protocol !== "https:")
+    throw new FieldError([field], "must be an https URL (this server only accepts https endpoints)", "url");
   if (parsed.username || parsed.password) throw new FieldError([field], "must not contain credentials", "url");
   return url;
 }
@@ -141,9 +152,17 @@ function checkHeaders(headers: Record<string, string | null>): void {
 function checkSecret(secret: string | null | undefined, field: string): string | null {
   if (secret === null || secret === undefined) return null;
   if (!isValidSecret(secret))
-    throw new FieldError([field], "must be whsec_ followed by 24 to 64 bytes in standard base64", "secret");
-  return secret.startsWith("whsec_") ? secret : `whsec_${secret}`;
+    throw new FieldError(
+      [field],
+      "must be whsec_ followed by 24 to 64 bytes in standard base64, or an ed25519 whsk_ key (64 bytes)",
+      "secret",
+    );
+  return secret.startsWith("whsec_") || isEd25519Secret(secret) ? secret : `whsec_${secret}`;
 }
+
+/** Hookline's `signingScheme` picks the kind of a generated secret: HMAC-SHA256 (`v1`) or ed25519 (`v1a`). */
+const newSecret = (scheme: "hmac-sha256" | "ed25519" | undefined) =>
+  scheme === "ed25519" ? generateEd25519Secret() : generateSecret();
 
 const emptyToNull = (list: string[] | null | undefined): string[] | null =>
   list && list.length > 0 ? [...new Set(list)] : null;
@@ -202,7 +221,7 @@ export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions
       id: newId("ep", now),
       appId: application.id,
       uid,
-      url: checkUrl(b.url),
+      url: checkUrl(b.url, ctx.config.endpointHttpsOnly),
       description: b.description ?? "",
       version: b.version ?? 1,
       disabled: b.disabled ?? false,
@@ -211,7 +230,7 @@ export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions
       channels: emptyToNull(b.channels),
       metadata: b.metadata ?? {},
       headers: b.headers ?? {},
-      secret: checkSecret(b.secret, "secret") ?? generateSecret(),
+      secret: checkSecret(b.secret, "secret") ?? newSecret(b.signingScheme),
       previousSecrets: [],
       failingSince: null,
       options: optionsFrom(b),
@@ -288,7 +307,7 @@ export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions
       const updated = await save({
         ...existing,
         uid: b.uid === undefined ? existing.uid : b.uid,
-        url: checkUrl(b.url),
+        url: checkUrl(b.url, ctx.config.endpointHttpsOnly),
         description: b.description ?? "",
         version: b.version ?? existing.version,
         disabled: b.disabled ?? false,
@@ -322,7 +341,7 @@ export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions
       const updated = await save({
         ...existing,
         uid: b.uid === undefined ? existing.uid : b.uid,
-        url: b.url === undefined ? existing.url : checkUrl(b.url),
+        url: b.url === undefined ? existing.url : checkUrl(b.url, ctx.config.endpointHttpsOnly),
         description: b.description ?? existing.description,
         version: b.version ?? existing.version,
         disabled: b.disabled ?? existing.disabled,
@@ -399,7 +418,8 @@ export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions
     async (req) => {
       const application = await requireApp(ctx, req.params.app_id);
       const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      return { key: endpoint.secret };
+      // An ed25519 endpoint's receivers verify with the public key; the private key never leaves Hookline.
+      return { key: isEd25519Secret(endpoint.secret) ? ed25519PublicKey(endpoint.secret) : endpoint.secret };
     },
   );
 
@@ -417,7 +437,7 @@ export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions
         ...endpoint.previousSecrets.filter((p) => p.expiresAt > now),
         ...(grace > 0 ? [{ key: endpoint.secret, expiresAt: now + grace }] : []),
       ];
-      const secret = checkSecret(req.body.key, "key") ?? generateSecret();
+      const secret = checkSecret(req.body.key, "key") ?? newSecret(req.body.signingScheme);
       await ctx.store.endpoints.setSecret(application.id, endpoint.id, secret, previous, now);
       ctx.endpoints.invalidate(application.id);
       return reply.code(204).send();
