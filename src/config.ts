@@ -43,6 +43,15 @@ export interface Config {
   webhookOrigin: string;
   /** Reject (422) messages whose payload does not match their event type's JSON Schema. */
   validatePayloads: boolean;
+  /** Refuse plain-http endpoint URLs when they are created or changed. */
+  endpointHttpsOnly: boolean;
+  /**
+   * 32-byte key (base64 or hex) that encrypts secrets at rest; undefined means "generate one into
+   * the data directory on first start".
+   */
+  masterKey: string | undefined;
+  /** API requests per second allowed to one token (burst of one second's worth); 0 turns the limit off. */
+  apiRateLimit: number;
 }
 
 export const ROLES = ["all", "api", "worker"] as const;
@@ -54,6 +63,20 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DEFAULT_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
 
 export class ConfigError extends Error {}
+
+/** A master key must decode (base64 or hex) to exactly 32 bytes: AES-256 takes nothing else. */
+export function decodeMasterKey(text: string): Buffer | null {
+  const trimmed = text.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
+  return bytes.length === 32 ? bytes : null;
+}
+
+function checkMasterKey(value: string | undefined, fail: (why: string) => never): string | undefined {
+  if (value === undefined) return undefined;
+  if (!decodeMasterKey(value))
+    fail("must be 32 bytes, as 64 hex characters or base64 (e.g. `openssl rand -base64 32`)");
+  return value;
+}
 
 /** The settings, their environment names and their `serve` flag names, in one table. */
 const SETTINGS = {
@@ -79,6 +102,9 @@ const SETTINGS = {
   retentionInterval: { env: "HOOKLINE_RETENTION_INTERVAL", flag: "retention-interval" },
   webhookOrigin: { env: "HOOKLINE_WEBHOOK_ORIGIN", flag: "webhook-origin" },
   validatePayloads: { env: "HOOKLINE_VALIDATE_PAYLOADS", flag: "validate-payloads" },
+  endpointHttpsOnly: { env: "HOOKLINE_ENDPOINT_HTTPS_ONLY", flag: "endpoint-https-only" },
+  masterKey: { env: "HOOKLINE_MASTER_KEY", flag: "master-key" },
+  apiRateLimit: { env: "HOOKLINE_API_RATE_LIMIT", flag: "api-rate-limit" },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -229,5 +255,8 @@ export function loadConfig(
     retentionIntervalMs: Math.round(seconds("retentionInterval", 60, 1, 86_400) * 1000),
     webhookOrigin: raw("webhookOrigin") ?? hostname(),
     validatePayloads: boolean("validatePayloads", false),
+    endpointHttpsOnly: boolean("endpointHttpsOnly", false),
+    masterKey: checkMasterKey(raw("masterKey"), (why) => fail("masterKey", why)),
+    apiRateLimit: integer("apiRateLimit", 5000, 0, 1_000_000),
   };
 }

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../main/context.ts";
+import type { ApiToken } from "../store/store.ts";
+import { TokenBuckets } from "./token-buckets.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -8,30 +10,110 @@ declare module "fastify" {
     public?: boolean;
   }
   interface FastifyRequest {
-    /** Who made the request; scopes idempotency keys. */
+    /** Who made the request: `admin` for the bootstrap token, else the token's id. Scopes idempotency keys. */
     principal: string;
+    /** For a token confined to one application: that application's id. Null for admin tokens. */
+    scopedAppId: string | null;
   }
 }
 
 export const hashToken = (token: string): Buffer => createHash("sha256").update(token).digest();
 
+/** How long a looked-up token is trusted before it is read again (revocation in another process takes effect within this). */
+const TOKEN_CACHE_MS = 5000;
+
 /**
- * Bearer-token authentication on every route but the public ones. Tokens are compared as SHA-256
- * digests with a constant-time comparison, so neither the token's length nor its prefix leaks
- * through timing.
+ * What a token confined to one application may do, by route: manage that application's endpoints,
+ * read its messages and attempts, read the application itself, and log out. Everything else
+ * (other applications, event types, tokens, sending messages) is for admin tokens only. One table,
+ * so the whole policy can be read in one place.
+ */
+export function appTokenAccess(method: string, routeUrl: string): boolean {
+  if (routeUrl === "/api/v1/auth/logout") return method === "POST";
+  const base = "/api/v1/app/:app_id";
+  if (!routeUrl.startsWith(base)) return false;
+  const rest = routeUrl.slice(base.length);
+  if (rest === "") return method === "GET";
+  if (rest.startsWith("/endpoint/:endpoint_id/msg")) return method === "GET";
+  if (rest === "/endpoint" || rest.startsWith("/endpoint/")) return true;
+  if (rest === "/msg" || rest.startsWith("/msg/") || rest.startsWith("/attempt/")) return method === "GET";
+  return false;
+}
+
+function unauthorized(reply: FastifyReply, detail = "a valid bearer token is required") {
+  return reply.code(401).header("www-authenticate", "Bearer").send({ code: "authentication_failed", detail });
+}
+
+/**
+ * Bearer-token authentication on every route but the public ones. The bootstrap admin token is
+ * compared as a SHA-256 digest in constant time; other tokens are found by their digest (the
+ * tokens themselves are never stored). Tokens confined to an application are checked against the
+ * route table above and against the application the path names, which must be theirs: any other
+ * application reads as not found, so a token cannot even learn which ids exist.
  */
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
+  const cache = new Map<string, { at: number; token: ApiToken | undefined }>();
+  const buckets = new TokenBuckets(ctx.config.apiRateLimit);
   app.decorateRequest("principal", "");
+  app.decorateRequest("scopedAppId", null);
+
+  async function lookup(hash: Buffer): Promise<ApiToken | undefined> {
+    const key = hash.toString("hex");
+    const now = Date.now();
+    const hit = cache.get(key);
+    if (hit && now - hit.at < TOKEN_CACHE_MS) return hit.token;
+    const token = await ctx.store.tokens.byHash(key);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(key, { at: now, token });
+    return token;
+  }
+
   app.addHook("onRequest", async (request, reply) => {
     if (request.routeOptions.config?.public) return;
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match || !timingSafeEqual(hashToken(match[1]!), ctx.adminTokenHash)) {
-      return reply
-        .code(401)
-        .header("www-authenticate", "Bearer")
-        .send({ code: "authentication_failed", detail: "a valid bearer token is required" });
+    if (!match) return unauthorized(reply);
+    const hash = hashToken(match[1]!);
+    if (timingSafeEqual(hash, ctx.adminTokenHash)) {
+      request.principal = "admin";
+    } else {
+      const token = await lookup(hash);
+      const now = ctx.clock.now();
+      if (!token || (token.revokedAt !== null && token.revokedAt <= now)) return unauthorized(reply);
+      if (token.expiresAt !== null && token.expiresAt <= now) return unauthorized(reply, "the token has expired");
+      request.principal = token.id;
+      request.scopedAppId = token.appId;
     }
-    request.principal = "admin";
+
+    const waitMs = buckets.take(request.principal);
+    if (waitMs > 0) {
+      return reply
+        .code(429)
+        .header("retry-after", String(Math.ceil(waitMs / 1000)))
+        .send({ code: "rate_limited", detail: "too many requests for this token; retry after the given seconds" });
+    }
+    if (request.scopedAppId !== null) return authorizeAppToken(request, reply);
   });
+
+  async function authorizeAppToken(request: FastifyRequest, reply: FastifyReply) {
+    const routeUrl = request.routeOptions.url ?? "";
+    if (!appTokenAccess(request.method, routeUrl)) {
+      return reply.code(403).send({ code: "forbidden", detail: "this token is confined to one application" });
+    }
+    const named = (request.params as { app_id?: string }).app_id;
+    if (named === undefined) return;
+    const application = await ctx.store.applications.get(named);
+    if (!application || application.id !== request.scopedAppId) {
+      return reply.code(404).send({ code: "not_found", detail: "application not found" });
+    }
+  }
+
+  /** Lets a revocation in this process take effect at once. */
+  app.decorate("forgetToken", (tokenHash: string) => cache.delete(tokenHash));
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    forgetToken(tokenHash: string): void;
+  }
 }

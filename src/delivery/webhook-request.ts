@@ -1,5 +1,5 @@
 import type { Endpoint } from "../core/entities.ts";
-import { secretKey, signatureHeader } from "../core/signing.ts";
+import { signatureHeader, signingKeyOf, type SigningKey } from "../core/signing.ts";
 
 export const USER_AGENT = "Hookline-Webhooks/0.1";
 
@@ -25,9 +25,9 @@ export function isReservedHeader(name: string): boolean {
 }
 
 /** The keys a delivery is signed with now: the current secret plus any still in a rotation's grace period. */
-export function signingKeys(endpoint: Endpoint, now: number): Buffer[] {
-  const keys = [secretKey(endpoint.secret)];
-  for (const previous of endpoint.previousSecrets) if (previous.expiresAt > now) keys.push(secretKey(previous.key));
+export function signingKeys(endpoint: Endpoint, now: number): SigningKey[] {
+  const keys = [signingKeyOf(endpoint.secret)];
+  for (const previous of endpoint.previousSecrets) if (previous.expiresAt > now) keys.push(signingKeyOf(previous.key));
   return keys;
 }
 

@@ -2,12 +2,14 @@ import { ConfigError, loadConfig, parseFlags, settingsHelp, type Config } from "
 import { migratePostgres } from "../store/postgres/migrate.ts";
 import { migrateSqlite } from "../store/sqlite/open-database.ts";
 import { startHookline, type Hookline } from "./hookline.ts";
+import { splitTokenArgs, tokenCommand, TOKEN_USAGE } from "./token-command.ts";
 
 const USAGE = `Usage: hookline <command> [flags]
 
 Commands:
   serve      run the API and the delivery workers (the default)
   migrate    apply database migrations and exit
+${TOKEN_USAGE}
   help       show this text
 
 Flags (each also settable through the environment variable beside it):
@@ -26,9 +28,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // `token` has its own options and arguments before any configuration flags.
+  const tokenArgs = command === "token" ? splitTokenArgs(rest.slice(1)) : null;
   let config;
   try {
-    config = loadConfig(process.env, parseFlags(rest));
+    config = loadConfig(process.env, parseFlags(tokenArgs ? tokenArgs.rest : rest));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`hookline: invalid configuration: ${error.message}\n`);
@@ -43,6 +47,11 @@ export async function main(argv: string[]): Promise<number> {
       : migrateSqlite(config.dataDir, { synchronous: config.sqliteSynchronous });
     process.stdout.write(ran.length ? `applied: ${ran.join(", ")}\n` : "database is up to date\n");
     return 0;
+  }
+  if (tokenArgs) {
+    return tokenCommand(config, rest[0], tokenArgs.own, tokenArgs.positional, (line) =>
+      process.stdout.write(line + "\n"),
+    );
   }
   if (command !== "serve") {
     process.stderr.write(`hookline: unknown command "${command}"\n\n${USAGE}`);

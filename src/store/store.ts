@@ -25,7 +25,55 @@ export interface Store {
   readonly coordination: CoordinationRepository;
   readonly retention: RetentionRepository;
   readonly rateLimits: RateLimitRepository;
+  readonly tokens: TokenRepository;
+  readonly audit: AuditRepository;
+  readonly settings: SettingRepository;
   close(): Promise<void>;
+}
+
+export interface ApiToken {
+  id: string;
+  /** Hex SHA-256 of the token; the token itself is shown once and never stored. */
+  tokenHash: string;
+  /** The one application this token may touch; null for an admin token. */
+  appId: string | null;
+  name: string;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface TokenRepository {
+  insert(token: ApiToken): Promise<void>;
+  byHash(tokenHash: string): Promise<ApiToken | undefined>;
+  get(id: string): Promise<ApiToken | undefined>;
+  list(page: PageRequest, appId?: string): Promise<Page<ApiToken>>;
+  /** Sets when the token stops working (now, to revoke). */
+  revoke(id: string, at: number): Promise<void>;
+}
+
+export interface AuditEntry {
+  id: string;
+  /** Who: `admin` (the bootstrap token) or the token id. */
+  actor: string;
+  /** What: the method and route, e.g. `PATCH /api/v1/app/:app_id/endpoint/:endpoint_id`. */
+  action: string;
+  /** The concrete path requested. */
+  path: string;
+  appId: string | null;
+  status: number;
+  createdAt: number;
+}
+
+export interface AuditRepository {
+  append(entry: AuditEntry): Promise<void>;
+  list(page: PageRequest, appId?: string): Promise<Page<AuditEntry>>;
+}
+
+export interface SettingRepository {
+  get(name: string): Promise<string | undefined>;
+  /** Stores `value` unless the setting exists; returns the value now stored. */
+  putIfAbsent(name: string, value: string): Promise<string>;
 }
 
 export interface RateGrant {

@@ -1,5 +1,6 @@
 import type { Endpoint, EndpointOptions, PreviousSecret } from "../../core/entities.ts";
 import type { EndpointRepository, Page, PageRequest } from "../store.ts";
+import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import { paginate } from "./paginate.ts";
 import { json, Params, type Queryable } from "./sql.ts";
 
@@ -25,7 +26,7 @@ interface EndpointRow {
   updated_at: number;
 }
 
-const toEndpoint = (r: EndpointRow): Endpoint => ({
+const toEndpoint = (r: EndpointRow, box: Sealer): Endpoint => ({
   id: r.id,
   appId: r.app_id,
   uid: r.uid,
@@ -38,8 +39,8 @@ const toEndpoint = (r: EndpointRow): Endpoint => ({
   channels: r.channels,
   metadata: r.metadata ?? {},
   headers: r.headers ?? {},
-  secret: r.secret,
-  previousSecrets: r.previous_secrets ?? [],
+  secret: box.open(r.secret),
+  previousSecrets: (r.previous_secrets ?? []).map((p) => ({ ...p, key: box.open(p.key) })),
   failingSince: r.failing_since,
   options: r.options ?? {},
   handshakeValidatedAt: r.handshake_validated_at,
@@ -48,7 +49,15 @@ const toEndpoint = (r: EndpointRow): Endpoint => ({
 });
 
 export class PostgresEndpoints implements EndpointRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly box: Sealer = PLAINTEXT,
+  ) {}
+
+  private readonly map = (r: EndpointRow): Endpoint => toEndpoint(r, this.box);
+  private sealAll(previous: PreviousSecret[]): PreviousSecret[] {
+    return previous.map((p) => ({ ...p, key: this.box.seal(p.key) }));
+  }
 
   async insert(e: Endpoint): Promise<void> {
     await this.db.query(
@@ -69,8 +78,8 @@ export class PostgresEndpoints implements EndpointRepository {
         json(e.channels),
         json(e.metadata),
         json(e.headers),
-        e.secret,
-        json(e.previousSecrets),
+        this.box.seal(e.secret),
+        json(this.sealAll(e.previousSecrets)),
         e.failingSince,
         e.createdAt,
         e.updatedAt,
@@ -85,7 +94,7 @@ export class PostgresEndpoints implements EndpointRepository {
       "SELECT * FROM endpoint WHERE app_id = $1 AND (id = $2 OR uid = $2) ORDER BY id = $2 DESC LIMIT 1",
       [appId, idOrUid],
     );
-    return rows[0] && toEndpoint(rows[0]);
+    return rows[0] && this.map(rows[0]);
   }
 
   async list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
@@ -94,14 +103,14 @@ export class PostgresEndpoints implements EndpointRepository {
       this.db,
       { from: "endpoint", where: [`app_id = ${params.add(appId)}`], params, key: "id" },
       page,
-      toEndpoint,
+      this.map,
       (r) => r.id,
     );
   }
 
   async listAll(appId: string): Promise<Endpoint[]> {
     const { rows } = await this.db.query<EndpointRow>("SELECT * FROM endpoint WHERE app_id = $1 ORDER BY id", [appId]);
-    return rows.map(toEndpoint);
+    return rows.map(this.map);
   }
 
   /** Everything but the secrets (setSecret) and the creation time, as in SQLite. */
@@ -146,7 +155,7 @@ export class PostgresEndpoints implements EndpointRepository {
   async setSecret(appId: string, id: string, secret: string, previous: PreviousSecret[], now: number): Promise<void> {
     await this.db.query(
       "UPDATE endpoint SET secret = $1, previous_secrets = $2::jsonb, updated_at = $3 WHERE app_id = $4 AND id = $5",
-      [secret, json(previous), now, appId, id],
+      [this.box.seal(secret), json(this.sealAll(previous)), now, appId, id],
     );
   }
 }

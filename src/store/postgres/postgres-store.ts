@@ -1,5 +1,7 @@
 import pg from "pg";
+import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import type { Store } from "../store.ts";
+import { PostgresAudit, PostgresSettings, PostgresTokens } from "./tokens.ts";
 import { PostgresRateLimits } from "./rate-limits.ts";
 import { PostgresRetention } from "./retention.ts";
 import { PostgresApplications } from "./applications.ts";
@@ -26,6 +28,8 @@ export interface PostgresOptions {
    * process on the unhandled 'error' event.
    */
   onIdleError?: (error: Error) => void;
+  /** Encrypts endpoint secrets at rest; without one they are stored as given (store-only tests). */
+  box?: Sealer;
 }
 
 /**
@@ -45,14 +49,18 @@ export class PostgresStore implements Store {
   readonly coordination;
   readonly retention;
   readonly rateLimits;
+  readonly tokens;
+  readonly audit;
+  readonly settings;
 
   constructor(
     readonly pool: pg.Pool,
     databaseUrl: string,
+    box: Sealer = PLAINTEXT,
   ) {
     this.applications = new PostgresApplications(pool);
     this.eventTypes = new PostgresEventTypes(pool);
-    this.endpoints = new PostgresEndpoints(pool);
+    this.endpoints = new PostgresEndpoints(pool, box);
     this.messages = new PostgresMessages(pool);
     this.deliveries = new PostgresDeliveries(pool);
     this.attempts = new PostgresAttempts(pool);
@@ -60,6 +68,9 @@ export class PostgresStore implements Store {
     this.coordination = new PostgresCoordination(pool, databaseUrl);
     this.retention = new PostgresRetention(pool);
     this.rateLimits = new PostgresRateLimits(pool);
+    this.tokens = new PostgresTokens(pool);
+    this.audit = new PostgresAudit(pool);
+    this.settings = new PostgresSettings(pool);
   }
 
   /** Migrates the database (under an advisory lock, so concurrent starts are safe), then opens the pool. */
@@ -73,7 +84,7 @@ export class PostgresStore implements Store {
       keepAlive: true,
     });
     pool.on("error", (error) => options.onIdleError?.(error));
-    return new PostgresStore(pool, databaseUrl);
+    return new PostgresStore(pool, databaseUrl, options.box);
   }
 
   async close(): Promise<void> {

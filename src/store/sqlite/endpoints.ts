@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { Endpoint, PreviousSecret } from "../../core/entities.ts";
 import type { EndpointRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
+import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import { json, parseJson, prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
@@ -27,7 +28,7 @@ interface EndpointRow {
   updated_at: number;
 }
 
-const toEndpoint = (r: EndpointRow): Endpoint => ({
+const toEndpoint = (r: EndpointRow, box: Sealer): Endpoint => ({
   id: r.id,
   appId: r.app_id,
   uid: r.uid,
@@ -40,8 +41,8 @@ const toEndpoint = (r: EndpointRow): Endpoint => ({
   channels: parseJson(r.channels),
   metadata: parseJson(r.metadata) ?? {},
   headers: parseJson(r.headers) ?? {},
-  secret: r.secret,
-  previousSecrets: parseJson(r.previous_secrets) ?? [],
+  secret: box.open(r.secret),
+  previousSecrets: (parseJson<PreviousSecret[]>(r.previous_secrets) ?? []).map((p) => ({ ...p, key: box.open(p.key) })),
   failingSince: r.failing_since,
   options: parseJson(r.options) ?? {},
   handshakeValidatedAt: r.handshake_validated_at,
@@ -53,7 +54,13 @@ export class SqliteEndpoints implements EndpointRepository {
   constructor(
     private readonly db: Database.Database,
     private readonly writer: WriteBatcher,
+    private readonly box: Sealer = PLAINTEXT,
   ) {}
+
+  private readonly map = (r: EndpointRow): Endpoint => toEndpoint(r, this.box);
+  private sealAll(previous: PreviousSecret[]): PreviousSecret[] {
+    return previous.map((p) => ({ ...p, key: this.box.seal(p.key) }));
+  }
 
   async insert(e: Endpoint): Promise<void> {
     await this.writer.run(() =>
@@ -75,8 +82,8 @@ export class SqliteEndpoints implements EndpointRepository {
         json(e.channels),
         json(e.metadata),
         json(e.headers),
-        e.secret,
-        json(e.previousSecrets),
+        this.box.seal(e.secret),
+        json(this.sealAll(e.previousSecrets)),
         e.failingSince,
         json(e.options),
         e.createdAt,
@@ -90,7 +97,7 @@ export class SqliteEndpoints implements EndpointRepository {
       this.db,
       "SELECT * FROM endpoint WHERE app_id = ? AND (id = ? OR uid = ?) ORDER BY id = ? DESC LIMIT 1",
     ).get(appId, idOrUid, idOrUid, idOrUid) as EndpointRow | undefined;
-    return row && toEndpoint(row);
+    return row && this.map(row);
   }
 
   async list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
@@ -98,14 +105,14 @@ export class SqliteEndpoints implements EndpointRepository {
       this.db,
       { from: "endpoint", where: ["app_id = ?"], params: [appId], key: "id" },
       page,
-      toEndpoint,
+      this.map,
       (r) => r.id,
     );
   }
 
   async listAll(appId: string): Promise<Endpoint[]> {
     return (prepared(this.db, "SELECT * FROM endpoint WHERE app_id = ? ORDER BY id").all(appId) as EndpointRow[]).map(
-      toEndpoint,
+      this.map,
     );
   }
 
@@ -155,7 +162,7 @@ export class SqliteEndpoints implements EndpointRepository {
       prepared(
         this.db,
         "UPDATE endpoint SET secret = ?, previous_secrets = ?, updated_at = ? WHERE app_id = ? AND id = ?",
-      ).run(secret, json(previous), now, appId, id),
+      ).run(this.box.seal(secret), json(this.sealAll(previous)), now, appId, id),
     );
   }
 }

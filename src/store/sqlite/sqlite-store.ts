@@ -1,5 +1,7 @@
 import type Database from "better-sqlite3";
+import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import type { Store } from "../store.ts";
+import { SqliteAudit, SqliteSettings, SqliteTokens } from "./tokens.ts";
 import { SqliteRateLimits } from "./rate-limits.ts";
 import { SqliteRetention } from "./retention.ts";
 import { SqliteApplications } from "./applications.ts";
@@ -25,13 +27,19 @@ export class SqliteStore implements Store {
   readonly coordination;
   readonly retention;
   readonly rateLimits;
+  readonly tokens;
+  readonly audit;
+  readonly settings;
   private readonly writer: WriteBatcher;
 
-  constructor(readonly db: Database.Database) {
+  constructor(
+    readonly db: Database.Database,
+    box: Sealer = PLAINTEXT,
+  ) {
     this.writer = new WriteBatcher(db);
     this.applications = new SqliteApplications(db, this.writer);
     this.eventTypes = new SqliteEventTypes(db, this.writer);
-    this.endpoints = new SqliteEndpoints(db, this.writer);
+    this.endpoints = new SqliteEndpoints(db, this.writer, box);
     this.messages = new SqliteMessages(db, this.writer);
     this.deliveries = new SqliteDeliveries(db, this.writer);
     this.attempts = new SqliteAttempts(db, this.writer);
@@ -39,10 +47,14 @@ export class SqliteStore implements Store {
     this.coordination = new SqliteCoordination(db, this.writer);
     this.retention = new SqliteRetention(db, this.writer);
     this.rateLimits = new SqliteRateLimits(db, this.writer);
+    this.tokens = new SqliteTokens(db, this.writer);
+    this.audit = new SqliteAudit(db, this.writer);
+    this.settings = new SqliteSettings(db, this.writer);
   }
 
-  static open(dataDir: string, options: SqliteOptions): SqliteStore {
-    return new SqliteStore(openSqlite(dataDir, options));
+  /** `options.box` encrypts endpoint secrets at rest; without one they are stored as given (store-only tests). */
+  static open(dataDir: string, options: SqliteOptions & { box?: Sealer }): SqliteStore {
+    return new SqliteStore(openSqlite(dataDir, options), options.box);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,129 @@
+import type {
+  ApiToken,
+  AuditEntry,
+  AuditRepository,
+  Page,
+  PageRequest,
+  SettingRepository,
+  TokenRepository,
+} from "../store.ts";
+import { paginate } from "./paginate.ts";
+import { Params, type Queryable } from "./sql.ts";
+
+interface TokenRow {
+  id: string;
+  token_hash: string;
+  app_id: string | null;
+  name: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+const toToken = (r: TokenRow): ApiToken => ({
+  id: r.id,
+  tokenHash: r.token_hash,
+  appId: r.app_id,
+  name: r.name,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  revokedAt: r.revoked_at,
+});
+
+export class PostgresTokens implements TokenRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async insert(t: ApiToken): Promise<void> {
+    await this.db.query(
+      `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [t.id, t.tokenHash, t.appId, t.name, t.createdAt, t.expiresAt, t.revokedAt],
+    );
+  }
+
+  async byHash(tokenHash: string): Promise<ApiToken | undefined> {
+    const { rows } = await this.db.query<TokenRow>("SELECT * FROM api_token WHERE token_hash = $1", [tokenHash]);
+    return rows[0] && toToken(rows[0]);
+  }
+
+  async get(id: string): Promise<ApiToken | undefined> {
+    const { rows } = await this.db.query<TokenRow>("SELECT * FROM api_token WHERE id = $1", [id]);
+    return rows[0] && toToken(rows[0]);
+  }
+
+  async list(page: PageRequest, appId?: string): Promise<Page<ApiToken>> {
+    const params = new Params();
+    const where = appId === undefined ? [] : [`app_id = ${params.add(appId)}`];
+    return paginate<TokenRow, ApiToken>(
+      this.db,
+      { from: "api_token", where, params, key: "id" },
+      page,
+      toToken,
+      (r) => r.id,
+    );
+  }
+
+  async revoke(id: string, at: number): Promise<void> {
+    await this.db.query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [at, id]);
+  }
+}
+
+interface AuditRow {
+  id: string;
+  actor: string;
+  action: string;
+  path: string;
+  app_id: string | null;
+  status: number;
+  created_at: number;
+}
+
+const toAudit = (r: AuditRow): AuditEntry => ({
+  id: r.id,
+  actor: r.actor,
+  action: r.action,
+  path: r.path,
+  appId: r.app_id,
+  status: r.status,
+  createdAt: r.created_at,
+});
+
+export class PostgresAudit implements AuditRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async append(e: AuditEntry): Promise<void> {
+    await this.db.query(
+      "INSERT INTO audit_log (id, actor, action, path, app_id, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      [e.id, e.actor, e.action, e.path, e.appId, e.status, e.createdAt],
+    );
+  }
+
+  async list(page: PageRequest, appId?: string): Promise<Page<AuditEntry>> {
+    const params = new Params();
+    const where = appId === undefined ? [] : [`app_id = ${params.add(appId)}`];
+    return paginate<AuditRow, AuditEntry>(
+      this.db,
+      { from: "audit_log", where, params, key: "id" },
+      page,
+      toAudit,
+      (r) => r.id,
+    );
+  }
+}
+
+export class PostgresSettings implements SettingRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async get(name: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ value: string }>("SELECT value FROM setting WHERE name = $1", [name]);
+    return rows[0]?.value;
+  }
+
+  async putIfAbsent(name: string, value: string): Promise<string> {
+    await this.db.query("INSERT INTO setting (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", [
+      name,
+      value,
+    ]);
+    return (await this.get(name))!;
+  }
+}
