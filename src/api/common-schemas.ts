@@ -56,12 +56,12 @@ export const errorResponses = {
   422: ValidationErrors,
 };
 
-export const AppParams = Type.Object({ app_id: Type.String({ minLength: 1, maxLength: 256 }) });
-export const EndpointParams = Type.Object({
-  app_id: Type.String({ minLength: 1, maxLength: 256 }),
-  endpoint_id: Type.String({ minLength: 1, maxLength: 256 }),
-});
-export const MessageParams = Type.Object({
-  app_id: Type.String({ minLength: 1, maxLength: 256 }),
-  msg_id: Type.String({ minLength: 1, maxLength: 256 }),
-});
+/**
+ * A path segment naming a resource: an id or a uid (or, for messages, an eventId), all of which
+ * share this alphabet. Refusing anything else here (422) matters because a PUT may adopt the
+ * path value as a new uid.
+ */
+export const PathKey = Type.String({ minLength: 1, maxLength: 256, pattern: "^[a-zA-Z0-9\\-_.]+$" });
+export const AppParams = Type.Object({ app_id: PathKey });
+export const EndpointParams = Type.Object({ app_id: PathKey, endpoint_id: PathKey });
+export const MessageParams = Type.Object({ app_id: PathKey, msg_id: PathKey });

@@ -4,9 +4,20 @@ import ajvFormats from "ajv-formats";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchema } from "fastify";
 import { ApiError, FieldError } from "../core/errors.ts";
 import type { AppContext } from "../main/context.ts";
+import { registerAudit } from "./audit.ts";
 import { registerAuth } from "./auth.ts";
 import { registerIdempotency } from "./idempotency.ts";
+import {
+  clientErrorHandler,
+  finiteNumbersOnly,
+  INPUT_LIMITS,
+  InputError,
+  parseJsonBody,
+  registerInputLimits,
+  type Validator,
+} from "./input-limits.ts";
 import { applicationRoutes } from "./routes/applications.ts";
+import { authRoutes } from "./routes/auth.ts";
 import { attemptRoutes } from "./routes/attempts.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
@@ -34,14 +45,27 @@ const UNAVAILABLE_CODES = new Set([
  * and path parameters are text, so only they are coerced to the schema's types (`limit=10`,
  * `with_content=false`, a lone `event_types` value to a one-item array).
  */
-function validatorCompiler(): (route: { schema: FastifySchema; httpPart?: string }) => ReturnType<Ajv["compile"]> {
+function validatorCompiler(): (route: { schema: FastifySchema; httpPart?: string }) => Validator {
   // Fastify's own defaults, except for coercion; allErrors stays off (all errors is a DoS vector).
   const base: AjvOptions = { useDefaults: true, removeAdditional: false, allErrors: false, addUsedSchema: false };
   const bodies = new Ajv({ ...base, coerceTypes: false });
   const text = new Ajv({ ...base, coerceTypes: "array" });
   ajvFormats.default(bodies);
   ajvFormats.default(text);
-  return ({ schema, httpPart }) => (httpPart === "body" ? bodies : text).compile(schema);
+  // RFC 3339 allows what JavaScript's Date cannot read (a leap second `23:59:60`, an offset of
+  // hours only `+01`): those parsed to NaN in the routes and reached PostgreSQL as a 500. Such a
+  // date-time is refused by its format, with the usual 422.
+  const rfc3339 = ajvFormats.default.get("date-time") as { validate: (s: string) => boolean };
+  const dateTime = {
+    type: "string" as const,
+    validate: (s: string) => rfc3339.validate(s) && !Number.isNaN(Date.parse(s)),
+  };
+  bodies.addFormat("date-time", dateTime);
+  text.addFormat("date-time", dateTime);
+  // A number coerced from text must be finite: Ajv turns `limit=1e309` into Infinity and then skips
+  // its minimum/maximum checks.
+  return ({ schema, httpPart }) =>
+    httpPart === "body" ? bodies.compile(schema) : finiteNumbersOnly(text.compile(schema));
 }
 
 export interface HttpServerOptions {
@@ -61,6 +85,10 @@ export async function buildHttpServer(
     // the cap sits above 256 and the schemas give the precise 422.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     return503OnClosing: true,
+    // Hostile-input limits (see input-limits.ts): header bytes are the HTTP parser's to count, and
+    // its refusals (431, 408, 400) get the API's `{code, detail}` body.
+    http: { maxHeaderSize: INPUT_LIMITS.maxHeaderBytes },
+    clientErrorHandler,
     // Errors the router raises before any route runs (a malformed percent-escape, an over-long
     // parameter) get the same `{code, detail}` body as every other error.
     frameworkErrors: (error, _request, reply) =>
@@ -77,17 +105,18 @@ export async function buildHttpServer(
 
   app.setValidatorCompiler(validatorCompiler());
 
-  // An empty body on a JSON POST (the SDKs send one on resend and rotate) means "no fields".
+  // An empty body on a JSON POST (the SDKs send one on resend and rotate) means "no fields"; a
+  // body nested deeper than INPUT_LIMITS.maxJsonDepth is refused before it is parsed.
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
-    const text = body as string;
-    if (text.trim() === "") return done(null, {});
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as string));
     } catch (error) {
-      done(new ApiError(400, "invalid_json", `request body is not valid JSON: ${(error as Error).message}`), undefined);
+      done(error as Error, undefined);
     }
   });
+  // Header count, and the strings no store can hold (NUL, unpaired surrogates) in every request part.
+  registerInputLimits(app);
 
   // The Svix SDKs send list-valued query parameters joined with commas (`event_types=a.b,c.d`);
   // other clients repeat the parameter. Event-type names cannot contain a comma, so splitting
@@ -102,6 +131,7 @@ export async function buildHttpServer(
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.statusCode).send({ code: error.code, detail: error.detail });
+    if (error instanceof InputError) return reply.code(422).send({ detail: [error.problem] });
     if (error instanceof FieldError)
       return reply.code(422).send({ detail: [{ loc: ["body", ...error.loc], msg: error.msg, type: error.type }] });
     if (error.validation) {
@@ -163,6 +193,7 @@ export async function buildHttpServer(
   });
   app.get("/api/v1/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   registerAuth(app, ctx);
+  registerAudit(app, ctx);
   registerIdempotency(app, ctx);
 
   await app.register(healthRoutes, { ctx });
@@ -173,6 +204,7 @@ export async function buildHttpServer(
   await app.register(messageRoutes, { ctx });
   await app.register(attemptRoutes, { ctx });
   await app.register(transformationRoutes, { ctx });
+  await app.register(authRoutes, { ctx });
   return app;
 }
 

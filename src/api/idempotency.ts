@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { IdempotentResponse } from "../store/store.ts";
 import type { AppContext } from "../main/context.ts";
@@ -31,7 +32,11 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
       return reply.code(422).send({
         detail: [{ loc: ["header", "idempotency-key"], msg: "must be at most 256 characters", type: "maxLength" }],
       });
-    const scope = `${request.principal} POST ${request.url.split("?")[0]}`;
+    // The scope is hashed: paths may carry up to 256 percent-encoded characters per segment, and a
+    // fixed-size key keeps the store's index rows small whatever the path.
+    const scope = createHash("sha256")
+      .update(`${request.principal} POST ${request.url.split("?")[0]}`)
+      .digest("hex");
     // Marked in progress before the store lookup: the lookup is asynchronous, and a duplicate
     // arriving during it must not slip past both checks after the first request has finished.
     const token = `${scope}\n${key}`;
@@ -61,8 +66,16 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     // Only definite answers are replayed; a 5xx or 409 may succeed when retried.
     const body = typeof payload === "string" ? payload : payload === null || payload === undefined ? "" : null;
     if (!request.idempotencyStored && reply.statusCode < 500 && reply.statusCode !== 409 && body !== null) {
-      await ctx.store.idempotency.put({ ...idem, statusCode: reply.statusCode, body }, ctx.clock.now());
+      try {
+        await ctx.store.idempotency.put({ ...idem, statusCode: reply.statusCode, body }, ctx.clock.now());
+      } catch (error) {
+        // The request itself succeeded; only its replay is lost. Answer it rather than fail it.
+        ctx.log.error({ err: error }, "could not store the idempotent response");
+      }
     }
+    // Stored (or not storable): a retry sent the moment this answer arrives must find the stored
+    // response, not a request still marked in progress, so release the mark before answering.
+    inProgress.delete(`${idem.scope}\n${idem.key}`);
     return payload;
   });
 

@@ -8,7 +8,9 @@ import { FieldError } from "./errors.ts";
  * ("1", "2", …); a message is checked against the highest version. Compiled validators are cached
  * by event type and its `updatedAt`, so an edited schema takes effect at once.
  */
-const ajv = new Ajv({ allErrors: false, strict: false });
+// addUsedSchema off: a schema with an `$id` must not be registered globally, or the second
+// compile of it (or another type reusing the `$id`) would throw.
+const ajv = new Ajv({ allErrors: false, strict: false, addUsedSchema: false });
 ajvFormats.default(ajv);
 
 const cache = new Map<string, { updatedAt: number; validate: ValidateFunction | null }>();

@@ -13,6 +13,7 @@ import {
   ListResponse,
   MessageParams,
   MessageStatus,
+  PathKey,
   Tag,
 } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
@@ -45,14 +46,14 @@ const filterFields = {
 const AttemptListQuery = Type.Composite([ListQuery, Type.Object(filterFields)]);
 type AttemptListQuery = Static<typeof AttemptListQuery>;
 const AttemptParams = Type.Object({
-  app_id: Type.String({ minLength: 1, maxLength: 256 }),
-  msg_id: Type.String({ minLength: 1, maxLength: 256 }),
-  attempt_id: Type.String({ minLength: 1, maxLength: 256 }),
+  app_id: PathKey,
+  msg_id: PathKey,
+  attempt_id: PathKey,
 });
 const ResendParams = Type.Object({
-  app_id: Type.String({ minLength: 1, maxLength: 256 }),
-  msg_id: Type.String({ minLength: 1, maxLength: 256 }),
-  endpoint_id: Type.String({ minLength: 1, maxLength: 256 }),
+  app_id: PathKey,
+  msg_id: PathKey,
+  endpoint_id: PathKey,
 });
 const tags = ["Message Attempt"];
 
