@@ -8,29 +8,10 @@ import type {
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
+import { toAudit, toToken, type AuditRow, type TokenRow } from "../token-rows.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
-
-interface TokenRow {
-  id: string;
-  token_hash: string;
-  app_id: string | null;
-  name: string;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
-
-const toToken = (r: TokenRow): ApiToken => ({
-  id: r.id,
-  tokenHash: r.token_hash,
-  appId: r.app_id,
-  name: r.name,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-});
 
 export class SqliteTokens implements TokenRepository {
   constructor(
@@ -80,26 +61,6 @@ export class SqliteTokens implements TokenRepository {
     );
   }
 }
-
-interface AuditRow {
-  id: string;
-  actor: string;
-  action: string;
-  path: string;
-  app_id: string | null;
-  status: number;
-  created_at: number;
-}
-
-const toAudit = (r: AuditRow): AuditEntry => ({
-  id: r.id,
-  actor: r.actor,
-  action: r.action,
-  path: r.path,
-  appId: r.app_id,
-  status: r.status,
-  createdAt: r.created_at,
-});
 
 export class SqliteAudit implements AuditRepository {
   constructor(
