@@ -1,0 +1,762 @@
+/**
+ * Benchmark for: "purging one million expired rows while delivering at full speed must not raise
+ * delivery p99 latency by more than 20%". It reports; it never fails on the target.
+ *
+ *   node --import tsx bench/retention.ts [--store sqlite|postgres|both] [--rows 1000000] [--rate 300] [--seconds 20]
+ *
+ * Per store:
+ *   setup     the real server (`node bin/hookline.js serve`) on a fresh data dir / database creates
+ *             the schema, an app and an endpoint pointing at a loopback receiver in this process;
+ *             then, with the server stopped, the expired rows are seeded with SQL (one message, one
+ *             finished delivery and one attempt per message, ~500-byte payloads, all older than the
+ *             retention period) and the seeded database is kept as a snapshot.
+ *   baseline  a fresh copy of the snapshot; retention effectively off (interval 86400 s and a job
+ *             schedule saying it just ran); open-loop load for warm-up + N seconds.
+ *   purge     a fresh copy of the snapshot; HOOKLINE_RETENTION_INTERVAL=1 and a schedule saying "not
+ *             before next year" during the warm-up, then the schedule is made due so the retention
+ *             pass starts at the server's next 1-s tick. The load runs until the pass has logged
+ *             "retention purged expired data" (and at least N seconds); the purge-phase latency is
+ *             that of the messages sent while the pass ran.
+ * The load comes from a separate process (bench/support/load-generator.ts). Latency = arrival of the
+ * webhook at the receiver − receipt of the 202 by the load generator, on CLOCK_MONOTONIC, which both
+ * processes share. Other processes' CPU use is measured during each phase: a phase disturbed by them
+ * is run again (--retries), because on a small machine a neighbour's test run moves p99 more than
+ * the purge does.
+ *
+ * Flags (defaults): --store both|sqlite|postgres (both when PostgreSQL binaries exist), --rows 1000000,
+ * --rate 300 (msg/s), --seconds 20, --warmup 8, --max-purge-seconds 240, --payload-bytes 500,
+ * --retention-days 30, --pg-fsync on|off (on), --sqlite-synchronous FULL|NORMAL (FULL, the server's
+ * default), --connections 32, --retries 2, --quiet-wait 60, --quiet-cores 0.15, --nice -10 (as root; else 0),
+ * --calibrate 150,300,600 [--repeat 2]: baseline phases only, at several rates, to choose --rate.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ServerProcess, withTimeout } from "../test/support/server-process.ts";
+import { analyze, timeline, type LatencyReport, type PhaseWindow, type TimelinePoint } from "./support/analysis.ts";
+import { CpuMeter, type CpuUse } from "./support/cpu.ts";
+import { PostgresBenchDb, SqliteBenchDb, type BenchDb, type RowCounts, type SeedReport } from "./support/db.ts";
+import { checkSeedIdFormat } from "./support/ids.ts";
+import { LoadGenerator } from "./support/load-client.ts";
+import type { LoadConfig, LoadResult } from "./support/load-generator.ts";
+import { findPostgresBin, startBenchCluster, type BenchCluster } from "./support/postgres.ts";
+import { BenchReceiver } from "./support/receiver.ts";
+import { monoUs, wallMinusMonoMs } from "./support/stats.ts";
+
+type StoreKind = "sqlite" | "postgres";
+type PhaseKind = "baseline" | "purge";
+
+interface Options {
+  stores: StoreKind[];
+  rows: number;
+  rate: number;
+  seconds: number;
+  warmup: number;
+  maxPurgeSeconds: number;
+  payloadBytes: number;
+  retentionDays: number;
+  pgFsync: boolean;
+  sqliteSynchronous: "FULL" | "NORMAL";
+  connections: number;
+  retries: number;
+  /** Before each phase, wait up to this many seconds for other processes to leave the CPUs alone. */
+  quietWait: number;
+  /** "Quiet" = other processes use less than this many cores; a phase during which they used twice that is redone. */
+  quietCores: number;
+  calibrate: number[] | null;
+  repeat: number;
+  /**
+   * Scheduling priority for the benchmark and everything it starts (children inherit it): on a
+   * shared machine -10 keeps a neighbour's test run from taking the CPU the server needs. 0 = as is.
+   */
+  nice: number;
+}
+
+/**
+ * Default offered load, msg/s: the highest rate of the calibration runs (bench/retention.md) whose
+ * baseline p99 stayed stable between repeated runs on the 2-core
+ * reference machine, with the server using well under one core, so the purge has room to run.
+ */
+const DEFAULT_RATE = 300;
+const TARGET_RATIO = 1.2;
+const TOKEN = "bench_admin_token_0123456789abcdef";
+const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
+const YEAR_MS = 365 * 86_400_000;
+const PURGE_LOG = "retention purged expired data";
+
+function parseArgs(argv: string[]): Options {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
+    const eq = arg.indexOf("=");
+    if (eq !== -1) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith("--")) throw new Error(`${arg} needs a value`);
+      flags.set(arg.slice(2), value);
+      i++;
+    }
+  }
+  const known = [
+    "store",
+    "rows",
+    "rate",
+    "seconds",
+    "warmup",
+    "max-purge-seconds",
+    "payload-bytes",
+    "retention-days",
+    "pg-fsync",
+    "sqlite-synchronous",
+    "connections",
+    "retries",
+    "quiet-wait",
+    "quiet-cores",
+    "calibrate",
+    "repeat",
+    "nice",
+  ];
+  for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown flag --${k}`);
+  const num = (name: string, fallback: number, min: number, max: number) => {
+    const raw = flags.get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw.replace(/_/g, ""));
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in ${min}..${max}`);
+    return n;
+  };
+  const hasPostgres = findPostgresBin() !== null;
+  const store = flags.get("store") ?? (hasPostgres ? "both" : "sqlite");
+  if (!["sqlite", "postgres", "both"].includes(store)) throw new Error("--store must be sqlite, postgres or both");
+  const stores: StoreKind[] = store === "both" ? ["sqlite", "postgres"] : [store as StoreKind];
+  if (stores.includes("postgres") && !hasPostgres) throw new Error("no PostgreSQL binaries under /usr/lib/postgresql");
+  const sync = (flags.get("sqlite-synchronous") ?? "FULL").toUpperCase();
+  if (sync !== "FULL" && sync !== "NORMAL") throw new Error("--sqlite-synchronous must be FULL or NORMAL");
+  const fsync = flags.get("pg-fsync") ?? "on";
+  if (fsync !== "on" && fsync !== "off") throw new Error("--pg-fsync must be on or off");
+  const calibrate = flags.has("calibrate") ? flags.get("calibrate")!.split(",").map(Number) : null;
+  if (calibrate && calibrate.some((r) => !Number.isFinite(r) || r <= 0 || r > 20_000))
+    throw new Error("--calibrate takes a comma-separated list of rates, e.g. 150,300,600");
+  return {
+    stores,
+    rows: Math.round(num("rows", 1_000_000, 3, 50_000_000)),
+    rate: num("rate", DEFAULT_RATE, 1, 20_000),
+    seconds: num("seconds", 20, 1, 3600),
+    warmup: num("warmup", 8, 0, 120),
+    maxPurgeSeconds: num("max-purge-seconds", 240, 5, 3600),
+    payloadBytes: Math.round(num("payload-bytes", 500, 50, 100_000)),
+    retentionDays: Math.round(num("retention-days", 30, 1, 3650)),
+    pgFsync: fsync === "on",
+    sqliteSynchronous: sync,
+    connections: Math.round(num("connections", 32, 1, 1024)),
+    retries: Math.round(num("retries", 2, 0, 10)),
+    quietWait: num("quiet-wait", 60, 0, 3600),
+    quietCores: num("quiet-cores", 0.15, 0, 64),
+    calibrate,
+    repeat: Math.round(num("repeat", 2, 1, 10)),
+    nice: Math.round(num("nice", os.userInfo().uid === 0 ? -10 : 0, -20, 19)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clean-up: every temp dir, server, load generator and cluster goes, also on SIGINT and errors.
+
+const cleanups: (() => void | Promise<void>)[] = [];
+function onCleanup(fn: () => void | Promise<void>): () => void {
+  cleanups.push(fn);
+  return () => {
+    const i = cleanups.indexOf(fn);
+    if (i !== -1) cleanups.splice(i, 1);
+  };
+}
+async function cleanupAll(): Promise<void> {
+  while (cleanups.length > 0) {
+    const fn = cleanups.pop()!;
+    await Promise.resolve()
+      .then(fn)
+      .catch((error: unknown) => console.error("clean-up step failed:", error));
+  }
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: cleaning up`);
+    // Bounded; the exit hooks of the server, cluster and load-generator helpers run on exit anyway.
+    void withTimeout(cleanupAll(), 20_000, "clean-up")
+      .catch(() => undefined)
+      .finally(() => process.exit(130));
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const meter = new CpuMeter();
+
+interface QuietReport {
+  waitedSeconds: number;
+  /** Other processes' CPU use (cores) in the last 2-s sample before the phase started. */
+  otherCores: number | null;
+  quiet: boolean;
+}
+
+/** Waits (bounded by --quiet-wait) until other processes use less than --quiet-cores cores. */
+async function waitForQuiet(o: Options, what: string): Promise<QuietReport> {
+  const started = Date.now();
+  for (let i = 0; i < 10_000; i++) {
+    const a = meter.sample();
+    await sleep(2000);
+    const use = CpuMeter.between(a, meter.sample());
+    if (!use) return { waitedSeconds: 0, otherCores: null, quiet: true };
+    const waited = Math.round((Date.now() - started) / 1000);
+    if (use.otherCores < o.quietCores) return { waitedSeconds: waited, otherCores: use.otherCores, quiet: true };
+    if (waited >= o.quietWait) {
+      log(`${what}: other processes still use ${use.otherCores} cores after ${waited} s; going ahead`);
+      return { waitedSeconds: waited, otherCores: use.otherCores, quiet: false };
+    }
+    if (i === 0) log(`${what}: other processes use ${use.otherCores} cores; waiting up to ${o.quietWait} s for quiet`);
+  }
+  return { waitedSeconds: Math.round((Date.now() - started) / 1000), otherCores: null, quiet: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One store: cluster, receiver, schema, app, endpoint, seeded snapshot.
+
+interface StoreSetup {
+  kind: StoreKind;
+  dataDir: string;
+  db: BenchDb;
+  cluster: BenchCluster | null;
+  receiver: BenchReceiver;
+  /** Server environment common to every phase. */
+  env: Record<string, string>;
+  appId: string;
+  endpointId: string;
+  seed: SeedReport;
+  cutoffMs: () => number;
+}
+
+async function setUpStore(kind: StoreKind, o: Options): Promise<StoreSetup> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "hookline-bench-"));
+  onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
+  const receiver = new BenchReceiver();
+  await receiver.start();
+  onCleanup(() => receiver.close());
+  let cluster: BenchCluster | null = null;
+  let databaseUrl: string | null = null;
+  if (kind === "postgres") {
+    log(`postgres: starting a throwaway cluster (fsync ${o.pgFsync ? "on" : "off"})`);
+    const c = await startBenchCluster({ fsync: o.pgFsync });
+    cluster = c;
+    onCleanup(() => c.stop());
+    if (c.postmasterPid) {
+      const pid = c.postmasterPid;
+      meter.roots.add(pid);
+      onCleanup(() => void meter.roots.delete(pid));
+    }
+    databaseUrl = await c.createDatabase();
+  }
+  const env: Record<string, string> = {
+    HOOKLINE_RETENTION_DAYS: String(o.retentionDays),
+    HOOKLINE_SQLITE_SYNCHRONOUS: o.sqliteSynchronous,
+    // The receiver is on loopback, which the SSRF guard refuses unless allow-listed.
+    HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8",
+  };
+  const db: BenchDb = databaseUrl ? new PostgresBenchDb(databaseUrl) : new SqliteBenchDb(dataDir);
+  onCleanup(() => db.close());
+
+  // Schema, app and endpoint through the real server; then stop it for seeding.
+  const setup = await startServer(dataDir, env, databaseUrl, 86_400);
+  const app = await setup.api("POST", "/api/v1/app", { name: "retention bench" });
+  if (app.status !== 201) throw new Error(`creating the app failed: ${app.status} ${app.text}\n${setup.diagnostics()}`);
+  const ep = await setup.api("POST", `/api/v1/app/${app.body.id}/endpoint`, { url: receiver.url });
+  if (ep.status !== 201)
+    throw new Error(`creating the endpoint failed: ${ep.status} ${ep.text}\n${setup.diagnostics()}`);
+  await stopServer(setup);
+  const appId = app.body.id as string;
+  const endpointId = ep.body.id as string;
+
+  const now = Date.now();
+  const cutoffMs = () => Date.now() - o.retentionDays * 86_400_000;
+  log(`${kind}: seeding ${o.rows.toLocaleString("en")} expired rows`);
+  const seed = await db.seed({
+    appId,
+    endpointId,
+    endpointUrl: receiver.url,
+    rows: o.rows,
+    payloadBytes: o.payloadBytes,
+    // Created between four retention periods ago and a day before the cutoff: all expired, none borderline.
+    fromMs: now - 4 * o.retentionDays * 86_400_000,
+    toMs: now - (o.retentionDays + 1) * 86_400_000,
+  });
+  const counts = await db.counts(cutoffMs());
+  if (counts.expiredMessage !== seed.messages || counts.expiredAttempt !== seed.attempts)
+    throw new Error(`seeded rows do not count as expired: ${JSON.stringify(counts)}`);
+  await db.snapshot();
+  log(
+    `${kind}: seeded ${seed.rows.toLocaleString("en")} rows in ${seed.seconds.toFixed(1)} s ` +
+      `(${(seed.databaseBytes / 2 ** 20).toFixed(0)} MiB database)`,
+  );
+  return { kind, dataDir, db, cluster, receiver, env, appId, endpointId, seed, cutoffMs };
+}
+
+async function startServer(
+  dataDir: string,
+  env: Record<string, string>,
+  databaseUrl: string | null,
+  retentionIntervalSeconds: number,
+): Promise<ServerProcess> {
+  const server = await ServerProcess.start({
+    dataDir,
+    adminToken: TOKEN,
+    env: {
+      ...env,
+      ...(databaseUrl ? { HOOKLINE_DATABASE_URL: databaseUrl } : {}),
+      HOOKLINE_RETENTION_INTERVAL: String(retentionIntervalSeconds),
+    },
+    readyTimeoutMs: 60_000,
+  });
+  onCleanup(() => void server.stop().catch(() => undefined));
+  return server;
+}
+
+/** SIGTERM (graceful: a running retention pass stops between batches), SIGKILL if it takes over 20 s. */
+async function stopServer(server: ServerProcess): Promise<void> {
+  server.kill("SIGTERM");
+  await withTimeout(server.exited, 20_000, "server to stop").catch(() => server.stop());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases.
+
+interface PurgeReport {
+  /** Seconds since the load started. */
+  startedAtSecond: number;
+  finishedAtSecond: number | null;
+  seconds: number;
+  completed: boolean;
+  /** `removed` of the log line: payloads cleared + attempts deleted + messages deleted (deliveries go by cascade). */
+  loggedRemoved: number | null;
+  /** Expired rows gone from message + delivery + attempt, by row counts before and after. */
+  rowsRemoved: number;
+  rowsPerSecond: number;
+  /** Fraction of the purge's duration the load was running for. */
+  loadCoverage: number;
+  before: RowCounts;
+  after: RowCounts;
+}
+
+interface Phase {
+  kind: PhaseKind;
+  attempt: number;
+  rate: number;
+  loadSeconds: number;
+  /** The measurement window, seconds since the load started. */
+  window: { from: number; to: number };
+  /** baseline: warm-up end .. load end; purge: the messages sent while the retention pass ran. */
+  report: LatencyReport;
+  /** Everything after the warm-up (for the purge phase, including the seconds after the pass). */
+  wholeWindow: LatencyReport;
+  timeline: TimelinePoint[];
+  errors: Record<string, number>;
+  duplicates: number;
+  retentionLogLines: number;
+  quiet: QuietReport;
+  /** CPU use during the measurement window. */
+  cpu: CpuUse | null;
+  purge?: PurgeReport;
+}
+
+function loadConfig(server: ServerProcess, appId: string, o: Options, rate: number, maxSeconds: number): LoadConfig {
+  return {
+    url: server.url,
+    token: TOKEN,
+    appId,
+    rate,
+    maxSeconds,
+    payloadBytes: o.payloadBytes,
+    connections: o.connections,
+    maxInflight: 5000,
+    requestTimeoutMs: 30_000,
+  };
+}
+
+async function waitForDelivery(result: LoadResult, receiver: BenchReceiver, timeoutMs: number): Promise<void> {
+  const expected = result.ids.filter((id, i) => id !== "" && result.status[i] === 202);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (expected.every((id) => receiver.arrivals.has(id))) return;
+    await sleep(200);
+  }
+}
+
+const expiredRows = (c: RowCounts) => c.expiredMessage + c.expiredDelivery + c.expiredAttempt;
+
+/** One run of a phase on a fresh copy of the seeded database. */
+async function runPhase(s: StoreSetup, o: Options, kind: PhaseKind, rate: number, attempt: number): Promise<Phase> {
+  const databaseUrl = await s.db.restore();
+  const now = Date.now();
+  // baseline: interval 86400 s and "ran just now". (Without a schedule row a fresh database would
+  // run the job at the first 15-s tick, whatever the interval.) purge: interval 1 s, but "ran next
+  // year" until the warm-up is over.
+  await s.db.setJobRun("retention", kind === "baseline" ? now : now + YEAR_MS);
+  await s.db.setJobRun("idempotency-purge", now);
+  const before = kind === "purge" ? await s.db.counts(s.cutoffMs()) : null;
+  await s.db.close();
+
+  const server = await startServer(s.dataDir, s.env, databaseUrl, kind === "baseline" ? 86_400 : 1);
+  const offsetMs = wallMinusMonoMs();
+  const wallToMonoUs = (wallMs: number) => (wallMs - offsetMs) * 1000;
+  s.receiver.reset();
+  const maxSeconds = o.warmup + (kind === "baseline" ? o.seconds : o.maxPurgeSeconds);
+  const gen = await LoadGenerator.start(loadConfig(server, s.appId, o, rate, maxSeconds + 5));
+  const forgetGen = onCleanup(() => gen.kill());
+  const quiet = await waitForQuiet(o, kind);
+  const purgeDone = server.waitForLine((l) => l.includes(`"msg":"${PURGE_LOG}"`));
+  log(
+    `${s.kind} ${kind}${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${rate} msg/s, ${o.warmup} s warm-up, then ` +
+      (kind === "baseline" ? `${o.seconds} s` : `the retention pass (at most ${o.maxPurgeSeconds} s)`),
+  );
+  const t0Us = await gen.begin();
+  await sleep(o.warmup * 1000);
+  const cpuFrom = meter.sample();
+  let windowUs: PhaseWindow;
+  let purge: PurgeReport | undefined;
+  let claimedAtWall = 0;
+  let finishedAtWall: number | null = null;
+  let loggedRemoved: number | null = null;
+
+  if (kind === "baseline") {
+    await sleep(Math.max(0, (t0Us + maxSeconds * 1e6 - monoUs()) / 1000));
+    windowUs = { fromUs: t0Us + o.warmup * 1e6, toUs: monoUs() };
+  } else {
+    // Due now: the next 1-s tick claims the job (stamping the claim time into job_schedule) and runs it.
+    const dueAt = Date.now();
+    await s.db.setJobRun("retention", 0);
+    for (let i = 0; i < 100 && claimedAtWall === 0; i++) {
+      const v = await s.db.jobRun("retention");
+      if (v !== null && v >= dueAt) claimedAtWall = v;
+      else await sleep(100);
+    }
+    await s.db.close();
+    if (claimedAtWall === 0) throw new Error("the retention job was not claimed within 10 s of being due");
+    const startedAt = (wallToMonoUs(claimedAtWall) - t0Us) / 1e6;
+    log(`${s.kind} purge: retention pass started ${startedAt.toFixed(1)} s into the load`);
+    const capUs = t0Us + maxSeconds * 1e6;
+    const line = await Promise.race([purgeDone, sleep(Math.max(0, (capUs - monoUs()) / 1000)).then(() => null)]);
+    if (line !== null) {
+      const record = JSON.parse(line) as { time: number; removed: number };
+      finishedAtWall = record.time;
+      loggedRemoved = record.removed;
+      log(`${s.kind} purge: pass finished after ${((finishedAtWall - claimedAtWall) / 1000).toFixed(1)} s`);
+      // A short tail after the pass, and at least as long a load as the baseline's.
+      const until = Math.max(wallToMonoUs(finishedAtWall) + 2e6, t0Us + (o.warmup + o.seconds) * 1e6);
+      await sleep(Math.max(0, (Math.min(until, capUs) - monoUs()) / 1000));
+    } else log(`${s.kind} purge: still running after ${o.maxPurgeSeconds} s; measuring the part that ran`);
+    windowUs = {
+      fromUs: wallToMonoUs(claimedAtWall),
+      toUs: finishedAtWall !== null ? Math.min(wallToMonoUs(finishedAtWall), monoUs()) : monoUs(),
+    };
+  }
+  const cpu = CpuMeter.between(cpuFrom, meter.sample());
+  const loadEndUs = monoUs();
+  const result = await gen.finish();
+  forgetGen();
+  await waitForDelivery(result, s.receiver, 20_000);
+  await stopServer(server);
+  const retentionLogLines = server.logs.filter((l) => l.msg === PURGE_LOG).length;
+
+  if (kind === "purge") {
+    const after = await s.db.counts(s.cutoffMs());
+    await s.db.close();
+    const startUs = wallToMonoUs(claimedAtWall);
+    const endUs = finishedAtWall !== null ? wallToMonoUs(finishedAtWall) : loadEndUs;
+    const seconds = (endUs - startUs) / 1e6;
+    const rowsRemoved = expiredRows(before!) - expiredRows(after);
+    purge = {
+      startedAtSecond: (startUs - t0Us) / 1e6,
+      finishedAtSecond: finishedAtWall !== null ? (endUs - t0Us) / 1e6 : null,
+      seconds,
+      completed: finishedAtWall !== null && expiredRows(after) === 0,
+      loggedRemoved,
+      rowsRemoved,
+      rowsPerSecond: seconds > 0 ? rowsRemoved / seconds : 0,
+      loadCoverage: Math.max(0, Math.min(1, (Math.min(endUs, loadEndUs) - startUs) / (endUs - startUs))),
+      before: before!,
+      after,
+    };
+  }
+  return {
+    kind,
+    attempt,
+    rate,
+    loadSeconds: (loadEndUs - t0Us) / 1e6,
+    window: { from: (windowUs.fromUs - t0Us) / 1e6, to: (windowUs.toUs - t0Us) / 1e6 },
+    report: analyze(result, s.receiver.arrivals, windowUs),
+    wholeWindow: analyze(result, s.receiver.arrivals, { fromUs: t0Us + o.warmup * 1e6, toUs: loadEndUs }),
+    timeline: timeline(result, s.receiver.arrivals),
+    errors: result.errors,
+    duplicates: s.receiver.duplicates,
+    retentionLogLines,
+    quiet,
+    cpu,
+    purge,
+  };
+}
+
+const noisy = (p: Phase, o: Options) => !p.quiet.quiet || (p.cpu !== null && p.cpu.otherCores >= 2 * o.quietCores);
+
+/** Runs a phase, again (up to --retries times) while other processes disturbed it; keeps the quietest run. */
+async function measure(
+  s: StoreSetup,
+  o: Options,
+  kind: PhaseKind,
+  rate: number,
+): Promise<{ best: Phase; all: Phase[] }> {
+  const all: Phase[] = [];
+  for (let attempt = 1; attempt <= 1 + o.retries; attempt++) {
+    const phase = await runPhase(s, o, kind, rate, attempt);
+    all.push(phase);
+    const r = phase.report;
+    log(
+      `${s.kind} ${kind}: p50 ${f(r.latency.p50)} p99 ${f(r.latency.p99)} max ${f(r.latency.max)} ms ` +
+        `(${r.delivered}/${r.sent} delivered); other processes ${phase.cpu?.otherCores ?? "?"} cores`,
+    );
+    if (!noisy(phase, o)) break;
+    if (attempt <= o.retries) log(`${s.kind} ${kind}: disturbed by other processes; running it again`);
+  }
+  const best = all.reduce((a, b) => ((b.cpu?.otherCores ?? 9) < (a.cpu?.otherCores ?? 9) ? b : a));
+  return { best, all };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driver.
+
+interface AttemptSummary {
+  attempt: number;
+  otherCores: number | null;
+  p50: number;
+  p99: number;
+  max: number;
+  purgeSeconds?: number;
+}
+
+interface StoreResult {
+  store: StoreKind;
+  seed: SeedReport;
+  baseline: Phase;
+  purge: Phase;
+  attempts: { baseline: AttemptSummary[]; purge: AttemptSummary[] };
+  ratio: number;
+  endToEndRatio: number;
+  meetsTarget: boolean;
+  notes: string[];
+  postgres?: { version: string; settings: Record<string, string> };
+}
+
+const summaryOf = (p: Phase): AttemptSummary => ({
+  attempt: p.attempt,
+  otherCores: p.cpu?.otherCores ?? null,
+  p50: p.report.latency.p50,
+  p99: p.report.latency.p99,
+  max: p.report.latency.max,
+  ...(p.purge ? { purgeSeconds: Math.round(p.purge.seconds * 10) / 10 } : {}),
+});
+
+function notesFor(o: Options, s: StoreSetup, baseline: Phase, purge: Phase): string[] {
+  const notes: string[] = [];
+  if (baseline.retentionLogLines > 0) notes.push("WARNING: retention ran during the baseline phase.");
+  const p = purge.purge!;
+  if (!p.completed)
+    notes.push(
+      `The purge did not finish within the load window (${p.rowsRemoved.toLocaleString("en")} rows removed, ` +
+        `${expiredRows(p.after).toLocaleString("en")} left); the purge numbers cover the part that ran.`,
+    );
+  if (p.loadCoverage < 1) notes.push(`The load covered ${(p.loadCoverage * 100).toFixed(0)}% of the purge.`);
+  if (p.seconds < o.seconds)
+    notes.push(
+      `The pass took ${p.seconds.toFixed(1)} s, less than the ${o.seconds} s baseline window: the purge-phase ` +
+        `latency covers the ${purge.report.sent} messages sent while it ran; the whole load window after the ` +
+        `warm-up (p99 ${f(purge.wholeWindow.latency.p99)} ms) is in the JSON as purge.wholeWindow.`,
+    );
+  for (const phase of [baseline, purge]) {
+    const r = phase.report;
+    if (r.undelivered + r.failed + r.dropped > 0)
+      notes.push(
+        `${phase.kind}: ${r.undelivered} accepted but undelivered, ${r.failed} failed, ${r.dropped} dropped ` +
+          `(errors ${JSON.stringify(phase.errors)}).`,
+      );
+    if (noisy(phase, o))
+      notes.push(
+        `${phase.kind}: other processes used ${phase.cpu?.otherCores ?? "?"} cores during the measurement ` +
+          "(after all retries); its latency is not trustworthy.",
+      );
+  }
+  if (s.kind === "postgres" && !o.pgFsync) notes.push("PostgreSQL ran with fsync=off and full_page_writes=off.");
+  return notes;
+}
+
+async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
+  const s = await setUpStore(kind, o);
+  const baseline = await measure(s, o, "baseline", o.rate);
+  const purge = await measure(s, o, "purge", o.rate);
+  const b = baseline.best;
+  const p = purge.best;
+  const ratio = p.report.latency.p99 / b.report.latency.p99;
+  return {
+    store: kind,
+    seed: s.seed,
+    baseline: b,
+    purge: p,
+    attempts: { baseline: baseline.all.map(summaryOf), purge: purge.all.map(summaryOf) },
+    ratio,
+    endToEndRatio: p.report.endToEnd.p99 / b.report.endToEnd.p99,
+    meetsTarget: ratio <= TARGET_RATIO,
+    notes: notesFor(o, s, b, p),
+    postgres: s.cluster ? { version: s.cluster.version, settings: s.cluster.settings } : undefined,
+  };
+}
+
+const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
+
+function printTable(results: StoreResult[], o: Options): void {
+  const lines = [
+    "| store | phase | window s | sent | delivered | p50 ms | p99 ms | max ms | API p99 ms | e2e p99 ms | purge s | rows removed | rows/s | other cores |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of results) {
+    for (const phase of [r.baseline, r.purge]) {
+      const x = phase.report;
+      const p = phase.purge;
+      lines.push(
+        `| ${r.store} | ${phase.kind} | ${f(x.windowSeconds, 1)} | ${x.sent} | ${x.delivered} | ${f(x.latency.p50)} | ` +
+          `${f(x.latency.p99)} | ${f(x.latency.max)} | ${f(x.api.p99)} | ${f(x.endToEnd.p99)} | ` +
+          `${p ? f(p.seconds, 1) : ""} | ${p ? p.rowsRemoved.toLocaleString("en") : ""} | ` +
+          `${p ? Math.round(p.rowsPerSecond).toLocaleString("en") : ""} | ${phase.cpu?.otherCores ?? "–"} |`,
+      );
+    }
+  }
+  console.log(
+    `\n## Retention purge vs. delivery latency (${o.rate} msg/s open loop, ${o.rows.toLocaleString("en")} expired rows)\n`,
+  );
+  console.log(lines.join("\n"));
+  console.log("");
+  for (const r of results) {
+    console.log(
+      `- ${r.store}: p99(purge) / p99(baseline) = ${f(r.ratio)} (target ≤ ${TARGET_RATIO.toFixed(2)}: ` +
+        `${r.meetsTarget ? "met" : "NOT met"}); end-to-end p99 ratio ${f(r.endToEndRatio)}; ` +
+        `seeding ${f(r.seed.seconds, 1)} s for ${r.seed.rows.toLocaleString("en")} rows`,
+    );
+    for (const note of r.notes) console.log(`  - ${note}`);
+  }
+  console.log(
+    "\nLatency: webhook arrival at the receiver − 202 received by the load generator. API: 202 received − " +
+      "scheduled send. e2e: arrival − scheduled send. Purge rows: message + delivery + attempt rows removed.",
+  );
+}
+
+function machine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? "",
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+/** Which code was measured: the commit, and whether src/ had uncommitted changes. */
+function source(): { commit: string | null; srcModified: boolean | null } {
+  const cwd = fileURLToPath(new URL("../", import.meta.url));
+  const git = (...args: string[]) => spawnSync("git", args, { cwd, encoding: "utf8", timeout: 10_000 });
+  const head = git("rev-parse", "HEAD");
+  if (head.status !== 0) return { commit: process.env.HOOKLINE_BENCH_SOURCE ?? null, srcModified: null };
+  const status = git("status", "--porcelain", "--", "src", "bin");
+  return { commit: head.stdout.trim(), srcModified: status.status === 0 ? status.stdout.trim() !== "" : null };
+}
+
+function writeJson(name: string, data: unknown): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, name);
+  writeFileSync(file, JSON.stringify(data, null, 2) + "\n");
+  return file;
+}
+
+async function calibrate(kind: StoreKind, o: Options): Promise<void> {
+  const s = await setUpStore(kind, o);
+  const runs: Phase[] = [];
+  for (const rate of o.calibrate!)
+    for (let run = 1; run <= o.repeat; run++) runs.push(await runPhase(s, o, "baseline", rate, run));
+  console.log(`\n## Baseline calibration, ${kind}\n`);
+  console.log(
+    "| rate msg/s | run | sent | delivered | p50 ms | p99 ms | max ms | API p99 ms | e2e p99 ms | bench cores | other cores |",
+  );
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const p of runs) {
+    const r = p.report;
+    console.log(
+      `| ${p.rate} | ${p.attempt} | ${r.sent} | ${r.delivered} | ${f(r.latency.p50)} | ${f(r.latency.p99)} | ` +
+        `${f(r.latency.max)} | ${f(r.api.p99)} | ${f(r.endToEnd.p99)} | ${p.cpu?.benchCores ?? "–"} | ${p.cpu?.otherCores ?? "–"} |`,
+    );
+  }
+  const file = writeJson(`retention-calibration-${kind}.json`, { options: o, machine: machine(), seed: s.seed, runs });
+  console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  checkSeedIdFormat();
+  if (o.nice !== 0) {
+    try {
+      os.setPriority(o.nice);
+    } catch (error) {
+      log(`could not set priority ${o.nice} (${(error as Error).message}); running at the default`);
+      o.nice = 0;
+    }
+  }
+  const startedAt = Date.now();
+  if (o.calibrate) {
+    for (const kind of o.stores) {
+      await calibrate(kind, o);
+      await cleanupAll();
+    }
+    return;
+  }
+  const results: StoreResult[] = [];
+  for (const kind of o.stores) {
+    log(`=== ${kind} ===`);
+    const r = await benchStore(kind, o);
+    results.push(r);
+    const file = writeJson(`retention-${kind}.json`, {
+      requirement:
+        "purging one million expired rows while delivering at full speed must not raise delivery p99 latency by more than 20%",
+      metric: "delivery latency = webhook arrival at the receiver − 202 received by the load generator (ms)",
+      store: kind,
+      date: new Date().toISOString(),
+      machine: machine(),
+      source: source(),
+      options: o,
+      postgres: r.postgres,
+      targetRatio: TARGET_RATIO,
+      ratio: r.ratio,
+      endToEndRatio: r.endToEndRatio,
+      meetsTarget: r.meetsTarget,
+      seed: r.seed,
+      attempts: r.attempts,
+      baseline: r.baseline,
+      purge: r.purge,
+      notes: r.notes,
+    });
+    log(`wrote ${path.relative(process.cwd(), file)}`);
+    await cleanupAll();
+  }
+  printTable(results, o);
+  console.log(`\nTotal time ${((Date.now() - startedAt) / 1000).toFixed(0)} s.`);
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => withTimeout(cleanupAll(), 30_000, "clean-up").catch(() => undefined));
