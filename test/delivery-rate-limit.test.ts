@@ -50,10 +50,14 @@ describe("per-endpoint rate limits (throttleRate / rateLimit)", () => {
     // One second's burst, then RATE per second: 24 take at least (24 - 8) / 8 = 2 s.
     const span = Math.max(...limitedTimes) - started;
     assert.ok(span >= 1800, `24 deliveries at ${RATE}/s took only ${span} ms`);
-    // Held back, the unlimited endpoint would finish with its throttled neighbour; it finishes long before.
+    // Paced like its neighbour, the unlimited endpoint's 24 deliveries would spread over 2 s as well;
+    // they arrive together instead (measured from its own first arrival, so a slow API on a loaded
+    // machine does not count against it).
+    const freeTimes = arrivals("/free");
+    const freeSpread = Math.max(...freeTimes) - Math.min(...freeTimes);
     assert.ok(
-      freeDone < span / 2,
-      `the unlimited endpoint finished at ${freeDone} ms, the throttled one at ${span} ms`,
+      freeSpread < 1000,
+      `the unlimited endpoint's deliveries spread over ${freeSpread} ms (done at ${freeDone} ms)`,
     );
     // Throttled deliveries waited; none was failed or retried.
     const sentAt: number[] = [];
