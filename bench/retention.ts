@@ -13,7 +13,8 @@
  *   baseline  a fresh copy of the snapshot; retention effectively off (interval 86400 s and a job
  *             schedule saying it just ran); open-loop load for warm-up + N seconds.
  *   purge     a fresh copy of the snapshot; HOOKLINE_RETENTION_INTERVAL=1 and a schedule saying "not
- *             before next year" during the warm-up, then the schedule is made due so the retention
+ *             before next year" during the warm-up and a --control window (the same run's own
+ *             baseline, reported too), then the schedule is made due so the retention
  *             pass starts at the server's next 1-s tick. The load runs until the pass has logged
  *             "retention purged expired data" (and at least N seconds); the purge-phase latency is
  *             that of the messages sent while the pass ran.
@@ -24,7 +25,7 @@
  * the purge does.
  *
  * Flags (defaults): --store both|sqlite|postgres (both when PostgreSQL binaries exist), --rows 1000000,
- * --rate 300 (msg/s), --seconds 20, --warmup 8, --max-purge-seconds 240, --payload-bytes 500,
+ * --rate 300 (msg/s), --seconds 20, --warmup 8, --control 10, --max-purge-seconds 240, --payload-bytes 500,
  * --retention-days 30, --pg-fsync on|off (on), --sqlite-synchronous FULL|NORMAL (FULL, the server's
  * default), --connections 32, --retries 2, --quiet-wait 60, --quiet-cores 0.15, --nice -10 (as root; else 0),
  * --calibrate 150,300,600 [--repeat 2]: baseline phases only, at several rates, to choose --rate.
@@ -54,6 +55,8 @@ interface Options {
   rate: number;
   seconds: number;
   warmup: number;
+  /** Seconds of the purge phase's load, after the warm-up and before the purge, measured as an in-run control. */
+  control: number;
   maxPurgeSeconds: number;
   payloadBytes: number;
   retentionDays: number;
@@ -75,9 +78,10 @@ interface Options {
 }
 
 /**
- * Default offered load, msg/s: the highest rate of the calibration runs (bench/retention.md) whose
- * baseline p99 stayed stable between repeated runs on the 2-core
- * reference machine, with the server using well under one core, so the purge has room to run.
+ * Default offered load, msg/s. On the 2-core reference machine both stores sustain 300 msg/s with
+ * no backlog (SQLite: ~0.6 cores for server + load generator + receiver; PostgreSQL: ~1.2 cores
+ * including its backends), while 600 msg/s saturates PostgreSQL (API p99 of seconds). See the
+ * calibration notes in bench/retention.md.
  */
 const DEFAULT_RATE = 300;
 const TARGET_RATIO = 1.2;
@@ -106,6 +110,7 @@ function parseArgs(argv: string[]): Options {
     "rate",
     "seconds",
     "warmup",
+    "control",
     "max-purge-seconds",
     "payload-bytes",
     "retention-days",
@@ -145,6 +150,7 @@ function parseArgs(argv: string[]): Options {
     rate: num("rate", DEFAULT_RATE, 1, 20_000),
     seconds: num("seconds", 20, 1, 3600),
     warmup: num("warmup", 8, 0, 120),
+    control: num("control", 10, 0, 600),
     maxPurgeSeconds: num("max-purge-seconds", 240, 5, 3600),
     payloadBytes: Math.round(num("payload-bytes", 500, 50, 100_000)),
     retentionDays: Math.round(num("retention-days", 30, 1, 3650)),
@@ -361,6 +367,8 @@ interface Phase {
   errors: Record<string, number>;
   duplicates: number;
   retentionLogLines: number;
+  /** purge phase: the --control seconds before the pass, same server and load (an in-run baseline). */
+  control?: { window: { from: number; to: number }; report: LatencyReport; cpu: CpuUse | null };
   quiet: QuietReport;
   /** CPU use during the measurement window. */
   cpu: CpuUse | null;
@@ -408,7 +416,7 @@ async function runPhase(s: StoreSetup, o: Options, kind: PhaseKind, rate: number
   const offsetMs = wallMinusMonoMs();
   const wallToMonoUs = (wallMs: number) => (wallMs - offsetMs) * 1000;
   s.receiver.reset();
-  const maxSeconds = o.warmup + (kind === "baseline" ? o.seconds : o.maxPurgeSeconds);
+  const maxSeconds = o.warmup + (kind === "baseline" ? o.seconds : o.control + o.maxPurgeSeconds);
   const gen = await LoadGenerator.start(loadConfig(server, s.appId, o, rate, maxSeconds + 5));
   const forgetGen = onCleanup(() => gen.kill());
   const quiet = await waitForQuiet(o, kind);
@@ -419,7 +427,9 @@ async function runPhase(s: StoreSetup, o: Options, kind: PhaseKind, rate: number
   );
   const t0Us = await gen.begin();
   await sleep(o.warmup * 1000);
-  const cpuFrom = meter.sample();
+  let cpuFrom = meter.sample();
+  let controlWindow: PhaseWindow | undefined;
+  let controlCpu: CpuUse | null = null;
   let windowUs: PhaseWindow;
   let purge: PurgeReport | undefined;
   let claimedAtWall = 0;
@@ -430,6 +440,14 @@ async function runPhase(s: StoreSetup, o: Options, kind: PhaseKind, rate: number
     await sleep(Math.max(0, (t0Us + maxSeconds * 1e6 - monoUs()) / 1000));
     windowUs = { fromUs: t0Us + o.warmup * 1e6, toUs: monoUs() };
   } else {
+    if (o.control > 0) {
+      // The same server, database and load just before the purge: a control that shares the run's conditions.
+      await sleep(o.control * 1000);
+      const cpuControl = meter.sample();
+      controlWindow = { fromUs: t0Us + o.warmup * 1e6, toUs: monoUs() };
+      controlCpu = CpuMeter.between(cpuFrom, cpuControl);
+      cpuFrom = cpuControl;
+    }
     // Due now: the next 1-s tick claims the job (stamping the claim time into job_schedule) and runs it.
     const dueAt = Date.now();
     await s.db.setJobRun("retention", 0);
@@ -450,7 +468,7 @@ async function runPhase(s: StoreSetup, o: Options, kind: PhaseKind, rate: number
       loggedRemoved = record.removed;
       log(`${s.kind} purge: pass finished after ${((finishedAtWall - claimedAtWall) / 1000).toFixed(1)} s`);
       // A short tail after the pass, and at least as long a load as the baseline's.
-      const until = Math.max(wallToMonoUs(finishedAtWall) + 2e6, t0Us + (o.warmup + o.seconds) * 1e6);
+      const until = Math.max(wallToMonoUs(finishedAtWall) + 2e6, t0Us + (o.warmup + o.control + o.seconds) * 1e6);
       await sleep(Math.max(0, (Math.min(until, capUs) - monoUs()) / 1000));
     } else log(`${s.kind} purge: still running after ${o.maxPurgeSeconds} s; measuring the part that ran`);
     windowUs = {
@@ -494,6 +512,11 @@ async function runPhase(s: StoreSetup, o: Options, kind: PhaseKind, rate: number
     window: { from: (windowUs.fromUs - t0Us) / 1e6, to: (windowUs.toUs - t0Us) / 1e6 },
     report: analyze(result, s.receiver.arrivals, windowUs),
     wholeWindow: analyze(result, s.receiver.arrivals, { fromUs: t0Us + o.warmup * 1e6, toUs: loadEndUs }),
+    control: controlWindow && {
+      window: { from: (controlWindow.fromUs - t0Us) / 1e6, to: (controlWindow.toUs - t0Us) / 1e6 },
+      report: analyze(result, s.receiver.arrivals, controlWindow),
+      cpu: controlCpu,
+    },
     timeline: timeline(result, s.receiver.arrivals),
     errors: result.errors,
     duplicates: s.receiver.duplicates,
@@ -504,7 +527,10 @@ async function runPhase(s: StoreSetup, o: Options, kind: PhaseKind, rate: number
   };
 }
 
-const noisy = (p: Phase, o: Options) => !p.quiet.quiet || (p.cpu !== null && p.cpu.otherCores >= 2 * o.quietCores);
+const noisy = (p: Phase, o: Options) =>
+  !p.quiet.quiet ||
+  (p.cpu !== null && p.cpu.otherCores >= 2 * o.quietCores) ||
+  (p.control?.cpu !== undefined && p.control.cpu !== null && p.control.cpu.otherCores >= 2 * o.quietCores);
 
 /** Runs a phase, again (up to --retries times) while other processes disturbed it; keeps the quietest run. */
 async function measure(
@@ -548,6 +574,8 @@ interface StoreResult {
   purge: Phase;
   attempts: { baseline: AttemptSummary[]; purge: AttemptSummary[] };
   ratio: number;
+  /** p99(purge) / p99(control): against the purge phase's own seconds before the pass. */
+  controlRatio: number | null;
   endToEndRatio: number;
   meetsTarget: boolean;
   notes: string[];
@@ -588,8 +616,9 @@ function notesFor(o: Options, s: StoreSetup, baseline: Phase, purge: Phase): str
       );
     if (noisy(phase, o))
       notes.push(
-        `${phase.kind}: other processes used ${phase.cpu?.otherCores ?? "?"} cores during the measurement ` +
-          "(after all retries); its latency is not trustworthy.",
+        `${phase.kind}: disturbed by other processes even after the retries (they used ` +
+          `${phase.quiet.otherCores ?? "?"} cores just before the phase, ${phase.cpu?.otherCores ?? "?"} during it` +
+          `${phase.control?.cpu ? `, ${phase.control.cpu.otherCores} during the control` : ""}); treat its latency with suspicion.`,
       );
   }
   if (s.kind === "postgres" && !o.pgFsync) notes.push("PostgreSQL ran with fsync=off and full_page_writes=off.");
@@ -610,6 +639,7 @@ async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
     purge: p,
     attempts: { baseline: baseline.all.map(summaryOf), purge: purge.all.map(summaryOf) },
     ratio,
+    controlRatio: p.control ? p.report.latency.p99 / p.control.report.latency.p99 : null,
     endToEndRatio: p.report.endToEnd.p99 / b.report.endToEnd.p99,
     meetsTarget: ratio <= TARGET_RATIO,
     notes: notesFor(o, s, b, p),
@@ -625,14 +655,26 @@ function printTable(results: StoreResult[], o: Options): void {
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
-    for (const phase of [r.baseline, r.purge]) {
-      const x = phase.report;
-      const p = phase.purge;
+    const rows = [
+      { name: "baseline", x: r.baseline.report, p: undefined, cpu: r.baseline.cpu },
+      ...(r.purge.control
+        ? [
+            {
+              name: "control (purge run, before the pass)",
+              x: r.purge.control.report,
+              p: undefined,
+              cpu: r.purge.control.cpu,
+            },
+          ]
+        : []),
+      { name: "purge (while the pass ran)", x: r.purge.report, p: r.purge.purge, cpu: r.purge.cpu },
+    ];
+    for (const { name, x, p, cpu } of rows) {
       lines.push(
-        `| ${r.store} | ${phase.kind} | ${f(x.windowSeconds, 1)} | ${x.sent} | ${x.delivered} | ${f(x.latency.p50)} | ` +
+        `| ${r.store} | ${name} | ${f(x.windowSeconds, 1)} | ${x.sent} | ${x.delivered} | ${f(x.latency.p50)} | ` +
           `${f(x.latency.p99)} | ${f(x.latency.max)} | ${f(x.api.p99)} | ${f(x.endToEnd.p99)} | ` +
           `${p ? f(p.seconds, 1) : ""} | ${p ? p.rowsRemoved.toLocaleString("en") : ""} | ` +
-          `${p ? Math.round(p.rowsPerSecond).toLocaleString("en") : ""} | ${phase.cpu?.otherCores ?? "–"} |`,
+          `${p ? Math.round(p.rowsPerSecond).toLocaleString("en") : ""} | ${cpu?.otherCores ?? "–"} |`,
       );
     }
   }
@@ -644,7 +686,8 @@ function printTable(results: StoreResult[], o: Options): void {
   for (const r of results) {
     console.log(
       `- ${r.store}: p99(purge) / p99(baseline) = ${f(r.ratio)} (target ≤ ${TARGET_RATIO.toFixed(2)}: ` +
-        `${r.meetsTarget ? "met" : "NOT met"}); end-to-end p99 ratio ${f(r.endToEndRatio)}; ` +
+        `${r.meetsTarget ? "met" : "NOT met"}); against the in-run control ${r.controlRatio === null ? "–" : f(r.controlRatio)}; ` +
+        `end-to-end p99 ratio ${f(r.endToEndRatio)}; ` +
         `seeding ${f(r.seed.seconds, 1)} s for ${r.seed.rows.toLocaleString("en")} rows`,
     );
     for (const note of r.notes) console.log(`  - ${note}`);
@@ -739,6 +782,7 @@ async function main(): Promise<void> {
       postgres: r.postgres,
       targetRatio: TARGET_RATIO,
       ratio: r.ratio,
+      controlRatio: r.controlRatio,
       endToEndRatio: r.endToEndRatio,
       meetsTarget: r.meetsTarget,
       seed: r.seed,
