@@ -1,0 +1,59 @@
+/**
+ * The contract every inbound source type implements: given the raw request exactly as the
+ * provider sent it, decide whether it is authentic, and name the event and its delivery id.
+ * Verifiers are pure (no I/O, the clock passed in), so each is tested against requests signed by
+ * the provider's own library.
+ */
+
+/** The request as received, before any parsing: signatures cover these exact bytes. */
+export interface InboundRequest {
+  /** Upper-case HTTP method. */
+  method: string;
+  /**
+   * The full URL the provider called, scheme, host, path and query included (Twilio signs it).
+   * Built from the source's configured public URL, or from the request's Host and protocol.
+   */
+  url: string;
+  /** Header names in lower case; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  rawBody: Buffer;
+  /** Receipt time, Unix milliseconds (timestamp tolerances are checked against it). */
+  now: number;
+}
+
+/** An immediate answer instead of storing and forwarding (Slack's url_verification challenge). */
+export interface InboundReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export type Verification =
+  | {
+      ok: true;
+      /** The provider's id for this delivery, stable across its redeliveries; null when it has none. */
+      dedupeId: string | null;
+      /** The event's type as the provider names it (GitHub's X-GitHub-Event, Stripe's `type` …); null if unknown. */
+      eventType: string | null;
+      /** Set when the request must be answered directly and not forwarded. */
+      reply?: InboundReply;
+    }
+  /** `reason` is written to the source's log and explains the refusal to an operator. */
+  | { ok: false; reason: string };
+
+/** One source type (`github`, `stripe`, …). `Config` is the source's `config` object as stored. */
+export interface SourceVerifier<Config = Record<string, unknown>> {
+  readonly type: string;
+  /**
+   * Checks `config` as given to the API; returns a message explaining what is wrong, or null.
+   * (Called before the source is stored, so a bad config is a 422, not a refusal at ingest time.)
+   */
+  validateConfig(config: unknown): string | null;
+  /**
+   * Verifies one request. Where the scheme has secrets, `config.secret` is tried first and then
+   * `config.fallbackSecret` (secret rotation: both work until the fallback is removed).
+   */
+  verify(config: Config, request: InboundRequest): Verification;
+  /** The config as shown by the API: secrets are not echoed back. */
+  redact(config: Config): Record<string, unknown>;
+}
