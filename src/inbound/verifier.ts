@@ -31,9 +31,17 @@ export interface InboundReply {
 export type Verification =
   | {
       ok: true;
-      /** The provider's id for this delivery, stable across its redeliveries; null when it has none. */
+      /**
+       * The provider's id for this delivery, stable across its redeliveries; null when it has none.
+       * Through verifierFor() (verifier-registry.ts) it is trimmed and at most 256 characters
+       * (a longer one becomes `sha256:<hex>`).
+       */
       dedupeId: string | null;
-      /** The event's type as the provider names it (GitHub's X-GitHub-Event, Stripe's `type` …); null if unknown. */
+      /**
+       * The event's type as the provider names it (GitHub's X-GitHub-Event, Stripe's `type` …); null if
+       * unknown. Through verifierFor() it is a valid Hookline event type name (`^[a-zA-Z0-9\-_.]+$`,
+       * at most 256 characters; see normaliseEventType).
+       */
       eventType: string | null;
       /** Set when the request must be answered directly and not forwarded. */
       reply?: InboundReply;
@@ -51,7 +59,9 @@ export interface SourceVerifier<Config = Record<string, unknown>> {
   validateConfig(config: unknown): string | null;
   /**
    * Verifies one request. Where the scheme has secrets, `config.secret` is tried first and then
-   * `config.fallbackSecret` (secret rotation: both work until the fallback is removed).
+   * `config.fallbackSecret` (secret rotation: both work until the fallback is removed; `basic-auth`
+   * and `api-key` name them `password`/`fallbackPassword` and `key`/`fallbackKey`). Expects a
+   * config that validateConfig accepted; never throws for anything the request contains.
    */
   verify(config: Config, request: InboundRequest): Verification;
   /** The config as shown by the API: secrets are not echoed back. */
