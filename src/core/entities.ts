@@ -87,6 +87,19 @@ export interface Message {
   createdAt: number;
   /** When the payload is purged (retention); null keeps it as long as the row. */
   payloadExpiresAt: number | null;
+  /** Set for a message received by an inbound source: `payload` is then the raw body, forwarded as is. */
+  inbound: InboundEnvelope | null;
+}
+
+/** How a received body is forwarded byte for byte. */
+export interface InboundEnvelope {
+  sourceId: string;
+  /** The original Content-Type, sent on with the body; null if the provider sent none. */
+  contentType: string | null;
+  /** The chosen original headers (lower-case names), sent on with every forward. */
+  headers: Record<string, string>;
+  /** `utf8`: `payload` is the body itself; `base64`: the body was not valid UTF-8 and is stored encoded. */
+  encoding: "utf8" | "base64";
 }
 
 export const enum DeliveryStatus {
@@ -152,5 +165,52 @@ export interface Attempt {
   triggerType: TriggerType;
   errorKind: ErrorKind | null;
   requestHeaders: Record<string, string>;
+  createdAt: number;
+}
+
+/** Hookline's settings of an inbound source, beside the provider `config`. */
+export interface IngestSourceOptions {
+  /** A redelivery with a provider delivery id seen within this many seconds is acknowledged, not forwarded again. */
+  dedupeWindowSeconds: number;
+  /** Original headers forwarded to destinations (lower case); null forwards the type's default set. */
+  forwardHeaders: string[] | null;
+  /** What the provider is answered on acceptance; null answers 200 with `{}`. */
+  response: { status: number; contentType: string; body: string } | null;
+  /** The public URL providers call (for schemes that sign the URL, like Twilio); null derives it from the request. */
+  publicUrl: string | null;
+}
+
+export interface IngestSource {
+  id: string;
+  uid: string | null;
+  /** The backing application: its endpoints are the destinations, its messages the accepted events. */
+  appId: string;
+  name: string;
+  type: string;
+  /** The provider settings as given (secrets included; sealed at rest). */
+  config: Record<string, unknown>;
+  options: IngestSourceOptions;
+  metadata: Record<string, string>;
+  /** The secret part of the ingest URL. */
+  token: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What became of one inbound request. */
+export type IngestOutcome = "accepted" | "duplicate" | "refused" | "replied" | "rejected";
+
+export interface IngestLogEntry {
+  id: string;
+  sourceId: string;
+  statusCode: number;
+  outcome: IngestOutcome;
+  /** Why a request was refused or rejected; for a duplicate, which message it repeats. Empty when accepted. */
+  errorText: string;
+  headers: Record<string, string>;
+  /** The body as received (text, or base64 when not UTF-8), cut at the log's size limit. */
+  payload: string;
+  /** The message the request became (or repeated); null when it was not stored. */
+  msgId: string | null;
   createdAt: number;
 }

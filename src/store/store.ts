@@ -4,6 +4,8 @@ import type {
   Delivery,
   Endpoint,
   EventType,
+  IngestLogEntry,
+  IngestSource,
   Message,
   PreviousSecret,
   TriggerType,
@@ -28,6 +30,7 @@ export interface Store {
   readonly tokens: TokenRepository;
   readonly audit: AuditRepository;
   readonly settings: SettingRepository;
+  readonly ingest: IngestRepository;
   close(): Promise<void>;
 }
 
@@ -290,6 +293,44 @@ export interface AttemptRepository {
   expungeContent(appId: string, msgId: string, attemptId: string): Promise<void>;
   /** Records an attempt that is not tied to a durable delivery (e.g. a test attempt). */
   insert(attempt: Attempt): Promise<void>;
+}
+
+/** A provider delivery id to remember, so redeliveries within the window are not forwarded again. */
+export interface DedupeClaim {
+  key: string;
+  expiresAt: number;
+}
+
+export type IngestAcceptance = { duplicateOf: null } | { duplicateOf: string };
+
+/** Inbound sources, their request log and de-duplication. */
+export interface IngestRepository {
+  /** Creates the source together with its backing application, atomically. */
+  insertSource(source: IngestSource, app: Application): Promise<void>;
+  /** By id or uid. */
+  getSource(idOrUid: string): Promise<IngestSource | undefined>;
+  listSources(page: PageRequest): Promise<Page<IngestSource>>;
+  updateSource(source: IngestSource): Promise<void>;
+  /** Deletes the source and its backing application (destinations, events, attempts, log). */
+  deleteSource(id: string): Promise<void>;
+  /**
+   * Stores an accepted inbound event: unless `dedupe` names a key already claimed and not yet
+   * expired, the message, its deliveries, the claim and `log` commit in one transaction. For a
+   * duplicate only `log` is written (with `msgId` set to the original) and the original's id is
+   * returned. Resolves once durable; atomic across processes.
+   */
+  accept(
+    message: Message,
+    deliveries: NewDelivery[],
+    dedupe: DedupeClaim | null,
+    log: IngestLogEntry,
+  ): Promise<IngestAcceptance>;
+  /** Records a request that was not accepted (refused, rejected, or answered directly). */
+  appendLog(entry: IngestLogEntry): Promise<void>;
+  getLog(sourceId: string, id: string): Promise<IngestLogEntry | undefined>;
+  listLogs(sourceId: string, page: PageRequest): Promise<Page<IngestLogEntry>>;
+  /** Forgets expired dedupe claims and log entries created before `cutoff`; one bounded batch each. */
+  purge(now: number, cutoff: number, limit: number): Promise<number>;
 }
 
 export interface IdempotencyRepository {

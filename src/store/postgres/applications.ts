@@ -46,7 +46,13 @@ export class PostgresApplications implements ApplicationRepository {
   async list(page: PageRequest): Promise<Page<Application>> {
     return paginate<ApplicationRow, Application>(
       this.db,
-      { from: "application", where: [], params: new Params(), key: "id" },
+      {
+        from: "application",
+        // An inbound source's backing application is managed through the source, not listed here.
+        where: ["id NOT IN (SELECT app_id FROM ingest_source)"],
+        params: new Params(),
+        key: "id",
+      },
       page,
       toApplication,
       (r) => r.id,

@@ -1,4 +1,4 @@
-import type { Message } from "../../core/entities.ts";
+import type { InboundEnvelope, Message } from "../../core/entities.ts";
 import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
 import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery, Page, PageRequest } from "../store.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
@@ -15,6 +15,7 @@ interface MessageRow {
   tags: string[] | null;
   created_at: number;
   payload_expires_at: number | null;
+  inbound: InboundEnvelope | null;
 }
 
 const toMessage = (r: MessageRow): Message => ({
@@ -27,6 +28,7 @@ const toMessage = (r: MessageRow): Message => ({
   tags: r.tags,
   createdAt: r.created_at,
   payloadExpiresAt: r.payload_expires_at,
+  inbound: r.inbound,
 });
 
 /**
@@ -36,10 +38,11 @@ const toMessage = (r: MessageRow): Message => ({
  * inserted by one `unnest`). The deliveries' foreign key to the message is checked at the end of
  * the statement, when the message row already exists.
  */
-const INSERT_MESSAGE = `
+export const INSERT_MESSAGE = `
   WITH message_row AS (
-    INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at)
-    VALUES ($1::text, $2::text, $3, $4, $5, $6::jsonb, $7::jsonb, $8::bigint, $13::bigint)
+    INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at,
+      inbound)
+    VALUES ($1::text, $2::text, $3, $4, $5, $6::jsonb, $7::jsonb, $8::bigint, $13::bigint, $14::jsonb)
   ), delivery_rows AS (
     INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
       lease_owner, lease_until, created_at, updated_at)
@@ -53,28 +56,34 @@ const INSERT_MESSAGE = `
  * the message is never created twice.
  */
 const INSERT_IDEMPOTENT = `, idempotent_row AS (
-    INSERT INTO idempotency_key (scope, key, status_code, body, created_at) VALUES ($14, $15, $16, $17, $8)
+    INSERT INTO idempotency_key (scope, key, status_code, body, created_at) VALUES ($15, $16, $17, $18, $8)
   )`;
+
+/** The parameters $1…$14 of INSERT_MESSAGE. */
+export function insertMessageParams(m: Message, deliveries: NewDelivery[]): unknown[] {
+  return [
+    m.id,
+    m.appId,
+    m.eventType,
+    m.eventId,
+    m.payload,
+    json(m.channels),
+    json(m.tags),
+    m.createdAt,
+    deliveries.map((d) => d.id),
+    deliveries.map((d) => d.endpointId),
+    deliveries.map((d) => d.leaseOwner),
+    deliveries.map((d) => d.leaseUntil),
+    m.payloadExpiresAt,
+    json(m.inbound),
+  ];
+}
 
 export class PostgresMessages implements MessageRepository {
   constructor(private readonly db: Queryable) {}
 
   async insertWithDeliveries(m: Message, deliveries: NewDelivery[], idempotent?: IdempotentResponse): Promise<void> {
-    const params: unknown[] = [
-      m.id,
-      m.appId,
-      m.eventType,
-      m.eventId,
-      m.payload,
-      json(m.channels),
-      json(m.tags),
-      m.createdAt,
-      deliveries.map((d) => d.id),
-      deliveries.map((d) => d.endpointId),
-      deliveries.map((d) => d.leaseOwner),
-      deliveries.map((d) => d.leaseUntil),
-      m.payloadExpiresAt,
-    ];
+    const params = insertMessageParams(m, deliveries);
     let sql = INSERT_MESSAGE;
     if (idempotent) {
       sql += INSERT_IDEMPOTENT;

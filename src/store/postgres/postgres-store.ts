@@ -11,6 +11,7 @@ import { PostgresDeliveries } from "./deliveries.ts";
 import { PostgresEndpoints } from "./endpoints.ts";
 import { PostgresEventTypes } from "./event-types.ts";
 import { PostgresIdempotency } from "./idempotency.ts";
+import { PostgresIngest } from "./ingest.ts";
 import { PostgresMessages } from "./messages.ts";
 import { migratePostgres } from "./migrate.ts";
 import { storeTypes } from "./sql.ts";
@@ -52,6 +53,7 @@ export class PostgresStore implements Store {
   readonly tokens;
   readonly audit;
   readonly settings;
+  readonly ingest;
 
   constructor(
     readonly pool: pg.Pool,
@@ -71,6 +73,7 @@ export class PostgresStore implements Store {
     this.tokens = new PostgresTokens(pool);
     this.audit = new PostgresAudit(pool);
     this.settings = new PostgresSettings(pool);
+    this.ingest = new PostgresIngest(pool, box);
   }
 
   /** Migrates the database (under an advisory lock, so concurrent starts are safe), then opens the pool. */

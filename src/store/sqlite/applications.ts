@@ -52,7 +52,13 @@ export class SqliteApplications implements ApplicationRepository {
   async list(page: PageRequest): Promise<Page<Application>> {
     return paginate<ApplicationRow, Application>(
       this.db,
-      { from: "application", where: [], params: [], key: "id" },
+      {
+        from: "application",
+        // An inbound source's backing application is managed through the source, not listed here.
+        where: ["id NOT IN (SELECT app_id FROM ingest_source)"],
+        params: [],
+        key: "id",
+      },
       page,
       toApplication,
       (r) => r.id,

@@ -17,6 +17,7 @@ export interface MessageRow {
   tags: string | null;
   created_at: number;
   payload_expires_at: number | null;
+  inbound: string | null;
 }
 
 export const toMessage = (r: MessageRow): Message => ({
@@ -29,7 +30,50 @@ export const toMessage = (r: MessageRow): Message => ({
   tags: parseJson(r.tags),
   createdAt: r.created_at,
   payloadExpiresAt: r.payload_expires_at,
+  inbound: parseJson(r.inbound),
 });
+
+/**
+ * Writes a message row and its deliveries; runs inside a write-batcher transaction (the caller's).
+ * Shared by the API's message creation and the inbound gateway's acceptance.
+ */
+export function insertMessageRows(db: Database.Database, m: Message, deliveries: NewDelivery[]): void {
+  prepared(
+    db,
+    `INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at, inbound)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    m.id,
+    m.appId,
+    m.eventType,
+    m.eventId,
+    m.payload,
+    json(m.channels),
+    json(m.tags),
+    m.createdAt,
+    m.payloadExpiresAt,
+    json(m.inbound),
+  );
+  const insertDelivery = prepared(
+    db,
+    `INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
+       lease_owner, lease_until, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 1, 0, ?, 0, ?, ?, ?, ?)`,
+  );
+  for (const d of deliveries) {
+    insertDelivery.run(
+      d.id,
+      m.appId,
+      m.id,
+      d.endpointId,
+      m.createdAt,
+      d.leaseOwner,
+      d.leaseUntil,
+      m.createdAt,
+      m.createdAt,
+    );
+  }
+}
 
 export class SqliteMessages implements MessageRepository {
   constructor(
@@ -44,40 +88,7 @@ export class SqliteMessages implements MessageRepository {
         const taken = prepared(db, "SELECT 1 FROM message WHERE app_id = ? AND event_id = ?").get(m.appId, m.eventId);
         if (taken) throw conflict(`a message with eventId "${m.eventId}" already exists`);
       }
-      prepared(
-        db,
-        `INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        m.id,
-        m.appId,
-        m.eventType,
-        m.eventId,
-        m.payload,
-        json(m.channels),
-        json(m.tags),
-        m.createdAt,
-        m.payloadExpiresAt,
-      );
-      const insertDelivery = prepared(
-        db,
-        `INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
-           lease_owner, lease_until, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 1, 0, ?, 0, ?, ?, ?, ?)`,
-      );
-      for (const d of deliveries) {
-        insertDelivery.run(
-          d.id,
-          m.appId,
-          m.id,
-          d.endpointId,
-          m.createdAt,
-          d.leaseOwner,
-          d.leaseUntil,
-          m.createdAt,
-          m.createdAt,
-        );
-      }
+      insertMessageRows(db, m, deliveries);
       if (idempotent) {
         // A key already stored means another request committed first: this one must not add a second message.
         const inserted = prepared(

@@ -11,6 +11,7 @@ import { SqliteDeliveries } from "./deliveries.ts";
 import { SqliteEndpoints } from "./endpoints.ts";
 import { SqliteEventTypes } from "./event-types.ts";
 import { SqliteIdempotency } from "./idempotency.ts";
+import { SqliteIngest } from "./ingest.ts";
 import { SqliteMessages } from "./messages.ts";
 import { openSqlite, type SqliteOptions } from "./open-database.ts";
 import { WriteBatcher } from "./write-batcher.ts";
@@ -30,6 +31,7 @@ export class SqliteStore implements Store {
   readonly tokens;
   readonly audit;
   readonly settings;
+  readonly ingest;
   private readonly writer: WriteBatcher;
 
   constructor(
@@ -48,6 +50,7 @@ export class SqliteStore implements Store {
     this.retention = new SqliteRetention(db, this.writer);
     this.rateLimits = new SqliteRateLimits(db, this.writer);
     this.tokens = new SqliteTokens(db, this.writer);
+    this.ingest = new SqliteIngest(db, this.writer, box);
     this.audit = new SqliteAudit(db, this.writer);
     this.settings = new SqliteSettings(db, this.writer);
   }

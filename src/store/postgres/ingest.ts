@@ -1,0 +1,235 @@
+import type pg from "pg";
+import type { Application, IngestLogEntry, IngestSource, IngestSourceOptions, Message } from "../../core/entities.ts";
+import type { Sealer } from "../../core/secret-box.ts";
+import type { DedupeClaim, IngestAcceptance, IngestRepository, NewDelivery, Page, PageRequest } from "../store.ts";
+import { duplicateLog } from "../ingest-log.ts";
+import { INSERT_MESSAGE, insertMessageParams } from "./messages.ts";
+import { paginate } from "./paginate.ts";
+import { json, Params, type Queryable } from "./sql.ts";
+
+interface SourceRow {
+  id: string;
+  uid: string | null;
+  app_id: string;
+  name: string;
+  type: string;
+  config: string;
+  options: IngestSourceOptions;
+  metadata: Record<string, string>;
+  token: string;
+  created_at: number;
+  updated_at: number;
+}
+
+interface LogRow {
+  id: string;
+  source_id: string;
+  status_code: number;
+  outcome: IngestLogEntry["outcome"];
+  error_text: string;
+  headers: Record<string, string>;
+  payload: string;
+  msg_id: string | null;
+  created_at: number;
+}
+
+const toLog = (r: LogRow): IngestLogEntry => ({
+  id: r.id,
+  sourceId: r.source_id,
+  statusCode: r.status_code,
+  outcome: r.outcome,
+  errorText: r.error_text,
+  headers: r.headers,
+  payload: r.payload,
+  msgId: r.msg_id,
+  createdAt: r.created_at,
+});
+
+const INSERT_LOG = `INSERT INTO ingest_log (id, source_id, status_code, outcome, error_text, headers, payload, msg_id,
+  created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $9)`;
+const logParams = (e: IngestLogEntry): unknown[] => [
+  e.id,
+  e.sourceId,
+  e.statusCode,
+  e.outcome,
+  e.errorText,
+  JSON.stringify(e.headers),
+  e.payload,
+  e.msgId,
+  e.createdAt,
+];
+
+export class PostgresIngest implements IngestRepository {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly box: Sealer,
+  ) {}
+
+  private toSource = (r: SourceRow): IngestSource => ({
+    id: r.id,
+    uid: r.uid,
+    appId: r.app_id,
+    name: r.name,
+    type: r.type,
+    config: JSON.parse(this.box.open(r.config)) as Record<string, unknown>,
+    options: r.options,
+    metadata: r.metadata,
+    token: this.box.open(r.token),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+
+  private async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async insertSource(s: IngestSource, app: Application): Promise<void> {
+    await this.transaction(async (db) => {
+      await db.query(
+        `INSERT INTO application (id, uid, name, throttle_rate, metadata, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
+        [app.id, app.uid, app.name, app.throttleRate, json(app.metadata), app.createdAt, app.updatedAt],
+      );
+      await db.query(
+        `INSERT INTO ingest_source (id, uid, app_id, name, type, config, options, metadata, token, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11)`,
+        [
+          s.id,
+          s.uid,
+          s.appId,
+          s.name,
+          s.type,
+          this.box.seal(JSON.stringify(s.config)),
+          JSON.stringify(s.options),
+          json(s.metadata),
+          this.box.seal(s.token),
+          s.createdAt,
+          s.updatedAt,
+        ],
+      );
+    });
+  }
+
+  async getSource(idOrUid: string): Promise<IngestSource | undefined> {
+    const { rows } = await this.pool.query<SourceRow>(
+      "SELECT * FROM ingest_source WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1",
+      [idOrUid],
+    );
+    return rows[0] && this.toSource(rows[0]);
+  }
+
+  async listSources(page: PageRequest): Promise<Page<IngestSource>> {
+    return paginate<SourceRow, IngestSource>(
+      this.pool,
+      { from: "ingest_source", where: [], params: new Params(), key: "id" },
+      page,
+      this.toSource,
+      (r) => r.id,
+    );
+  }
+
+  async updateSource(s: IngestSource): Promise<void> {
+    await this.pool.query(
+      `UPDATE ingest_source SET uid = $1, name = $2, config = $3, options = $4::jsonb, metadata = $5::jsonb, token = $6,
+         updated_at = $7 WHERE id = $8`,
+      [
+        s.uid,
+        s.name,
+        this.box.seal(JSON.stringify(s.config)),
+        JSON.stringify(s.options),
+        json(s.metadata),
+        this.box.seal(s.token),
+        s.updatedAt,
+        s.id,
+      ],
+    );
+  }
+
+  async deleteSource(id: string): Promise<void> {
+    // The backing application's cascade removes the source row, its log, dedupe claims,
+    // destinations, events, deliveries and attempts.
+    await this.pool.query("DELETE FROM application WHERE id = (SELECT app_id FROM ingest_source WHERE id = $1)", [id]);
+  }
+
+  async accept(
+    message: Message,
+    deliveries: NewDelivery[],
+    dedupe: DedupeClaim | null,
+    log: IngestLogEntry,
+  ): Promise<IngestAcceptance> {
+    return this.transaction(async (db) => {
+      if (dedupe) {
+        // Claims the key unless a live claim holds it. A concurrent claim of the same key (another
+        // process receiving the same redelivery) waits on the row lock here until the first commits,
+        // then finds the live claim: exactly one of them forwards.
+        const claimed = await db.query<{ msg_id: string }>(
+          `INSERT INTO ingest_dedupe (source_id, dedupe_key, msg_id, expires_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (source_id, dedupe_key) DO UPDATE SET msg_id = EXCLUDED.msg_id, expires_at = EXCLUDED.expires_at
+           WHERE ingest_dedupe.expires_at <= $5
+           RETURNING msg_id`,
+          [log.sourceId, dedupe.key, message.id, dedupe.expiresAt, message.createdAt],
+        );
+        if (claimed.rows.length === 0) {
+          const { rows } = await db.query<{ msg_id: string }>(
+            "SELECT msg_id FROM ingest_dedupe WHERE source_id = $1 AND dedupe_key = $2",
+            [log.sourceId, dedupe.key],
+          );
+          const original = rows[0]!.msg_id;
+          await db.query(INSERT_LOG, logParams(duplicateLog(log, original)));
+          return { duplicateOf: original };
+        }
+      }
+      await db.query(INSERT_MESSAGE + " SELECT 1", insertMessageParams(message, deliveries));
+      await db.query(INSERT_LOG, logParams(log));
+      return { duplicateOf: null };
+    });
+  }
+
+  async appendLog(entry: IngestLogEntry): Promise<void> {
+    await this.pool.query(INSERT_LOG, logParams(entry));
+  }
+
+  async getLog(sourceId: string, id: string): Promise<IngestLogEntry | undefined> {
+    const { rows } = await this.pool.query<LogRow>("SELECT * FROM ingest_log WHERE source_id = $1 AND id = $2", [
+      sourceId,
+      id,
+    ]);
+    return rows[0] && toLog(rows[0]);
+  }
+
+  async listLogs(sourceId: string, page: PageRequest): Promise<Page<IngestLogEntry>> {
+    const params = new Params();
+    return paginate<LogRow, IngestLogEntry>(
+      this.pool,
+      { from: "ingest_log", where: [`source_id = ${params.add(sourceId)}`], params, key: "id" },
+      page,
+      toLog,
+      (r) => r.id,
+    );
+  }
+
+  async purge(now: number, cutoff: number, limit: number): Promise<number> {
+    const claims = await this.pool.query(
+      `DELETE FROM ingest_dedupe WHERE ctid IN (SELECT ctid FROM ingest_dedupe WHERE expires_at <= $1 LIMIT $2
+         FOR UPDATE SKIP LOCKED)`,
+      [now, limit],
+    );
+    const logs = await this.pool.query(
+      `DELETE FROM ingest_log WHERE id IN (SELECT id FROM ingest_log WHERE created_at < $1 LIMIT $2
+         FOR UPDATE SKIP LOCKED)`,
+      [cutoff, limit],
+    );
+    return (claims.rowCount ?? 0) + (logs.rowCount ?? 0);
+  }
+}
