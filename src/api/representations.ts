@@ -6,10 +6,12 @@ import {
   type Delivery,
   type Endpoint,
   type EventType,
+  type InboundEnvelope,
   type Message,
 } from "../core/entities.ts";
 import { DateTime, Metadata, MessageStatus, MessageStatusText, Nullable, Uid } from "./common-schemas.ts";
 import { iso } from "./pagination.ts";
+import { inboundPayloadValue } from "../delivery/inbound-body.ts";
 
 /**
  * How records look on the wire. Field names follow the Svix API; where Svix renamed a field
@@ -121,12 +123,28 @@ const messageFields = {
 };
 export const MessageOut = Type.Object(messageFields);
 
+/**
+ * A received event's payload: its JSON object when the provider sent one, otherwise the raw body
+ * wrapped as `{body, contentType, encoding}` (the API's payload is always an object).
+ */
+function inboundPayloadOut(m: Message & { payload: string; inbound: InboundEnvelope }): Record<string, unknown> {
+  const value = inboundPayloadValue(m, m.inbound);
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  return { body: m.payload, contentType: m.inbound.contentType, encoding: m.inbound.encoding };
+}
+
+function payloadOut(m: Message): unknown {
+  if (m.payload === null) return {};
+  if (m.inbound) return inboundPayloadOut({ ...m, payload: m.payload, inbound: m.inbound });
+  return JSON.parse(m.payload);
+}
+
 /** An expunged payload reads as `{}`, as does any payload when `with_content=false`. */
 export const messageOut = (m: Message, withContent = true, parsedPayload?: unknown) => ({
   id: m.id,
   eventType: m.eventType,
   eventId: m.eventId,
-  payload: withContent ? (parsedPayload ?? (m.payload === null ? {} : JSON.parse(m.payload))) : {},
+  payload: withContent ? (parsedPayload ?? payloadOut(m)) : {},
   channels: m.channels,
   tags: m.tags,
   timestamp: iso(m.createdAt),

@@ -20,11 +20,53 @@ export interface MessageInput {
 }
 
 /**
+ * One delivery per endpoint the message routes to. When this process runs a worker with room,
+ * a delivery is created already leased to it, to be handed over in memory after the commit (no
+ * second database round trip); otherwise it waits in the store for whichever worker claims it.
+ */
+export async function planDeliveries(
+  ctx: AppContext,
+  message: Message,
+  onlyEndpoint?: Endpoint,
+): Promise<NewDelivery[]> {
+  const targets = onlyEndpoint
+    ? [onlyEndpoint]
+    : (await ctx.endpoints.forApp(message.appId)).filter((e) => routesTo(e, message.eventType, message.channels));
+  const dispatcher = ctx.dispatcher;
+  const leaseUntil = message.createdAt + (dispatcher?.leaseMs ?? 0);
+  return targets.map((endpoint) => {
+    const local = dispatcher !== null && dispatcher.canAccept(endpoint.id);
+    return {
+      id: newId("dlv", message.createdAt),
+      endpointId: endpoint.id,
+      leaseOwner: local ? dispatcher.owner : null,
+      leaseUntil: local ? leaseUntil : null,
+    };
+  });
+}
+
+/** After the commit: leased deliveries go to the local worker, the rest are announced to the others. */
+export async function handOffDeliveries(ctx: AppContext, message: Message, deliveries: NewDelivery[]): Promise<void> {
+  if (deliveries.some((d) => d.leaseOwner === null)) await announceWork(ctx);
+  const dispatcher = ctx.dispatcher;
+  if (!dispatcher) return;
+  for (const d of deliveries) {
+    if (d.leaseOwner === null) continue;
+    dispatcher.accept({
+      id: d.id,
+      appId: message.appId,
+      msgId: message.id,
+      endpointId: d.endpointId,
+      attemptCount: 0,
+      trigger: TriggerType.Scheduled,
+      message,
+    });
+  }
+}
+
+/**
  * Accepts a message: the message row and one delivery per matching endpoint commit in one
- * transaction before this resolves, so whatever the API acknowledges survives a crash. When
- * this process runs a worker with room, the deliveries are created already leased to it and
- * handed over in memory (no second database round trip); otherwise they wait in the store for
- * whichever worker claims them.
+ * transaction before this resolves, so whatever the API acknowledges survives a crash.
  */
 export async function createMessage(ctx: AppContext, app: Application, input: MessageInput): Promise<Message> {
   const now = ctx.clock.now();
@@ -40,37 +82,10 @@ export async function createMessage(ctx: AppContext, app: Application, input: Me
     tags: input.tags && input.tags.length > 0 ? input.tags : null,
     createdAt: now,
     payloadExpiresAt: input.payloadRetentionHours ? now + input.payloadRetentionHours * 3_600_000 : null,
+    inbound: null,
   };
-  const targets = input.onlyEndpoint
-    ? [input.onlyEndpoint]
-    : (await ctx.endpoints.forApp(app.id)).filter((e) => routesTo(e, message.eventType, channels));
-  const dispatcher = ctx.dispatcher;
-  const leaseUntil = now + (dispatcher?.leaseMs ?? 0);
-  const deliveries: NewDelivery[] = targets.map((endpoint) => {
-    const local = dispatcher !== null && dispatcher.canAccept(endpoint.id);
-    return {
-      id: newId("dlv", now),
-      endpointId: endpoint.id,
-      leaseOwner: local ? dispatcher.owner : null,
-      leaseUntil: local ? leaseUntil : null,
-    };
-  });
+  const deliveries = await planDeliveries(ctx, message, input.onlyEndpoint);
   await ctx.store.messages.insertWithDeliveries(message, deliveries, input.idempotentResponse?.(message));
-  // Deliveries no local worker took wait in the store: tell the workers of other processes.
-  if (deliveries.some((d) => d.leaseOwner === null)) await announceWork(ctx);
-  if (dispatcher) {
-    for (const d of deliveries) {
-      if (d.leaseOwner === null) continue;
-      dispatcher.accept({
-        id: d.id,
-        appId: app.id,
-        msgId: message.id,
-        endpointId: d.endpointId,
-        attemptCount: 0,
-        trigger: TriggerType.Scheduled,
-        message,
-      });
-    }
-  }
+  await handOffDeliveries(ctx, message, deliveries);
   return message;
 }

@@ -62,8 +62,9 @@ export function ed25519PrivateKey(secret: string): KeyObject {
   });
 }
 
-export function signV1a(key: KeyObject, msgId: string, timestampSeconds: number, body: string): string {
-  return `v1a,${sign(null, Buffer.from(`${msgId}.${timestampSeconds}.${body}`), key).toString("base64")}`;
+export function signV1a(key: KeyObject, msgId: string, timestampSeconds: number, body: string | Buffer): string {
+  const content = Buffer.concat([Buffer.from(`${msgId}.${timestampSeconds}.`), Buffer.from(body)]);
+  return `v1a,${sign(null, content, key).toString("base64")}`;
 }
 
 /** A key a delivery is signed with: HMAC (`v1`) or ed25519 (`v1a`). */
@@ -75,13 +76,18 @@ export function signingKeyOf(secret: string): SigningKey {
     : { scheme: "v1", key: secretKey(secret) };
 }
 
-export function signV1(key: Buffer, msgId: string, timestampSeconds: number, body: string): string {
+export function signV1(key: Buffer, msgId: string, timestampSeconds: number, body: string | Buffer): string {
   const mac = createHmac("sha256", key).update(`${msgId}.${timestampSeconds}.`).update(body).digest("base64");
   return `v1,${mac}`;
 }
 
 /** The `webhook-signature` value: one entry per active key, space-separated (rotation sends both). */
-export function signatureHeader(keys: SigningKey[], msgId: string, timestampSeconds: number, body: string): string {
+export function signatureHeader(
+  keys: SigningKey[],
+  msgId: string,
+  timestampSeconds: number,
+  body: string | Buffer,
+): string {
   return keys
     .map((k) =>
       k.scheme === "v1" ? signV1(k.key, msgId, timestampSeconds, body) : signV1a(k.key, msgId, timestampSeconds, body),

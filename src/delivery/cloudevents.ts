@@ -14,8 +14,10 @@ export interface FormattedRequest {
   /** Headers to add (content type, ce-* attributes); the signature headers are added by the caller. */
   headers: Record<string, string>;
   /** The exact body to sign and send. */
-  body: string;
+  body: string | Buffer;
 }
+
+const isJsonType = (contentType: string): boolean => /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
 
 /**
  * Percent-encodes a binary-mode header value as the binding requires: space, `"`, `%` and
@@ -30,8 +32,13 @@ export function encodeHeaderValue(value: string): string {
   return out;
 }
 
-export function formatRequest(format: EndpointFormat, message: Message, body: string): FormattedRequest {
-  if (format === "standard") return { headers: { "content-type": "application/json" }, body };
+export function formatRequest(
+  format: EndpointFormat,
+  message: Message,
+  body: string | Buffer,
+  contentType = "application/json",
+): FormattedRequest {
+  if (format === "standard") return { headers: { "content-type": contentType }, body };
   const attributes = {
     specversion: "1.0",
     id: message.id,
@@ -40,14 +47,21 @@ export function formatRequest(format: EndpointFormat, message: Message, body: st
     time: new Date(message.createdAt).toISOString(),
   };
   if (format === "cloudevents-binary") {
-    const headers: Record<string, string> = { "content-type": "application/json" };
+    const headers: Record<string, string> = { "content-type": contentType };
     for (const [name, value] of Object.entries(attributes)) headers[`ce-${name}`] = encodeHeaderValue(value);
     return { headers, body };
   }
-  // Structured: every attribute in the body; `data` is the JSON value itself, not an escaped string.
-  const structured = `{${Object.entries({ ...attributes, datacontenttype: "application/json" })
+  // Structured: every attribute in the body. JSON data is embedded as the JSON value itself (not an
+  // escaped string); other text as a JSON string; bytes that are not text as `data_base64`.
+  const data =
+    typeof body !== "string"
+      ? `"data_base64":${JSON.stringify(body.toString("base64"))}`
+      : isJsonType(contentType)
+        ? `"data":${body}`
+        : `"data":${JSON.stringify(body)}`;
+  const structured = `{${Object.entries({ ...attributes, datacontenttype: contentType })
     .map(([name, value]) => `${JSON.stringify(name)}:${JSON.stringify(value)}`)
-    .join(",")},"data":${body}}`;
+    .join(",")},${data}}`;
   return { headers: { "content-type": STRUCTURED_CONTENT_TYPE }, body: structured };
 }
 

@@ -52,7 +52,7 @@ export class HttpSender {
     });
   }
 
-  post(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
+  post(url: string, headers: Record<string, string>, body: string | Buffer): Promise<SendResult> {
     return this.send("POST", url, headers, body);
   }
 
@@ -65,7 +65,7 @@ export class HttpSender {
     method: "POST" | "OPTIONS",
     url: string,
     headers: Record<string, string>,
-    body: string | undefined,
+    body: string | Buffer | undefined,
   ): Promise<SendResult> {
     const started = performance.now();
     const signal = AbortSignal.timeout(this.timeoutMs);

@@ -1,11 +1,12 @@
 import type { Endpoint, ErrorKind, Message } from "../core/entities.ts";
 import { evaluateExpression, ExpressionError, isTruthy, type ExpressionInput } from "../core/expressions.ts";
 import { formatRequest } from "./cloudevents.ts";
+import { forwardedHeaders, inboundBody, inboundPayloadValue } from "./inbound-body.ts";
 import { webhookHeaders } from "./webhook-request.ts";
 
 /** What the worker does with a delivery before any network traffic. */
 export type Prepared =
-  | { kind: "send"; headers: Record<string, string>; body: string }
+  | { kind: "send"; headers: Record<string, string>; body: string | Buffer }
   /** Settled without sending: the payload filter said no. */
   | { kind: "cancel"; detail: string }
   /** Cannot be sent as configured (the filter or transformation failed); retrying will not help. */
@@ -14,7 +15,7 @@ export type Prepared =
 function inputOf(message: Message & { payload: string }): ExpressionInput {
   return {
     eventType: message.eventType,
-    payload: JSON.parse(message.payload),
+    payload: message.inbound ? inboundPayloadValue(message, message.inbound) : JSON.parse(message.payload),
     channels: message.channels,
     msgId: message.id,
   };
@@ -50,7 +51,9 @@ export async function prepareRequest(
       return failure(error, "filter");
     }
   }
-  let body = message.payload;
+  // A received event travels as the provider sent it: its own bytes and content type.
+  let body: string | Buffer = message.inbound ? inboundBody(message, message.inbound) : message.payload;
+  let contentType = message.inbound ? (message.inbound.contentType ?? "application/octet-stream") : "application/json";
   if (transformation?.enabled && transformation.code) {
     input ??= inputOf(message);
     try {
@@ -59,12 +62,17 @@ export async function prepareRequest(
         return failure(new ExpressionError("failed", "the expression produced no value"), "transformation");
       }
       body = JSON.stringify(result);
+      contentType = "application/json";
     } catch (error) {
       return failure(error, "transformation");
     }
   }
-  const framed = formatRequest(format, message, body);
-  const headers = { ...webhookHeaders(endpoint, message.id, framed.body, now), ...framed.headers };
+  const framed = formatRequest(format, message, body, contentType);
+  const headers = {
+    ...(message.inbound ? forwardedHeaders(message.inbound) : {}),
+    ...webhookHeaders(endpoint, message.id, framed.body, now),
+    ...framed.headers,
+  };
   // CloudEvents abuse protection: the origin that was validated goes with every delivery.
   if (cloudEventsHandshake) headers["webhook-request-origin"] = origin;
   return { kind: "send", headers, body: framed.body };

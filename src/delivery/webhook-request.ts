@@ -35,7 +35,12 @@ export function signingKeys(endpoint: Endpoint, now: number): SigningKey[] {
  * Standard Webhooks headers, repeated under the svix-* names for receivers built on Svix's
  * libraries. The timestamp is the attempt's, so it is fresh on every retry; the id is the message's.
  */
-export function webhookHeaders(endpoint: Endpoint, msgId: string, body: string, now: number): Record<string, string> {
+export function webhookHeaders(
+  endpoint: Endpoint,
+  msgId: string,
+  body: string | Buffer,
+  now: number,
+): Record<string, string> {
   const timestamp = Math.floor(now / 1000);
   const signature = signatureHeader(signingKeys(endpoint, now), msgId, timestamp, body);
   const headers: Record<string, string> = {};
