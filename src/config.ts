@@ -41,6 +41,11 @@ export interface Config {
   retentionIntervalMs: number;
   /** The DNS name sent as WebHook-Request-Origin in the CloudEvents validation handshake. */
   webhookOrigin: string;
+  /**
+   * The base URL providers reach this server at (inbound sources' ingest URLs are built on it);
+   * null derives it from each API request's Host header and protocol.
+   */
+  publicUrl: string | null;
   /** Reject (422) messages whose payload does not match their event type's JSON Schema. */
   validatePayloads: boolean;
   /** Refuse plain-http endpoint URLs when they are created or changed. */
@@ -101,6 +106,7 @@ const SETTINGS = {
   retentionDays: { env: "HOOKLINE_RETENTION_DAYS", flag: "retention-days" },
   retentionInterval: { env: "HOOKLINE_RETENTION_INTERVAL", flag: "retention-interval" },
   webhookOrigin: { env: "HOOKLINE_WEBHOOK_ORIGIN", flag: "webhook-origin" },
+  publicUrl: { env: "HOOKLINE_PUBLIC_URL", flag: "public-url" },
   validatePayloads: { env: "HOOKLINE_VALIDATE_PAYLOADS", flag: "validate-payloads" },
   endpointHttpsOnly: { env: "HOOKLINE_ENDPOINT_HTTPS_ONLY", flag: "endpoint-https-only" },
   masterKey: { env: "HOOKLINE_MASTER_KEY", flag: "master-key" },
@@ -254,9 +260,23 @@ export function loadConfig(
     retentionDays: integer("retentionDays", 90, 1, 36_500),
     retentionIntervalMs: Math.round(seconds("retentionInterval", 60, 1, 86_400) * 1000),
     webhookOrigin: raw("webhookOrigin") ?? hostname(),
+    publicUrl: publicUrlOf(raw("publicUrl"), (why) => fail("publicUrl", why)),
     validatePayloads: boolean("validatePayloads", false),
     endpointHttpsOnly: boolean("endpointHttpsOnly", false),
     masterKey: checkMasterKey(raw("masterKey"), (why) => fail("masterKey", why)),
     apiRateLimit: integer("apiRateLimit", 5000, 0, 1_000_000),
   };
+}
+
+function publicUrlOf(value: string | undefined, fail: (why: string) => never): string | null {
+  if (value === undefined) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return fail("must be an absolute http(s) URL, e.g. https://hooks.example.com");
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") fail("must be an http or https URL");
+  if (parsed.search || parsed.hash) fail("must not have a query or fragment");
+  return value.replace(/\/+$/, "");
 }

@@ -42,6 +42,9 @@ interface Fixtures {
   attempt: string;
   eventType: string;
   token: string;
+  source: string;
+  ingestToken: string;
+  ingestLog: string;
 }
 type FixtureName = keyof Fixtures;
 const FIXTURE_NAMES: FixtureName[] = [
@@ -54,6 +57,9 @@ const FIXTURE_NAMES: FixtureName[] = [
   "attempt",
   "eventType",
   "token",
+  "source",
+  "ingestToken",
+  "ingestLog",
 ];
 /** The fixture a path parameter of this name usually takes. */
 const OWN_FIXTURE: Record<string, FixtureName[]> = {
@@ -63,6 +69,9 @@ const OWN_FIXTURE: Record<string, FixtureName[]> = {
   attempt_id: ["attempt"],
   event_type_name: ["eventType"],
   token_id: ["token"],
+  source_id: ["source"],
+  token: ["ingestToken"],
+  log_id: ["ingestLog"],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -619,6 +628,11 @@ describe("API fuzzing (fast-check)", { timeout: 170_000 }, () => {
       else await new Promise((r) => setTimeout(r, 50));
     }
     const token = await hookline.api("POST", "/api/v1/auth/token", { name: "fuzz" });
+    const source = await hookline.api("POST", "/ingest/api/v1/source", { name: "fuzz", type: "generic-webhook" });
+    assert.equal(source.status, 201, source.text);
+    const ingestToken = (source.body.ingestUrl as string).split("/").pop()!;
+    await fetch(source.body.ingestUrl, { method: "POST", body: "fixture" });
+    const log = await hookline.api("GET", `/ingest/api/v1/source/${source.body.id}/log`);
     return {
       app: app.body.id,
       appUid: app.body.uid,
@@ -629,6 +643,9 @@ describe("API fuzzing (fast-check)", { timeout: 170_000 }, () => {
       attempt: attemptId,
       eventType: "fuzz.event",
       token: token.status === 201 || token.status === 200 ? token.body.id : "tok_missing",
+      source: source.body.id,
+      ingestToken,
+      ingestLog: log.body.data[0]?.id ?? "ilog_missing",
     };
   }
 
@@ -669,6 +686,8 @@ describe("API fuzzing (fast-check)", { timeout: 170_000 }, () => {
       { method: "GET", path: "/api/v1/openapi.json", params: [], query: [], bodyFields: [] },
       { method: "GET", path: "/api/v1/app/{app_id}/nope", params: ["app_id"], query: [], bodyFields: [] },
       { method: "POST", path: "/api/v2/app", params: [], query: [], bodyFields: ["name"] },
+      // The ingest URL: public, any body, any content type.
+      { method: "POST", path: "/in/{source_id}/{token}", params: ["source_id", "token"], query: [], bodyFields: [] },
     );
     assert.ok(operations.length > 40, `only ${operations.length} operations in the OpenAPI document`);
     fixtures = await createFixtures();

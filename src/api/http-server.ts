@@ -22,6 +22,12 @@ import { attemptRoutes } from "./routes/attempts.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { SOURCE_ENDPOINTS } from "./routes/endpoint-scope.ts";
+import { endpointRoutesIn } from "./routes/endpoints.ts";
+import { ingestLogRoutes } from "./routes/ingest-logs.ts";
+import { ingestReceiveRoutes } from "./routes/ingest-receive.ts";
+import { ingestSourceRoutes } from "./routes/ingest-sources.ts";
+import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { transformationRoutes } from "./routes/transformations.ts";
 
@@ -205,6 +211,12 @@ export async function buildHttpServer(
   await app.register(attemptRoutes, { ctx });
   await app.register(transformationRoutes, { ctx });
   await app.register(authRoutes, { ctx });
+  await app.register(ingestSourceRoutes, { ctx });
+  await app.register(endpointRoutesIn(SOURCE_ENDPOINTS), { ctx });
+  await app.register(transformationRoutesIn(SOURCE_ENDPOINTS), { ctx });
+  await app.register(ingestLogRoutes, { ctx });
+  // Its own plugin scope: there, every content type is read as raw bytes.
+  await app.register(ingestReceiveRoutes, { ctx });
   return app;
 }
 

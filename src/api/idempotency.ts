@@ -28,6 +28,8 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
   app.addHook("preHandler", async (request, reply) => {
     const key = request.headers["idempotency-key"];
     if (request.method !== "POST" || typeof key !== "string" || key === "") return;
+    // Public routes are not API calls: an inbound webhook's Idempotency-Key belongs to its provider.
+    if (request.routeOptions.config?.public) return;
     if (key.length > 256)
       return reply.code(422).send({
         detail: [{ loc: ["header", "idempotency-key"], msg: "must be at most 256 characters", type: "maxLength" }],

@@ -230,7 +230,8 @@ export function registerInputLimits(app: FastifyInstance): void {
   app.addHook("preValidation", async (request: FastifyRequest) => {
     checkRequestPart(request.params, "path");
     checkRequestPart(request.query, "query");
-    if (request.body !== undefined) {
+    // A raw body (an inbound webhook, stored and forwarded byte for byte) is not inspected.
+    if (request.body !== undefined && !Buffer.isBuffer(request.body)) {
       const route = `${request.method} ${request.routeOptions.url ?? ""}`;
       checkRequestPart(request.body, "body", FREE_FORM_BODY_FIELDS[route]);
     }

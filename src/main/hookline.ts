@@ -48,6 +48,8 @@ export async function openStore(config: Config, log: Logger, box: Sealer): Promi
 }
 
 /** Idempotency keys are purged hourly, once across the whole cluster. */
+/** Rows per purge batch: a few milliseconds of work each. */
+const INGEST_PURGE_BATCH = 500;
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 3_600_000;
 
 /**
@@ -130,6 +132,18 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       intervalMs: IDEMPOTENCY_PURGE_INTERVAL_MS,
       run: async () => {
         while ((await store.idempotency.purge(clock.now() - IDEMPOTENCY_TTL_MS)) > 0 && !stopping);
+      },
+    },
+    {
+      // Inbound de-duplication claims past their window, and inbound log entries past the retention period.
+      name: "ingest-purge",
+      intervalMs: config.retentionIntervalMs,
+      run: async () => {
+        const cutoff = () => clock.now() - config.retentionDays * 24 * 3_600_000;
+        while ((await store.ingest.purge(clock.now(), cutoff(), INGEST_PURGE_BATCH)) > 0 && !stopping) {
+          // A pause between batches, so inbound requests queued behind one are not held up by the next.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
       },
     },
   ]);

@@ -6,6 +6,8 @@ export interface ReceivedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body's exact bytes. */
+  raw: Buffer;
   at: number;
 }
 
@@ -41,6 +43,7 @@ export class Receiver {
           path: req.url ?? "",
           headers: req.headers,
           body: Buffer.concat(chunks).toString("utf8"),
+          raw: Buffer.concat(chunks),
           at: Date.now(),
         };
         const index = this.requests.push(received) - 1;

@@ -16,12 +16,10 @@ import type { AppContext } from "../../main/context.ts";
 import {
   Channel,
   DateTime,
-  EndpointParams,
   errorResponses,
   EventTypeName,
   ListQuery,
   ListResponse,
-  AppParams,
   Metadata,
   Nullable,
   Uid,
@@ -29,7 +27,7 @@ import {
 import type { RouteOptions } from "../http-server.ts";
 import { iso, msOf, pageRequest } from "../pagination.ts";
 import { EndpointOut, endpointOut, MessageOut, messageOut } from "../representations.ts";
-import { requireApp } from "./applications.ts";
+import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
 import { announceWork } from "../../core/announce-work.ts";
 import { createMessage } from "../../core/create-message.ts";
 
@@ -117,8 +115,8 @@ const StatsOut = Type.Object({
   canceled: Type.Integer(),
 });
 
-type Params = Static<typeof EndpointParams>;
-const tags = ["Endpoint"];
+/** The owner's key (app_id or source_id, by scope) and the endpoint's. */
+type Params = Record<string, string> & { endpoint_id: string };
 /** Svix's default grace period for the old secret after a rotation: 24 hours. */
 const DEFAULT_GRACE_SECONDS = 86_400;
 
@@ -209,302 +207,359 @@ function exampleFor(eventType: { schemas: Record<string, unknown> | null } | und
   return undefined;
 }
 
-export async function endpointRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
-  const base = "/api/v1/app/:app_id/endpoint";
+export async function endpointRoutes(app: FastifyInstance, options: RouteOptions): Promise<void> {
+  await endpointRoutesIn(APPLICATION_ENDPOINTS)(app, options);
+}
 
-  async function create(application: Application, b: EndpointIn, uidFallback?: string): Promise<Endpoint> {
-    const uid = b.uid ?? uidFallback ?? null;
-    await assertUidFree(ctx, application.id, uid);
-    if (b.headers) checkHeaders(b.headers);
-    const now = ctx.clock.now();
-    const endpoint: Endpoint = {
-      id: newId("ep", now),
-      appId: application.id,
-      uid,
-      url: checkUrl(b.url, ctx.config.endpointHttpsOnly),
-      description: b.description ?? "",
-      version: b.version ?? 1,
-      disabled: b.disabled ?? false,
-      throttleRate: b.throttleRate ?? b.rateLimit ?? null,
-      eventTypes: emptyToNull(b.eventTypes ?? b.filterTypes),
-      channels: emptyToNull(b.channels),
-      metadata: b.metadata ?? {},
-      headers: b.headers ?? {},
-      secret: checkSecret(b.secret, "secret") ?? newSecret(b.signingScheme),
-      previousSecrets: [],
-      failingSince: null,
-      options: optionsFrom(b),
-      handshakeValidatedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await ctx.store.endpoints.insert(endpoint);
-    ctx.endpoints.invalidate(application.id);
-    return endpoint;
-  }
+/** The endpoint routes of one scope: an application's endpoints, or an inbound source's destinations. */
+export const endpointRoutesIn =
+  (scope: EndpointScope) =>
+  async (app: FastifyInstance, { ctx }: RouteOptions) => {
+    const base = scope.base;
 
-  async function save(endpoint: Endpoint): Promise<Endpoint> {
-    await ctx.store.endpoints.update(endpoint);
-    ctx.endpoints.invalidate(endpoint.appId);
-    return endpoint;
-  }
-
-  app.get<{ Params: Static<typeof AppParams>; Querystring: Static<typeof ListQuery> }>(
-    base,
-    {
-      schema: {
-        tags,
-        params: AppParams,
-        querystring: ListQuery,
-        response: { 200: ListResponse(EndpointOut), ...errorResponses },
-      },
-    },
-    async (req) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const page = await ctx.store.endpoints.list(application.id, pageRequest(req.query));
-      return { ...page, data: page.data.map(endpointOut) };
-    },
-  );
-
-  app.post<{ Params: Static<typeof AppParams>; Body: EndpointIn }>(
-    base,
-    { schema: { tags, params: AppParams, body: EndpointIn, response: { 201: EndpointOut, ...errorResponses } } },
-    async (req, reply) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      return reply.code(201).send(endpointOut(await create(application, req.body)));
-    },
-  );
-
-  app.get<{ Params: Params }>(
-    `${base}/:endpoint_id`,
-    { schema: { tags, params: EndpointParams, response: { 200: EndpointOut, ...errorResponses } } },
-    async (req) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      return endpointOut(await requireEndpoint(ctx, application, req.params.endpoint_id));
-    },
-  );
-
-  app.put<{ Params: Params; Body: EndpointIn }>(
-    `${base}/:endpoint_id`,
-    {
-      schema: {
-        tags,
-        params: EndpointParams,
-        body: EndpointIn,
-        response: { 200: EndpointOut, 201: EndpointOut, ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const existing = await ctx.store.endpoints.get(application.id, req.params.endpoint_id);
-      const b = req.body;
-      if (!existing) {
-        const uid = req.params.endpoint_id.startsWith("ep_") ? undefined : req.params.endpoint_id;
-        return reply.code(201).send(endpointOut(await create(application, b, uid)));
-      }
-      await assertUidFree(ctx, application.id, b.uid, existing.id);
+    async function create(application: Application, b: EndpointIn, uidFallback?: string): Promise<Endpoint> {
+      const uid = b.uid ?? uidFallback ?? null;
+      await assertUidFree(ctx, application.id, uid);
       if (b.headers) checkHeaders(b.headers);
-      const updated = await save({
-        ...existing,
-        uid: b.uid === undefined ? existing.uid : b.uid,
+      const now = ctx.clock.now();
+      const endpoint: Endpoint = {
+        id: newId("ep", now),
+        appId: application.id,
+        uid,
         url: checkUrl(b.url, ctx.config.endpointHttpsOnly),
         description: b.description ?? "",
-        version: b.version ?? existing.version,
+        version: b.version ?? 1,
         disabled: b.disabled ?? false,
         throttleRate: b.throttleRate ?? b.rateLimit ?? null,
         eventTypes: emptyToNull(b.eventTypes ?? b.filterTypes),
         channels: emptyToNull(b.channels),
         metadata: b.metadata ?? {},
-        headers: b.headers ?? existing.headers,
-        failingSince: b.disabled === false ? null : existing.failingSince,
-        // A replace resets the options it names; the transformation is a sub-resource and stays.
-        options: optionsFrom(b, { transformation: existing.options.transformation }),
-        updatedAt: ctx.clock.now(),
-      });
-      return reply.code(200).send(endpointOut(updated));
-    },
-  );
-
-  app.patch<{ Params: Params; Body: EndpointPatch }>(
-    `${base}/:endpoint_id`,
-    {
-      schema: { tags, params: EndpointParams, body: EndpointPatch, response: { 200: EndpointOut, ...errorResponses } },
-    },
-    async (req) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const existing = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      const b = req.body;
-      await assertUidFree(ctx, application.id, b.uid, existing.id);
-      const pick = <T>(v2: T | undefined, v1: T | undefined, current: T): T =>
-        v2 !== undefined ? v2 : v1 !== undefined ? v1 : current;
-      const types = pick(b.eventTypes, b.filterTypes, existing.eventTypes);
-      const updated = await save({
-        ...existing,
-        uid: b.uid === undefined ? existing.uid : b.uid,
-        url: b.url === undefined ? existing.url : checkUrl(b.url, ctx.config.endpointHttpsOnly),
-        description: b.description ?? existing.description,
-        version: b.version ?? existing.version,
-        disabled: b.disabled ?? existing.disabled,
-        throttleRate: pick(b.throttleRate, b.rateLimit, existing.throttleRate),
-        eventTypes: emptyToNull(types),
-        channels: b.channels === undefined ? existing.channels : emptyToNull(b.channels),
-        metadata: b.metadata ?? existing.metadata,
-        // Re-enabling an endpoint starts its failure streak afresh.
-        failingSince: b.disabled === false ? null : existing.failingSince,
-        options: optionsFrom(b, existing.options),
-        updatedAt: ctx.clock.now(),
-      });
-      return endpointOut(updated);
-    },
-  );
-
-  app.delete<{ Params: Params }>(
-    `${base}/:endpoint_id`,
-    { schema: { tags, params: EndpointParams, response: { 204: Type.Null(), ...errorResponses } } },
-    async (req, reply) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const existing = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      await ctx.store.endpoints.delete(application.id, existing.id);
-      ctx.endpoints.invalidate(application.id);
-      return reply.code(204).send();
-    },
-  );
-
-  app.get<{ Params: Params }>(
-    `${base}/:endpoint_id/headers`,
-    { schema: { tags, params: EndpointParams, response: { 200: HeadersOut, ...errorResponses } } },
-    async (req) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      return { headers: endpoint.headers, sensitive: [] };
-    },
-  );
-
-  app.put<{ Params: Params; Body: Static<typeof HeadersIn> }>(
-    `${base}/:endpoint_id/headers`,
-    { schema: { tags, params: EndpointParams, body: HeadersIn, response: { 204: Type.Null(), ...errorResponses } } },
-    async (req, reply) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      checkHeaders(req.body.headers);
-      await save({ ...endpoint, headers: req.body.headers, updatedAt: ctx.clock.now() });
-      return reply.code(204).send();
-    },
-  );
-
-  app.patch<{ Params: Params; Body: Static<typeof HeadersPatchIn> }>(
-    `${base}/:endpoint_id/headers`,
-    {
-      schema: { tags, params: EndpointParams, body: HeadersPatchIn, response: { 204: Type.Null(), ...errorResponses } },
-    },
-    async (req, reply) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      checkHeaders(req.body.headers);
-      const headers = { ...endpoint.headers };
-      for (const [name, value] of Object.entries(req.body.headers)) {
-        if (value === null) delete headers[name];
-        else headers[name] = value;
-      }
-      for (const name of req.body.deleteHeaders ?? []) delete headers[name];
-      await save({ ...endpoint, headers, updatedAt: ctx.clock.now() });
-      return reply.code(204).send();
-    },
-  );
-
-  app.get<{ Params: Params }>(
-    `${base}/:endpoint_id/secret`,
-    { schema: { tags, params: EndpointParams, response: { 200: SecretOut, ...errorResponses } } },
-    async (req) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      // An ed25519 endpoint's receivers verify with the public key; the private key never leaves Hookline.
-      return { key: isEd25519Secret(endpoint.secret) ? ed25519PublicKey(endpoint.secret) : endpoint.secret };
-    },
-  );
-
-  app.post<{ Params: Params; Body: Static<typeof RotateIn> }>(
-    `${base}/:endpoint_id/secret/rotate`,
-    { schema: { tags, params: EndpointParams, body: RotateIn, response: { 204: Type.Null(), ...errorResponses } } },
-    async (req, reply) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      const now = ctx.clock.now();
-      const grace = (req.body.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
-      // During the grace period deliveries carry a signature with each key, so receivers still
-      // configured with the old secret keep verifying until they switch.
-      const previous = [
-        ...endpoint.previousSecrets.filter((p) => p.expiresAt > now),
-        ...(grace > 0 ? [{ key: endpoint.secret, expiresAt: now + grace }] : []),
-      ];
-      const secret = checkSecret(req.body.key, "key") ?? newSecret(req.body.signingScheme);
-      await ctx.store.endpoints.setSecret(application.id, endpoint.id, secret, previous, now);
-      ctx.endpoints.invalidate(application.id);
-      return reply.code(204).send();
-    },
-  );
-
-  app.post<{ Params: Params; Body: Static<typeof RecoverIn> }>(
-    `${base}/:endpoint_id/recover`,
-    { schema: { tags, params: EndpointParams, body: RecoverIn, response: { 202: RecoverOut, ...errorResponses } } },
-    async (req, reply) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      const now = ctx.clock.now();
-      const since = Date.parse(req.body.since);
-      const until = req.body.until ? Date.parse(req.body.until) : now + 1;
-      if (until <= since) throw new FieldError(["until"], "must be after since", "value_error");
-      const recovered = await ctx.store.deliveries.recover(application.id, endpoint.id, since, until, now);
-      await announceWork(ctx);
-      return reply.code(202).send({
-        id: newId("qtask", now),
-        status: "finished",
-        task: "endpoint.recover",
-        updatedAt: iso(now),
-        recovered,
-      });
-    },
-  );
-
-  app.post<{ Params: Params; Body: Static<typeof ExampleIn> }>(
-    `${base}/:endpoint_id/send-example`,
-    { schema: { tags, params: EndpointParams, body: ExampleIn, response: { 202: MessageOut, ...errorResponses } } },
-    async (req, reply) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      const eventType = await ctx.store.eventTypes.get(req.body.eventType);
-      const payload = exampleFor(eventType, req.body.exampleIndex ?? 0) ?? {
-        type: req.body.eventType,
-        example: true,
-        timestamp: iso(ctx.clock.now()),
+        headers: b.headers ?? {},
+        secret: checkSecret(b.secret, "secret") ?? newSecret(b.signingScheme),
+        previousSecrets: [],
+        failingSince: null,
+        options: optionsFrom(b),
+        handshakeValidatedAt: null,
+        createdAt: now,
+        updatedAt: now,
       };
-      if (typeof payload !== "object" || payload === null || Array.isArray(payload))
-        throw new FieldError(["eventType"], "the event type's example is not a JSON object", "value_error");
-      const message = await createMessage(ctx, application, {
-        eventType: req.body.eventType,
-        payload: payload as Record<string, unknown>,
-        onlyEndpoint: endpoint,
-      });
-      return reply.code(202).send(messageOut(message, true, payload));
-    },
-  );
+      await ctx.store.endpoints.insert(endpoint);
+      ctx.endpoints.invalidate(application.id);
+      return endpoint;
+    }
 
-  app.get<{ Params: Params; Querystring: Static<typeof StatsQuery> }>(
-    `${base}/:endpoint_id/stats`,
-    {
-      schema: { tags, params: EndpointParams, querystring: StatsQuery, response: { 200: StatsOut, ...errorResponses } },
-    },
-    async (req) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      // since/until bound the creation time of the deliveries counted.
-      const since = msOf(req.query.since);
-      const until = msOf(req.query.until);
-      const stats = await ctx.store.deliveries.stats(application.id, endpoint.id, {
-        after: since === undefined ? undefined : since - 1,
-        before: until,
-      });
-      return stats;
-    },
-  );
-}
+    async function save(endpoint: Endpoint): Promise<Endpoint> {
+      await ctx.store.endpoints.update(endpoint);
+      ctx.endpoints.invalidate(endpoint.appId);
+      return endpoint;
+    }
+
+    app.get<{ Params: Params; Querystring: Static<typeof ListQuery> }>(
+      base,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.ownerParams,
+          querystring: ListQuery,
+          response: { 200: ListResponse(EndpointOut), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const application = await scope.owner(ctx, req.params);
+        const page = await ctx.store.endpoints.list(application.id, pageRequest(req.query));
+        return { ...page, data: page.data.map(endpointOut) };
+      },
+    );
+
+    app.post<{ Params: Params; Body: EndpointIn }>(
+      base,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.ownerParams,
+          body: EndpointIn,
+          response: { 201: EndpointOut, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const application = await scope.owner(ctx, req.params);
+        return reply.code(201).send(endpointOut(await create(application, req.body)));
+      },
+    );
+
+    app.get<{ Params: Params }>(
+      `${base}/:endpoint_id`,
+      { schema: { tags: scope.tags, params: scope.endpointParams, response: { 200: EndpointOut, ...errorResponses } } },
+      async (req) => {
+        const application = await scope.owner(ctx, req.params);
+        return endpointOut(await requireEndpoint(ctx, application, req.params.endpoint_id));
+      },
+    );
+
+    app.put<{ Params: Params; Body: EndpointIn }>(
+      `${base}/:endpoint_id`,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          body: EndpointIn,
+          response: { 200: EndpointOut, 201: EndpointOut, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const application = await scope.owner(ctx, req.params);
+        const existing = await ctx.store.endpoints.get(application.id, req.params.endpoint_id);
+        const b = req.body;
+        if (!existing) {
+          const uid = req.params.endpoint_id.startsWith("ep_") ? undefined : req.params.endpoint_id;
+          return reply.code(201).send(endpointOut(await create(application, b, uid)));
+        }
+        await assertUidFree(ctx, application.id, b.uid, existing.id);
+        if (b.headers) checkHeaders(b.headers);
+        const updated = await save({
+          ...existing,
+          uid: b.uid === undefined ? existing.uid : b.uid,
+          url: checkUrl(b.url, ctx.config.endpointHttpsOnly),
+          description: b.description ?? "",
+          version: b.version ?? existing.version,
+          disabled: b.disabled ?? false,
+          throttleRate: b.throttleRate ?? b.rateLimit ?? null,
+          eventTypes: emptyToNull(b.eventTypes ?? b.filterTypes),
+          channels: emptyToNull(b.channels),
+          metadata: b.metadata ?? {},
+          headers: b.headers ?? existing.headers,
+          failingSince: b.disabled === false ? null : existing.failingSince,
+          // A replace resets the options it names; the transformation is a sub-resource and stays.
+          options: optionsFrom(b, { transformation: existing.options.transformation }),
+          updatedAt: ctx.clock.now(),
+        });
+        return reply.code(200).send(endpointOut(updated));
+      },
+    );
+
+    app.patch<{ Params: Params; Body: EndpointPatch }>(
+      `${base}/:endpoint_id`,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          body: EndpointPatch,
+          response: { 200: EndpointOut, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const application = await scope.owner(ctx, req.params);
+        const existing = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        const b = req.body;
+        await assertUidFree(ctx, application.id, b.uid, existing.id);
+        const pick = <T>(v2: T | undefined, v1: T | undefined, current: T): T =>
+          v2 !== undefined ? v2 : v1 !== undefined ? v1 : current;
+        const types = pick(b.eventTypes, b.filterTypes, existing.eventTypes);
+        const updated = await save({
+          ...existing,
+          uid: b.uid === undefined ? existing.uid : b.uid,
+          url: b.url === undefined ? existing.url : checkUrl(b.url, ctx.config.endpointHttpsOnly),
+          description: b.description ?? existing.description,
+          version: b.version ?? existing.version,
+          disabled: b.disabled ?? existing.disabled,
+          throttleRate: pick(b.throttleRate, b.rateLimit, existing.throttleRate),
+          eventTypes: emptyToNull(types),
+          channels: b.channels === undefined ? existing.channels : emptyToNull(b.channels),
+          metadata: b.metadata ?? existing.metadata,
+          // Re-enabling an endpoint starts its failure streak afresh.
+          failingSince: b.disabled === false ? null : existing.failingSince,
+          options: optionsFrom(b, existing.options),
+          updatedAt: ctx.clock.now(),
+        });
+        return endpointOut(updated);
+      },
+    );
+
+    app.delete<{ Params: Params }>(
+      `${base}/:endpoint_id`,
+      { schema: { tags: scope.tags, params: scope.endpointParams, response: { 204: Type.Null(), ...errorResponses } } },
+      async (req, reply) => {
+        const application = await scope.owner(ctx, req.params);
+        const existing = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        await ctx.store.endpoints.delete(application.id, existing.id);
+        ctx.endpoints.invalidate(application.id);
+        return reply.code(204).send();
+      },
+    );
+
+    app.get<{ Params: Params }>(
+      `${base}/:endpoint_id/headers`,
+      { schema: { tags: scope.tags, params: scope.endpointParams, response: { 200: HeadersOut, ...errorResponses } } },
+      async (req) => {
+        const application = await scope.owner(ctx, req.params);
+        const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        return { headers: endpoint.headers, sensitive: [] };
+      },
+    );
+
+    app.put<{ Params: Params; Body: Static<typeof HeadersIn> }>(
+      `${base}/:endpoint_id/headers`,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          body: HeadersIn,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const application = await scope.owner(ctx, req.params);
+        const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        checkHeaders(req.body.headers);
+        await save({ ...endpoint, headers: req.body.headers, updatedAt: ctx.clock.now() });
+        return reply.code(204).send();
+      },
+    );
+
+    app.patch<{ Params: Params; Body: Static<typeof HeadersPatchIn> }>(
+      `${base}/:endpoint_id/headers`,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          body: HeadersPatchIn,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const application = await scope.owner(ctx, req.params);
+        const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        checkHeaders(req.body.headers);
+        const headers = { ...endpoint.headers };
+        for (const [name, value] of Object.entries(req.body.headers)) {
+          if (value === null) delete headers[name];
+          else headers[name] = value;
+        }
+        for (const name of req.body.deleteHeaders ?? []) delete headers[name];
+        await save({ ...endpoint, headers, updatedAt: ctx.clock.now() });
+        return reply.code(204).send();
+      },
+    );
+
+    app.get<{ Params: Params }>(
+      `${base}/:endpoint_id/secret`,
+      { schema: { tags: scope.tags, params: scope.endpointParams, response: { 200: SecretOut, ...errorResponses } } },
+      async (req) => {
+        const application = await scope.owner(ctx, req.params);
+        const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        // An ed25519 endpoint's receivers verify with the public key; the private key never leaves Hookline.
+        return { key: isEd25519Secret(endpoint.secret) ? ed25519PublicKey(endpoint.secret) : endpoint.secret };
+      },
+    );
+
+    app.post<{ Params: Params; Body: Static<typeof RotateIn> }>(
+      `${base}/:endpoint_id/secret/rotate`,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          body: RotateIn,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const application = await scope.owner(ctx, req.params);
+        const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        const now = ctx.clock.now();
+        const grace = (req.body.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
+        // During the grace period deliveries carry a signature with each key, so receivers still
+        // configured with the old secret keep verifying until they switch.
+        const previous = [
+          ...endpoint.previousSecrets.filter((p) => p.expiresAt > now),
+          ...(grace > 0 ? [{ key: endpoint.secret, expiresAt: now + grace }] : []),
+        ];
+        const secret = checkSecret(req.body.key, "key") ?? newSecret(req.body.signingScheme);
+        await ctx.store.endpoints.setSecret(application.id, endpoint.id, secret, previous, now);
+        ctx.endpoints.invalidate(application.id);
+        return reply.code(204).send();
+      },
+    );
+
+    app.post<{ Params: Params; Body: Static<typeof RecoverIn> }>(
+      `${base}/:endpoint_id/recover`,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          body: RecoverIn,
+          response: { 202: RecoverOut, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const application = await scope.owner(ctx, req.params);
+        const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        const now = ctx.clock.now();
+        const since = Date.parse(req.body.since);
+        const until = req.body.until ? Date.parse(req.body.until) : now + 1;
+        if (until <= since) throw new FieldError(["until"], "must be after since", "value_error");
+        const recovered = await ctx.store.deliveries.recover(application.id, endpoint.id, since, until, now);
+        await announceWork(ctx);
+        return reply.code(202).send({
+          id: newId("qtask", now),
+          status: "finished",
+          task: "endpoint.recover",
+          updatedAt: iso(now),
+          recovered,
+        });
+      },
+    );
+
+    app.post<{ Params: Params; Body: Static<typeof ExampleIn> }>(
+      `${base}/:endpoint_id/send-example`,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          body: ExampleIn,
+          response: { 202: MessageOut, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const application = await scope.owner(ctx, req.params);
+        const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        const eventType = await ctx.store.eventTypes.get(req.body.eventType);
+        const payload = exampleFor(eventType, req.body.exampleIndex ?? 0) ?? {
+          type: req.body.eventType,
+          example: true,
+          timestamp: iso(ctx.clock.now()),
+        };
+        if (typeof payload !== "object" || payload === null || Array.isArray(payload))
+          throw new FieldError(["eventType"], "the event type's example is not a JSON object", "value_error");
+        const message = await createMessage(ctx, application, {
+          eventType: req.body.eventType,
+          payload: payload as Record<string, unknown>,
+          onlyEndpoint: endpoint,
+        });
+        return reply.code(202).send(messageOut(message, true, payload));
+      },
+    );
+
+    app.get<{ Params: Params; Querystring: Static<typeof StatsQuery> }>(
+      `${base}/:endpoint_id/stats`,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          querystring: StatsQuery,
+          response: { 200: StatsOut, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const application = await scope.owner(ctx, req.params);
+        const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        // since/until bound the creation time of the deliveries counted.
+        const since = msOf(req.query.since);
+        const until = msOf(req.query.until);
+        const stats = await ctx.store.deliveries.stats(application.id, endpoint.id, {
+          after: since === undefined ? undefined : since - 1,
+          before: until,
+        });
+        return stats;
+      },
+    );
+  };

@@ -3,10 +3,10 @@ import type { FastifyInstance } from "fastify";
 import type { EndpointTransformation } from "../../core/entities.ts";
 import { FieldError } from "../../core/errors.ts";
 import { compileExpression, evaluateExpression, ExpressionError } from "../../core/expressions.ts";
-import { Channel, DateTime, EndpointParams, errorResponses, EventTypeName, Nullable } from "../common-schemas.ts";
+import { Channel, DateTime, errorResponses, EventTypeName, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso } from "../pagination.ts";
-import { requireApp } from "./applications.ts";
+import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
 import { requireEndpoint } from "./endpoints.ts";
 
 /**
@@ -40,8 +40,8 @@ const SimulateOut = Type.Object({
   method: Type.String(),
   cancel: Type.Boolean(),
 });
-type Params = Static<typeof EndpointParams>;
-const tags = ["Endpoint"];
+/** The owner's key (app_id or source_id, by scope) and the endpoint's. */
+type Params = Record<string, string> & { endpoint_id: string };
 
 function checkCode(code: string | null | undefined): void {
   if (!code) return;
@@ -52,80 +52,101 @@ function checkCode(code: string | null | undefined): void {
   }
 }
 
-export async function transformationRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
-  const base = "/api/v1/app/:app_id/endpoint/:endpoint_id/transformation";
-
-  app.get<{ Params: Params }>(
-    base,
-    { schema: { tags, params: EndpointParams, response: { 200: TransformationOut, ...errorResponses } } },
-    async (req) => {
-      const endpoint = await requireEndpoint(ctx, await requireApp(ctx, req.params.app_id), req.params.endpoint_id);
-      const t = endpoint.options.transformation;
-      return {
-        code: t?.code ?? null,
-        enabled: t?.enabled ?? false,
-        variables: t?.variables ?? null,
-        updatedAt: t?.updatedAt ? iso(t.updatedAt) : null,
-      };
-    },
-  );
-
-  app.patch<{ Params: Params; Body: Static<typeof TransformationPatch> }>(
-    base,
-    {
-      schema: {
-        tags,
-        params: EndpointParams,
-        body: TransformationPatch,
-        response: { 204: Type.Null(), ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      const application = await requireApp(ctx, req.params.app_id);
-      const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-      const b = req.body;
-      checkCode(b.code);
-      const current = endpoint.options.transformation;
-      const now = ctx.clock.now();
-      const next: EndpointTransformation = {
-        code: b.code === undefined ? (current?.code ?? null) : b.code,
-        enabled: b.enabled ?? current?.enabled ?? false,
-        variables: b.variables === undefined ? (current?.variables ?? null) : b.variables,
-        updatedAt: now,
-      };
-      if (next.enabled && !next.code)
-        throw new FieldError(["code"], "is required to enable the transformation", "missing");
-      await ctx.store.endpoints.update({
-        ...endpoint,
-        options: { ...endpoint.options, transformation: next },
-        updatedAt: now,
-      });
-      ctx.endpoints.invalidate(application.id);
-      return reply.code(204).send();
-    },
-  );
-
-  app.post<{ Params: Params; Body: Static<typeof SimulateIn> }>(
-    `${base}/simulate`,
-    { schema: { tags, params: EndpointParams, body: SimulateIn, response: { 200: SimulateOut, ...errorResponses } } },
-    async (req) => {
-      const endpoint = await requireEndpoint(ctx, await requireApp(ctx, req.params.app_id), req.params.endpoint_id);
-      const b = req.body;
-      checkCode(b.code);
-      let result: unknown;
-      try {
-        result = await evaluateExpression(
-          b.code,
-          { eventType: b.eventType, payload: b.payload, channels: b.channels ?? null, msgId: "msg_simulated" },
-          b.variables ?? null,
-        );
-      } catch (error) {
-        const kind = error instanceof ExpressionError && error.kind === "timeout" ? "timeout" : "transformation_error";
-        throw new FieldError(["code"], (error as Error).message, kind);
-      }
-      if (result === undefined)
-        throw new FieldError(["code"], "the expression produced no value", "transformation_error");
-      return { payload: JSON.stringify(result), url: endpoint.url, method: "POST", cancel: false };
-    },
-  );
+export async function transformationRoutes(app: FastifyInstance, options: RouteOptions): Promise<void> {
+  await transformationRoutesIn(APPLICATION_ENDPOINTS)(app, options);
 }
+
+/** An endpoint's transformation sub-resource, for application endpoints and inbound destinations alike. */
+export const transformationRoutesIn =
+  (scope: EndpointScope) =>
+  async (app: FastifyInstance, { ctx }: RouteOptions) => {
+    const base = `${scope.base}/:endpoint_id/transformation`;
+
+    app.get<{ Params: Params }>(
+      base,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          response: { 200: TransformationOut, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const endpoint = await requireEndpoint(ctx, await scope.owner(ctx, req.params), req.params.endpoint_id);
+        const t = endpoint.options.transformation;
+        return {
+          code: t?.code ?? null,
+          enabled: t?.enabled ?? false,
+          variables: t?.variables ?? null,
+          updatedAt: t?.updatedAt ? iso(t.updatedAt) : null,
+        };
+      },
+    );
+
+    app.patch<{ Params: Params; Body: Static<typeof TransformationPatch> }>(
+      base,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          body: TransformationPatch,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const application = await scope.owner(ctx, req.params);
+        const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+        const b = req.body;
+        checkCode(b.code);
+        const current = endpoint.options.transformation;
+        const now = ctx.clock.now();
+        const next: EndpointTransformation = {
+          code: b.code === undefined ? (current?.code ?? null) : b.code,
+          enabled: b.enabled ?? current?.enabled ?? false,
+          variables: b.variables === undefined ? (current?.variables ?? null) : b.variables,
+          updatedAt: now,
+        };
+        if (next.enabled && !next.code)
+          throw new FieldError(["code"], "is required to enable the transformation", "missing");
+        await ctx.store.endpoints.update({
+          ...endpoint,
+          options: { ...endpoint.options, transformation: next },
+          updatedAt: now,
+        });
+        ctx.endpoints.invalidate(application.id);
+        return reply.code(204).send();
+      },
+    );
+
+    app.post<{ Params: Params; Body: Static<typeof SimulateIn> }>(
+      `${base}/simulate`,
+      {
+        schema: {
+          tags: scope.tags,
+          params: scope.endpointParams,
+          body: SimulateIn,
+          response: { 200: SimulateOut, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const endpoint = await requireEndpoint(ctx, await scope.owner(ctx, req.params), req.params.endpoint_id);
+        const b = req.body;
+        checkCode(b.code);
+        let result: unknown;
+        try {
+          result = await evaluateExpression(
+            b.code,
+            { eventType: b.eventType, payload: b.payload, channels: b.channels ?? null, msgId: "msg_simulated" },
+            b.variables ?? null,
+          );
+        } catch (error) {
+          const kind =
+            error instanceof ExpressionError && error.kind === "timeout" ? "timeout" : "transformation_error";
+          throw new FieldError(["code"], (error as Error).message, kind);
+        }
+        if (result === undefined)
+          throw new FieldError(["code"], "the expression produced no value", "transformation_error");
+        return { payload: JSON.stringify(result), url: endpoint.url, method: "POST", cancel: false };
+      },
+    );
+  };

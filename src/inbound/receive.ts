@@ -1,0 +1,130 @@
+import type { IngestLogEntry, IngestOutcome, IngestSource, Message } from "../core/entities.ts";
+import { handOffDeliveries, planDeliveries } from "../core/create-message.ts";
+import { newId } from "../core/ids.ts";
+import type { AppContext } from "../main/context.ts";
+import { defaultForwardedHeaders, loggableHeaders, pickForwardedHeaders } from "./forwarded-headers.ts";
+import type { InboundRequest } from "./verifier.ts";
+import { verifierFor } from "./verifier-registry.ts";
+
+/** The answer the provider gets. */
+export interface InboundResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** The log keeps up to 64 kB of each body (the event itself is stored whole): enough to diagnose a refusal. */
+const LOG_PAYLOAD_LIMIT = 64 * 1024;
+/** Used when the provider names no event type (a generic webhook without one). */
+export const DEFAULT_INBOUND_EVENT_TYPE = "webhook";
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A body as the `payload` column holds it: the text itself when it is valid UTF-8 without NUL
+ * (PostgreSQL text cannot hold NUL), otherwise base64, so any bytes are forwarded unchanged.
+ */
+function storedBody(raw: Buffer): { text: string; encoding: "utf8" | "base64" } {
+  if (!raw.includes(0)) {
+    try {
+      return { text: STRICT_UTF8.decode(raw), encoding: "utf8" };
+    } catch {
+      // not text: fall through
+    }
+  }
+  return { text: raw.toString("base64"), encoding: "base64" };
+}
+
+const refusedResponse: InboundResponse = {
+  status: 401,
+  contentType: "application/json",
+  // The precise reason goes to the source's log, not to the caller: a forger learns nothing.
+  body: JSON.stringify({ code: "verification_failed", detail: "the request could not be verified" }),
+};
+
+const acceptedResponse = (source: IngestSource): InboundResponse =>
+  source.options.response ?? { status: 200, contentType: "application/json", body: "{}" };
+
+/**
+ * One inbound request, start to finish: verify it as its provider defines, answer challenges,
+ * drop redeliveries already seen, and otherwise store the raw body with one delivery per
+ * destination in one transaction before acknowledging; the destinations are sent to afterwards
+ * by the same workers that deliver outbound messages. Every request is logged with its outcome.
+ */
+export async function receiveInbound(
+  ctx: AppContext,
+  source: IngestSource,
+  request: InboundRequest,
+): Promise<InboundResponse> {
+  const verifier = verifierFor(source.type);
+  const body = storedBody(request.rawBody);
+  const secretHeader = source.type === "api-key" ? String(source.config.header ?? "").toLowerCase() : null;
+  const log = (
+    outcome: IngestOutcome,
+    statusCode: number,
+    errorText: string,
+    msgId: string | null,
+  ): IngestLogEntry => ({
+    id: newId("ilog", request.now),
+    sourceId: source.id,
+    statusCode,
+    outcome,
+    errorText,
+    headers: loggableHeaders(request.headers, secretHeader),
+    payload: body.text.length > LOG_PAYLOAD_LIMIT ? body.text.slice(0, LOG_PAYLOAD_LIMIT) : body.text,
+    msgId,
+    createdAt: request.now,
+  });
+
+  if (!verifier) {
+    await ctx.store.ingest.appendLog(log("rejected", 500, `unknown source type "${source.type}"`, null));
+    return { status: 500, contentType: "application/json", body: '{"code":"source_misconfigured"}' };
+  }
+  const verification = verifier.verify(source.config, request);
+  if (!verification.ok) {
+    await ctx.store.ingest.appendLog(log("refused", refusedResponse.status, verification.reason, null));
+    return refusedResponse;
+  }
+  if (verification.reply) {
+    const reply = verification.reply;
+    await ctx.store.ingest.appendLog(log("replied", reply.status, "answered directly; not forwarded", null));
+    return reply;
+  }
+
+  const message: Message = {
+    id: newId("msg", request.now),
+    appId: source.appId,
+    eventType: verification.eventType ?? DEFAULT_INBOUND_EVENT_TYPE,
+    eventId: null,
+    payload: body.text,
+    channels: null,
+    tags: null,
+    createdAt: request.now,
+    payloadExpiresAt: null,
+    inbound: {
+      sourceId: source.id,
+      contentType: request.headers["content-type"] ?? null,
+      headers: pickForwardedHeaders(
+        request.headers,
+        source.options.forwardHeaders ?? defaultForwardedHeaders(source.type),
+      ),
+      encoding: body.encoding,
+    },
+  };
+  const response = acceptedResponse(source);
+  const deliveries = await planDeliveries(ctx, message);
+  const windowMs = source.options.dedupeWindowSeconds * 1000;
+  const dedupe =
+    verification.dedupeId !== null && windowMs > 0
+      ? { key: verification.dedupeId, expiresAt: request.now + windowMs }
+      : null;
+  const accepted = await ctx.store.ingest.accept(
+    message,
+    deliveries,
+    dedupe,
+    log("accepted", response.status, "", message.id),
+  );
+  // A duplicate's planned deliveries were never written: nothing to hand over.
+  if (accepted.duplicateOf === null) await handOffDeliveries(ctx, message, deliveries);
+  return response;
+}
