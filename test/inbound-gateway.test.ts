@@ -229,7 +229,7 @@ describe("inbound gateway", () => {
     assert.equal(res.text, "thanks");
   });
 
-  it("keeps ingest URLs secret: a wrong or rotated token is a 404 like an unknown source", async () => {
+  it("keeps ingest URLs secret: a wrong token is a 404 like an unknown source; a rotated one lasts 48 h", async () => {
     const { source } = await sourceWithDestination("generic-webhook", {}, "/token");
     const wrong = source.ingestUrl.replace(/\/[^/]+$/, "/not-the-token-000000000000000000000");
     assert.equal((await deliverInbound(wrong, "{}", { "content-type": "application/json" })).status, 404);
@@ -238,7 +238,18 @@ describe("inbound gateway", () => {
     const rotated = await h.api("POST", `/ingest/api/v1/source/${source.id}/token/rotate`);
     assert.equal(rotated.status, 200);
     assert.notEqual(rotated.body.ingestUrl, source.ingestUrl);
-    assert.equal((await deliverInbound(source.ingestUrl, "{}", { "content-type": "application/json" })).status, 404);
+    const json = { "content-type": "application/json" };
+    assert.equal((await deliverInbound(source.ingestUrl, "{}", json)).status, 200, "the old URL still works");
+    clock.advance(48 * 3_600_000 - 1);
+    assert.equal((await deliverInbound(source.ingestUrl, "{}", json)).status, 200);
+    clock.advance(1);
+    assert.equal((await deliverInbound(source.ingestUrl, "{}", json)).status, 404, "not after 48 hours");
+    clock.advance(-48 * 3_600_000);
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await h.api("POST", `/ingest/api/v1/source/${source.id}/token/rotate`)).status, 200);
+    }
+    const fourth = await h.api("POST", `/ingest/api/v1/source/${source.id}/token/rotate`);
+    assert.equal(fourth.status, 409, "three live rotations at most");
     assert.equal(
       (await deliverInbound(rotated.body.ingestUrl, "{}", { "content-type": "application/json" })).status,
       200,

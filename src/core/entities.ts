@@ -193,6 +193,8 @@ export interface IngestSource {
   metadata: Record<string, string>;
   /** The secret part of the ingest URL. */
   token: string;
+  /** Tokens replaced by a rotation that still work until `expiresAt` (Svix keeps them 48 hours). */
+  previousTokens: { token: string; expiresAt: number }[];
   createdAt: number;
   updatedAt: number;
 }

@@ -52,7 +52,11 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
   async function sourceFor(params: ReceiveParams): Promise<IngestSource | null> {
     if (!params.source_id.startsWith("src_")) return null;
     const source = await ctx.store.ingest.getSource(params.source_id);
-    return source && tokensEqual(source.token, params.token) ? source : null;
+    if (!source) return null;
+    if (tokensEqual(source.token, params.token)) return source;
+    const now = ctx.clock.now();
+    const previous = source.previousTokens.some((p) => p.expiresAt > now && tokensEqual(p.token, params.token));
+    return previous ? source : null;
   }
 
   const notFound = (reply: FastifyReply) =>

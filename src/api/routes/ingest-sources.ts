@@ -1,7 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Application, IngestSource } from "../../core/entities.ts";
-import { conflict, notFound } from "../../core/errors.ts";
+import { ApiError, conflict, notFound } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import {
   checkSourceConfig,
@@ -103,6 +103,9 @@ const SourceOut = Type.Object({
 const RotateTokenOut = Type.Object({ ingestUrl: Type.String() });
 
 const tags = ["Ingest Source"];
+/** How long a rotated-out ingest URL keeps working, and how many may, as Svix documents: 48 hours, three. */
+const PREVIOUS_TOKEN_LIFETIME_MS = 48 * 3_600_000;
+const MAX_LIVE_PREVIOUS_TOKENS = 3;
 
 /** Where providers reach this server: HOOKLINE_PUBLIC_URL, else the address the API was called at. */
 function ingestUrl(ctx: AppContext, request: FastifyRequest, source: IngestSource): string {
@@ -168,6 +171,7 @@ export async function ingestSourceRoutes(app: FastifyInstance, { ctx }: RouteOpt
       options: sourceOptions(body),
       metadata: body.metadata ?? {},
       token: newIngestToken(),
+      previousTokens: [],
       createdAt: now,
       updatedAt: now,
     };
@@ -261,13 +265,24 @@ export async function ingestSourceRoutes(app: FastifyInstance, { ctx }: RouteOpt
     },
   );
 
-  // A new token changes the ingest URL; the old URL stops working at once (a leaked URL is dead).
+  // A new token changes the ingest URL. As in Svix, the old URL keeps working for 48 hours, so the
+  // provider can be pointed at the new one without losing events, and at most three rotations
+  // may overlap in that time (each leaves a live URL behind).
   app.post<{ Params: Static<typeof SourceParams> }>(
     `${base}/:source_id/token/rotate`,
     { schema: { tags, params: SourceParams, response: { 200: RotateTokenOut, ...errorResponses } } },
     async (req) => {
       const existing = await requireSource(ctx, req.params.source_id);
-      const updated = { ...existing, token: newIngestToken(), updatedAt: ctx.clock.now() };
+      const now = ctx.clock.now();
+      const live = existing.previousTokens.filter((p) => p.expiresAt > now);
+      if (live.length >= MAX_LIVE_PREVIOUS_TOKENS)
+        throw new ApiError(409, "too_many_rotations", "the token was rotated three times in the last 48 hours");
+      const updated: IngestSource = {
+        ...existing,
+        token: newIngestToken(),
+        previousTokens: [...live, { token: existing.token, expiresAt: now + PREVIOUS_TOKEN_LIFETIME_MS }],
+        updatedAt: now,
+      };
       await ctx.store.ingest.updateSource(updated);
       return { ingestUrl: ingestUrl(ctx, req, updated) };
     },

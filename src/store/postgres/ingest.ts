@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Application, IngestLogEntry, IngestSource, IngestSourceOptions, Message } from "../../core/entities.ts";
 import type { Sealer } from "../../core/secret-box.ts";
 import type { DedupeClaim, IngestAcceptance, IngestRepository, NewDelivery, Page, PageRequest } from "../store.ts";
-import { duplicateLog } from "../ingest-log.ts";
+import { duplicateLog, openTokens, sealTokens } from "../ingest-rows.ts";
 import { INSERT_MESSAGE, insertMessageParams } from "./messages.ts";
 import { paginate } from "./paginate.ts";
 import { json, Params, type Queryable } from "./sql.ts";
@@ -74,7 +74,7 @@ export class PostgresIngest implements IngestRepository {
     config: JSON.parse(this.box.open(r.config)) as Record<string, unknown>,
     options: r.options,
     metadata: r.metadata,
-    token: this.box.open(r.token),
+    ...openTokens(this.box, r.token),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   });
@@ -113,7 +113,7 @@ export class PostgresIngest implements IngestRepository {
           this.box.seal(JSON.stringify(s.config)),
           JSON.stringify(s.options),
           json(s.metadata),
-          this.box.seal(s.token),
+          sealTokens(this.box, s),
           s.createdAt,
           s.updatedAt,
         ],
@@ -149,7 +149,7 @@ export class PostgresIngest implements IngestRepository {
         this.box.seal(JSON.stringify(s.config)),
         JSON.stringify(s.options),
         json(s.metadata),
-        this.box.seal(s.token),
+        sealTokens(this.box, s),
         s.updatedAt,
         s.id,
       ],

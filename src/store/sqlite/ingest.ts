@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { Application, IngestLogEntry, IngestSource, IngestSourceOptions, Message } from "../../core/entities.ts";
 import type { Sealer } from "../../core/secret-box.ts";
 import type { DedupeClaim, IngestAcceptance, IngestRepository, NewDelivery, Page, PageRequest } from "../store.ts";
-import { duplicateLog } from "../ingest-log.ts";
+import { duplicateLog, openTokens, sealTokens } from "../ingest-rows.ts";
 import { insertMessageRows } from "./messages.ts";
 import { paginate } from "./paginate.ts";
 import { json, parseJson, prepared } from "./statements.ts";
@@ -62,7 +62,7 @@ export class SqliteIngest implements IngestRepository {
     config: JSON.parse(this.box.open(r.config)) as Record<string, unknown>,
     options: JSON.parse(r.options) as IngestSourceOptions,
     metadata: parseJson(r.metadata) ?? {},
-    token: this.box.open(r.token),
+    ...openTokens(this.box, r.token),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   });
@@ -86,7 +86,7 @@ export class SqliteIngest implements IngestRepository {
         this.box.seal(JSON.stringify(s.config)),
         JSON.stringify(s.options),
         json(s.metadata),
-        this.box.seal(s.token),
+        sealTokens(this.box, s),
         s.createdAt,
         s.updatedAt,
       );
@@ -123,7 +123,7 @@ export class SqliteIngest implements IngestRepository {
         this.box.seal(JSON.stringify(s.config)),
         JSON.stringify(s.options),
         json(s.metadata),
-        this.box.seal(s.token),
+        sealTokens(this.box, s),
         s.updatedAt,
         s.id,
       ),
