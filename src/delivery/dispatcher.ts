@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
+import { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Message, TriggerType } from "../core/entities.ts";
 import type { Store } from "../store/store.ts";
 import { AttemptExecutor } from "./attempt-executor.ts";
@@ -96,11 +97,13 @@ export class Dispatcher {
     private readonly clock: Clock,
     private readonly options: DispatcherOptions,
     private readonly log: Logger,
+    /** The process's endpoint cache, shared with the API so that its changes invalidate it at once. */
+    endpoints: EndpointDirectory = new EndpointDirectory(store),
   ) {
     this.maxHeld = options.workerConcurrency * 4;
     this.laneCap = options.endpointConcurrency * 4;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.executor = new AttemptExecutor(store, sender, clock, options, log, this.owner);
+    this.executor = new AttemptExecutor(store, sender, clock, options, log, this.owner, endpoints);
   }
 
   start(): void {

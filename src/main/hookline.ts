@@ -75,6 +75,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         allowPrivateNetworks: config.allowPrivateNetworks,
       })
     : null;
+  const endpoints = new EndpointDirectory(store);
   const dispatcher = sender
     ? new Dispatcher(
         store,
@@ -90,6 +91,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           pollIntervalMs: options.pollIntervalMs,
         },
         log,
+        endpoints,
       )
     : null;
   const ctx: AppContext = {
@@ -97,7 +99,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     store,
     clock,
     log,
-    endpoints: new EndpointDirectory(store),
+    endpoints,
     dispatcher,
     adminTokenHash: hashToken(admin.token),
   };
