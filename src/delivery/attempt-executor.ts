@@ -5,6 +5,7 @@ import { DeliveryStatus, type Attempt, type Endpoint, type ErrorKind, type Messa
 import { newId } from "../core/ids.ts";
 import type { Store } from "../store/store.ts";
 import { needsHandshake } from "./cloudevents.ts";
+import { CompletionBatcher } from "./completion-batcher.ts";
 import type { DeliveryJob } from "./dispatcher.ts";
 import { EventTypeSchedules } from "./event-type-schedules.ts";
 import type { HttpSender, SendResult } from "./http-sender.ts";
@@ -43,6 +44,7 @@ const noResponse = (errorKind: ErrorKind, body: string): SendResult => ({
 export class AttemptExecutor {
   private readonly rateLimiter: RateLimiter;
   private readonly schedules: EventTypeSchedules;
+  private readonly completions: CompletionBatcher;
 
   constructor(
     private readonly store: Store,
@@ -55,6 +57,7 @@ export class AttemptExecutor {
   ) {
     this.rateLimiter = new RateLimiter(store.rateLimits, clock, log);
     this.schedules = new EventTypeSchedules(store.eventTypes);
+    this.completions = new CompletionBatcher(store.deliveries, owner);
   }
 
   /** Returns what became of the endpoint: whether this attempt disabled it, whether a turn passed on. */
@@ -131,18 +134,15 @@ export class AttemptExecutor {
     if (decision.disableEndpoint) {
       this.log.warn({ endpointId: endpoint.id, errorKind: decision.errorKind }, "endpoint disabled");
     }
-    await this.store.deliveries.complete(
-      this.owner,
-      [
-        {
-          deliveryId: job.id,
-          attempt,
-          status: decision.status,
-          nextAttemptAt: decision.nextAttemptAt,
-          endpointFailingSince: decision.endpointFailingSince,
-          disableEndpoint: decision.disableEndpoint,
-        },
-      ],
+    await this.completions.complete(
+      {
+        deliveryId: job.id,
+        attempt,
+        status: decision.status,
+        nextAttemptAt: decision.nextAttemptAt,
+        endpointFailingSince: decision.endpointFailingSince,
+        disableEndpoint: decision.disableEndpoint,
+      },
       now,
     );
     this.endpoints.patch(job.appId, job.endpointId, { failingSince: decision.endpointFailingSince });
