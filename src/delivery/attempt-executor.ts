@@ -1,9 +1,11 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
+import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import { DeliveryStatus, type Attempt, type Endpoint, type ErrorKind, type Message } from "../core/entities.ts";
 import { newId } from "../core/ids.ts";
 import type { Store } from "../store/store.ts";
 import { needsHandshake } from "./cloudevents.ts";
+import { CompletionBatcher } from "./completion-batcher.ts";
 import type { DeliveryJob } from "./dispatcher.ts";
 import { EventTypeSchedules } from "./event-type-schedules.ts";
 import type { HttpSender, SendResult } from "./http-sender.ts";
@@ -42,6 +44,7 @@ const noResponse = (errorKind: ErrorKind, body: string): SendResult => ({
 export class AttemptExecutor {
   private readonly rateLimiter: RateLimiter;
   private readonly schedules: EventTypeSchedules;
+  private readonly completions: CompletionBatcher;
 
   constructor(
     private readonly store: Store,
@@ -50,16 +53,18 @@ export class AttemptExecutor {
     private readonly options: ExecutorOptions,
     private readonly log: Logger,
     private readonly owner: string,
+    private readonly endpoints: EndpointDirectory,
   ) {
     this.rateLimiter = new RateLimiter(store.rateLimits, clock, log);
     this.schedules = new EventTypeSchedules(store.eventTypes);
+    this.completions = new CompletionBatcher(store.deliveries, owner);
   }
 
   /** Returns what became of the endpoint: whether this attempt disabled it, whether a turn passed on. */
   async run(job: DeliveryJob): Promise<{ endpointDisabled: boolean; promoted: boolean }> {
     const none = { endpointDisabled: false, promoted: false };
     const [endpoint, message] = await Promise.all([
-      this.store.endpoints.get(job.appId, job.endpointId),
+      this.endpoints.endpoint(job.appId, job.endpointId),
       job.message ?? this.store.messages.get(job.appId, job.msgId),
     ]);
     // Deleting the endpoint or message deleted its deliveries too: nothing left to do or record.
@@ -129,20 +134,18 @@ export class AttemptExecutor {
     if (decision.disableEndpoint) {
       this.log.warn({ endpointId: endpoint.id, errorKind: decision.errorKind }, "endpoint disabled");
     }
-    await this.store.deliveries.complete(
-      this.owner,
-      [
-        {
-          deliveryId: job.id,
-          attempt,
-          status: decision.status,
-          nextAttemptAt: decision.nextAttemptAt,
-          endpointFailingSince: decision.endpointFailingSince,
-          disableEndpoint: decision.disableEndpoint,
-        },
-      ],
+    await this.completions.complete(
+      {
+        deliveryId: job.id,
+        attempt,
+        status: decision.status,
+        nextAttemptAt: decision.nextAttemptAt,
+        endpointFailingSince: decision.endpointFailingSince,
+        disableEndpoint: decision.disableEndpoint,
+      },
       now,
     );
+    this.endpoints.patch(job.appId, job.endpointId, { failingSince: decision.endpointFailingSince });
     // Settled (delivered, dead-lettered or filtered out): the next message of an ordered endpoint may go.
     const settled = decision.nextAttemptAt === null;
     if (ordered && settled) await this.store.deliveries.promoteNext(job.appId, job.endpointId, now);
@@ -173,7 +176,9 @@ export class AttemptExecutor {
     const allowed = response.headers["webhook-allowed-origin"];
     const value = Array.isArray(allowed) ? allowed[0] : allowed;
     if (value !== undefined && (value.trim() === "*" || value.trim().toLowerCase() === origin.toLowerCase())) {
-      await this.store.endpoints.markHandshakeValidated(endpoint.appId, endpoint.id, this.clock.now());
+      const at = this.clock.now();
+      await this.store.endpoints.markHandshakeValidated(endpoint.appId, endpoint.id, at);
+      this.endpoints.patch(endpoint.appId, endpoint.id, { handshakeValidatedAt: at });
       return null;
     }
     return {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
+import { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Message, TriggerType } from "../core/entities.ts";
 import type { Store } from "../store/store.ts";
 import { AttemptExecutor } from "./attempt-executor.ts";
@@ -35,6 +36,18 @@ interface Lane {
 
 /** A claim batch of 500 keeps one claim transaction short (a few ms) while draining a backlog quickly. */
 const CLAIM_BATCH = 500;
+/**
+ * Early polls (room freed while work waits in the store) at most this often, so a fast-failing
+ * endpoint cannot turn them into a claim transaction per completion.
+ */
+const EARLY_POLL_MS = 50;
+/**
+ * After a claim found only work of full lanes, wakes do not claim again for this long: a claim
+ * that excludes a full lane scans every due row of it (39 ms at 200,000 rows), and under load
+ * every accepted message that overflowed a lane wakes the worker. Lanes draining below their cap
+ * still poll after EARLY_POLL_MS, and work for other endpoints waits at most this long.
+ */
+const BLOCKED_RECHECK_MS = 250;
 
 /**
  * The worker. Holds the deliveries this process has leased, one lane per endpoint, and sends them
@@ -58,9 +71,17 @@ export class Dispatcher {
   private started = false;
   private polling: Promise<void> | null = null;
   private pollAgain = false;
+  /** An early poll was asked for during a poll: run it right after, ungated (see pollEarly). */
+  private pollAgainNow = false;
   /** Set when due work was left in the store because this worker was full; cleared by the next claim. */
   private storeHasMore = false;
+  /** Full lanes whose endpoint has due work left in the store: when one drops below its cap, claim. */
+  private readonly waitingLanes = new Set<string>();
   private lastEarlyPoll = 0;
+  /** When the last claim that could only have taken work of full lanes ran (0: the last one was not blocked). */
+  private blockedSince = 0;
+  private recheckTimer: NodeJS.Timeout | null = null;
+  private earlyTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
@@ -76,11 +97,13 @@ export class Dispatcher {
     private readonly clock: Clock,
     private readonly options: DispatcherOptions,
     private readonly log: Logger,
+    /** The process's endpoint cache, shared with the API so that its changes invalidate it at once. */
+    endpoints: EndpointDirectory = new EndpointDirectory(store),
   ) {
     this.maxHeld = options.workerConcurrency * 4;
     this.laneCap = options.endpointConcurrency * 4;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.executor = new AttemptExecutor(store, sender, clock, options, log, this.owner);
+    this.executor = new AttemptExecutor(store, sender, clock, options, log, this.owner, endpoints);
   }
 
   start(): void {
@@ -91,13 +114,25 @@ export class Dispatcher {
     this.wake();
   }
 
-  /** Whether a new delivery to this endpoint may be leased to this worker straight away. */
+  /**
+   * Whether a new delivery to this endpoint may be leased to this worker straight away. A lane
+   * holds up to `laneCap`, or more while this worker is less than half full: the other half stays
+   * free for other endpoints (isolation), and a busy endpoint's deliveries are handed over in
+   * memory instead of taking the store round trip (a claim and a message read each).
+   */
   canAccept(endpointId: string): boolean {
     if (!this.started || this.stopping) return false;
     const lane = this.lanes.get(endpointId);
-    const ok = this.held.size < this.maxHeld && (!lane || lane.queue.length + lane.inflight < this.laneCap);
-    if (!ok) this.storeHasMore = true;
-    return ok;
+    const size = lane ? lane.queue.length + lane.inflight : 0;
+    if (this.held.size >= this.maxHeld) {
+      this.storeHasMore = true;
+      return false;
+    }
+    if (size >= this.laneCap && this.held.size >= this.maxHeld / 2) {
+      this.waitingLanes.add(endpointId);
+      return false;
+    }
+    return true;
   }
 
   get leaseMs(): number {
@@ -114,10 +149,29 @@ export class Dispatcher {
     this.pump();
   }
 
-  /** Looks for due work now instead of at the next tick (after a resend, a recover, a notification). */
+  /**
+   * Looks for due work now instead of at the next tick (after a resend, a recover, a notification).
+   * While the last claim was blocked by full lanes, at most every BLOCKED_RECHECK_MS.
+   */
   wake(): void {
     if (!this.started || this.stopping) return;
-    void this.pollNow();
+    if (this.blockedSince === 0) {
+      void this.pollNow();
+      return;
+    }
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    const wait = this.blockedSince + BLOCKED_RECHECK_MS - Date.now();
+    if (wait <= 0) void this.pollNow();
+    else if (!this.recheckTimer) {
+      this.recheckTimer = setTimeout(() => {
+        this.recheckTimer = null;
+        this.wake();
+      }, wait);
+      this.recheckTimer.unref();
+    }
   }
 
   /** Claims due work from the store until none is left or this worker is full. */
@@ -128,10 +182,12 @@ export class Dispatcher {
     }
     this.polling = this.pollLoop().finally(() => {
       this.polling = null;
-      if (this.pollAgain && !this.stopping) {
-        this.pollAgain = false;
-        void this.pollNow();
-      } else this.schedulePoll();
+      this.schedulePoll();
+      if (this.stopping) return;
+      const [again, now] = [this.pollAgain, this.pollAgainNow];
+      this.pollAgain = this.pollAgainNow = false;
+      if (now) void this.pollNow();
+      else if (again) this.wake();
     });
     return this.polling;
   }
@@ -154,6 +210,8 @@ export class Dispatcher {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    if (this.earlyTimer) clearTimeout(this.earlyTimer);
     await this.polling;
     // Work only queued in memory goes back at once, so other processes need not wait for the grace period.
     for (const lane of this.lanes.values()) lane.queue.length = 0;
@@ -195,8 +253,13 @@ export class Dispatcher {
         const full = [...this.lanes]
           .filter(([, lane]) => lane.queue.length + lane.inflight >= this.laneCap)
           .map(([endpointId]) => endpointId);
-        this.storeHasMore = full.length > 0;
+        this.storeHasMore = false;
+        const claimStarted = Date.now();
         const claimed = await this.store.deliveries.claimDue(this.owner, now, now + this.options.leaseMs, room, full);
+        // Fewer than asked: whatever due work is left belongs to the lanes that were excluded.
+        const blocked = claimed.length < room && full.length > 0;
+        this.blockedSince = blocked ? claimStarted : 0;
+        if (blocked) for (const endpointId of full) this.waitingLanes.add(endpointId);
         for (const d of claimed) {
           this.accept({
             id: d.id,
@@ -234,7 +297,7 @@ export class Dispatcher {
           if (lane.inflight === 0 && lane.queue.length === 0) this.lanes.delete(endpointId);
           if (this.held.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
           this.pump();
-          this.pollEarlyIfBacklog();
+          this.pollEarlyIfBacklog(endpointId, lane);
         });
       }
       if (this.inflight >= this.options.workerConcurrency) return;
@@ -243,16 +306,38 @@ export class Dispatcher {
 
   /**
    * Room freed up and work is known to be waiting in the store: claim it now rather than at the
-   * next tick, but at most every 50 ms so a fast-failing endpoint cannot turn this into a claim
-   * transaction per completion.
+   * next tick, at most every EARLY_POLL_MS. Requested while a poll runs, it runs after that one
+   * (which may have started before the room freed): dropping it left gaps of up to a poll interval.
    */
-  private pollEarlyIfBacklog(): void {
-    if (!this.storeHasMore || this.polling || this.stopping || !this.started) return;
-    if (this.held.size >= this.maxHeld / 2) return;
-    const now = Date.now();
-    if (now - this.lastEarlyPoll < 50) return;
-    this.lastEarlyPoll = now;
-    void this.pollNow();
+  private pollEarlyIfBacklog(endpointId: string, lane: Lane): void {
+    if (this.stopping || !this.started) return;
+    const laneFreed = this.waitingLanes.has(endpointId) && lane.queue.length + lane.inflight < this.laneCap;
+    const workerFreed = this.storeHasMore && this.held.size < this.maxHeld / 2;
+    if (!laneFreed && !workerFreed) return;
+    if (laneFreed) this.waitingLanes.delete(endpointId);
+    // What a blocked claim waited for happened: the next claim can take something.
+    this.blockedSince = 0;
+    const wait = this.lastEarlyPoll + EARLY_POLL_MS - Date.now();
+    if (wait > 0) {
+      // Too soon after the last one: poll when it is time, not at the next tick (up to a second away).
+      if (!this.earlyTimer) {
+        this.earlyTimer = setTimeout(() => {
+          this.earlyTimer = null;
+          this.pollEarly();
+        }, wait);
+        this.earlyTimer.unref();
+      }
+      return;
+    }
+    this.pollEarly();
+  }
+
+  private pollEarly(): void {
+    if (this.stopping) return;
+    this.lastEarlyPoll = Date.now();
+    this.blockedSince = 0;
+    if (this.polling) this.pollAgainNow = true;
+    else void this.pollNow();
   }
 
   private async run(job: DeliveryJob): Promise<void> {

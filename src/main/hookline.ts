@@ -77,6 +77,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         allowPrivateNetworks: config.allowPrivateNetworks,
       })
     : null;
+  const endpoints = new EndpointDirectory(store);
   const dispatcher = sender
     ? new Dispatcher(
         store,
@@ -92,6 +93,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           pollIntervalMs: options.pollIntervalMs,
         },
         log,
+        endpoints,
       )
     : null;
   const ctx: AppContext = {
@@ -99,7 +101,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     store,
     clock,
     log,
-    endpoints: new EndpointDirectory(store),
+    endpoints,
     dispatcher,
     adminTokenHash: hashToken(admin.token),
   };

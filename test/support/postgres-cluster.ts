@@ -4,7 +4,7 @@
  * PostgreSQL refuses to run as root, so under root the server binaries run as the `postgres` user.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -18,7 +18,24 @@ export interface PostgresCluster {
    * database's default collation a linguistic one, to prove queries do not rely on it.
    */
   createDatabase(options?: { icuLocale?: string }): Promise<string>;
+  /** The server settings given on start-up (for reports: the benchmark records them). */
+  settings: Record<string, string>;
+  /** `postgres --version` of the binaries in use. */
+  version: string;
+  /** The postmaster's process id (the benchmark counts its process tree's CPU); null if unknown. */
+  postmasterPid: number | null;
   stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /**
+   * Keep PostgreSQL's durable defaults (fsync, full-page writes). Off by default: a throwaway
+   * test cluster needs no durability, and without it start-up and tests take half the time. The
+   * benchmark turns it on, since commit cost is part of what it measures.
+   */
+  durable?: boolean;
+  /** max_connections (default 200: parallel test files each open a pool). */
+  maxConnections?: number;
 }
 
 /** The newest `/usr/lib/postgresql/<version>/bin` holding initdb, or HOOKLINE_POSTGRES_BIN; null if none. */
@@ -83,7 +100,7 @@ export async function createDatabaseAt(adminUrl: string, options: { icuLocale?: 
   return target.toString();
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: ClusterOptions = {}): Promise<PostgresCluster> {
   const bin = findPostgresBin();
   if (bin === null) throw new Error("no PostgreSQL server binaries found under /usr/lib/postgresql/*/bin");
   const asPostgres = userInfo().uid === 0;
@@ -116,8 +133,15 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   // A test run that dies without calling stop() must not leave a postmaster behind.
   process.once("exit", stopSync);
 
+  const durable = options.durable ?? false;
+  const settings: Record<string, string> = {
+    listen_addresses: "127.0.0.1",
+    fsync: durable ? "on" : "off",
+    full_page_writes: durable ? "on" : "off",
+    max_connections: String(options.maxConnections ?? 200),
+  };
   try {
-    // --no-sync and fsync=off: a throwaway cluster needs no durability; this halves start-up and test time.
+    // --no-sync only skips initdb's own final fsync of the new cluster; the settings decide the rest.
     await run(
       path.join(bin, "initdb"),
       ["-D", dataDir, "--auth=trust", "--username=postgres", "--encoding=UTF8", "--locale=C", "--no-sync"],
@@ -127,18 +151,15 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     // Another process may grab the "free" port between our probe and the server's bind: try a few.
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      const options = [
+      const serverOptions = [
         `-p ${port}`,
         `-k ${socketDir}`,
-        "-c listen_addresses=127.0.0.1",
-        "-c fsync=off",
-        "-c full_page_writes=off",
-        "-c max_connections=200",
+        ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`),
       ].join(" ");
       try {
         await run(
           pgCtl,
-          ["-D", dataDir, "-o", options, "-l", path.join(root, "server.log"), "-w", "-t", "60", "start"],
+          ["-D", dataDir, "-o", serverOptions, "-l", path.join(root, "server.log"), "-w", "-t", "60", "start"],
           asPostgres,
         );
         break;
@@ -148,9 +169,19 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     }
 
     const url = (dbName: string) => `postgresql://postgres@127.0.0.1:${port}/${encodeURIComponent(dbName)}`;
+    const version = (await run(path.join(bin, "postgres"), ["--version"], false)).trim();
+    let postmasterPid: number | null = null;
+    try {
+      postmasterPid = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n", 1)[0]) || null;
+    } catch {
+      postmasterPid = null;
+    }
     return {
       url,
-      createDatabase: (options = {}) => createDatabaseAt(url("postgres"), options),
+      createDatabase: (dbOptions = {}) => createDatabaseAt(url("postgres"), dbOptions),
+      settings,
+      version,
+      postmasterPid,
       async stop() {
         process.removeListener("exit", stopSync);
         stopSync();
