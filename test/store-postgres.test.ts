@@ -473,6 +473,45 @@ describe("PostgresStore", { skip }, () => {
     assert.equal((await store.messages.get(app.id, m1.id))?.payload, null);
   });
 
+  test("messages accepted in one turn share one statement; a conflict in the group fails only its own caller", async () => {
+    const { app, endpoints } = await seedApp(2);
+    const t = Date.now();
+    const taken = message(app.id, t, { eventId: "group-taken" });
+    await store.messages.insertWithDeliveries(taken, []);
+    const group = Array.from({ length: 20 }, (_, i) =>
+      message(app.id, t + i, { eventId: i === 7 ? "group-taken" : `group-${i}`, payload: `{"i":${i}}` }),
+    );
+    const results = await Promise.allSettled(
+      group.map((m) =>
+        store.messages.insertWithDeliveries(
+          m,
+          endpoints.map((e) => newDelivery(e.id, t)),
+        ),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      group.map((_, i) => (i === 7 ? "rejected" : "fulfilled")),
+    );
+    assert.match(String((results[7] as PromiseRejectedResult).reason), /already exists/);
+    for (const [i, m] of group.entries()) {
+      if (i === 7) continue;
+      assert.deepEqual(await store.messages.get(app.id, m.id), m);
+      assert.equal((await store.deliveries.listByMessage(app.id, m.id, req(10))).data.length, 2);
+    }
+    // A group without a conflict: one statement, everything stored, no fallback.
+    const before = { ...store.messages.group.counts };
+    const clean = Array.from({ length: 30 }, (_, i) => message(app.id, t + 100 + i));
+    await Promise.all(clean.map((m) => store.messages.insertWithDeliveries(m, [newDelivery(endpoints[0]!.id, t)])));
+    const stored = await store.messages.getMany(
+      app.id,
+      clean.map((m) => m.id),
+    );
+    assert.equal(stored.size, 30);
+    assert.deepEqual(store.messages.group.counts, { groups: before.groups + 1, fallbacks: before.fallbacks });
+    assert.equal((await store.deliveries.listByMessage(app.id, clean[29]!.id, req(10))).data.length, 1);
+  });
+
   test("claimDue: due order, limit, live leases skipped, expired leases re-claimed, skipEndpoints", async () => {
     await sql.query("DELETE FROM delivery");
     const { app, endpoints } = await seedApp(3);

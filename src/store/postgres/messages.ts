@@ -2,6 +2,7 @@ import type { InboundEnvelope, Message } from "../../core/entities.ts";
 import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
 import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery, Page, PageRequest } from "../store.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
+import { MessageGroupInsert } from "./message-group-insert.ts";
 import { paginate } from "./paginate.ts";
 import { isDatabaseError, json, Params, UNIQUE_VIOLATION, type Queryable } from "./sql.ts";
 
@@ -80,9 +81,22 @@ export function insertMessageParams(m: Message, deliveries: NewDelivery[]): unkn
 }
 
 export class PostgresMessages implements MessageRepository {
-  constructor(private readonly db: Queryable) {}
+  readonly group: MessageGroupInsert;
 
+  constructor(private readonly db: Queryable) {
+    this.group = new MessageGroupInsert(db, (m, deliveries) => this.insertOne(m, deliveries));
+  }
+
+  /**
+   * Messages without an idempotency key go through the group insert (one statement for all those
+   * accepted in the same turn); one with a key commits the key with it in a statement of its own.
+   */
   async insertWithDeliveries(m: Message, deliveries: NewDelivery[], idempotent?: IdempotentResponse): Promise<void> {
+    if (idempotent) return this.insertOne(m, deliveries, idempotent);
+    return this.group.insert(m, deliveries);
+  }
+
+  private async insertOne(m: Message, deliveries: NewDelivery[], idempotent?: IdempotentResponse): Promise<void> {
     const params = insertMessageParams(m, deliveries);
     let sql = INSERT_MESSAGE;
     if (idempotent) {
