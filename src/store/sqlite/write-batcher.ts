@@ -43,6 +43,10 @@ export class WriteBatcher {
             try {
               results.push({ ok: true, value: this.db.transaction(item.run)() });
             } catch (error) {
+              // SQLite rolled the whole transaction back (SQLITE_FULL or SQLITE_IOERR mid-write): the
+              // batch's earlier writes are gone and later ones would each commit on their own while
+              // their callers are told the batch failed. Abort it; every waiter gets this error.
+              if (!this.db.inTransaction) throw error;
               results.push({ ok: false, value: error });
             }
           }
