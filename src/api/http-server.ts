@@ -30,19 +30,7 @@ import { ingestSourceRoutes } from "./routes/ingest-sources.ts";
 import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { transformationRoutes } from "./routes/transformations.ts";
-
-/** SQLite and PostgreSQL errors that mean "the database cannot take writes right now", not "your input is wrong". */
-const UNAVAILABLE_CODES = new Set([
-  "SQLITE_FULL",
-  "SQLITE_READONLY",
-  "SQLITE_IOERR",
-  "SQLITE_BUSY",
-  "SQLITE_CANTOPEN",
-  "SQLITE_READONLY_DBMOVED",
-  "ECONNREFUSED",
-  "57P01",
-  "53100",
-]);
+import { isStoreUnavailable, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "../store/store-unavailable.ts";
 
 /**
  * Request bodies are JSON and are validated as sent: with Fastify's default (one Ajv coercing
@@ -163,13 +151,17 @@ export async function buildHttpServer(
       }
       return reply.code(422).send({ detail });
     }
-    const code = (error as { code?: string }).code ?? "";
-    if (UNAVAILABLE_CODES.has(code) || code.startsWith("SQLITE_IOERR")) {
+    if (isStoreUnavailable(error)) {
       ctx.log.error({ err: error }, "store unavailable");
       return reply
         .code(503)
-        .header("retry-after", "5")
-        .send({ code: "store_unavailable", detail: "the database cannot accept writes right now; retry later" });
+        .header("retry-after", String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS))
+        .send({
+          code: "store_unavailable",
+          detail:
+            `the database cannot take writes right now (${(error as { code?: string }).code ?? error.message}); ` +
+            "the request was not acknowledged: retry it later, with the same idempotency-key to avoid duplicates",
+        });
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {

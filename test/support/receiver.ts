@@ -19,6 +19,8 @@ export interface Reply {
   delayMs?: number;
   /** Destroy the socket instead of answering. */
   reset?: boolean;
+  /** Answer only once this settles (then after `delayMs`), to hold answers until a test says so. */
+  until?: Promise<unknown>;
 }
 
 /**
@@ -57,8 +59,9 @@ export class Receiver {
           }
           this.notify();
         };
-        if (reply.delayMs) setTimeout(send, reply.delayMs);
-        else send();
+        const answer = () => (reply.delayMs ? setTimeout(send, reply.delayMs) : send());
+        if (reply.until) void reply.until.finally(answer);
+        else answer();
       });
     });
     this.server.on("connection", (s) => {

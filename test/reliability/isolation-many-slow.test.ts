@@ -1,0 +1,112 @@
+/**
+ * KNOWN GAP, run as a `todo` so it reports without failing the suite: enough slow endpoints starve
+ * a healthy one. A worker holds at most 4 × HOOKLINE_WORKER_CONCURRENCY deliveries in memory and
+ * lets each endpoint's lane queue up to 4 × HOOKLINE_ENDPOINT_CONCURRENCY of them. Once
+ * WORKER/ENDPOINT_CONCURRENCY backed-up endpoints (8 with the defaults 512/64; 4 here with 32/8)
+ * fill that memory with queued deliveries, a healthy endpoint's new deliveries can neither be
+ * handed over in memory nor claimed (no room), and then the claim takes the oldest due rows first,
+ * which are the slow endpoints' backlog. The healthy endpoint waits for slow slots to free.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { killAllServers, removeDir, ServerProcess, sleep, tempDataDir, waitUntil } from "../support/server-process.ts";
+import { LoadGenerator } from "./support/load.ts";
+import { reportScenario, storeUnderTest } from "./support/report.ts";
+import { round } from "./support/stats.ts";
+import { TimingReceiver } from "./support/timing-receiver.ts";
+
+const SLOW_ENDPOINTS = 5;
+const SLOW_RATE_EACH = 5;
+const HEALTHY_MESSAGES = 50;
+/** What a healthy endpoint beside slow ones should manage easily: its 50 messages within 3 s. */
+const HEALTHY_DEADLINE_MS = 3000;
+
+const store = storeUnderTest();
+const cleanups: (() => unknown)[] = [];
+after(async () => {
+  await killAllServers();
+  for (const c of cleanups.reverse()) await c();
+});
+
+test(
+  `${SLOW_ENDPOINTS} backed-up 10-second endpoints do not starve a healthy one (${store})`,
+  {
+    timeout: 90_000,
+    todo: "known gap: the worker's memory cap fills with slow endpoints' queued deliveries (see the file's comment)",
+  },
+  async (t) => {
+    const dataDir = tempDataDir("hookline-many-slow-");
+    cleanups.push(() => removeDir(dataDir));
+    const healthy = await TimingReceiver.start();
+    const slow = await TimingReceiver.start({ delayMs: 10_000 });
+    cleanups.push(
+      () => healthy.close(),
+      () => slow.close(),
+    );
+    const server = await ServerProcess.start({
+      dataDir,
+      env: { HOOKLINE_WORKER_CONCURRENCY: "32", HOOKLINE_ENDPOINT_CONCURRENCY: "8", HOOKLINE_REQUEST_TIMEOUT: "15" },
+    });
+    const createApp = async (name: string, url: string) => {
+      const app = await server.api("POST", "/api/v1/app", { name });
+      assert.equal(app.status, 201, app.text);
+      const ep = await server.api("POST", `/api/v1/app/${app.body.id}/endpoint`, { url });
+      assert.equal(ep.status, 201, ep.text);
+      return app.body.id as string;
+    };
+    const slowApps: string[] = [];
+    for (let i = 0; i < SLOW_ENDPOINTS; i++) slowApps.push(await createApp(`slow-${i}`, `${slow.url}/${i}`));
+    const healthyApp = await createApp("healthy", healthy.url + "/hook");
+
+    const slowLoad = new LoadGenerator({
+      target: () => server.url,
+      token: server.token!,
+      appFor: (n) => slowApps[n % SLOW_ENDPOINTS]!,
+      ratePerSecond: SLOW_ENDPOINTS * SLOW_RATE_EACH,
+      maxInFlight: 16,
+    });
+    cleanups.push(() => slowLoad.close());
+    slowLoad.start();
+    // Long enough for the slow lanes to hold 5 × 32 deliveries, more than the worker's cap of 128.
+    await sleep(7000);
+
+    const load = new LoadGenerator({
+      target: () => server.url,
+      token: server.token!,
+      appFor: () => healthyApp,
+      ratePerSecond: 50,
+      maxInFlight: 16,
+    });
+    cleanups.push(() => load.close());
+    load.start();
+    await waitUntil(() => load.sent >= HEALTHY_MESSAGES, 10_000, "the healthy messages to be sent");
+    await load.stop();
+    const acked = load.seqs("acked");
+    const postedAt = Date.now();
+    await waitUntil(() => acked.every((s) => healthy.arrivals.has(s)), HEALTHY_DEADLINE_MS, "").catch(() => undefined);
+    const inTime = acked.filter((s) => healthy.arrivals.has(s)).length;
+
+    // Not lost, only late: with the slow endpoints gone (their deliveries with them), everything arrives.
+    await slowLoad.close();
+    for (const app of slowApps) await server.api("DELETE", `/api/v1/app/${app}`);
+    await waitUntil(() => acked.every((s) => healthy.arrivals.has(s)), 30_000, "the healthy messages to arrive at all");
+    const lastMs = Math.max(...acked.map((s) => healthy.arrivals.get(s)! - load.sentAt[s]!));
+
+    reportScenario(t, {
+      scenario: `KNOWN GAP: ${SLOW_ENDPOINTS} backed-up 10 s endpoints beside a healthy one`,
+      store,
+      seconds: Math.round((Date.now() - postedAt) / 1000),
+      loadMsgPerS: SLOW_ENDPOINTS * SLOW_RATE_EACH,
+      faults: { slow_endpoints: SLOW_ENDPOINTS },
+      acknowledged: acked.length,
+      delivered: acked.filter((s) => healthy.arrivals.has(s)).length,
+      lost: acked.filter((s) => !healthy.arrivals.has(s)).length,
+      duplicates: 0,
+      notes: [
+        `${inTime} of ${acked.length} healthy messages arrived within ${HEALTHY_DEADLINE_MS / 1000} s; ` +
+          `the last after ${round(lastMs / 1000, 1)} s (only once the slow endpoints were deleted)`,
+      ],
+    });
+    assert.equal(inTime, acked.length, `only ${inTime} of ${acked.length} healthy messages arrived in time`);
+  },
+);
