@@ -99,6 +99,17 @@ test(
     );
     assert.equal(ledger.duplicates, 0, "each message answered 2xx exactly once");
 
+    // The receiver counts a delivery when it answers; the server records that attempt a moment
+    // later. Wait until no delivery is still pending or being retried before reading the log.
+    await waitUntil(
+      async () => {
+        const stats = await server.api("GET", `/api/v1/app/${app.body.id}/endpoint/${ep.body.id}/stats`);
+        return stats.status === 200 && stats.body.pending === 0 && stats.body.sending === 0;
+      },
+      10_000,
+      "every delivery to be recorded as settled",
+    );
+
     // The attempt log, read through the API, against what the receiver did.
     const seqOfMsg = new Map(acked.map((seq) => [(load.outcomes.get(seq) as { msgId: string }).msgId, seq]));
     const logged = new Map<number, { kind: Injected; status: number }[]>();
