@@ -42,6 +42,7 @@ export class MessageGroupInsert {
   readonly counts = { groups: 0, fallbacks: 0 };
   private queue: Waiting[] = [];
   private scheduled = false;
+  private writing = false;
 
   constructor(
     private readonly db: Queryable,
@@ -52,16 +53,29 @@ export class MessageGroupInsert {
   insert(message: Message, deliveries: NewDelivery[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ message, deliveries, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
+  private schedule(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /**
+   * One group in flight at a time, so groups commit in the order their messages were accepted:
+   * an ordered endpoint's later message can never become visible before an earlier one of this
+   * process. Messages accepted while a group is written wait and form the next, larger group.
+   */
   private flush(): void {
     this.scheduled = false;
-    while (this.queue.length > 0) void this.write(this.queue.splice(0, MAX_GROUP));
+    if (this.queue.length === 0) return;
+    this.writing = true;
+    void this.write(this.queue.splice(0, MAX_GROUP)).finally(() => {
+      this.writing = false;
+      if (this.queue.length > 0) this.schedule();
+    });
   }
 
   private async write(group: Waiting[]): Promise<void> {
