@@ -26,6 +26,7 @@ const STORE_INDEPENDENT = new Set([
   "test/cli-config.test.ts",
   "test/store-postgres.test.ts",
   "test/ssrf-addresses.test.ts",
+  "test/retention-pacer.test.ts",
 ]);
 
 function runLeg(name: string, env: Record<string, string>, legFiles: string[]): boolean {

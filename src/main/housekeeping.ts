@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
-import type { RetentionBatch, Store } from "../store/store.ts";
-import { BatchPacer, DEFAULT_PACING, type Pacing } from "./retention-pacer.ts";
+import type { RetentionBatch, RetentionPacing, Store } from "../store/store.ts";
+import { BatchPacer, pauseBetweenBatches } from "./retention-pacer.ts";
 
 export interface PeriodicJob {
   name: string;
@@ -42,13 +42,11 @@ export interface RetentionOptions {
   retentionDays: number;
   /** Stops early when the process is shutting down. */
   shouldStop?: () => boolean;
-  /** Overrides of the batch sizing and pause (tests); see DEFAULT_PACING. */
-  pacing?: Partial<Pacing>;
+  /** Overrides of the store's batch sizing and pause (tests). */
+  pacing?: Partial<RetentionPacing>;
   /** Waits between batches; a real timer unless a test wants to act while the pass is paused. */
   pause?: (ms: number) => Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * One retention pass: clear payloads past their own retention, then delete attempts and
@@ -61,21 +59,23 @@ export async function runRetention(store: Store, clock: Clock, options: Retentio
   const now = clock.now();
   const cutoff = now - options.retentionDays * 24 * 3_600_000;
   const r = store.retention;
-  let total = await purgeInBatches(options, 0, (limit, from) => r.expirePayloads(now, limit, from));
-  total += await purgeInBatches(options, "", (limit, from) => r.deleteAttemptsBefore(cutoff, limit, from));
-  total += await purgeInBatches(options, "", (limit, from) => r.deleteMessagesBefore(cutoff, limit, from));
+  const pacing = { ...r.pacing, ...options.pacing };
+  let total = await purgeInBatches(pacing, options, 0, (limit, from) => r.expirePayloads(now, limit, from));
+  total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteAttemptsBefore(cutoff, limit, from));
+  total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteMessagesBefore(cutoff, limit, from));
   return total;
 }
 
 /** Runs one step of the pass to its end (a batch that changed fewer rows than asked) or until told to stop. */
 async function purgeInBatches<K>(
+  pacing: RetentionPacing,
   options: RetentionOptions,
   start: K,
   batch: (limit: number, from: K) => Promise<RetentionBatch<K>>,
 ): Promise<number> {
   // One pacer per step: a message with its delivery costs about twice an attempt row.
-  const pacer = new BatchPacer({ ...DEFAULT_PACING, ...options.pacing });
-  const pause = options.pause ?? sleep;
+  const pacer = new BatchPacer(pacing);
+  const pause = options.pause ?? pauseBetweenBatches;
   let from = start;
   let total = 0;
   while (!options.shouldStop?.()) {

@@ -1,28 +1,4 @@
-/**
- * How a retention pass shares the process and the database with deliveries. Measured on the
- * reference machine (2 cores, 1M expired rows, bench/retention.md): unpaced 1,000-row batches took
- * 12–40 ms each back to back and raised delivery p99 2–4×; a batch of ~2 ms followed by a pause of
- * three times its length keeps each stall short and the purge to a quarter of the time.
- */
-export interface Pacing {
-  /** Work per batch to aim at, ms: the longest stall a delivery waiting behind a batch should see. */
-  targetBatchMs: number;
-  /** Share of wall time the purge may use: the pause after a batch is `batchMs × (1 − share) / share`. */
-  share: number;
-  minBatch: number;
-  maxBatch: number;
-  /** Size of the first batch, before any has been timed. */
-  initialBatch: number;
-}
-
-export const DEFAULT_PACING: Pacing = {
-  targetBatchMs: 2,
-  share: 0.25,
-  // Below ~10 rows per batch the per-transaction overhead dominates and the purge crawls.
-  minBatch: 10,
-  maxBatch: 5000,
-  initialBatch: 50,
-};
+import type { RetentionPacing } from "../store/store.ts";
 
 /**
  * The per-row cost is the median of the last few batches: a one-off stall (a WAL checkpoint, a
@@ -40,7 +16,7 @@ export class BatchPacer {
   private size: number;
   private readonly costs: number[] = [];
 
-  constructor(private readonly pacing: Pacing = DEFAULT_PACING) {
+  constructor(private readonly pacing: RetentionPacing) {
     this.size = clamp(pacing.initialBatch, pacing.minBatch, pacing.maxBatch);
   }
 
@@ -61,6 +37,16 @@ export class BatchPacer {
     return (ms * (1 - share)) / share;
   }
 }
+
+/**
+ * Waits `ms`, then lets the next batch start in the check phase, after the event loop's pending
+ * immediates rather than in the timers phase before them. The HTTP client (undici 7) writes a
+ * webhook on a reused keep-alive connection from a setImmediate after `request()`, so that bytes
+ * already waiting on the idle socket are read first; a batch run straight from the timer landed
+ * between the send and that write in ~30% of deliveries and delayed them by the whole batch.
+ */
+export const pauseBetweenBatches = (ms: number): Promise<void> =>
+  new Promise<void>((resolve) => setTimeout(() => setImmediate(resolve), ms));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

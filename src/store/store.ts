@@ -104,6 +104,8 @@ export interface RateLimitRepository {
  * A batch that changed fewer than `limit` rows was the last one.
  */
 export interface RetentionRepository {
+  /** How big the batches of this store should be and how far apart (the costs differ by store). */
+  readonly pacing: RetentionPacing;
   /**
    * Clears payloads whose per-message retention has passed by `now`, in order of expiry from
    * `from` (inclusive: several payloads may expire in the same millisecond); start at 0.
@@ -116,6 +118,18 @@ export interface RetentionRepository {
    * deliveries, unless a delivery is still due; those are looked at again in the next pass.
    */
   deleteMessagesBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>>;
+}
+
+/** How a retention pass sizes and spaces its batches (main/retention-pacer.ts applies it). */
+export interface RetentionPacing {
+  /** Work per batch to aim at, ms: the longest a batch may hold up whatever is waiting behind it. */
+  targetBatchMs: number;
+  /** Share of wall time the purge may use: the pause after a batch is `batchMs × (1 − share) / share`. */
+  share: number;
+  minBatch: number;
+  maxBatch: number;
+  /** Size of the first batch, before any has been timed. */
+  initialBatch: number;
 }
 
 export interface RetentionBatch<K> {

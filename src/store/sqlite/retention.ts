@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { idFloorAt } from "../../core/ids.ts";
-import type { RetentionBatch, RetentionRepository } from "../store.ts";
+import type { RetentionBatch, RetentionPacing, RetentionRepository } from "../store.ts";
 import { prepared } from "./statements.ts";
 
 /**
@@ -17,6 +17,14 @@ import { prepared } from "./statements.ts";
  * starts after the last id the previous one deleted.
  */
 export class SqliteRetention implements RetentionRepository {
+  /**
+   * A batch runs on the event loop's thread and stops everything else while it runs: ~2 ms each
+   * (measured: ~200 attempts or ~80 messages with their deliveries), then three times as long for
+   * everything else. Unpaced 1,000-row batches took 12–40 ms back to back and raised delivery p99
+   * 2–4×; paced, a million rows take ~25 s (~40k rows/s) on the reference machine.
+   */
+  readonly pacing: RetentionPacing = { targetBatchMs: 2, share: 0.25, minBatch: 10, maxBatch: 5000, initialBatch: 50 };
+
   constructor(private readonly db: Database.Database) {}
 
   async expirePayloads(now: number, limit: number, from: number): Promise<RetentionBatch<number>> {
