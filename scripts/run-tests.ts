@@ -26,12 +26,14 @@ const STORE_INDEPENDENT = new Set([
   "test/cli-config.test.ts",
   "test/store-postgres.test.ts",
   "test/ssrf-addresses.test.ts",
+  "test/write-batcher.test.ts",
   "test/inbound-verifier-registry.test.ts",
   "test/inbound-verifiers-configurable.test.ts",
   "test/inbound-verifiers-github-stripe.test.ts",
   "test/inbound-verifiers-shopify-slack.test.ts",
   "test/inbound-verifiers-svix.test.ts",
   "test/inbound-verifiers-twilio.test.ts",
+  "test/retention-pacer.test.ts",
 ]);
 
 function runLeg(name: string, env: Record<string, string>, legFiles: string[]): boolean {

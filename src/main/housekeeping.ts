@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
-import type { Store } from "../store/store.ts";
+import type { RetentionBatch, RetentionPacing, Store } from "../store/store.ts";
+import { BatchPacer, pauseBetweenBatches } from "./retention-pacer.ts";
 
 export interface PeriodicJob {
   name: string;
@@ -37,36 +38,54 @@ export function startHousekeeping(store: Store, clock: Clock, log: Logger, jobs:
   };
 }
 
-/** Small batches with a breather between them: a purge of a million rows never stalls delivery. */
-const BATCH = 1000;
-
 export interface RetentionOptions {
   retentionDays: number;
   /** Stops early when the process is shutting down. */
   shouldStop?: () => boolean;
+  /** Overrides of the store's batch sizing and pause (tests). */
+  pacing?: Partial<RetentionPacing>;
+  /** Waits between batches; a real timer unless a test wants to act while the pass is paused. */
+  pause?: (ms: number) => Promise<void>;
 }
 
 /**
  * One retention pass: clear payloads past their own retention, then delete attempts and
- * messages older than the retention period, a batch at a time until none are left.
+ * messages older than the retention period, until none are left. Each step goes in small timed
+ * batches, each resuming where the previous one stopped, with a real pause after each (a timer,
+ * so deliveries and API requests that arrived meanwhile run first) that keeps the pass to a
+ * bounded share of the process and the database; see retention-pacer.ts for the numbers.
  */
 export async function runRetention(store: Store, clock: Clock, options: RetentionOptions): Promise<number> {
-  const cutoff = clock.now() - options.retentionDays * 24 * 3_600_000;
-  const steps = [
-    () => store.retention.expirePayloads(clock.now(), BATCH),
-    () => store.retention.deleteAttemptsBefore(cutoff, BATCH),
-    () => store.retention.deleteMessagesBefore(cutoff, BATCH),
-  ];
+  const now = clock.now();
+  const cutoff = now - options.retentionDays * 24 * 3_600_000;
+  const r = store.retention;
+  const pacing = { ...r.pacing, ...options.pacing };
+  let total = await purgeInBatches(pacing, options, 0, (limit, from) => r.expirePayloads(now, limit, from));
+  total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteAttemptsBefore(cutoff, limit, from));
+  total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteMessagesBefore(cutoff, limit, from));
+  return total;
+}
+
+/** Runs one step of the pass to its end (a batch that changed fewer rows than asked) or until told to stop. */
+async function purgeInBatches<K>(
+  pacing: RetentionPacing,
+  options: RetentionOptions,
+  start: K,
+  batch: (limit: number, from: K) => Promise<RetentionBatch<K>>,
+): Promise<number> {
+  // One pacer per step: a message with its delivery costs about twice an attempt row.
+  const pacer = new BatchPacer(pacing);
+  const pause = options.pause ?? pauseBetweenBatches;
+  let from = start;
   let total = 0;
-  for (const step of steps) {
-    for (;;) {
-      if (options.shouldStop?.()) return total;
-      const changed = await step();
-      total += changed;
-      if (changed < BATCH) break;
-      // Let deliveries and API requests queued behind this batch run before the next one.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  while (!options.shouldStop?.()) {
+    const limit = pacer.batchSize;
+    const started = performance.now();
+    const { changed, next } = await batch(limit, from);
+    total += changed;
+    from = next;
+    if (changed < limit) break;
+    await pause(pacer.record(changed, performance.now() - started));
   }
   return total;
 }

@@ -100,16 +100,46 @@ export interface RateLimitRepository {
 
 /**
  * Bounded database growth. Each call does one small batch (at most `limit` rows) in one short
- * transaction and returns how many rows it changed, so the caller can loop with pauses in between
- * and never hold long locks while deliveries run.
+ * transaction, so the caller can loop with pauses in between and never hold long locks while
+ * deliveries run. Each batch goes on from where the previous one stopped (`from`, the `next` it
+ * returned) instead of scanning again from the oldest row: on PostgreSQL the rows deleted so far
+ * stay in the indexes as dead entries until vacuum, and rescanning them makes a pass quadratic.
+ * A batch that changed fewer than `limit` rows was the last one.
  */
 export interface RetentionRepository {
-  /** Clears payloads whose per-message retention has passed. */
-  expirePayloads(now: number, limit: number): Promise<number>;
-  /** Deletes attempts created before `cutoff`. */
-  deleteAttemptsBefore(cutoff: number, limit: number): Promise<number>;
-  /** Deletes messages created before `cutoff` (with their deliveries) unless a delivery is still due. */
-  deleteMessagesBefore(cutoff: number, limit: number): Promise<number>;
+  /** How big the batches of this store should be and how far apart (the costs differ by store). */
+  readonly pacing: RetentionPacing;
+  /**
+   * Clears payloads whose per-message retention has passed by `now`, in order of expiry from
+   * `from` (inclusive: several payloads may expire in the same millisecond); start at 0.
+   */
+  expirePayloads(now: number, limit: number, from: number): Promise<RetentionBatch<number>>;
+  /** Deletes attempts created before `cutoff` whose ids come after `from` (start at ""). */
+  deleteAttemptsBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>>;
+  /**
+   * Deletes messages created before `cutoff` whose ids come after `from` (start at ""), with their
+   * deliveries, unless a delivery is still due; those are looked at again in the next pass.
+   */
+  deleteMessagesBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>>;
+}
+
+/** How a retention pass sizes and spaces its batches (main/retention-pacer.ts applies it). */
+export interface RetentionPacing {
+  /** Work per batch to aim at, ms: the longest a batch may hold up whatever is waiting behind it. */
+  targetBatchMs: number;
+  /** Share of wall time the purge may use: the pause after a batch is `batchMs × (1 − share) / share`. */
+  share: number;
+  minBatch: number;
+  maxBatch: number;
+  /** Size of the first batch, before any has been timed. */
+  initialBatch: number;
+}
+
+export interface RetentionBatch<K> {
+  /** Rows changed (deliveries deleted with their message are not counted). */
+  changed: number;
+  /** Where the next batch starts: the last key this one changed, or `from` when it changed none. */
+  next: K;
 }
 
 /** What processes sharing one database need to agree on. */
@@ -120,7 +150,11 @@ export interface CoordinationRepository {
   watchForWork(onWork: () => void): Promise<() => Promise<void>>;
   /**
    * True for exactly one caller per `intervalMs` across every process sharing the store, so
-   * periodic jobs (retention, key purges) run once in a cluster, not once per process.
+   * periodic jobs (retention, key purges) run once in a cluster, not once per process. The first
+   * claim of a job the store has never seen records `now` as its last run and returns false: the
+   * job first runs one interval after the cluster first started it (a fresh database does not run
+   * a daily purge on its first tick), while a job that is overdue (its last run an interval or
+   * more ago, say after a restart) runs at the next tick.
    */
   claimJob(name: string, intervalMs: number, now: number): Promise<boolean>;
 }

@@ -7,7 +7,7 @@ const WORK_CHANNEL = "hookline_work";
 /**
  * LISTEN/NOTIFY wakes idle workers in every process as soon as work is created that no local
  * worker took (an API-only process, a full worker, a resend), so end-to-end latency stays low
- * without every worker polling hard. Job claims are one upsert whose WHERE lets exactly one
+ * without every worker polling hard. Job claims are one statement whose WHERE lets exactly one
  * process through per interval.
  */
 export class PostgresCoordination implements CoordinationRepository {
@@ -48,9 +48,14 @@ export class PostgresCoordination implements CoordinationRepository {
   }
 
   async claimJob(name: string, intervalMs: number, now: number): Promise<boolean> {
+    // The UPDATE sees the table as it was before the INSERT, so the call that adds the row
+    // (first sight of the job: schedule it, do not run it) updates nothing; a concurrent first
+    // sight waits for that insert, does nothing, and its UPDATE does not see the row either.
     const result = await this.pool.query(
-      `INSERT INTO job_schedule (name, last_run_at) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET last_run_at = EXCLUDED.last_run_at WHERE job_schedule.last_run_at <= $3
+      `WITH first AS (
+         INSERT INTO job_schedule (name, last_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING name)
+       UPDATE job_schedule SET last_run_at = $2
+       WHERE name = $1 AND last_run_at <= $3 AND NOT EXISTS (SELECT 1 FROM first)
        RETURNING name`,
       [name, now, now - intervalMs],
     );

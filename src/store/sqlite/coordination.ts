@@ -21,14 +21,21 @@ export class SqliteCoordination implements CoordinationRepository {
   }
 
   async claimJob(name: string, intervalMs: number, now: number): Promise<boolean> {
-    const row = await this.writer.run(() =>
-      prepared(
-        this.db,
-        `INSERT INTO job_schedule (name, last_run_at) VALUES (?, ?)
-         ON CONFLICT (name) DO UPDATE SET last_run_at = excluded.last_run_at WHERE job_schedule.last_run_at <= ?
-         RETURNING name`,
-      ).get(name, now, now - intervalMs),
-    );
-    return row !== undefined;
+    // One savepoint in the serialised writer, so the read and the write cannot interleave with
+    // another claim of this process; other processes wait for the write lock.
+    return this.writer.run(() => {
+      const seen = prepared(this.db, "SELECT 1 FROM job_schedule WHERE name = ?").get(name);
+      if (!seen) {
+        prepared(this.db, "INSERT INTO job_schedule (name, last_run_at) VALUES (?, ?)").run(name, now);
+        return false;
+      }
+      return (
+        prepared(this.db, "UPDATE job_schedule SET last_run_at = ? WHERE name = ? AND last_run_at <= ?").run(
+          now,
+          name,
+          now - intervalMs,
+        ).changes === 1
+      );
+    });
   }
 }

@@ -1,51 +1,89 @@
 import type Database from "better-sqlite3";
 import { idFloorAt } from "../../core/ids.ts";
-import type { RetentionRepository } from "../store.ts";
+import type { RetentionBatch, RetentionPacing, RetentionRepository } from "../store.ts";
 import { prepared } from "./statements.ts";
-import type { WriteBatcher } from "./write-batcher.ts";
 
 /**
- * Retention in small batches through the group-commit writer: each batch is one savepoint in a
- * commit shared with the API's writes, so a purge never holds the write lock for long. Ids sort by
- * creation time, so "created before" is a primary-key range scan.
+ * Retention in small batches, each its own short transaction beside the group-commit writer
+ * rather than inside it: a batch then never makes the API's queued writes wait for it, and the
+ * writer's flushes never wait for a batch. (Both run on this one thread, so they cannot overlap.)
+ *
+ * A batch commits with synchronous=NORMAL, without an fsync of its own: losing a purge batch in
+ * a power cut only means the next pass deletes those rows again, and the next API commit's fsync
+ * (synchronous=FULL) makes it durable anyway, since it syncs the whole log. That fsync was ~0.6 ms
+ * on the reference disk, as long as a whole small batch.
+ *
+ * Ids sort by creation time, so "created before" is a primary-key range scan, and each batch
+ * starts after the last id the previous one deleted.
  */
 export class SqliteRetention implements RetentionRepository {
-  constructor(
-    private readonly db: Database.Database,
-    private readonly writer: WriteBatcher,
-  ) {}
+  /**
+   * A batch runs on the event loop's thread and stops everything else while it runs: ~2 ms each
+   * (measured: ~200 attempts or ~80 messages with their deliveries), then three times as long for
+   * everything else. Unpaced 1,000-row batches took 12–40 ms back to back and raised delivery p99
+   * 2–4×; paced, a million rows take ~25 s (~40k rows/s) on the reference machine.
+   */
+  readonly pacing: RetentionPacing = { targetBatchMs: 2, share: 0.25, minBatch: 10, maxBatch: 5000, initialBatch: 50 };
 
-  expirePayloads(now: number, limit: number): Promise<number> {
-    return this.writer.run(
+  constructor(private readonly db: Database.Database) {}
+
+  async expirePayloads(now: number, limit: number, from: number): Promise<RetentionBatch<number>> {
+    const expiries = this.batch(
       () =>
         prepared(
           this.db,
           `UPDATE message SET payload = NULL WHERE id IN (
-             SELECT id FROM message WHERE payload IS NOT NULL AND payload_expires_at <= ? LIMIT ?)`,
-        ).run(now, limit).changes,
+             SELECT id FROM message WHERE payload IS NOT NULL AND payload_expires_at >= ? AND payload_expires_at <= ?
+             ORDER BY payload_expires_at LIMIT ?)
+           RETURNING payload_expires_at`,
+        )
+          .pluck()
+          .all(from, now, limit) as number[],
     );
+    return { changed: expiries.length, next: expiries.reduce((a, b) => Math.max(a, b), from) };
   }
 
-  deleteAttemptsBefore(cutoff: number, limit: number): Promise<number> {
-    return this.writer.run(
+  async deleteAttemptsBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>> {
+    const ids = this.batch(
       () =>
-        prepared(this.db, "DELETE FROM attempt WHERE id IN (SELECT id FROM attempt WHERE id < ? LIMIT ?)").run(
-          idFloorAt("atmpt", cutoff),
-          limit,
-        ).changes,
+        prepared(
+          this.db,
+          `DELETE FROM attempt WHERE id IN (SELECT id FROM attempt WHERE id > ? AND id < ? ORDER BY id LIMIT ?)
+           RETURNING id`,
+        )
+          .pluck()
+          .all(from, idFloorAt("atmpt", cutoff), limit) as string[],
     );
+    return { changed: ids.length, next: last(ids, from) };
   }
 
-  deleteMessagesBefore(cutoff: number, limit: number): Promise<number> {
-    return this.writer.run(
+  async deleteMessagesBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>> {
+    const ids = this.batch(
       () =>
         prepared(
           this.db,
           `DELETE FROM message WHERE id IN (
-             SELECT m.id FROM message m WHERE m.id < ?
+             SELECT m.id FROM message m WHERE m.id > ? AND m.id < ?
                AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.msg_id = m.id AND d.next_attempt_at IS NOT NULL)
-             LIMIT ?)`,
-        ).run(idFloorAt("msg", cutoff), limit).changes,
+             ORDER BY m.id LIMIT ?)
+           RETURNING id`,
+        )
+          .pluck()
+          .all(from, idFloorAt("msg", cutoff), limit) as string[],
     );
+    return { changed: ids.length, next: last(ids, from) };
+  }
+
+  private batch<T>(work: () => T): T {
+    const configured = this.db.pragma("synchronous", { simple: true }) as number;
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      return this.db.transaction(work).immediate();
+    } finally {
+      this.db.pragma(`synchronous = ${configured}`);
+    }
   }
 }
+
+/** The largest id (RETURNING gives no order guarantee), or `from` when there is none. */
+const last = (ids: string[], from: string) => ids.reduce((a, b) => (b > a ? b : a), from);
