@@ -803,4 +803,8 @@ main()
     console.error(error);
     process.exitCode = 1;
   })
-  .finally(() => withTimeout(cleanupAll(), 30_000, "clean-up").catch(() => undefined));
+  .finally(async () => {
+    await withTimeout(cleanupAll(), 30_000, "clean-up").catch(() => undefined);
+    // The purge phase's cap (a timer of up to --max-purge-seconds) would otherwise keep the process alive.
+    process.exit();
+  });

@@ -34,6 +34,7 @@ const STORE_INDEPENDENT = new Set([
   "test/inbound-verifiers-svix.test.ts",
   "test/inbound-verifiers-twilio.test.ts",
   "test/retention-pacer.test.ts",
+  "test/pending-sends.test.ts",
 ]);
 
 function runLeg(name: string, env: Record<string, string>, legFiles: string[]): boolean {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../src/core/clock.ts";
+import { createMessage } from "../src/core/create-message.ts";
 import { runRetention, startHousekeeping } from "../src/main/housekeeping.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
@@ -206,5 +207,43 @@ describe("retention, expunging and cluster-once jobs", () => {
     assert.ok(pauses.length >= 20, `a pause after each full batch (10 of attempts, 10 of messages): ${pauses.length}`);
     const rest = (await h.api("GET", `/api/v1/app/${appId}/msg`)).body.data.map((m: { id: string }) => m.id);
     assert.deepEqual(rest, [fresh]);
+  });
+  it("starts each batch only once the deliveries just handed over are on the wire", async () => {
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    receiver.respond((req) => (req.path === "/held" ? { status: 200, until: held } : { status: 200 }));
+    const prompt = await appWithEndpoint(h, `${receiver.url}/prompt`);
+    const slow = await appWithEndpoint(h, `${receiver.url}/held`);
+    const send = async (appId: string) =>
+      createMessage(h.ctx, (await h.ctx.store.applications.get(appId))!, { eventType: "a.b", payload: { n: 1 } });
+
+    // Answered at once: waited for until the answer, so it has arrived by then.
+    const requests = receiver.requests.length;
+    await send(prompt.appId);
+    assert.equal(h.dispatcher.pendingSends.size, 1, "committed and handed over, not yet on the wire");
+    let beforeBatch = 0;
+    let pauses = 0;
+    const arrivedWhenIdle: boolean[] = [];
+    await runRetention(h.ctx.store, clock, {
+      retentionDays: 2,
+      beforeBatch: async () => {
+        beforeBatch++;
+        assert.equal(await h.dispatcher.pendingSends.whenIdle(60_000), true, "idle, not the 60-s limit");
+        arrivedWhenIdle.push(receiver.requests.length > requests);
+      },
+      pause: async () => {
+        pauses++;
+      },
+    });
+    assert.equal(arrivedWhenIdle[0], true, "the first batch started after the webhook arrived");
+    assert.equal(beforeBatch, pauses + 3, "asked before every batch of the three steps");
+
+    // Never answered: sent is enough (it has been out for a moment), or one hanging endpoint would stall the purge.
+    await send(slow.appId);
+    assert.equal(h.dispatcher.pendingSends.size, 1);
+    assert.equal(await h.dispatcher.pendingSends.whenIdle(60_000), true);
+    assert.equal(h.dispatcher.heldCount, 1, "still waiting for its answer");
+    answer();
+    await h.dispatcher.idle();
   });
 });

@@ -6,6 +6,7 @@ import type { Message, TriggerType } from "../core/entities.ts";
 import type { Store } from "../store/store.ts";
 import { AttemptExecutor } from "./attempt-executor.ts";
 import type { HttpSender } from "./http-sender.ts";
+import { PendingSends } from "./pending-sends.ts";
 
 export interface DeliveryJob {
   id: string;
@@ -63,6 +64,8 @@ export class Dispatcher {
   readonly owner = `wrk_${randomUUID()}`;
   /** Told when an attempt disabled an endpoint, so routing caches can drop it. */
   onEndpointDisabled: (appId: string) => void = () => {};
+  /** Deliveries taken on whose request is not on the wire yet (background work waits for them). */
+  readonly pendingSends = new PendingSends();
   private readonly lanes = new Map<string, Lane>();
   private readonly held = new Map<string, DeliveryJob>();
   private inflight = 0;
@@ -143,6 +146,7 @@ export class Dispatcher {
   accept(job: DeliveryJob): void {
     if (this.held.has(job.id)) return;
     this.held.set(job.id, job);
+    this.pendingSends.add(job.id);
     let lane = this.lanes.get(job.endpointId);
     if (!lane) this.lanes.set(job.endpointId, (lane = { queue: [], inflight: 0 }));
     lane.queue.push(job);
@@ -216,7 +220,10 @@ export class Dispatcher {
     // Work only queued in memory goes back at once, so other processes need not wait for the grace period.
     for (const lane of this.lanes.values()) lane.queue.length = 0;
     const queuedOnly = [...this.held.values()].filter((j) => !this.inflightIds.has(j.id)).map((j) => j.id);
-    for (const id of queuedOnly) this.held.delete(id);
+    for (const id of queuedOnly) {
+      this.held.delete(id);
+      this.pendingSends.done(id);
+    }
     await this.release(queuedOnly);
     const deadline = Date.now() + graceMs;
     while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -342,7 +349,7 @@ export class Dispatcher {
 
   private async run(job: DeliveryJob): Promise<void> {
     try {
-      const outcome = await this.executor.run(job);
+      const outcome = await this.executor.run(job, () => this.pendingSends.done(job.id));
       if (outcome.endpointDisabled) this.onEndpointDisabled(job.appId);
       // An ordered endpoint's next message just became due: claim it now, not at the next tick.
       if (outcome.promoted) this.wake();
@@ -350,6 +357,8 @@ export class Dispatcher {
       // The attempt may or may not have reached the receiver; the lease expires and it is retried
       // (at-least-once). Typical cause: the store refusing writes (disk full).
       this.log.error({ err: error, deliveryId: job.id }, "delivery attempt could not be recorded");
+    } finally {
+      this.pendingSends.done(job.id);
     }
   }
 

@@ -47,10 +47,15 @@ export async function openStore(config: Config, log: Logger, box: Sealer): Promi
   });
 }
 
-/** Idempotency keys are purged hourly, once across the whole cluster. */
 /** Rows per purge batch: a few milliseconds of work each. */
 const INGEST_PURGE_BATCH = 500;
+/** Idempotency keys are purged hourly, once across the whole cluster. */
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 3_600_000;
+/**
+ * A retention batch waits for a moment when no delivery is about to be sent, but at most this
+ * long: a worker at full speed always has one, and the purge must still keep up with the growth.
+ */
+const RETENTION_MAX_DEFER_MS = 50;
 
 /**
  * The composition root: builds the store, the worker and the API for one process according to
@@ -124,6 +129,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         const removed = await runRetention(store, clock, {
           retentionDays: config.retentionDays,
           shouldStop: () => stopping,
+          beforeBatch: dispatcher ? () => dispatcher.pendingSends.whenIdle(RETENTION_MAX_DEFER_MS) : undefined,
         });
         if (removed > 0) log.info({ removed }, "retention purged expired data");
       },

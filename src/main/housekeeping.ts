@@ -46,6 +46,11 @@ export interface RetentionOptions {
   pacing?: Partial<RetentionPacing>;
   /** Waits between batches; a real timer unless a test wants to act while the pass is paused. */
   pause?: (ms: number) => Promise<void>;
+  /**
+   * Waits, before each batch, until starting one would delay no delivery about to be sent (see
+   * delivery/pending-sends.ts). Absent in processes without a worker.
+   */
+  beforeBatch?: () => Promise<unknown>;
 }
 
 /**
@@ -79,6 +84,8 @@ async function purgeInBatches<K>(
   let from = start;
   let total = 0;
   while (!options.shouldStop?.()) {
+    await options.beforeBatch?.();
+    if (options.shouldStop?.()) break;
     const limit = pacer.batchSize;
     const started = performance.now();
     const { changed, next } = await batch(limit, from);
