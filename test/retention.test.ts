@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../src/core/clock.ts";
 import { createMessage } from "../src/core/create-message.ts";
 import { runRetention, startHousekeeping } from "../src/main/housekeeping.ts";
-import { startTestHookline, type TestHookline } from "./support/hookline.ts";
+import { startTestHookline, TEST_STORE, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 import { appWithEndpoint, attempts, sendMessage } from "./support/setup.ts";
 
@@ -246,4 +246,44 @@ describe("retention, expunging and cluster-once jobs", () => {
     answer();
     await h.dispatcher.idle();
   });
+  it(
+    "makes the group commit wait for the gate while a pass runs, and only then",
+    { skip: TEST_STORE === "sqlite" ? false : "PostgreSQL's commits do not block the event loop" },
+    async () => {
+      let gateCalls = 0;
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      let holding!: () => void;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      let resume!: () => void;
+      const resumed = new Promise<void>((resolve) => (resume = resolve));
+      let batches = 0;
+      const purge = runRetention(h.ctx.store, clock, {
+        retentionDays: 2,
+        commitGate: () => {
+          gateCalls++;
+          return gate;
+        },
+        beforeBatch: async () => {
+          if (batches++ > 0) return;
+          holding();
+          await resumed;
+        },
+      });
+      await held;
+      let settled = false;
+      const during = h.api("POST", "/api/v1/app", { name: "written during a pass" }).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(settled, false, "the commit waits for the gate");
+      assert.ok(gateCalls >= 1);
+      open();
+      assert.equal((await during).status, 201);
+      resume();
+      await purge;
+
+      const calls = gateCalls;
+      assert.equal((await h.api("POST", "/api/v1/app", { name: "written after it" })).status, 201);
+      assert.equal(gateCalls, calls, "no gate once the pass is over");
+    },
+  );
 });

@@ -56,6 +56,8 @@ const IDEMPOTENCY_PURGE_INTERVAL_MS = 3_600_000;
  * long: a worker at full speed always has one, and the purge must still keep up with the growth.
  */
 const RETENTION_MAX_DEFER_MS = 50;
+/** During a retention pass a group commit waits at most this long for pending sends (each commit blocks the loop ~1 ms). */
+const COMMIT_MAX_DEFER_MS = 2;
 
 /**
  * The composition root: builds the store, the worker and the API for one process according to
@@ -130,6 +132,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           retentionDays: config.retentionDays,
           shouldStop: () => stopping,
           beforeBatch: dispatcher ? () => dispatcher.pendingSends.whenIdle(RETENTION_MAX_DEFER_MS) : undefined,
+          commitGate: dispatcher ? () => dispatcher.pendingSends.whenIdle(COMMIT_MAX_DEFER_MS) : undefined,
         });
         if (removed > 0) log.info({ removed }, "retention purged expired data");
       },

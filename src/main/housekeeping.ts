@@ -51,6 +51,8 @@ export interface RetentionOptions {
    * delivery/pending-sends.ts). Absent in processes without a worker.
    */
   beforeBatch?: () => Promise<unknown>;
+  /** While the pass runs, the store's blocking commits wait for this first (see RetentionRepository). */
+  commitGate?: () => Promise<unknown>;
 }
 
 /**
@@ -65,10 +67,15 @@ export async function runRetention(store: Store, clock: Clock, options: Retentio
   const cutoff = now - options.retentionDays * 24 * 3_600_000;
   const r = store.retention;
   const pacing = { ...r.pacing, ...options.pacing };
-  let total = await purgeInBatches(pacing, options, 0, (limit, from) => r.expirePayloads(now, limit, from));
-  total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteAttemptsBefore(cutoff, limit, from));
-  total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteMessagesBefore(cutoff, limit, from));
-  return total;
+  if (options.commitGate) r.yieldCommitsTo?.(options.commitGate);
+  try {
+    let total = await purgeInBatches(pacing, options, 0, (limit, from) => r.expirePayloads(now, limit, from));
+    total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteAttemptsBefore(cutoff, limit, from));
+    total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteMessagesBefore(cutoff, limit, from));
+    return total;
+  } finally {
+    if (options.commitGate) r.yieldCommitsTo?.(null);
+  }
 }
 
 /** Runs one step of the pass to its end (a batch that changed fewer rows than asked) or until told to stop. */

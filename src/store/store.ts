@@ -110,6 +110,12 @@ export interface RetentionRepository {
   /** How big the batches of this store should be and how far apart (the costs differ by store). */
   readonly pacing: RetentionPacing;
   /**
+   * While a pass runs, makes the store's own commits wait for `gate` first (null: stop waiting),
+   * where commits block the process: see SqliteRetention. A store whose commits do not block
+   * the event loop leaves this out.
+   */
+  yieldCommitsTo?(gate: (() => Promise<unknown>) | null): void;
+  /**
    * Clears payloads whose per-message retention has passed by `now`, in order of expiry from
    * `from` (inclusive: several payloads may expire in the same millisecond); start at 0.
    */

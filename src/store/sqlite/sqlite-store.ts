@@ -47,7 +47,7 @@ export class SqliteStore implements Store {
     this.attempts = new SqliteAttempts(db, this.writer);
     this.idempotency = new SqliteIdempotency(db, this.writer);
     this.coordination = new SqliteCoordination(db, this.writer);
-    this.retention = new SqliteRetention(db);
+    this.retention = new SqliteRetention(db, this.writer);
     this.rateLimits = new SqliteRateLimits(db, this.writer);
     this.tokens = new SqliteTokens(db, this.writer);
     this.ingest = new SqliteIngest(db, this.writer, box);

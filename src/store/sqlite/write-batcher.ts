@@ -39,23 +39,28 @@ export class WriteBatcher {
     this.rollbackTo = db.prepare("ROLLBACK TO hookline_write");
   }
 
+  /** Waited for before each flush, when set (see SqliteRetention.yieldCommitsTo). */
+  yieldTo: (() => Promise<unknown>) | null = null;
+
+  private schedule(): void {
+    this.scheduled = true;
+    setImmediate(() => {
+      if (this.yieldTo) void this.yieldTo().then(() => this.flush());
+      else this.flush();
+    });
+  }
+
   run<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run: write, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (!this.scheduled) this.schedule();
     });
   }
 
   private flush(): void {
     this.scheduled = false;
     const batch = this.queue.length <= this.maxBatch ? this.queue.splice(0) : this.queue.splice(0, this.maxBatch);
-    if (this.queue.length > 0) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (this.queue.length > 0) this.schedule();
     const results: { ok: boolean; value: unknown }[] = new Array(batch.length);
     try {
       this.begin.run();
