@@ -67,3 +67,26 @@ test("a failed commit rejects every write of the batch, and the next batch commi
   assert.equal(ids(db, "parent"), "p2");
   db.close();
 });
+
+test("with a gate set, a flush waits for it, and a gate that fails does not strand the writes", async () => {
+  const db = open("gated.db");
+  const batcher = new WriteBatcher(db);
+  let release!: () => void;
+  batcher.yieldTo = () => new Promise<void>((resolve) => (release = resolve));
+  let done = false;
+  const write = batcher.run(() => db.prepare("INSERT INTO parent (id) VALUES ('g1')").run()).then(() => (done = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(done, false, "held by the gate");
+  assert.equal(ids(db, "parent"), "");
+  release();
+  await write;
+  assert.equal(ids(db, "parent"), "g1");
+
+  batcher.yieldTo = () => Promise.reject(new Error("gate broke"));
+  await batcher.run(() => db.prepare("INSERT INTO parent (id) VALUES ('g2')").run());
+  assert.equal(ids(db, "parent"), "g1,g2");
+  batcher.yieldTo = null;
+  await batcher.run(() => db.prepare("INSERT INTO parent (id) VALUES ('g3')").run());
+  assert.equal(ids(db, "parent"), "g1,g2,g3");
+  db.close();
+});

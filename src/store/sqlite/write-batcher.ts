@@ -45,7 +45,12 @@ export class WriteBatcher {
   private schedule(): void {
     this.scheduled = true;
     setImmediate(() => {
-      if (this.yieldTo) void this.yieldTo().then(() => this.flush());
+      // A gate that fails must not strand the queued writes: they go anyway.
+      if (this.yieldTo)
+        void this.yieldTo().then(
+          () => this.flush(),
+          () => this.flush(),
+        );
       else this.flush();
     });
   }
