@@ -10,7 +10,7 @@ import { after, test } from "node:test";
 import { Receiver } from "../support/receiver.ts";
 import { killAllServers, ServerProcess, sleep, waitUntil } from "../support/server-process.ts";
 import { DeliveryLedger } from "./support/ledger.ts";
-import { LoadGenerator } from "./support/load.ts";
+import { oneEndpointLoad } from "./support/one-endpoint-load.ts";
 import { reportScenario, reportSkipped } from "./support/report.ts";
 import { SmallFilesystem } from "./support/small-filesystem.ts";
 
@@ -60,15 +60,10 @@ test(
     });
     cleanups.push(() => server.stop());
     const pid = server.pid;
-    const app = await server.api("POST", "/api/v1/app", { name: "disk-full" });
-    assert.equal(app.status, 201, app.text);
-    const ep = await server.api("POST", `/api/v1/app/${app.body.id}/endpoint`, { url: receiver.url + "/hook" });
-    assert.equal(ep.status, 201, ep.text);
-
-    const load = new LoadGenerator({
+    const { load } = await oneEndpointLoad(server, {
+      name: "disk-full",
+      endpointUrl: receiver.url + "/hook",
       target: () => server.url,
-      token: server.token!,
-      appFor: () => app.body.id as string,
       ratePerSecond: RATE,
       maxInFlight: 32,
     });

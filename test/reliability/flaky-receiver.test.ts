@@ -10,7 +10,7 @@ import { Receiver } from "../support/receiver.ts";
 import { killAllServers, removeDir, ServerProcess, tempDataDir, waitUntil } from "../support/server-process.ts";
 import { seededRandom, Tally } from "./support/faults.ts";
 import { DeliveryLedger } from "./support/ledger.ts";
-import { LoadGenerator } from "./support/load.ts";
+import { oneEndpointLoad } from "./support/one-endpoint-load.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
 
 const MESSAGES = 600;
@@ -73,15 +73,10 @@ test(
       dataDir,
       env: { HOOKLINE_REQUEST_TIMEOUT: String(TIMEOUT_S), HOOKLINE_RETRY_SCHEDULE: RETRY_SCHEDULE },
     });
-    const app = await server.api("POST", "/api/v1/app", { name: "flaky" });
-    assert.equal(app.status, 201, app.text);
-    const ep = await server.api("POST", `/api/v1/app/${app.body.id}/endpoint`, { url: receiver.url + "/hook" });
-    assert.equal(ep.status, 201, ep.text);
-
-    const load = new LoadGenerator({
+    const { appId, endpointId, load } = await oneEndpointLoad(server, {
+      name: "flaky",
+      endpointUrl: receiver.url + "/hook",
       target: () => server.url,
-      token: server.token!,
-      appFor: () => app.body.id as string,
       ratePerSecond: RATE,
       maxInFlight: 32,
     });
@@ -103,7 +98,7 @@ test(
     // later. Wait until no delivery is still pending or being retried before reading the log.
     await waitUntil(
       async () => {
-        const stats = await server.api("GET", `/api/v1/app/${app.body.id}/endpoint/${ep.body.id}/stats`);
+        const stats = await server.api("GET", `/api/v1/app/${appId}/endpoint/${endpointId}/stats`);
         return stats.status === 200 && stats.body.pending === 0 && stats.body.sending === 0;
       },
       10_000,
@@ -117,7 +112,7 @@ test(
     for (;;) {
       const page = await server.api(
         "GET",
-        `/api/v1/app/${app.body.id}/attempt/endpoint/${ep.body.id}?limit=250${iterator ? `&iterator=${iterator}` : ""}`,
+        `/api/v1/app/${appId}/attempt/endpoint/${endpointId}?limit=250${iterator ? `&iterator=${iterator}` : ""}`,
       );
       assert.equal(page.status, 200, page.text);
       for (const a of page.body.data as {

@@ -20,7 +20,7 @@ import {
 } from "../support/server-process.ts";
 import { seededRandom } from "./support/faults.ts";
 import { DeliveryLedger } from "./support/ledger.ts";
-import { LoadGenerator } from "./support/load.ts";
+import { oneEndpointLoad } from "./support/one-endpoint-load.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
 
 const KILLS = 5;
@@ -67,15 +67,10 @@ test(
     let server = await ServerProcess.start({ dataDir, env });
     /** From each kill until the restarted server answered its health check. */
     const downMs: number[] = [];
-    const app = await server.api("POST", "/api/v1/app", { name: "sigkill" });
-    assert.equal(app.status, 201, app.text);
-    const ep = await server.api("POST", `/api/v1/app/${app.body.id}/endpoint`, { url: receiver.url + "/hook" });
-    assert.equal(ep.status, 201, ep.text);
-
-    const load = new LoadGenerator({
+    const { load } = await oneEndpointLoad(server, {
+      name: "sigkill",
+      endpointUrl: receiver.url + "/hook",
       target: () => server.url,
-      token: server.token!,
-      appFor: () => app.body.id as string,
       ratePerSecond: RATE,
       maxInFlight: 64,
     });
