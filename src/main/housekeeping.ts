@@ -75,6 +75,7 @@ export async function runRetention(store: Store, clock: Clock, options: Retentio
     return total;
   } finally {
     if (options.commitGate) r.yieldCommitsTo?.(null);
+    await r.endPass?.();
   }
 }
 
@@ -95,11 +96,11 @@ async function purgeInBatches<K>(
     if (options.shouldStop?.()) break;
     const limit = pacer.batchSize;
     const started = performance.now();
-    const { changed, next } = await batch(limit, from);
+    const { changed, next, heldMs } = await batch(limit, from);
     total += changed;
     from = next;
     if (changed < limit) break;
-    await pause(pacer.record(changed, performance.now() - started));
+    await pause(pacer.record(changed, heldMs ?? performance.now() - started));
   }
   return total;
 }

@@ -127,6 +127,8 @@ export interface RetentionRepository {
    * deliveries, unless a delivery is still due; those are looked at again in the next pass.
    */
   deleteMessagesBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>>;
+  /** Called when a pass ends (also early): frees what the store holds only while one runs. */
+  endPass?(): Promise<void>;
 }
 
 /** How a retention pass sizes and spaces its batches (main/retention-pacer.ts applies it). */
@@ -146,6 +148,11 @@ export interface RetentionBatch<K> {
   changed: number;
   /** Where the next batch starts: the last key this one changed, or `from` when it changed none. */
   next: K;
+  /**
+   * How long the batch kept others waiting, ms, when the store measured it (the SQLite batch's
+   * hold of the write lock, on its own thread); otherwise the pacer times the call.
+   */
+  heldMs?: number;
 }
 
 /** What processes sharing one database need to agree on. */

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+export const DATABASE_FILE = "hookline.sqlite3";
 const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations/sqlite/", import.meta.url));
 
 export interface SqliteOptions {
@@ -11,14 +12,14 @@ export interface SqliteOptions {
 }
 
 export function openSqlite(dataDir: string, options: SqliteOptions): Database.Database {
-  const db = connect(dataDir, options);
+  const db = openConnection(dataDir, options);
   migrate(db);
   return db;
 }
 
 /** For `hookline migrate`: applies pending migrations and returns the files it applied. */
 export function migrateSqlite(dataDir: string, options: SqliteOptions): string[] {
-  const db = connect(dataDir, options);
+  const db = openConnection(dataDir, options);
   try {
     return migrate(db);
   } finally {
@@ -26,9 +27,10 @@ export function migrateSqlite(dataDir: string, options: SqliteOptions): string[]
   }
 }
 
-function connect(dataDir: string, options: SqliteOptions): Database.Database {
+/** One more connection with the store's settings, without migrating (the retention thread's). */
+export function openConnection(dataDir: string, options: SqliteOptions): Database.Database {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, "hookline.sqlite3"));
+  const db = new Database(path.join(dataDir, DATABASE_FILE));
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${options.synchronous}`);
   db.pragma("foreign_keys = ON");

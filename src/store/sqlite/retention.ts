@@ -1,100 +1,146 @@
 import type Database from "better-sqlite3";
-import { idFloorAt } from "../../core/ids.ts";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
 import type { RetentionBatch, RetentionPacing, RetentionRepository } from "../store.ts";
-import { prepared } from "./statements.ts";
+import type { SqliteOptions } from "./open-database.ts";
+import type { RetentionBatchKind } from "./retention-batches.ts";
+import type { RetentionReply, RetentionRequest, RetentionThreadData } from "./retention-thread.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
+import { RETENTION_THREAD, type WriteLock } from "./write-lock.ts";
 
 /**
  * Retention in small batches, each its own short transaction beside the group-commit writer
- * rather than inside it: a batch then never makes the API's queued writes wait for it, and the
- * writer's flushes never wait for a batch. (Both run on this one thread, so they cannot overlap.)
+ * rather than inside it, run on a thread of their own with their own connection to the file.
+ *
+ * On the event loop a batch stopped everything else while it ran, ~2 ms each: deliveries taken
+ * on just before a batch waited for it. Paced (see retention-pacer.ts), waiting for pending sends
+ * first and gating the group commit, the purge still raised delivery p99 from ~0.7 to ~1.0 ms at
+ * 300 msg/s. On the thread the event loop only waits, asynchronously, for the write lock
+ * (write-lock.ts) when a group commit falls inside a batch; sends never wait for a batch.
  *
  * A batch pays for its own disk work inside its own time slot: it commits with the store's
  * synchronous setting (an fsync at FULL), and since it writes most of the log's pages, its commit
- * is usually the one that runs the automatic checkpoint. Committed at NORMAL (no fsync of its
- * own, ~0.6 ms saved per batch), its pages were flushed by the next API commit's fsync instead:
- * with one of those between a delivery's hand-over and its send in 10% of deliveries during the
- * purge (1.7% without), delivery p99 rose 1.5–1.7×.
- *
- * Ids sort by creation time, so "created before" is a primary-key range scan, and each batch
- * starts after the last id the previous one deleted.
+ * is usually the one that runs the automatic checkpoint. Committed at NORMAL, its pages were
+ * flushed by the next API commit's fsync instead, and delivery p99 rose 1.5–1.7×.
  */
 export class SqliteRetention implements RetentionRepository {
   /**
-   * A batch runs on the event loop's thread and stops everything else while it runs: ~2 ms each
-   * (measured: ~200 attempts or ~80 messages with their deliveries), then three times as long for
-   * everything else. Unpaced 1,000-row batches took 12–40 ms back to back and raised delivery p99
-   * 2–4×; paced, a million rows take ~25 s (~40k rows/s) on the reference machine.
+   * ~1 ms of write lock per batch (its commit's fsync included), then three times as long for
+   * everything else: a group commit that arrives during a batch waits at most about that long.
+   * With 2-ms holds the purge's delivery p99 was 0.89–1.0 ms and the API's p99 6.9–7.7 ms (two
+   * runs); with 1-ms holds 0.55–0.74 and 5.2–5.8 ms, the pass taking 35–47 s instead of 29–34 s
+   * for a million rows (~25k rows/s) on the reference machine.
    */
-  readonly pacing: RetentionPacing = { targetBatchMs: 2, share: 0.25, minBatch: 10, maxBatch: 5000, initialBatch: 50 };
+  readonly pacing: RetentionPacing = { targetBatchMs: 1, share: 0.25, minBatch: 10, maxBatch: 5000, initialBatch: 50 };
+  private thread: RetentionThread | null = null;
 
   constructor(
     private readonly db: Database.Database,
     private readonly writer: WriteBatcher,
+    private readonly lock: WriteLock,
+    private readonly options: SqliteOptions,
   ) {}
 
   /**
    * The purge's I/O makes every group commit slower (each fsync has more to flush, checkpoints
    * copy more pages), and a commit that runs between a delivery's hand-over and its send holds
    * the send back: it happened to 4.5–6% of deliveries during a purge, 1.7% without. While a pass
-   * runs, the group commit first waits for the gate (sends on the wire, 2 ms at most): the purge's
-   * delivery p99 went from 1.69 ms to 0.92–1.48 ms in four runs.
+   * runs, the group commit first waits for the gate (sends on the wire, 2 ms at most).
    */
   yieldCommitsTo(gate: (() => Promise<unknown>) | null): void {
     this.writer.yieldTo = gate;
   }
 
-  async expirePayloads(now: number, limit: number, from: number): Promise<RetentionBatch<number>> {
-    const expiries = this.batch(
-      () =>
-        prepared(
-          this.db,
-          `UPDATE message SET payload = NULL WHERE id IN (
-             SELECT id FROM message WHERE payload IS NOT NULL AND payload_expires_at >= ? AND payload_expires_at <= ?
-             ORDER BY payload_expires_at LIMIT ?)
-           RETURNING payload_expires_at`,
-        )
-          .pluck()
-          .all(from, now, limit) as number[],
-    );
-    return { changed: expiries.length, next: expiries.reduce((a, b) => Math.max(a, b), from) };
+  expirePayloads(now: number, limit: number, from: number): Promise<RetentionBatch<number>> {
+    return this.batch("expirePayloads", [now, limit, from]) as Promise<RetentionBatch<number>>;
   }
 
-  async deleteAttemptsBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>> {
-    const ids = this.batch(
-      () =>
-        prepared(
-          this.db,
-          `DELETE FROM attempt WHERE id IN (SELECT id FROM attempt WHERE id > ? AND id < ? ORDER BY id LIMIT ?)
-           RETURNING id`,
-        )
-          .pluck()
-          .all(from, idFloorAt("atmpt", cutoff), limit) as string[],
-    );
-    return { changed: ids.length, next: last(ids, from) };
+  deleteAttemptsBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>> {
+    return this.batch("deleteAttemptsBefore", [cutoff, limit, from]) as Promise<RetentionBatch<string>>;
   }
 
-  async deleteMessagesBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>> {
-    const ids = this.batch(
-      () =>
-        prepared(
-          this.db,
-          `DELETE FROM message WHERE id IN (
-             SELECT m.id FROM message m WHERE m.id > ? AND m.id < ?
-               AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.msg_id = m.id AND d.next_attempt_at IS NOT NULL)
-             ORDER BY m.id LIMIT ?)
-           RETURNING id`,
-        )
-          .pluck()
-          .all(from, idFloorAt("msg", cutoff), limit) as string[],
-    );
-    return { changed: ids.length, next: last(ids, from) };
+  deleteMessagesBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>> {
+    return this.batch("deleteMessagesBefore", [cutoff, limit, from]) as Promise<RetentionBatch<string>>;
   }
 
-  private batch<T>(work: () => T): T {
-    return this.db.transaction(work).immediate();
+  /** Whether the thread is up: from a pass's first batch to its end. */
+  get threadRunning(): boolean {
+    return this.thread !== null;
+  }
+
+  /** Stops the thread (its connection and ~10 MB of heap) until the next pass needs it. */
+  async endPass(): Promise<void> {
+    const thread = this.thread;
+    this.thread = null;
+    await thread?.close();
+  }
+
+  private batch(kind: RetentionBatchKind, args: RetentionRequest["args"]): Promise<RetentionBatch<unknown>> {
+    // The thread opens the same file; an in-memory database has no second connection.
+    if (this.db.memory) return Promise.reject(new Error("SQLite retention needs a database file"));
+    this.thread ??= new RetentionThread(
+      { dataDir: path.dirname(this.db.name), options: this.options, lock: this.lock.buffer },
+      this.lock,
+      (ended) => {
+        if (this.thread === ended) this.thread = null;
+      },
+    );
+    return this.thread.run(kind, args);
   }
 }
 
-/** The largest id (RETURNING gives no order guarantee), or `from` when there is none. */
-const last = (ids: string[], from: string) => ids.reduce((a, b) => (b > a ? b : a), from);
+/** The thread's module, loaded through tsx like the rest of the sources (bin/hookline.js). */
+const THREAD_MODULE = new URL("./retention-thread.ts", import.meta.url).href;
+const THREAD_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
+  .then((tsx) => { tsx.register(); return import(${JSON.stringify(THREAD_MODULE)}); });`;
+
+/** The event loop's side of one retention thread: requests out, replies matched back by id. */
+class RetentionThread {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (b: RetentionBatch<unknown>) => void; reject: (e: Error) => void }
+  >();
+  private nextId = 1;
+  private readonly exited: Promise<void>;
+
+  constructor(data: RetentionThreadData, lock: WriteLock, onExit: (thread: RetentionThread) => void) {
+    // No inherited flags: the bootstrap registers tsx itself.
+    this.worker = new Worker(THREAD_BOOTSTRAP, { eval: true, workerData: data, execArgv: [] });
+    this.worker.on("message", (reply: RetentionReply) => {
+      const waiter = this.waiting.get(reply.id);
+      if (!waiter) return;
+      this.waiting.delete(reply.id);
+      if ("error" in reply) waiter.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+      else waiter.resolve({ changed: reply.changed, next: reply.next, heldMs: reply.heldMs });
+    });
+    this.exited = new Promise<void>((resolve) => {
+      let over = false;
+      const ended = (cause: Error) => {
+        if (over) return;
+        over = true;
+        // A thread that died inside a batch must not leave the group commit waiting forever.
+        lock.release(RETENTION_THREAD);
+        for (const waiter of this.waiting.values()) waiter.reject(cause);
+        this.waiting.clear();
+        onExit(this);
+        resolve();
+      };
+      this.worker.on("error", (error) => ended(error));
+      this.worker.on("exit", (code) => ended(new Error(`the retention thread exited (code ${code})`)));
+    });
+  }
+
+  run(kind: RetentionBatchKind, args: RetentionRequest["args"]): Promise<RetentionBatch<unknown>> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, kind, args } satisfies RetentionRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.worker.postMessage("close");
+    await this.exited;
+  }
+}

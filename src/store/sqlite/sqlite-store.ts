@@ -15,6 +15,7 @@ import { SqliteIngest } from "./ingest.ts";
 import { SqliteMessages } from "./messages.ts";
 import { openSqlite, type SqliteOptions } from "./open-database.ts";
 import { WriteBatcher } from "./write-batcher.ts";
+import { WriteLock } from "./write-lock.ts";
 
 /** The embedded default: one SQLite file in the data directory, every write through one group-commit batcher. */
 export class SqliteStore implements Store {
@@ -26,19 +27,22 @@ export class SqliteStore implements Store {
   readonly attempts;
   readonly idempotency;
   readonly coordination;
-  readonly retention;
+  readonly retention: SqliteRetention;
   readonly rateLimits;
   readonly tokens;
   readonly audit;
   readonly settings;
   readonly ingest;
   private readonly writer: WriteBatcher;
+  /** Taken by every write transaction: the group commit's and the retention thread's. */
+  readonly writeLock: WriteLock;
 
   constructor(
     readonly db: Database.Database,
     box: Sealer = PLAINTEXT,
   ) {
-    this.writer = new WriteBatcher(db);
+    const lock = (this.writeLock = new WriteLock());
+    this.writer = new WriteBatcher(db, lock);
     this.applications = new SqliteApplications(db, this.writer);
     this.eventTypes = new SqliteEventTypes(db, this.writer);
     this.endpoints = new SqliteEndpoints(db, this.writer, box);
@@ -47,7 +51,7 @@ export class SqliteStore implements Store {
     this.attempts = new SqliteAttempts(db, this.writer);
     this.idempotency = new SqliteIdempotency(db, this.writer);
     this.coordination = new SqliteCoordination(db, this.writer);
-    this.retention = new SqliteRetention(db, this.writer);
+    this.retention = new SqliteRetention(db, this.writer, lock, { synchronous: synchronousOf(db) });
     this.rateLimits = new SqliteRateLimits(db, this.writer);
     this.tokens = new SqliteTokens(db, this.writer);
     this.ingest = new SqliteIngest(db, this.writer, box);
@@ -63,6 +67,11 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     // Let writes queued in this turn commit before the handle goes away.
     await this.writer.run(() => undefined);
+    await this.retention.endPass();
     this.db.close();
   }
 }
+
+/** PRAGMA synchronous answers 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA; this store sets only NORMAL or FULL. */
+const synchronousOf = (db: Database.Database): SqliteOptions["synchronous"] =>
+  Number(db.pragma("synchronous", { simple: true })) >= 2 ? "FULL" : "NORMAL";

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { EVENT_LOOP, WriteLock } from "./write-lock.ts";
 
 type Pending = { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
@@ -29,6 +30,8 @@ export class WriteBatcher {
 
   constructor(
     private readonly db: Database.Database,
+    /** Shared with the retention thread's connection (write-lock.ts); each flush holds it. */
+    private readonly lock: WriteLock = new WriteLock(),
     private readonly maxBatch = 2000,
   ) {
     this.begin = db.prepare("BEGIN IMMEDIATE");
@@ -45,14 +48,25 @@ export class WriteBatcher {
   private schedule(): void {
     this.scheduled = true;
     setImmediate(() => {
-      // A gate that fails must not strand the queued writes: they go anyway.
-      if (this.yieldTo)
-        void this.yieldTo().then(
-          () => this.flush(),
-          () => this.flush(),
-        );
-      else this.flush();
+      // The common case stays synchronous: no gate, and the lock free.
+      if (!this.yieldTo && this.lock.tryAcquire(EVENT_LOOP)) this.flushHolding();
+      else void this.flushWhenAllowed();
     });
+  }
+
+  private async flushWhenAllowed(): Promise<void> {
+    // A gate that fails must not strand the queued writes: they go anyway.
+    if (this.yieldTo) await this.yieldTo().catch(() => undefined);
+    await this.lock.acquire(EVENT_LOOP);
+    this.flushHolding();
+  }
+
+  private flushHolding(): void {
+    try {
+      this.flush();
+    } finally {
+      this.lock.release(EVENT_LOOP);
+    }
   }
 
   run<T>(write: () => T): Promise<T> {
