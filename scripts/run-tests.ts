@@ -27,6 +27,7 @@ const STORE_INDEPENDENT = new Set([
   "test/store-postgres.test.ts",
   "test/ssrf-addresses.test.ts",
   "test/write-batcher.test.ts",
+  "test/write-lock.test.ts",
   "test/inbound-verifier-registry.test.ts",
   "test/inbound-verifiers-configurable.test.ts",
   "test/inbound-verifiers-github-stripe.test.ts",

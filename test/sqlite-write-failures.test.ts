@@ -7,12 +7,19 @@
  *
  * The disk is filled for real: PRAGMA max_page_count is SQLite's own cap on the file's size and
  * fails a write exactly as a full disk does (SQLITE_FULL); the root-only case fills a tmpfs.
+ * A retention batch that fails on its own thread must not leave the write lock held.
  */
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { ManualClock } from "../src/core/clock.ts";
+import { runRetention } from "../src/main/housekeeping.ts";
 import { openSqlite } from "../src/store/sqlite/open-database.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
+import { FREE } from "../src/store/sqlite/write-lock.ts";
 import { WriteBatcher } from "../src/store/sqlite/write-batcher.ts";
 import { SmallFilesystem } from "./reliability/support/small-filesystem.ts";
 
@@ -103,4 +110,36 @@ describe("SQLite group commit when the disk refuses writes", { skip }, () => {
       );
     },
   );
+
+  it("a retention batch failing on its thread rejects the pass with its cause and leaves the store writable", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hookline-retention-fail-"));
+    const store = SqliteStore.open(dir, { synchronous: "FULL" });
+    after(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const clock = new ManualClock(Date.now());
+    // The thread prepares its statements on its own connection: a missing table fails its batch.
+    store.db.exec("ALTER TABLE attempt RENAME TO attempt_elsewhere");
+    await assert.rejects(runRetention(store, clock, { retentionDays: 1 }), (error: Error & { code?: string }) => {
+      assert.match(error.message, /no such table: attempt/);
+      assert.equal(error.code, "SQLITE_ERROR");
+      return true;
+    });
+    assert.equal(store.writeLock.holder, FREE, "the write lock is free after the failed pass");
+    assert.equal(store.retention.threadRunning, false, "the pass stopped its thread");
+
+    store.db.exec("ALTER TABLE attempt_elsewhere RENAME TO attempt");
+    await store.applications.insert({
+      id: "app_after_failure",
+      uid: null,
+      name: "after",
+      throttleRate: null,
+      metadata: {},
+      createdAt: clock.now(),
+      updatedAt: clock.now(),
+    });
+    assert.equal(await runRetention(store, clock, { retentionDays: 1 }), 0, "the next pass runs on a new thread");
+    assert.ok(await store.applications.get("app_after_failure"));
+  });
 });
