@@ -51,6 +51,15 @@ const EARLY_POLL_MS = 50;
 const BLOCKED_RECHECK_MS = 250;
 
 /**
+ * The share of the worker's request slots and memory that endpoints already busy cannot take: the
+ * last quarter is kept for endpoints with nothing in flight (request slots) or few deliveries
+ * held (memory). Without it, WORKER/ENDPOINT_CONCURRENCY endpoints that hang (8 with the defaults)
+ * filled every slot and all the memory, and a healthy endpoint's webhooks waited for a hanging
+ * request to time out: 0 of 50 arrived within 3 s in the reliability scenario, the last after 8 s.
+ */
+const RESERVED_SHARE = 0.25;
+
+/**
  * The worker. Holds the deliveries this process has leased, one lane per endpoint, and sends them
  * with bounded concurrency: at most `workerConcurrency` requests in flight overall and at most
  * `endpointConcurrency` to any one endpoint, so an endpoint that takes the full timeout to answer
@@ -91,6 +100,10 @@ export class Dispatcher {
   /** Upper bound on deliveries held in memory: keeps memory flat however large the backlog in the store. */
   private readonly maxHeld: number;
   private readonly laneCap: number;
+  /** Busy lanes (endpointConcurrency or more held) take more work only while fewer than this are held. */
+  private readonly busyMaxHeld: number;
+  /** Lanes with a request in flight start another only while fewer than this are in flight overall. */
+  private readonly busyMaxInflight: number;
   private readonly pollIntervalMs: number;
   private readonly executor: AttemptExecutor;
 
@@ -105,6 +118,8 @@ export class Dispatcher {
   ) {
     this.maxHeld = options.workerConcurrency * 4;
     this.laneCap = options.endpointConcurrency * 4;
+    this.busyMaxHeld = Math.max(1, Math.floor(this.maxHeld * (1 - RESERVED_SHARE)));
+    this.busyMaxInflight = Math.max(1, Math.floor(options.workerConcurrency * (1 - RESERVED_SHARE)));
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.executor = new AttemptExecutor(store, sender, clock, options, log, this.owner, endpoints);
   }
@@ -121,7 +136,8 @@ export class Dispatcher {
    * Whether a new delivery to this endpoint may be leased to this worker straight away. A lane
    * holds up to `laneCap`, or more while this worker is less than half full: the other half stays
    * free for other endpoints (isolation), and a busy endpoint's deliveries are handed over in
-   * memory instead of taking the store round trip (a claim and a message read each).
+   * memory instead of taking the store round trip (a claim and a message read each). A busy lane
+   * leaves the last quarter of the worker's memory to lanes holding little (RESERVED_SHARE).
    */
   canAccept(endpointId: string): boolean {
     if (!this.started || this.stopping) return false;
@@ -131,11 +147,20 @@ export class Dispatcher {
       this.storeHasMore = true;
       return false;
     }
-    if (size >= this.laneCap && this.held.size >= this.maxHeld / 2) {
+    if (this.laneIsFull(size)) {
       this.waitingLanes.add(endpointId);
       return false;
     }
     return true;
+  }
+
+  /**
+   * Whether a lane holding `size` deliveries takes no more for now: past its cap once the worker
+   * is half full, or busy while only the reserve is left (see RESERVED_SHARE).
+   */
+  private laneIsFull(size: number): boolean {
+    if (size >= this.laneCap && this.held.size >= this.maxHeld / 2) return true;
+    return size >= this.options.endpointConcurrency && this.held.size >= this.busyMaxHeld;
   }
 
   get leaseMs(): number {
@@ -258,7 +283,10 @@ export class Dispatcher {
         }
         const now = this.clock.now();
         const full = [...this.lanes]
-          .filter(([, lane]) => lane.queue.length + lane.inflight >= this.laneCap)
+          .filter(
+            ([, lane]) =>
+              lane.queue.length + lane.inflight >= this.laneCap || this.laneIsFull(lane.queue.length + lane.inflight),
+          )
           .map(([endpointId]) => endpointId);
         this.storeHasMore = false;
         const claimStarted = Date.now();
@@ -290,7 +318,7 @@ export class Dispatcher {
       while (
         lane.queue.length > 0 &&
         lane.inflight < this.options.endpointConcurrency &&
-        this.inflight < this.options.workerConcurrency
+        this.inflight < (lane.inflight === 0 ? this.options.workerConcurrency : this.busyMaxInflight)
       ) {
         const job = lane.queue.shift()!;
         lane.inflight++;
@@ -318,7 +346,8 @@ export class Dispatcher {
    */
   private pollEarlyIfBacklog(endpointId: string, lane: Lane): void {
     if (this.stopping || !this.started) return;
-    const laneFreed = this.waitingLanes.has(endpointId) && lane.queue.length + lane.inflight < this.laneCap;
+    const size = lane.queue.length + lane.inflight;
+    const laneFreed = this.waitingLanes.has(endpointId) && size < this.laneCap && !this.laneIsFull(size);
     const workerFreed = this.storeHasMore && this.held.size < this.maxHeld / 2;
     if (!laneFreed && !workerFreed) return;
     if (laneFreed) this.waitingLanes.delete(endpointId);
