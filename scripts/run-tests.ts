@@ -28,6 +28,7 @@ const STORE_INDEPENDENT = new Set([
   "test/ssrf-addresses.test.ts",
   "test/write-batcher.test.ts",
   "test/write-lock.test.ts",
+  "test/token-buckets.test.ts",
   "test/inbound-verifier-registry.test.ts",
   "test/inbound-verifiers-configurable.test.ts",
   "test/inbound-verifiers-github-stripe.test.ts",

@@ -57,6 +57,8 @@ export interface Config {
   masterKey: string | undefined;
   /** API requests per second allowed to one token (burst of one second's worth); 0 turns the limit off. */
   apiRateLimit: number;
+  /** Requests per second one ingest source's URL accepts in this process (burst of one second's worth); 0: no limit. */
+  ingestRateLimit: number;
 }
 
 export const ROLES = ["all", "api", "worker"] as const;
@@ -111,6 +113,7 @@ const SETTINGS = {
   endpointHttpsOnly: { env: "HOOKLINE_ENDPOINT_HTTPS_ONLY", flag: "endpoint-https-only" },
   masterKey: { env: "HOOKLINE_MASTER_KEY", flag: "master-key" },
   apiRateLimit: { env: "HOOKLINE_API_RATE_LIMIT", flag: "api-rate-limit" },
+  ingestRateLimit: { env: "HOOKLINE_INGEST_RATE_LIMIT", flag: "ingest-rate-limit" },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -265,6 +268,7 @@ export function loadConfig(
     endpointHttpsOnly: boolean("endpointHttpsOnly", false),
     masterKey: checkMasterKey(raw("masterKey"), (why) => fail("masterKey", why)),
     apiRateLimit: integer("apiRateLimit", 5000, 0, 1_000_000),
+    ingestRateLimit: integer("ingestRateLimit", 1000, 0, 1_000_000),
   };
 }
 

@@ -15,7 +15,9 @@ export class TokenBuckets {
       if (this.buckets.size > 100_000) this.buckets.clear();
       this.buckets.set(principal, (bucket = { tokens: this.rate, at: now }));
     }
-    bucket.tokens = Math.min(this.rate, bucket.tokens + ((now - bucket.at) * this.rate) / 1000);
+    // A clock stepped back (NTP, an injected clock) refills nothing; before, it drained the bucket
+    // by the whole step and refused every request until the clock caught up.
+    bucket.tokens = Math.min(this.rate, bucket.tokens + (Math.max(0, now - bucket.at) * this.rate) / 1000);
     bucket.at = now;
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;

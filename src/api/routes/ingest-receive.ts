@@ -4,6 +4,7 @@ import type { IngestSource } from "../../core/entities.ts";
 import { receiveInbound } from "../../inbound/receive.ts";
 import type { InboundRequest } from "../../inbound/verifier.ts";
 import type { RouteOptions } from "../http-server.ts";
+import { TokenBuckets } from "../token-buckets.ts";
 
 interface ReceiveParams {
   source_id: string;
@@ -43,6 +44,11 @@ function calledUrl(request: FastifyRequest, source: IngestSource, publicBase: st
  * The ingest URLs providers call: `/in/{source_id}/{token}`. Public (the provider has no Hookline
  * token; the URL's token and the provider's own signature authenticate it). Bodies of any content
  * type arrive as raw bytes, exactly as signed, within HOOKLINE_MAX_BODY_BYTES.
+ *
+ * Each source's URL takes at most HOOKLINE_INGEST_RATE_LIMIT requests a second in this process;
+ * beyond that the sender gets 429 with Retry-After (providers retry those) and nothing is stored,
+ * not even a log entry: a flood from a leaked URL or a runaway sender must not turn into writes.
+ * Requests with a wrong token are not counted against the source (they are 404s, and do not write).
  */
 export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   app.removeAllContentTypeParsers();
@@ -62,6 +68,11 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
   const notFound = (reply: FastifyReply) =>
     reply.code(404).send({ code: "not_found", detail: "no ingest source at this URL" });
 
+  const buckets = new TokenBuckets(ctx.config.ingestRateLimit);
+  /** When each source's flood was last logged: once a minute is enough to notice it. */
+  const floodLoggedAt = new Map<string, number>();
+  const FLOOD_LOG_EVERY_MS = 60_000;
+
   app.route<{ Params: ReceiveParams }>({
     method: ["POST", "PUT", "PATCH"],
     url: "/in/:source_id/:token",
@@ -71,6 +82,20 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
       const now = ctx.clock.now();
       const source = await sourceFor(request.params);
       if (!source) return notFound(reply);
+      const waitMs = buckets.take(source.id, now);
+      if (waitMs > 0) {
+        if (now - (floodLoggedAt.get(source.id) ?? -Infinity) >= FLOOD_LOG_EVERY_MS) {
+          floodLoggedAt.set(source.id, now);
+          request.log.warn({ sourceId: source.id, limit: ctx.config.ingestRateLimit }, "ingest rate limit reached");
+        }
+        return reply
+          .code(429)
+          .header("retry-after", String(Math.ceil(waitMs / 1000)))
+          .send({
+            code: "rate_limited",
+            detail: `this source accepts ${ctx.config.ingestRateLimit} requests a second`,
+          });
+      }
       const inbound: InboundRequest = {
         method: request.method,
         url: calledUrl(request, source, ctx.config.publicUrl),
@@ -94,11 +119,24 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
       const origin = request.headers["webhook-request-origin"];
       reply.header("allow", "POST, PUT, PATCH, OPTIONS");
       if (typeof origin === "string" && origin !== "") {
-        const rate = request.headers["webhook-request-rate"];
         reply.header("webhook-allowed-origin", origin);
-        reply.header("webhook-allowed-rate", typeof rate === "string" && /^[1-9]\d*$/.test(rate) ? rate : "*");
+        reply.header(
+          "webhook-allowed-rate",
+          allowedRate(request.headers["webhook-request-rate"], ctx.config.ingestRateLimit),
+        );
       }
       return reply.code(200).send();
     },
   );
+}
+
+/**
+ * The CloudEvents handshake's WebHook-Allowed-Rate, in requests a minute: what the sender asked
+ * for, capped by this source's limit ("*" only when neither sets one).
+ */
+function allowedRate(requested: string | string[] | undefined, perSecond: number): string {
+  const asked = typeof requested === "string" && /^[1-9]\d*$/.test(requested) ? Number(requested) : null;
+  if (perSecond === 0) return asked === null ? "*" : String(asked);
+  const cap = perSecond * 60;
+  return String(asked === null ? cap : Math.min(asked, cap));
 }
