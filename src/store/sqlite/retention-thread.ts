@@ -29,6 +29,8 @@ if (port) {
   const data = workerData as RetentionThreadData;
   const db = openConnection(data.dataDir, data.options);
   const lock = new WriteLock(data.lock);
+  // Checkpoints after each batch instead, outside the lock (see below).
+  db.pragma("wal_autocheckpoint = 0");
   port.on("message", (request: RetentionRequest | "close") => {
     if (request === "close") {
       db.close();
@@ -52,5 +54,15 @@ if (port) {
       lock.release(RETENTION_THREAD);
     }
     port.postMessage(reply);
+    // The batch's pages go into the database file now, while the event loop's commits go on: a
+    // passive checkpoint takes no write lock. Left to the automatic checkpoint, the copy ran
+    // inside a commit holding the lock (this thread's, as it writes most pages, or the event
+    // loop's): API p99 during a pass was 5.2–5.8 ms; checkpointing here, 3.4–3.8 ms in four of
+    // five runs (14 ms in one with a disk stall), and the pass got faster (26–35 s).
+    try {
+      db.pragma("wal_checkpoint(PASSIVE)");
+    } catch {
+      // An I/O error here is the next commit's to report; the next batch checkpoints again.
+    }
   });
 }
