@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
 import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../src/core/clock.ts";
 import { createMessage } from "../src/core/create-message.ts";
@@ -323,6 +327,19 @@ describe("retention, expunging and cluster-once jobs", () => {
       for (const write of await Promise.all(writes)) assert.equal((write as { status: number }).status, 201);
       assert.equal(store.writeLock.holder, FREE);
       assert.equal(store.retention.threadRunning, false, "the thread stops with the pass");
+      // Each batch was checkpointed by the thread, outside the lock: the database file alone (a copy
+      // without its WAL; the test's writes are far below the 1,000-page automatic checkpoint) has
+      // none of the purged rows left.
+      const fileOnly = path.join(mkdtempSync(path.join(tmpdir(), "hookline-file-only-")), "copy.sqlite3");
+      copyFileSync(store.db.name, fileOnly);
+      const copy = new Database(fileOnly);
+      try {
+        const old = copy.prepare("SELECT count(*) FROM message WHERE app_id = ?").pluck().get(appId);
+        assert.equal(old, 0, "the purge's deletions reached the database file");
+      } finally {
+        copy.close();
+        rmSync(path.dirname(fileOnly), { recursive: true, force: true });
+      }
     },
   );
 });
