@@ -25,6 +25,7 @@ const STORE_INDEPENDENT = new Set([
   "test/openapi-drift.test.ts",
   "test/cli-config.test.ts",
   "test/store-postgres.test.ts",
+  "test/postgres-partitions.test.ts",
   "test/ssrf-addresses.test.ts",
   "test/write-batcher.test.ts",
   "test/write-lock.test.ts",

@@ -6,7 +6,10 @@ import Database from "better-sqlite3";
 import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../src/core/clock.ts";
 import { createMessage } from "../src/core/create-message.ts";
+import { idTimeMs } from "../src/core/ids.ts";
 import { runRetention, startHousekeeping } from "../src/main/housekeeping.ts";
+import { partitionWidthMs } from "../src/store/postgres/partitions.ts";
+import type { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import type { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { FREE, RETENTION_THREAD } from "../src/store/sqlite/write-lock.ts";
 import { startTestHookline, TEST_STORE, type TestHookline } from "./support/hookline.ts";
@@ -15,6 +18,11 @@ import { appWithEndpoint, attempts, sendMessage } from "./support/setup.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/**
+ * PostgreSQL drops the history a time partition at a time, so a row goes once its whole window
+ * has expired: up to one window (6 h for 2 days of retention) after the row itself.
+ */
+const WINDOW = TEST_STORE === "postgres" ? partitionWidthMs(2) : 0;
 
 describe("retention, expunging and cluster-once jobs", () => {
   let h: TestHookline;
@@ -51,7 +59,7 @@ describe("retention, expunging and cluster-once jobs", () => {
     assert.deepEqual(expired.body.payload, {}, "payload purged after its own hour");
     assert.deepEqual((await h.api("GET", `/api/v1/app/${appId}/msg/${long}`)).body.payload, { keep: true });
 
-    clock.advance(2 * DAY);
+    clock.advance(2 * DAY + WINDOW);
     await retention();
     for (const id of [short, long]) {
       assert.equal((await h.api("GET", `/api/v1/app/${appId}/msg/${id}`)).status, 404, "message gone after 2 days");
@@ -163,7 +171,7 @@ describe("retention, expunging and cluster-once jobs", () => {
     for (const id of expiring)
       assert.deepEqual((await h.api("GET", `/api/v1/app/${ok.appId}/msg/${id}`)).body.payload, {});
 
-    clock.advance(2 * DAY);
+    clock.advance(2 * DAY + WINDOW);
     // All 41 messages (and the 45 attempts) go, but the 4 with a retry due.
     assert.ok((await pass()) >= 86);
     assert.equal((await h.api("GET", `/api/v1/app/${ok.appId}/msg`)).body.data.length, 0);
@@ -171,12 +179,23 @@ describe("retention, expunging and cluster-once jobs", () => {
     assert.deepEqual(left.sort(), [...kept].sort());
   });
 
+  /**
+   * A message with a retry due keeps its window from being dropped whole on PostgreSQL: the
+   * window's other expired rows are then deleted in batches, as SQLite deletes all of them.
+   */
+  async function keepWindowForRowDeletes(): Promise<void> {
+    const down = await appWithEndpoint(h, `${receiver.url}/down`);
+    const stuck = await sendMessage(h, down.appId, { payload: { retry: "due" } });
+    await h.dispatcher.idle();
+    assert.equal((await attempts(h, down.appId, stuck)).length, 1, "failed once, its retry scheduled");
+  }
+
   it("pauses between batches, holding nothing: the API and deliveries work while a purge is under way", async () => {
-    receiver.respond(() => ({ status: 200 }));
+    receiver.respond((req) => (req.path === "/down" ? { status: 500 } : { status: 200 }));
     const { appId, endpointId } = await appWithEndpoint(h, `${receiver.url}/ok`);
     for (let batch = 0; batch < 10; batch++)
       await Promise.all(Array.from({ length: 20 }, (_, i) => sendMessage(h, appId, { payload: { i } })));
-    await h.dispatcher.idle();
+    await keepWindowForRowDeletes();
     clock.advance(3 * DAY);
 
     let paused!: (ms: number) => void;
@@ -242,7 +261,10 @@ describe("retention, expunging and cluster-once jobs", () => {
       },
     });
     assert.equal(arrivedWhenIdle[0], true, "the first batch started after the webhook arrived");
-    assert.equal(beforeBatch, pauses + 3, "asked before every batch of the three steps");
+    // Three steps on SQLite; PostgreSQL also asks before dropping each window and before its
+    // fourth step (eventId keys).
+    if (TEST_STORE === "sqlite") assert.equal(beforeBatch, pauses + 3, "asked before every batch of the three steps");
+    else assert.ok(beforeBatch >= pauses + 4, "asked before every batch of the four steps");
 
     // Never answered: sent is enough (it has been out for a moment), or one hanging endpoint would stall the purge.
     await send(slow.appId);
@@ -340,6 +362,54 @@ describe("retention, expunging and cluster-once jobs", () => {
         copy.close();
         rmSync(path.dirname(fileOnly), { recursive: true, force: true });
       }
+    },
+  );
+  it(
+    "drops PostgreSQL's expired windows whole, and deletes the rows of a window with a retry due one by one",
+    { skip: TEST_STORE === "postgres" ? false : "SQLite deletes expired rows one by one" },
+    async () => {
+      const store = h.ctx.store as PostgresStore;
+      receiver.respond((req) => (req.path === "/down" ? { status: 500 } : { status: 200 }));
+      const ok = await appWithEndpoint(h, `${receiver.url}/ok`);
+      const dropped: string[] = [];
+      for (let i = 0; i < 30; i++) dropped.push(await sendMessage(h, ok.appId, { eventId: `drop-${i}` }));
+      await h.dispatcher.idle();
+      // The next window: a message whose retry is due keeps it, with a message that can go.
+      clock.advance(WINDOW);
+      const down = await appWithEndpoint(h, `${receiver.url}/down`);
+      const stuck = await sendMessage(h, down.appId);
+      const rowDeleted = await sendMessage(h, ok.appId, { eventId: "row-deleted" });
+      await h.dispatcher.idle();
+
+      const windows = await store.partitions.list();
+      const windowOf = (id: string) => windows.find((w) => w.fromMs <= idTimeMs(id) && idTimeMs(id) < w.toMs)!;
+      const [first, second] = [windowOf(dropped[0]!), windowOf(stuck)];
+      assert.equal(windowOf(dropped[29]!), first);
+      assert.notEqual(first, second);
+      assert.equal(windowOf(rowDeleted), second);
+      const exists = async (table: string) =>
+        (await store.pool.query("SELECT to_regclass($1) AS t", [table])).rows[0].t !== null;
+
+      clock.advance(2 * DAY + WINDOW);
+      assert.ok((await retention()) >= 60, "30 messages and 30 attempts dropped with their window");
+      for (const table of ["message", "delivery", "attempt"]) {
+        assert.equal(await exists(`${table}_${first.suffix}`), false, `${table} partition dropped`);
+        assert.equal(await exists(`${table}_${second.suffix}`), true, `${table} partition kept: a retry is due`);
+      }
+      for (const id of [dropped[0]!, rowDeleted])
+        assert.equal((await h.api("GET", `/api/v1/app/${ok.appId}/msg/${id}`)).status, 404);
+      assert.equal((await h.api("GET", `/api/v1/app/${down.appId}/msg/${stuck}`)).status, 200);
+      // Partitions exist ahead of the clock, so new messages never wait for one to be created.
+      const ahead = (await store.partitions.list()).at(-1)!;
+      assert.ok(ahead.toMs >= clock.now() + 2 * WINDOW);
+      // The eventIds of messages that are gone are free again.
+      await sendMessage(h, ok.appId, { eventId: "drop-0" });
+      const duplicate = await h.api("POST", `/api/v1/app/${ok.appId}/msg`, {
+        eventType: "test.event",
+        eventId: "drop-0",
+        payload: {},
+      });
+      assert.equal(duplicate.status, 409);
     },
   );
 });

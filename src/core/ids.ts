@@ -44,3 +44,11 @@ export function idFloorAt(prefix: IdPrefix, ms: number): string {
 export function hasPrefix(id: string, prefix: IdPrefix): boolean {
   return id.length === prefix.length + 1 + ID_CHARS && id.startsWith(prefix + "_");
 }
+
+/** The creation time (ms) an id begins with: the inverse of `idFloorAt` for any id of ours. */
+export function idTimeMs(id: string): number {
+  const encoded = id.slice(id.indexOf("_") + 1);
+  let value = 0n;
+  for (const char of encoded) value = value * 62n + BigInt(ALPHABET.indexOf(char));
+  return Number(value >> 112n);
+}

@@ -56,9 +56,10 @@ export interface RetentionOptions {
 }
 
 /**
- * One retention pass: clear payloads past their own retention, then delete attempts and
- * messages older than the retention period, until none are left. Each step goes in small timed
- * batches, each resuming where the previous one stopped, with a real pause after each (a timer,
+ * One retention pass: what the store removes wholesale first (PostgreSQL's expired partitions),
+ * then clear payloads past their own retention, then delete attempts and messages older than the
+ * retention period, until none are left. Each step goes in small timed batches, each resuming
+ * where the previous one stopped, with a real pause after each (a timer,
  * so deliveries and API requests that arrived meanwhile run first) that keeps the pass to a
  * bounded share of the process and the database; see retention-pacer.ts for the numbers.
  */
@@ -69,9 +70,17 @@ export async function runRetention(store: Store, clock: Clock, options: Retentio
   const pacing = { ...r.pacing, ...options.pacing };
   if (options.commitGate) r.yieldCommitsTo?.(options.commitGate);
   try {
-    let total = await purgeInBatches(pacing, options, 0, (limit, from) => r.expirePayloads(now, limit, from));
-    total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteAttemptsBefore(cutoff, limit, from));
-    total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteMessagesBefore(cutoff, limit, from));
+    const wholesale = { before: options.beforeBatch, pause: options.pause ?? pauseBetweenBatches };
+    const begun = r.beginPass ? await r.beginPass(now, cutoff, wholesale) : { removed: 0, rowCutoff: cutoff };
+    const rowCutoff = begun.rowCutoff;
+    let total = begun.removed;
+    total += await purgeInBatches(pacing, options, 0, (limit, from) => r.expirePayloads(now, limit, from));
+    total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteAttemptsBefore(rowCutoff, limit, from));
+    total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteMessagesBefore(rowCutoff, limit, from));
+    if (r.deleteEventKeysBefore) {
+      const deleteKeys = r.deleteEventKeysBefore.bind(r);
+      await purgeInBatches(pacing, options, "", (limit, from) => deleteKeys(rowCutoff, limit, from));
+    }
     return total;
   } finally {
     if (options.commitGate) r.yieldCommitsTo?.(null);

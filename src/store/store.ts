@@ -116,6 +116,13 @@ export interface RetentionRepository {
    */
   yieldCommitsTo?(gate: (() => Promise<unknown>) | null): void;
   /**
+   * Removes what a store can remove wholesale before the row-by-row steps (PostgreSQL drops
+   * expired time partitions), waiting on `pacing` around each such step. Returns the rows removed
+   * and the time before which rows are left for the steps below to delete one by one: later
+   * expired rows wait to go with their partition. A store without it leaves everything to them.
+   */
+  beginPass?(now: number, cutoff: number, pacing: WholesalePacing): Promise<{ removed: number; rowCutoff: number }>;
+  /**
    * Clears payloads whose per-message retention has passed by `now`, in order of expiry from
    * `from` (inclusive: several payloads may expire in the same millisecond); start at 0.
    */
@@ -127,8 +134,18 @@ export interface RetentionRepository {
    * deliveries, unless a delivery is still due; those are looked at again in the next pass.
    */
   deleteMessagesBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>>;
+  /** Deletes the eventId keys of messages created before `cutoff` that are gone (a store that keeps them apart). */
+  deleteEventKeysBefore?(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>>;
   /** Called when a pass ends (also early): frees what the store holds only while one runs. */
   endPass?(): Promise<void>;
+}
+
+/** What a retention pass waits on around each wholesale step (see RetentionRepository.beginPass). */
+export interface WholesalePacing {
+  /** Before each step: the pass's `beforeBatch` (a moment when no delivery is about to be sent). */
+  before?: () => Promise<unknown>;
+  /** After each step, for `ms`: the pass's pause (a real timer unless a test replaces it). */
+  pause: (ms: number) => Promise<void>;
 }
 
 /** How a retention pass sizes and spaces its batches (main/retention-pacer.ts applies it). */

@@ -67,6 +67,19 @@ export class PostgresApplications implements ApplicationRepository {
   }
 
   async delete(id: string): Promise<void> {
-    await this.db.query("DELETE FROM application WHERE id = $1", [id]);
+    await this.db.query(DELETE_APPLICATION, [id]);
   }
 }
+
+/**
+ * An application ($1) with everything it owns, as one statement. Endpoints, tokens, event keys and
+ * the like go by ON DELETE CASCADE; the partitioned history has no foreign keys
+ * (0008_partitioned_history.sql says why), so its rows are deleted here: deliveries and attempts
+ * through the application's endpoints (both are indexed by endpoint), messages by application.
+ */
+export const DELETE_APPLICATION = `
+  WITH endpoints AS (SELECT id FROM endpoint WHERE app_id = $1),
+  attempts AS (DELETE FROM attempt WHERE endpoint_id IN (SELECT id FROM endpoints)),
+  deliveries AS (DELETE FROM delivery WHERE endpoint_id IN (SELECT id FROM endpoints)),
+  messages AS (DELETE FROM message WHERE app_id = $1)
+  DELETE FROM application WHERE id = $1`;

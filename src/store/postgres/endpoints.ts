@@ -141,7 +141,14 @@ export class PostgresEndpoints implements EndpointRepository {
   }
 
   async delete(appId: string, id: string): Promise<void> {
-    await this.db.query("DELETE FROM endpoint WHERE app_id = $1 AND id = $2", [appId, id]);
+    // The partitioned history has no foreign keys (0008_partitioned_history.sql): its rows go here.
+    await this.db.query(
+      `WITH owned AS (SELECT id FROM endpoint WHERE app_id = $1 AND id = $2),
+       attempts AS (DELETE FROM attempt WHERE endpoint_id IN (SELECT id FROM owned)),
+       deliveries AS (DELETE FROM delivery WHERE endpoint_id IN (SELECT id FROM owned))
+       DELETE FROM endpoint WHERE app_id = $1 AND id = $2`,
+      [appId, id],
+    );
   }
 
   async markHandshakeValidated(appId: string, id: string, at: number): Promise<void> {

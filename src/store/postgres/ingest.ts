@@ -3,7 +3,9 @@ import type { Application, IngestLogEntry, IngestSource, IngestSourceOptions, Me
 import type { Sealer } from "../../core/secret-box.ts";
 import type { DedupeClaim, IngestAcceptance, IngestRepository, NewDelivery, Page, PageRequest } from "../store.ts";
 import { duplicateLog, openTokens, sealTokens } from "../ingest-rows.ts";
+import { DELETE_APPLICATION } from "./applications.ts";
 import { INSERT_MESSAGE, insertMessageParams } from "./messages.ts";
+import { withPartitionFor, type HistoryPartitions } from "./partitions.ts";
 import { paginate } from "./paginate.ts";
 import { json, Params, type Queryable } from "./sql.ts";
 
@@ -63,6 +65,7 @@ export class PostgresIngest implements IngestRepository {
   constructor(
     private readonly pool: pg.Pool,
     private readonly box: Sealer,
+    private readonly partitions: HistoryPartitions,
   ) {}
 
   private toSource = (r: SourceRow): IngestSource => ({
@@ -159,10 +162,23 @@ export class PostgresIngest implements IngestRepository {
   async deleteSource(id: string): Promise<void> {
     // The backing application's cascade removes the source row, its log, dedupe claims,
     // destinations, events, deliveries and attempts.
-    await this.pool.query("DELETE FROM application WHERE id = (SELECT app_id FROM ingest_source WHERE id = $1)", [id]);
+    const { rows } = await this.pool.query<{ app_id: string }>("SELECT app_id FROM ingest_source WHERE id = $1", [id]);
+    if (rows[0]) await this.pool.query(DELETE_APPLICATION, [rows[0].app_id]);
   }
 
   async accept(
+    message: Message,
+    deliveries: NewDelivery[],
+    dedupe: DedupeClaim | null,
+    log: IngestLogEntry,
+  ): Promise<IngestAcceptance> {
+    // A missing partition aborts the whole transaction, so the retry runs all of it again.
+    return withPartitionFor(this.partitions, message.createdAt, () =>
+      this.acceptOnce(message, deliveries, dedupe, log),
+    );
+  }
+
+  private acceptOnce(
     message: Message,
     deliveries: NewDelivery[],
     dedupe: DedupeClaim | null,

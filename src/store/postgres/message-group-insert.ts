@@ -28,6 +28,10 @@ const INSERT_GROUP = `
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
       $9::bigint[], $10::text[])
       AS m(id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at, inbound)
+  ), event_key_rows AS (
+    INSERT INTO message_event_key (app_id, event_id, msg_id)
+    SELECT k.app_id, k.event_id, k.id FROM unnest($1::text[], $2::text[], $4::text[]) AS k(id, app_id, event_id)
+    WHERE k.event_id IS NOT NULL
   ), delivery_rows AS (
     INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
       lease_owner, lease_until, created_at, updated_at)

@@ -4,6 +4,7 @@ import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery,
 import { messageConditions, timeConditions } from "./filters.ts";
 import { MessageGroupInsert } from "./message-group-insert.ts";
 import { paginate } from "./paginate.ts";
+import { withPartitionFor, type HistoryPartitions } from "./partitions.ts";
 import { isDatabaseError, json, Params, UNIQUE_VIOLATION, type Queryable } from "./sql.ts";
 
 interface MessageRow {
@@ -36,14 +37,16 @@ const toMessage = (r: MessageRow): Message => ({
  * The message, its deliveries and the idempotent response as ONE statement: data-modifying CTEs
  * run in the statement's single implicit transaction, so this is atomic and costs one round trip
  * however many endpoints the message fans out to (deliveries arrive as parallel arrays and are
- * inserted by one `unnest`). The deliveries' foreign key to the message is checked at the end of
- * the statement, when the message row already exists.
+ * inserted by one `unnest`). An eventId is claimed in message_event_key in the same statement:
+ * its primary key, not a prior SELECT, decides between two senders.
  */
 export const INSERT_MESSAGE = `
   WITH message_row AS (
     INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at,
       inbound)
     VALUES ($1::text, $2::text, $3, $4, $5, $6::jsonb, $7::jsonb, $8::bigint, $13::bigint, $14::jsonb)
+  ), event_key_row AS (
+    INSERT INTO message_event_key (app_id, event_id, msg_id) SELECT $2, $4, $1 WHERE $4::text IS NOT NULL
   ), delivery_rows AS (
     INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
       lease_owner, lease_until, created_at, updated_at)
@@ -83,7 +86,10 @@ export function insertMessageParams(m: Message, deliveries: NewDelivery[]): unkn
 export class PostgresMessages implements MessageRepository {
   readonly group: MessageGroupInsert;
 
-  constructor(private readonly db: Queryable) {
+  constructor(
+    private readonly db: Queryable,
+    private readonly partitions: HistoryPartitions,
+  ) {
     this.group = new MessageGroupInsert(db, (m, deliveries) => this.insertOne(m, deliveries));
   }
 
@@ -104,7 +110,7 @@ export class PostgresMessages implements MessageRepository {
       params.push(idempotent.scope, idempotent.key, idempotent.statusCode, idempotent.body);
     }
     try {
-      await this.db.query(sql + " SELECT 1", params);
+      await withPartitionFor(this.partitions, m.createdAt, () => this.db.query(sql + " SELECT 1", params));
     } catch (error) {
       // The unique index, not a prior SELECT, decides: of two concurrent requests with the same
       // eventId the second waits for the first to commit and then gets this violation.

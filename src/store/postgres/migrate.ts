@@ -12,6 +12,11 @@ const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations/postgres/", import.m
  */
 const MIGRATION_LOCK_KEY = "7525749416441425509";
 
+export interface MigrateOptions {
+  /** Stops after this file (tests that upgrade a database with data in an older schema). */
+  through?: string;
+}
+
 /**
  * Applies numbered, forward-only migrations (`NNNN_name.sql`), each in its own transaction with
  * its `schema_migration` row, so a failed file leaves no half-applied schema behind.
@@ -23,7 +28,7 @@ const MIGRATION_LOCK_KEY = "7525749416441425509";
  * A migration file therefore must not use CREATE INDEX CONCURRENTLY, which refuses to run inside
  * a transaction block.
  */
-export async function migrate(client: pg.ClientBase): Promise<string[]> {
+export async function migrate(client: pg.ClientBase, options: MigrateOptions = {}): Promise<string[]> {
   await client.query("SELECT pg_advisory_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
   try {
     await client.query(
@@ -37,6 +42,7 @@ export async function migrate(client: pg.ClientBase): Promise<string[]> {
       .sort();
     const ran: string[] = [];
     for (const file of files) {
+      if (options.through !== undefined && file > options.through) break;
       if (applied.has(file)) continue;
       const sql = readFileSync(path.join(MIGRATIONS_DIR, file), "utf8");
       await client.query("BEGIN");
@@ -59,11 +65,11 @@ export async function migrate(client: pg.ClientBase): Promise<string[]> {
 }
 
 /** For `hookline migrate` and for `PostgresStore.open`: connects, migrates, disconnects; returns the files applied. */
-export async function migratePostgres(databaseUrl: string): Promise<string[]> {
+export async function migratePostgres(databaseUrl: string, options: MigrateOptions = {}): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: "hookline-migrate" });
   await client.connect();
   try {
-    return await migrate(client);
+    return await migrate(client, options);
   } finally {
     await client.end();
   }

@@ -14,6 +14,7 @@ import { PostgresIdempotency } from "./idempotency.ts";
 import { PostgresIngest } from "./ingest.ts";
 import { PostgresMessages } from "./messages.ts";
 import { migratePostgres } from "./migrate.ts";
+import { HistoryPartitions, partitionWidthMs } from "./partitions.ts";
 import { storeTypes } from "./sql.ts";
 
 export interface PostgresOptions {
@@ -31,6 +32,8 @@ export interface PostgresOptions {
   onIdleError?: (error: Error) => void;
   /** Encrypts endpoint secrets at rest; without one they are stored as given (store-only tests). */
   box?: Sealer;
+  /** The retention period, which sets how wide the history's time partitions are (default 90). */
+  retentionDays?: number;
 }
 
 /**
@@ -54,29 +57,35 @@ export class PostgresStore implements Store {
   readonly audit;
   readonly settings;
   readonly ingest;
+  readonly partitions: HistoryPartitions;
 
   constructor(
     readonly pool: pg.Pool,
     databaseUrl: string,
     box: Sealer = PLAINTEXT,
+    retentionDays = 90,
   ) {
+    this.partitions = new HistoryPartitions(pool, partitionWidthMs(retentionDays));
     this.applications = new PostgresApplications(pool);
     this.eventTypes = new PostgresEventTypes(pool);
     this.endpoints = new PostgresEndpoints(pool, box);
-    this.messages = new PostgresMessages(pool);
+    this.messages = new PostgresMessages(pool, this.partitions);
     this.deliveries = new PostgresDeliveries(pool);
     this.attempts = new PostgresAttempts(pool);
     this.idempotency = new PostgresIdempotency(pool);
     this.coordination = new PostgresCoordination(pool, databaseUrl);
-    this.retention = new PostgresRetention(pool);
+    this.retention = new PostgresRetention(pool, this.partitions);
     this.rateLimits = new PostgresRateLimits(pool);
     this.tokens = new PostgresTokens(pool);
     this.audit = new PostgresAudit(pool);
     this.settings = new PostgresSettings(pool);
-    this.ingest = new PostgresIngest(pool, box);
+    this.ingest = new PostgresIngest(pool, box, this.partitions);
   }
 
-  /** Migrates the database (under an advisory lock, so concurrent starts are safe), then opens the pool. */
+  /**
+   * Migrates the database (under an advisory lock, so concurrent starts are safe), opens the pool
+   * and makes sure the history has partitions for now and the days ahead.
+   */
   static async open(databaseUrl: string, options: PostgresOptions = {}): Promise<PostgresStore> {
     await migratePostgres(databaseUrl);
     const pool = new pg.Pool({
@@ -87,7 +96,14 @@ export class PostgresStore implements Store {
       keepAlive: true,
     });
     pool.on("error", (error) => options.onIdleError?.(error));
-    return new PostgresStore(pool, databaseUrl, options.box);
+    const store = new PostgresStore(pool, databaseUrl, options.box, options.retentionDays);
+    try {
+      await store.partitions.ensureAhead(Date.now());
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return store;
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,15 @@
 import { idFloorAt } from "../../core/ids.ts";
-import type { RetentionBatch, RetentionPacing, RetentionRepository } from "../store.ts";
+import type { RetentionBatch, RetentionPacing, RetentionRepository, WholesalePacing } from "../store.ts";
+import type { HistoryPartitions, PartitionDrop } from "./partitions.ts";
 import type { Queryable } from "./sql.ts";
 
 /**
- * Retention in small batches, each one short statement (its own transaction): rows are locked
+ * Retention drops the history a time partition at a time (partitions.ts): a million expired rows
+ * go in a few DETACH + DROP statements instead of a million deletes. What is left to delete row
+ * by row is the legacy partition (rows from before partitioning), windows kept because a retry is
+ * still due, and eventId keys of messages that are gone.
+ *
+ * Those deletes go in small batches, each one short statement (its own transaction): rows are locked
  * only for the batch, and `SKIP LOCKED` steps around rows a worker is updating right now instead
  * of waiting on them (they are picked up by the next pass).
  *
@@ -26,7 +32,15 @@ export class PostgresRetention implements RetentionRepository {
     initialBatch: 200,
   };
 
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly partitions: HistoryPartitions,
+  ) {}
+
+  async beginPass(now: number, cutoff: number, pacing: WholesalePacing): Promise<PartitionDrop> {
+    await this.partitions.ensureAhead(now);
+    return this.partitions.dropExpired(cutoff, pacing);
+  }
 
   async expirePayloads(now: number, limit: number, from: number): Promise<RetentionBatch<number>> {
     const result = await this.db.query<{ changed: number; next: number | null }>(
@@ -54,14 +68,36 @@ export class PostgresRetention implements RetentionRepository {
     return { changed: row.changed, next: row.next ?? from };
   }
 
+  /**
+   * Nothing cascades from message (0008_partitioned_history.sql says why the history has no foreign keys),
+   * so the batch deletes the messages' deliveries and attempts itself, in the same statement.
+   */
   async deleteMessagesBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>> {
     const result = await this.db.query<{ changed: number; next: string | null }>(
       `WITH batch AS (
          SELECT m.id FROM message m WHERE m.id > $1 AND m.id < $2
            AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.msg_id = m.id AND d.next_attempt_at IS NOT NULL)
          ORDER BY m.id LIMIT $3 FOR UPDATE SKIP LOCKED),
-       deleted AS (DELETE FROM message m USING batch WHERE m.id = batch.id RETURNING m.id)
+       deleted AS (DELETE FROM message m USING batch WHERE m.id = batch.id RETURNING m.id),
+       deliveries AS (DELETE FROM delivery d USING deleted WHERE d.msg_id = deleted.id),
+       attempts AS (DELETE FROM attempt a USING deleted WHERE a.msg_id = deleted.id)
        SELECT count(*)::int AS changed, max(id) AS next FROM deleted`,
+      [from, idFloorAt("msg", cutoff), limit],
+    );
+    const row = result.rows[0]!;
+    return { changed: row.changed, next: row.next ?? from };
+  }
+
+  /** Deletes the eventId keys of messages created before `cutoff` that no longer exist. */
+  async deleteEventKeysBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>> {
+    const result = await this.db.query<{ changed: number; next: string | null }>(
+      `WITH batch AS (
+         SELECT k.app_id, k.event_id FROM message_event_key k WHERE k.msg_id > $1 AND k.msg_id < $2
+           AND NOT EXISTS (SELECT 1 FROM message m WHERE m.id = k.msg_id)
+         ORDER BY k.msg_id LIMIT $3 FOR UPDATE SKIP LOCKED),
+       deleted AS (DELETE FROM message_event_key k USING batch
+         WHERE k.app_id = batch.app_id AND k.event_id = batch.event_id RETURNING k.msg_id)
+       SELECT count(*)::int AS changed, max(msg_id) AS next FROM deleted`,
       [from, idFloorAt("msg", cutoff), limit],
     );
     const row = result.rows[0]!;
