@@ -43,6 +43,7 @@ import { PostgresBenchDb, SqliteBenchDb, type BenchDb, type RowCounts, type Seed
 import { checkSeedIdFormat } from "./support/ids.ts";
 import { LoadGenerator } from "./support/load-client.ts";
 import type { LoadConfig, LoadResult } from "./support/load-generator.ts";
+import { partitionWidthMs } from "../src/store/postgres/partitions.ts";
 import { findPostgresBin, startBenchCluster, type BenchCluster } from "./support/postgres.ts";
 import { BenchReceiver } from "./support/receiver.ts";
 import { monoUs, wallMinusMonoMs } from "./support/stats.ts";
@@ -300,9 +301,12 @@ async function setUpStore(kind: StoreKind, o: Options): Promise<StoreSetup> {
     endpointUrl: receiver.url,
     rows: o.rows,
     payloadBytes: o.payloadBytes,
-    // Created between four retention periods ago and a day before the cutoff: all expired, none borderline.
+    // Created between four retention periods ago and a day before the cutoff: all expired, none
+    // borderline. PostgreSQL drops a partition once its whole window has expired, so there the
+    // rows end one window earlier still (3.75 days for 30 days of retention).
     fromMs: now - 4 * o.retentionDays * 86_400_000,
-    toMs: now - (o.retentionDays + 1) * 86_400_000,
+    toMs: now - (o.retentionDays + 1) * 86_400_000 - (kind === "postgres" ? partitionWidthMs(o.retentionDays) : 0),
+    retentionDays: o.retentionDays,
   });
   const counts = await db.counts(cutoffMs());
   if (counts.expiredMessage !== seed.messages || counts.expiredAttempt !== seed.attempts)
@@ -376,6 +380,7 @@ interface Phase {
   errors: Record<string, number>;
   duplicates: number;
   retentionLogLines: number;
+  serverWarnings: string[];
   /** purge phase: the --control seconds before the pass, same server and load (an in-run baseline). */
   control?: { window: { from: number; to: number }; report: LatencyReport; cpu: CpuUse | null };
   quiet: QuietReport;
@@ -492,6 +497,11 @@ async function runPhase(s: StoreSetup, o: Options, kind: PhaseKind, rate: number
   await waitForDelivery(result, s.receiver, 20_000);
   await stopServer(server);
   const retentionLogLines = server.logs.filter((l) => l.msg === PURGE_LOG).length;
+  // What the server logged at warn (40) and above: an API 500 or a failed pass shows up here.
+  const serverWarnings = server.logs
+    .filter((l) => Number(l.level) >= 40)
+    .slice(0, 20)
+    .map((l) => JSON.stringify(l).slice(0, 500));
 
   if (kind === "purge") {
     const after = await s.db.counts(s.cutoffMs());
@@ -530,6 +540,7 @@ async function runPhase(s: StoreSetup, o: Options, kind: PhaseKind, rate: number
     errors: result.errors,
     duplicates: s.receiver.duplicates,
     retentionLogLines,
+    serverWarnings,
     quiet,
     cpu,
     purge,
@@ -636,6 +647,11 @@ function notesFor(o: Options, s: StoreSetup, baseline: Phase, purge: Phase): str
       notes.push(
         `${phase.kind}: ${r.undelivered} accepted but undelivered, ${r.failed} failed, ${r.dropped} dropped ` +
           `(errors ${JSON.stringify(phase.errors)}).`,
+      );
+    if (phase.serverWarnings.length > 0)
+      notes.push(
+        `${phase.kind}: the server logged ${phase.serverWarnings.length} warnings or errors (JSON: serverWarnings); ` +
+          `the first: ${phase.serverWarnings[0]}`,
       );
     const stall = referenceStall(phase, o, s.kind);
     if (stall !== null)
