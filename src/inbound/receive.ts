@@ -58,43 +58,47 @@ export async function receiveInbound(
 ): Promise<InboundResponse> {
   const verifier = verifierFor(source.type);
   const body = storedBody(request.rawBody);
-  const secretHeader = source.type === "api-key" ? String(source.config.header ?? "").toLowerCase() : null;
-  const log = (
-    outcome: IngestOutcome,
-    statusCode: number,
-    errorText: string,
-    msgId: string | null,
-  ): IngestLogEntry => ({
-    id: newId("ilog", request.now),
-    sourceId: source.id,
-    statusCode,
-    outcome,
-    errorText,
-    headers: loggableHeaders(request.headers, secretHeader),
-    payload: body.text.length > LOG_PAYLOAD_LIMIT ? body.text.slice(0, LOG_PAYLOAD_LIMIT) : body.text,
-    msgId,
-    createdAt: request.now,
-  });
+  const log = (outcome: IngestOutcome, statusCode: number, errorText: string) =>
+    logEntry(source, request, body, outcome, statusCode, errorText, null);
 
   if (!verifier) {
-    await ctx.store.ingest.appendLog(log("rejected", 500, `unknown source type "${source.type}"`, null));
+    await ctx.store.ingest.appendLog(log("rejected", 500, `unknown source type "${source.type}"`));
     return { status: 500, contentType: "application/json", body: '{"code":"source_misconfigured"}' };
   }
   const verification = verifier.verify(source.config, request);
   if (!verification.ok) {
-    await ctx.store.ingest.appendLog(log("refused", refusedResponse.status, verification.reason, null));
+    await ctx.store.ingest.appendLog(log("refused", refusedResponse.status, verification.reason));
     return refusedResponse;
   }
   if (verification.reply) {
     const reply = verification.reply;
-    await ctx.store.ingest.appendLog(log("replied", reply.status, "answered directly; not forwarded", null));
+    await ctx.store.ingest.appendLog(log("replied", reply.status, "answered directly; not forwarded"));
     return reply;
   }
+  const windowMs = source.options.dedupeWindowSeconds * 1000;
+  await forwardInbound(ctx, source, request, verification.eventType, verification.dedupeId, windowMs);
+  return acceptedResponse(source);
+}
 
+/**
+ * Stores an authentic inbound event (raw body, one delivery per destination, its log entry) in one
+ * transaction, unless `dedupeId` was seen within `dedupeWindowMs`, then hands the deliveries to
+ * the workers. Also how a cron source emits (inbound/cron-emitter.ts). Returns the message id, or
+ * the original's for a duplicate.
+ */
+export async function forwardInbound(
+  ctx: AppContext,
+  source: IngestSource,
+  request: InboundRequest,
+  eventType: string | null,
+  dedupeId: string | null,
+  dedupeWindowMs: number,
+): Promise<{ msgId: string; duplicate: boolean }> {
+  const body = storedBody(request.rawBody);
   const message: Message = {
     id: newId("msg", request.now),
     appId: source.appId,
-    eventType: verification.eventType ?? DEFAULT_INBOUND_EVENT_TYPE,
+    eventType: eventType ?? DEFAULT_INBOUND_EVENT_TYPE,
     eventId: null,
     payload: body.text,
     channels: null,
@@ -113,18 +117,38 @@ export async function receiveInbound(
   };
   const response = acceptedResponse(source);
   const deliveries = await planDeliveries(ctx, message);
-  const windowMs = source.options.dedupeWindowSeconds * 1000;
   const dedupe =
-    verification.dedupeId !== null && windowMs > 0
-      ? { key: verification.dedupeId, expiresAt: request.now + windowMs }
-      : null;
+    dedupeId !== null && dedupeWindowMs > 0 ? { key: dedupeId, expiresAt: request.now + dedupeWindowMs } : null;
   const accepted = await ctx.store.ingest.accept(
     message,
     deliveries,
     dedupe,
-    log("accepted", response.status, "", message.id),
+    logEntry(source, request, body, "accepted", response.status, "", message.id),
   );
   // A duplicate's planned deliveries were never written: nothing to hand over.
   if (accepted.duplicateOf === null) await handOffDeliveries(ctx, message, deliveries);
-  return response;
+  return { msgId: accepted.duplicateOf ?? message.id, duplicate: accepted.duplicateOf !== null };
+}
+
+function logEntry(
+  source: IngestSource,
+  request: InboundRequest,
+  body: { text: string },
+  outcome: IngestOutcome,
+  statusCode: number,
+  errorText: string,
+  msgId: string | null,
+): IngestLogEntry {
+  const secretHeader = source.type === "api-key" ? String(source.config.header ?? "").toLowerCase() : null;
+  return {
+    id: newId("ilog", request.now),
+    sourceId: source.id,
+    statusCode,
+    outcome,
+    errorText,
+    headers: loggableHeaders(request.headers, secretHeader),
+    payload: body.text.length > LOG_PAYLOAD_LIMIT ? body.text.slice(0, LOG_PAYLOAD_LIMIT) : body.text,
+    msgId,
+    createdAt: request.now,
+  };
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { InboundRequest, SourceVerifier, Verification } from "./verifier.ts";
 import { apiKeyVerifier } from "./verifiers/api-key.ts";
 import { basicAuthVerifier } from "./verifiers/basic-auth.ts";
+import { cronVerifier } from "./verifiers/cron.ts";
 import { genericWebhookVerifier } from "./verifiers/generic-webhook.ts";
 import { githubVerifier } from "./verifiers/github.ts";
 import { hmacVerifier } from "./verifiers/hmac.ts";
@@ -27,6 +28,7 @@ const VERIFIERS = [
   hmacVerifier,
   basicAuthVerifier,
   apiKeyVerifier,
+  cronVerifier,
 ] as SourceVerifier[];
 
 export const SOURCE_TYPES: readonly string[] = VERIFIERS.map((v) => v.type);

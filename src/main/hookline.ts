@@ -15,6 +15,7 @@ import type { Store } from "../store/store.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import type { AppContext } from "./context.ts";
 import { checkMasterKey, resolveMasterKey } from "./master-key.ts";
+import { CRON_INTERVAL_MS, emitDueCronEvents } from "../inbound/cron-emitter.ts";
 import { runRetention, startHousekeeping } from "./housekeeping.ts";
 
 export interface Hookline {
@@ -144,6 +145,14 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       intervalMs: IDEMPOTENCY_PURGE_INTERVAL_MS,
       run: async () => {
         while ((await store.idempotency.purge(clock.now() - IDEMPOTENCY_TTL_MS)) > 0 && !stopping);
+      },
+    },
+    {
+      name: "ingest-cron",
+      intervalMs: CRON_INTERVAL_MS,
+      run: async () => {
+        const emitted = await emitDueCronEvents(ctx, clock.now());
+        if (emitted > 0) log.debug({ emitted }, "cron sources emitted");
       },
     },
     {

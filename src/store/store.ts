@@ -374,6 +374,8 @@ export interface IngestRepository {
   /** By id or uid. */
   getSource(idOrUid: string): Promise<IngestSource | undefined>;
   listSources(page: PageRequest): Promise<Page<IngestSource>>;
+  /** Every source of one type (the cron job reads its sources; there are few, and no index is needed for them). */
+  listSourcesOfType(type: string): Promise<IngestSource[]>;
   updateSource(source: IngestSource): Promise<void>;
   /** Deletes the source and its backing application (destinations, events, attempts, log). */
   deleteSource(id: string): Promise<void>;

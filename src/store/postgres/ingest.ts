@@ -142,6 +142,13 @@ export class PostgresIngest implements IngestRepository {
     );
   }
 
+  async listSourcesOfType(type: string): Promise<IngestSource[]> {
+    const { rows } = await this.pool.query<SourceRow>("SELECT * FROM ingest_source WHERE type = $1 ORDER BY id", [
+      type,
+    ]);
+    return rows.map(this.toSource);
+  }
+
   async updateSource(s: IngestSource): Promise<void> {
     await this.pool.query(
       `UPDATE ingest_source SET uid = $1, name = $2, config = $3, options = $4::jsonb, metadata = $5::jsonb, token = $6,

@@ -111,6 +111,11 @@ export class SqliteIngest implements IngestRepository {
     );
   }
 
+  async listSourcesOfType(type: string): Promise<IngestSource[]> {
+    const rows = prepared(this.db, "SELECT * FROM ingest_source WHERE type = ? ORDER BY id").all(type) as SourceRow[];
+    return rows.map(this.toSource);
+  }
+
   async updateSource(s: IngestSource): Promise<void> {
     await this.writer.run(() =>
       prepared(
