@@ -27,6 +27,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   hmac: { header: "X-Signature", secret: "hmac-SECRET-kkkk1212", fallbackSecret: "hmac-FALLBACK-llll3434" },
   "basic-auth": { username: "relay", password: "basic-SECRET-mmmm5656", fallbackPassword: "basic-FALLBACK-nnnn7878" },
   "api-key": { header: "X-Api-Key", key: "apikey-SECRET-oooo9090", fallbackKey: "apikey-FALLBACK-pppp1313" },
+  cron: { schedule: "*/5 * * * *", payload: '{"tick":true}' },
 };
 const secretsOf = (config: Record<string, unknown>) =>
   ["secret", "fallbackSecret", "password", "fallbackPassword", "key", "fallbackKey"]
@@ -38,6 +39,7 @@ describe("verifier registry", () => {
     assert.deepEqual([...SOURCE_TYPES].sort(), [
       "api-key",
       "basic-auth",
+      "cron",
       "generic-webhook",
       "github",
       "hmac",
