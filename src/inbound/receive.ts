@@ -57,9 +57,10 @@ export async function receiveInbound(
   request: InboundRequest,
 ): Promise<InboundResponse> {
   const verifier = verifierFor(source.type);
-  const body = storedBody(request.rawBody);
+  // Each request takes one of the paths below, so its body is converted once: here for a log
+  // entry of a request not forwarded, in forwardInbound for one that is.
   const log = (outcome: IngestOutcome, statusCode: number, errorText: string) =>
-    logEntry(source, request, body, outcome, statusCode, errorText, null);
+    logEntry(source, request, storedBody(request.rawBody), outcome, statusCode, errorText, null);
 
   if (!verifier) {
     await ctx.store.ingest.appendLog(log("rejected", 500, `unknown source type "${source.type}"`));
