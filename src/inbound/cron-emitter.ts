@@ -11,7 +11,7 @@ export const CRON_INTERVAL_MS = 10_000;
  * restart or a busy database, while runs missed during a longer outage are skipped, not sent in a
  * burst when Hookline comes back (a cron event says "it is time now", not "it was time then").
  */
-export const CRON_CATCH_UP_MS = 5 * 60_000;
+const CRON_CATCH_UP_MS = 5 * 60_000;
 
 /** The event type of every event a cron source emits. */
 const CRON_EVENT_TYPE = "cron";

@@ -14,7 +14,7 @@ export interface CronConfig {
 }
 
 /** Larger payloads belong in a real event; this keeps a cron source's row and each message small. */
-export const MAX_CRON_PAYLOAD_BYTES = 256 * 1024;
+const MAX_CRON_PAYLOAD_BYTES = 256 * 1024;
 
 /** The schedule, parsed; throws on an invalid expression. Croner's `nextRun(t)` is the first run strictly after t. */
 export const cronSchedule = (schedule: string) => new Cron(schedule, { paused: true, timezone: "UTC" });
