@@ -650,7 +650,11 @@ describe("PostgresStore", { skip }, () => {
     const dt = newDelivery(endpoints[0]!.id, T0 + 1, { owner: "w2", until: now + 100 });
     await store.messages.insertWithDeliveries(mine, [dm]);
     await store.messages.insertWithDeliveries(theirs, [dt]);
-    await store.deliveries.renewLeases("w1", [dm.id, dt.id], now + 5000);
+    const leases = [
+      { id: dm.id, msgId: mine.id },
+      { id: dt.id, msgId: theirs.id },
+    ];
+    await store.deliveries.renewLeases("w1", leases, now + 5000);
     assert.deepEqual(await lease(dm.id), { lease_owner: "w1", lease_until: now + 5000 });
     assert.deepEqual(await lease(dt.id), { lease_owner: "w2", lease_until: now + 100 });
     assert.deepEqual(
@@ -658,7 +662,7 @@ describe("PostgresStore", { skip }, () => {
       [dt.id],
       "the renewed lease holds past its old expiry",
     );
-    await store.deliveries.releaseLeases("w1", [dm.id, dt.id]);
+    await store.deliveries.releaseLeases("w1", leases);
     assert.deepEqual(await lease(dm.id), { lease_owner: null, lease_until: null });
     assert.equal((await lease(dt.id))?.lease_owner, "w3");
     assert.deepEqual(
@@ -920,15 +924,8 @@ async function scenario(s: Store, f: ReturnType<typeof parityFixtures>): Promise
   };
   await s.deliveries.complete("w1", [...c1.map(result), result(c2[0]!, 7)], now + 1);
   await s.deliveries.complete("w2", c2.slice(0, 5).map(result), now + 2);
-  await s.deliveries.renewLeases(
-    "w2",
-    c2.slice(5, 8).map((d) => d.id),
-    now + 40_000,
-  );
-  await s.deliveries.releaseLeases(
-    "w2",
-    c2.slice(8, 10).map((d) => d.id),
-  );
+  await s.deliveries.renewLeases("w2", c2.slice(5, 8), now + 40_000);
+  await s.deliveries.releaseLeases("w2", c2.slice(8, 10));
   out.push(byId(await s.deliveries.claimDue("w3", now + 25_000, now + 26_000, 100, [eps[2]!.id])));
   out.push(byId(await s.deliveries.claimDue("w4", now + 31_000, now + 32_000, 100, [])));
   await s.deliveries.resend(a.id, f.msgs[0]!.id, eps[0]!.id, f.resendIds[0]!, now + 3);

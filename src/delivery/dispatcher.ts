@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Message, TriggerType } from "../core/entities.ts";
-import type { Store } from "../store/store.ts";
+import type { LeaseRef, Store } from "../store/store.ts";
 import { AttemptExecutor } from "./attempt-executor.ts";
 import type { HttpSender } from "./http-sender.ts";
 import { PendingSends } from "./pending-sends.ts";
@@ -250,8 +250,8 @@ export class Dispatcher {
     await this.polling;
     // Work only queued in memory goes back at once, so other processes need not wait for the grace period.
     for (const lane of this.lanes.values()) lane.queue.length = 0;
-    const queuedOnly = [...this.held.values()].filter((j) => !this.inflightIds.has(j.id)).map((j) => j.id);
-    for (const id of queuedOnly) {
+    const queuedOnly = [...this.held.values()].filter((j) => !this.inflightIds.has(j.id));
+    for (const { id } of queuedOnly) {
       this.held.delete(id);
       this.pendingSends.done(id);
     }
@@ -262,12 +262,12 @@ export class Dispatcher {
     // during the grace period. Requests still running past it may yet reach their receiver:
     // at-least-once.
     if (this.renewTimer) clearInterval(this.renewTimer);
-    await this.release([...this.held.keys()]);
+    await this.release([...this.held.values()]);
   }
 
-  private async release(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.store.deliveries.releaseLeases(this.owner, ids).catch((error: unknown) => {
+  private async release(leases: LeaseRef[]): Promise<void> {
+    if (leases.length === 0) return;
+    await this.store.deliveries.releaseLeases(this.owner, leases).catch((error: unknown) => {
       this.log.warn({ err: error }, "could not release leases; they will expire instead");
     });
   }
@@ -402,7 +402,7 @@ export class Dispatcher {
     try {
       await this.store.deliveries.renewLeases(
         this.owner,
-        [...this.held.keys()],
+        [...this.held.values()],
         this.clock.now() + this.options.leaseMs,
       );
     } catch (error) {

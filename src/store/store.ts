@@ -299,6 +299,15 @@ export interface DeliveryFilter extends TimeRange {
   eventTypes?: string[];
 }
 
+/**
+ * A leased delivery as lease renewal and release name it: its id, and its message's id, by which
+ * PostgreSQL finds the row's time partition instead of probing every window.
+ */
+export interface LeaseRef {
+  id: string;
+  msgId: string;
+}
+
 export interface DeliveryStats {
   success: number;
   pending: number;
@@ -321,8 +330,8 @@ export interface DeliveryRepository {
   ): Promise<ClaimedDelivery[]>;
   /** Records attempts and the resulting delivery states; only rows still leased by `owner` change state. */
   complete(owner: string, outcomes: DeliveryOutcome[], now: number): Promise<void>;
-  renewLeases(owner: string, ids: string[], leaseUntil: number): Promise<void>;
-  releaseLeases(owner: string, ids: string[]): Promise<void>;
+  renewLeases(owner: string, leases: LeaseRef[], leaseUntil: number): Promise<void>;
+  releaseLeases(owner: string, leases: LeaseRef[]): Promise<void>;
   get(appId: string, msgId: string, endpointId: string): Promise<Delivery | undefined>;
   /** Makes (or re-arms) the delivery of a message to an endpoint due now, as a manual attempt. */
   resend(appId: string, msgId: string, endpointId: string, newDeliveryId: string, now: number): Promise<void>;

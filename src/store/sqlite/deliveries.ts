@@ -6,6 +6,7 @@ import type {
   DeliveryOutcome,
   DeliveryRepository,
   DeliveryStats,
+  LeaseRef,
   Page,
   PageRequest,
   TimeRange,
@@ -45,6 +46,9 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
 });
 
 const inList = (n: number) => Array.from({ length: n }, () => "?").join(", ");
+
+/** One table here: a delivery's id finds it. */
+const leaseIds = (leases: LeaseRef[]) => leases.map((l) => l.id);
 
 export class SqliteDeliveries implements DeliveryRepository {
   constructor(
@@ -96,8 +100,8 @@ export class SqliteDeliveries implements DeliveryRepository {
     });
   }
 
-  async renewLeases(owner: string, ids: string[], leaseUntil: number): Promise<void> {
-    await this.forChunks(ids, (chunk) =>
+  async renewLeases(owner: string, leases: LeaseRef[], leaseUntil: number): Promise<void> {
+    await this.forChunks(leaseIds(leases), (chunk) =>
       prepared(
         this.db,
         `UPDATE delivery SET lease_until = ? WHERE lease_owner = ? AND id IN (${inList(chunk.length)})`,
@@ -105,8 +109,8 @@ export class SqliteDeliveries implements DeliveryRepository {
     );
   }
 
-  async releaseLeases(owner: string, ids: string[]): Promise<void> {
-    await this.forChunks(ids, (chunk) =>
+  async releaseLeases(owner: string, leases: LeaseRef[]): Promise<void> {
+    await this.forChunks(leaseIds(leases), (chunk) =>
       prepared(
         this.db,
         `UPDATE delivery SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND id IN (${inList(chunk.length)})`,
