@@ -24,6 +24,12 @@ export interface PostgresCluster {
   version: string;
   /** The postmaster's process id (the benchmark counts its process tree's CPU); null if unknown. */
   postmasterPid: number | null;
+  /**
+   * Stops the server as a crash or a failover would (`-m immediate`: every session cut off, WAL
+   * replayed at the next start), keeping its data; `startServer` brings it back on the same port.
+   */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -148,20 +154,23 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       asPostgres,
     );
     let port = 0;
-    // Another process may grab the "free" port between our probe and the server's bind: try a few.
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort();
+    const startOn = (onPort: number) => {
       const serverOptions = [
-        `-p ${port}`,
+        `-p ${onPort}`,
         `-k ${socketDir}`,
         ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`),
       ].join(" ");
+      return run(
+        pgCtl,
+        ["-D", dataDir, "-o", serverOptions, "-l", path.join(root, "server.log"), "-w", "-t", "60", "start"],
+        asPostgres,
+      );
+    };
+    // Another process may grab the "free" port between our probe and the server's bind: try a few.
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
       try {
-        await run(
-          pgCtl,
-          ["-D", dataDir, "-o", serverOptions, "-l", path.join(root, "server.log"), "-w", "-t", "60", "start"],
-          asPostgres,
-        );
+        await startOn(port);
         break;
       } catch (error) {
         if (attempt >= 3) throw error;
@@ -182,6 +191,12 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       settings,
       version,
       postmasterPid,
+      async stopServer() {
+        await run(pgCtl, ["-D", dataDir, "-m", "immediate", "-w", "stop"], asPostgres);
+      },
+      async startServer() {
+        await startOn(port);
+      },
       async stop() {
         process.removeListener("exit", stopSync);
         stopSync();

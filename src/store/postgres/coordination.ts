@@ -4,6 +4,9 @@ import type { CoordinationRepository } from "../store.ts";
 /** The channel new work is announced on. */
 const WORK_CHANNEL = "hookline_work";
 
+/** Between attempts to reconnect the LISTEN session after the server went away. */
+const LISTEN_RETRY_MS = 1000;
+
 /**
  * LISTEN/NOTIFY wakes idle workers in every process as soon as work is created that no local
  * worker took (an API-only process, a full worker, a resend), so end-to-end latency stays low
@@ -25,21 +28,44 @@ export class PostgresCoordination implements CoordinationRepository {
     let client: pg.Client | null = null;
     let stopped = false;
     let retry: NodeJS.Timeout | null = null;
-    const connect = async () => {
+    // The server went away (a restart, a failover): try again every second for as long as it
+    // takes. A single retry left the process without wake-ups for good when the server was away
+    // longer than that, and every message from another process waited for the 1 s poll.
+    const reconnectLater = () => {
+      if (stopped || retry) return;
+      retry = setTimeout(() => {
+        retry = null;
+        void connect(false);
+      }, LISTEN_RETRY_MS);
+    };
+    const connect = async (first: boolean): Promise<void> => {
       const c = new pg.Client({ connectionString: this.databaseUrl, application_name: "hookline-listen" });
       c.on("notification", () => onWork());
       c.on("error", () => {
-        // The server went away: reconnect in a second, and look for work meanwhile (a
-        // notification may have been missed while disconnected).
+        if (client === c) client = null;
         void c.end().catch(() => undefined);
-        if (!stopped) retry = setTimeout(() => void connect().catch(() => undefined), 1000);
+        reconnectLater();
+        // A notification may be missed while disconnected: look for work meanwhile.
         onWork();
       });
-      await c.connect();
-      await c.query(`LISTEN ${WORK_CHANNEL}`);
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${WORK_CHANNEL}`);
+      } catch (error) {
+        void c.end().catch(() => undefined);
+        if (first) throw error;
+        reconnectLater();
+        return;
+      }
+      if (stopped) {
+        await c.end().catch(() => undefined);
+        return;
+      }
       client = c;
+      // Work announced while the connection was down was announced to nobody.
+      if (!first) onWork();
     };
-    await connect();
+    await connect(true);
     return async () => {
       stopped = true;
       if (retry) clearTimeout(retry);

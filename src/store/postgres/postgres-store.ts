@@ -95,7 +95,12 @@ export class PostgresStore implements Store {
       application_name: "hookline",
       keepAlive: true,
     });
-    pool.on("error", (error) => options.onIdleError?.(error));
+    pool.on("error", (error) => {
+      // pg-pool hangs the failed connection on the error (`err.client`): logged, that was 2.7 KB of
+      // the client's internals per connection each time the server went away.
+      delete (error as Error & { client?: unknown }).client;
+      options.onIdleError?.(error);
+    });
     const store = new PostgresStore(pool, databaseUrl, options.box, options.retentionDays);
     try {
       await store.partitions.ensureAhead(Date.now());
