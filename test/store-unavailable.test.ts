@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import pg from "pg";
 import { ManualClock } from "../src/core/clock.ts";
+import type { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import type { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { isStoreUnavailable } from "../src/store/store-unavailable.ts";
 import { startTestHookline, TEST_STORE, type TestHookline } from "./support/hookline.ts";
@@ -111,7 +112,14 @@ describe("the store refusing writes", () => {
 
   it("read-only: a message is answered 503 store_unavailable with Retry-After, not stored, and accepted once writable", async () => {
     const { appId, endpointId } = await appWithEndpoint(h, receiver.url + "/ro");
+    const ready = () => h.api("GET", "/api/v1/health/ready", undefined, { authorization: "" });
+    assert.equal((await ready()).status, 204, "ready while writable, without a token");
     await setReadOnly(h, true);
+    const notReady = await settledStatus(ready, 503, TEST_STORE === "sqlite" ? /SQLITE_READONLY/ : /25006/);
+    assert.equal(notReady.status, 503, notReady.text);
+    assert.equal(notReady.body.code, "store_unavailable");
+    assert.equal(notReady.headers.get("retry-after"), "5");
+    assert.equal((await h.api("GET", "/api/v1/health")).status, 204, "still live");
     const post = () => h.api("POST", `/api/v1/app/${appId}/msg`, { eventType: "a.b", payload: { n: 1 } });
     const cause = TEST_STORE === "sqlite" ? /SQLITE_READONLY/ : /25006/;
     const refused = await settledStatus(post, 503, cause);
@@ -121,6 +129,7 @@ describe("the store refusing writes", () => {
     assert.equal(refused.headers.get("retry-after"), "5");
 
     await setReadOnly(h, false);
+    assert.equal((await settledStatus(ready, 204)).status, 204, "ready again");
     const accepted = await settledStatus(post, 202);
     assert.equal(accepted.status, 202, accepted.text);
     const listed = await h.api("GET", `/api/v1/app/${appId}/msg`);
@@ -151,6 +160,27 @@ describe("the store refusing writes", () => {
       db.pragma("max_page_count = 4294967294");
       const accepted = await h.api("POST", `/api/v1/app/${appId}/msg`, big);
       assert.equal(accepted.status, 202, accepted.text);
+    },
+  );
+
+  it(
+    "readiness answers 503 within its 2 s when the database does not answer, and 204 once it does",
+    { skip: TEST_STORE === "postgres" ? false : "SQLite answers in-process; it cannot keep a caller waiting" },
+    async () => {
+      // Every pooled connection taken: what a stalled server or a partition looks like from here.
+      const pool = (h.ctx.store as PostgresStore).pool;
+      const held = await Promise.all(Array.from({ length: h.ctx.config.databasePoolSize }, () => pool.connect()));
+      try {
+        const started = Date.now();
+        const res = await h.api("GET", "/api/v1/health/ready");
+        const tookMs = Date.now() - started;
+        assert.equal(res.status, 503, res.text);
+        assert.match(res.body.detail, /did not answer within 2000 ms \(ETIMEDOUT\)/);
+        assert.ok(tookMs >= 1900 && tookMs < 10_000, `answered after ${tookMs} ms`);
+      } finally {
+        for (const client of held) client.release();
+      }
+      assert.equal((await h.api("GET", "/api/v1/health/ready")).status, 204);
     },
   );
 

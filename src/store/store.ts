@@ -31,6 +31,12 @@ export interface Store {
   readonly audit: AuditRepository;
   readonly settings: SettingRepository;
   readonly ingest: IngestRepository;
+  /**
+   * Resolves once the database answers and would take a write; rejects otherwise, with an error
+   * isStoreUnavailable recognises (a read-only database: SQLITE_READONLY or SQLSTATE 25006). What
+   * the readiness check asks; a full disk shows only when a write fails.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@
  * accepts at a steady rate and a `worker` process delivers, while the database server is stopped
  * without warning (`pg_ctl stop -m immediate`: every session cut off) and started again, twice.
  * While it is down the API answers 503 store_unavailable with Retry-After, never a 500, and
- * neither process exits. Once it is back both carry on by themselves, every acknowledged message
+ * neither process exits: both stay live (/api/v1/health) but not ready (/api/v1/health/ready). Once it is back both carry on by themselves, every acknowledged message
  * arrives, and the worker is woken by NOTIFY again, not left to its 1 s poll: its LISTEN
  * connection must reconnect however long the server stayed away.
  *
@@ -77,10 +77,22 @@ test(
 
     /** From each start of the server until the API acknowledged a message sent after it. */
     const recoveryMs: number[] = [];
+    const probe = async (node: ServerProcess) => ({
+      live: (await node.api("GET", "/api/v1/health", undefined, null)).status,
+      ready: await node.api("GET", "/api/v1/health/ready", undefined, null),
+    });
     for (let restart = 0; restart < RESTARTS; restart++) {
       await sleep(UP_MS);
       await cluster.stopServer();
-      await sleep(DOWN_MS);
+      const stoppedAt = Date.now();
+      // A balancer's view: both processes alive, neither ready.
+      for (const node of [api, worker]) {
+        const { live, ready } = await probe(node);
+        assert.equal(live, 204, "liveness does not depend on the database");
+        assert.equal(ready.status, 503, ready.text);
+        assert.equal(ready.body.code, "store_unavailable", ready.text);
+      }
+      await sleep(DOWN_MS - (Date.now() - stoppedAt));
       await cluster.startServer();
       const startedAt = Date.now();
       const firstSeq = load.sentAt.length;
@@ -97,6 +109,10 @@ test(
     await load.stop();
 
     assert.ok(!api.hasExited && !worker.hasExited, `a process exited while the database was away\n${diagnostics()}`);
+    for (const node of [api, worker]) {
+      const { ready } = await probe(node);
+      assert.equal(ready.status, 204, `ready again once the database is back: ${ready.text}`);
+    }
     const acked = load.seqs("acked");
     await waitUntil(() => ledger.missing(acked).length === 0, 30_000, "every acknowledged message to arrive").catch(
       (error: Error) => {

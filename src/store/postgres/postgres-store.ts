@@ -111,6 +111,16 @@ export class PostgresStore implements Store {
     return store;
   }
 
+  async ping(): Promise<void> {
+    const { rows } = await this.pool.query<{ transaction_read_only: string }>("SHOW transaction_read_only");
+    // A standby (say, after a failover that pointed the address at the wrong server) or a database
+    // set default_transaction_read_only refuses every write.
+    if (rows[0]?.transaction_read_only === "on")
+      throw Object.assign(new Error("the database is read-only (a standby, or default_transaction_read_only)"), {
+        code: "25006",
+      });
+  }
+
   async close(): Promise<void> {
     // Waits for checked-out connections to come back, so in-flight writes finish first.
     await this.pool.end();

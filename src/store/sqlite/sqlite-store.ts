@@ -64,6 +64,11 @@ export class SqliteStore implements Store {
     return new SqliteStore(openSqlite(dataDir, options), options.box);
   }
 
+  async ping(): Promise<void> {
+    if (this.db.pragma("query_only", { simple: true }) === 1)
+      throw Object.assign(new Error("the database is read-only (PRAGMA query_only)"), { code: "SQLITE_READONLY" });
+  }
+
   async close(): Promise<void> {
     // Let writes queued in this turn commit before the handle goes away.
     await this.writer.run(() => undefined);
