@@ -33,6 +33,8 @@ export interface Config {
   /** postgres://… selects the PostgreSQL store; null means the embedded SQLite store in dataDir. */
   databaseUrl: string | null;
   databasePoolSize: number;
+  /** How long opening (or waiting for) a database connection may take before the request fails with 503. */
+  databaseConnectTimeoutMs: number;
   /** What this process runs: the API, the delivery workers, or both. */
   role: Role;
   /** Message payloads and attempt contents older than this are purged (per message: payloadRetentionPeriod). */
@@ -105,6 +107,7 @@ const SETTINGS = {
   databaseUrl: { env: "HOOKLINE_DATABASE_URL", flag: "database-url" },
   role: { env: "HOOKLINE_ROLE", flag: "role" },
   databasePoolSize: { env: "HOOKLINE_DATABASE_POOL_SIZE", flag: "database-pool-size" },
+  databaseConnectTimeout: { env: "HOOKLINE_DATABASE_CONNECT_TIMEOUT", flag: "database-connect-timeout" },
   retentionDays: { env: "HOOKLINE_RETENTION_DAYS", flag: "retention-days" },
   retentionInterval: { env: "HOOKLINE_RETENTION_INTERVAL", flag: "retention-interval" },
   webhookOrigin: { env: "HOOKLINE_WEBHOOK_ORIGIN", flag: "webhook-origin" },
@@ -259,6 +262,7 @@ export function loadConfig(
     sqliteSynchronous: sqliteSynchronous as Config["sqliteSynchronous"],
     databaseUrl,
     databasePoolSize: integer("databasePoolSize", 10, 1, 1000),
+    databaseConnectTimeoutMs: Math.round(seconds("databaseConnectTimeout", 10, 0.1, 600) * 1000),
     role,
     retentionDays: integer("retentionDays", 90, 1, 36_500),
     retentionIntervalMs: Math.round(seconds("retentionInterval", 60, 1, 86_400) * 1000),

@@ -17,6 +17,7 @@ describe("configuration", () => {
     assert.equal(c.endpointDisableAfterMs, 5 * 24 * 3600 * 1000);
     assert.equal(c.maxBodyBytes, 1024 * 1024);
     assert.equal(c.sqliteSynchronous, "FULL");
+    assert.equal(c.databaseConnectTimeoutMs, 10_000);
   });
 
   it("reads every variable, and flags take precedence over the environment", () => {
@@ -29,6 +30,7 @@ describe("configuration", () => {
         HOOKLINE_LOG_LEVEL: "debug",
         HOOKLINE_ALLOW_PRIVATE_NETWORKS: "10.0.0.0/8, 127.0.0.1/32,::1/128,192.168.1.5",
         HOOKLINE_ADMIN_TOKEN: "a-long-enough-token",
+        HOOKLINE_DATABASE_CONNECT_TIMEOUT: "2.5",
       },
       parseFlags(["--port", "9100", "--log-level=warn"]),
     );
@@ -39,6 +41,7 @@ describe("configuration", () => {
     assert.equal(c.logLevel, "warn");
     assert.deepEqual(c.allowPrivateNetworks, ["10.0.0.0/8", "127.0.0.1/32", "::1/128", "192.168.1.5"]);
     assert.equal(c.adminToken, "a-long-enough-token");
+    assert.equal(c.databaseConnectTimeoutMs, 2500);
   });
 
   const bad: [Record<string, string>, RegExp][] = [
@@ -51,6 +54,7 @@ describe("configuration", () => {
     [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "intranet" }, /HOOKLINE_ALLOW_PRIVATE_NETWORKS/],
     [{ HOOKLINE_ADMIN_TOKEN: "short" }, /HOOKLINE_ADMIN_TOKEN.*16/],
     [{ HOOKLINE_SQLITE_SYNCHRONOUS: "OFF" }, /HOOKLINE_SQLITE_SYNCHRONOUS/],
+    [{ HOOKLINE_DATABASE_CONNECT_TIMEOUT: "0" }, /HOOKLINE_DATABASE_CONNECT_TIMEOUT.*outside/],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} with a message naming the variable`, () => {

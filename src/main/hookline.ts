@@ -43,6 +43,7 @@ export async function openStore(config: Config, log: Logger, box: Sealer): Promi
     return SqliteStore.open(config.dataDir, { synchronous: config.sqliteSynchronous, box });
   return PostgresStore.open(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
     box,
     retentionDays: config.retentionDays,
     onIdleError: (error) => log.warn({ err: error }, "idle database connection failed; it will be replaced"),

@@ -17,6 +17,7 @@ export class PostgresCoordination implements CoordinationRepository {
   constructor(
     private readonly pool: pg.Pool,
     private readonly databaseUrl: string,
+    private readonly connectTimeoutMs: number,
   ) {}
 
   async notifyWork(): Promise<void> {
@@ -39,7 +40,12 @@ export class PostgresCoordination implements CoordinationRepository {
       }, LISTEN_RETRY_MS);
     };
     const connect = async (first: boolean): Promise<void> => {
-      const c = new pg.Client({ connectionString: this.databaseUrl, application_name: "hookline-listen" });
+      const c = new pg.Client({
+        connectionString: this.databaseUrl,
+        application_name: "hookline-listen",
+        // Unbounded, a connect to a server that drops packets would hold up the retries for minutes.
+        connectionTimeoutMillis: this.connectTimeoutMs,
+      });
       c.on("notification", () => onWork());
       c.on("error", () => {
         if (client === c) client = null;

@@ -17,6 +17,8 @@ import { migratePostgres } from "./migrate.ts";
 import { HistoryPartitions, partitionWidthMs } from "./partitions.ts";
 import { storeTypes } from "./sql.ts";
 
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 export interface PostgresOptions {
   /**
    * Connections in the pool (default 10). Every repository call is one statement on one borrowed
@@ -34,6 +36,13 @@ export interface PostgresOptions {
   box?: Sealer;
   /** The retention period, which sets how wide the history's time partitions are (default 90). */
   retentionDays?: number;
+  /**
+   * How long opening a connection, or waiting for a pooled one, may take before the caller gets
+   * an error (a 503 at the API) instead of waiting (default 10 s). A server that stopped
+   * answering (a partition, a failover to another address) otherwise holds every new connection
+   * for the kernel's connect timeout, about two minutes, and requests pile up behind them.
+   */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -64,6 +73,7 @@ export class PostgresStore implements Store {
     databaseUrl: string,
     box: Sealer = PLAINTEXT,
     retentionDays = 90,
+    connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
   ) {
     this.partitions = new HistoryPartitions(pool, partitionWidthMs(retentionDays));
     this.applications = new PostgresApplications(pool);
@@ -73,7 +83,7 @@ export class PostgresStore implements Store {
     this.deliveries = new PostgresDeliveries(pool);
     this.attempts = new PostgresAttempts(pool);
     this.idempotency = new PostgresIdempotency(pool);
-    this.coordination = new PostgresCoordination(pool, databaseUrl);
+    this.coordination = new PostgresCoordination(pool, databaseUrl, connectTimeoutMs);
     this.retention = new PostgresRetention(pool, this.partitions);
     this.rateLimits = new PostgresRateLimits(pool);
     this.tokens = new PostgresTokens(pool);
@@ -91,6 +101,7 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({
       connectionString: databaseUrl,
       max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       types: storeTypes(),
       application_name: "hookline",
       keepAlive: true,
@@ -101,7 +112,7 @@ export class PostgresStore implements Store {
       delete (error as Error & { client?: unknown }).client;
       options.onIdleError?.(error);
     });
-    const store = new PostgresStore(pool, databaseUrl, options.box, options.retentionDays);
+    const store = new PostgresStore(pool, databaseUrl, options.box, options.retentionDays, options.connectTimeoutMs);
     try {
       await store.partitions.ensureAhead(Date.now());
     } catch (error) {
