@@ -11,13 +11,15 @@
  * PostgreSQL leg only (SQLite has no server to lose).
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { startPostgresCluster } from "../support/postgres-cluster.ts";
 import { Receiver } from "../support/receiver.ts";
-import { killAllServers, removeDir, ServerProcess, sleep, tempDataDir, waitUntil } from "../support/server-process.ts";
+import { removeDir, ServerProcess, sleep, tempDataDir, waitUntil } from "../support/server-process.ts";
 import { DeliveryLedger } from "./support/ledger.ts";
 import { oneEndpointLoad } from "./support/one-endpoint-load.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
+import { median } from "./support/stats.ts";
+import { scenarioCleanups } from "./support/cleanups.ts";
 
 const RESTARTS = 2;
 /** Longer than the LISTEN connection's first reconnect attempt (1 s later), so that attempt fails. */
@@ -29,13 +31,7 @@ const WAKE_MEDIAN_LIMIT_MS = 300;
 const WAKE_PROBES = 15;
 
 const store = storeUnderTest();
-const cleanups: (() => unknown)[] = [];
-after(async () => {
-  await killAllServers();
-  for (const c of cleanups.reverse()) await c();
-});
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const cleanups = scenarioCleanups();
 
 test(
   `PostgreSQL restarted ${RESTARTS} times under load: 503s while down, then every acknowledged message delivered`,

@@ -6,13 +6,14 @@
  */
 import assert from "node:assert/strict";
 import path from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { Receiver } from "../support/receiver.ts";
-import { killAllServers, ServerProcess, sleep, waitUntil } from "../support/server-process.ts";
+import { ServerProcess, sleep, waitUntil } from "../support/server-process.ts";
 import { DeliveryLedger } from "./support/ledger.ts";
 import { oneEndpointLoad } from "./support/one-endpoint-load.ts";
 import { reportScenario, reportSkipped } from "./support/report.ts";
 import { SmallFilesystem } from "./support/small-filesystem.ts";
+import { scenarioCleanups } from "./support/cleanups.ts";
 
 const RATE = 150;
 /** Big enough for the schema and a few seconds of traffic, small enough to fill in a moment. */
@@ -23,11 +24,7 @@ const SCENARIO = "disk full (tmpfs ENOSPC → SQLITE_FULL)";
 const unavailable =
   process.env.HOOKLINE_TEST_STORE === "postgres" ? "SQLite only" : SmallFilesystem.unavailableReason();
 if (unavailable) reportSkipped(SCENARIO, "sqlite", unavailable);
-const cleanups: (() => unknown)[] = [];
-after(async () => {
-  await killAllServers();
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = scenarioCleanups();
 
 test(
   "disk full: 503 instead of a false acknowledgement, nothing acknowledged lost, recovery without restart",

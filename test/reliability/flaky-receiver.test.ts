@@ -5,13 +5,14 @@
  * `http_status` with its code, the hang as `timeout`, the reset as `connection_reset`.
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { Receiver } from "../support/receiver.ts";
-import { killAllServers, removeDir, ServerProcess, tempDataDir, waitUntil } from "../support/server-process.ts";
+import { removeDir, ServerProcess, tempDataDir, waitUntil } from "../support/server-process.ts";
 import { seededRandom, Tally } from "./support/faults.ts";
 import { DeliveryLedger } from "./support/ledger.ts";
 import { oneEndpointLoad } from "./support/one-endpoint-load.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
+import { scenarioCleanups } from "./support/cleanups.ts";
 
 const MESSAGES = 600;
 const RATE = 100;
@@ -23,11 +24,7 @@ const SEED = Number(process.env.HOOKLINE_RELIABILITY_SEED ?? 7);
 const RETRY_SCHEDULE = ["0.2", "0.5", ...Array.from({ length: 18 }, () => "1")].join(",");
 
 const store = storeUnderTest();
-const cleanups: (() => unknown)[] = [];
-after(async () => {
-  await killAllServers();
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = scenarioCleanups();
 
 type Injected = "ok" | "http_status" | "timeout" | "connection_reset";
 

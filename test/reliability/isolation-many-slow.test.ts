@@ -9,11 +9,12 @@
  * src/delivery/dispatcher.ts).
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
-import { killAllServers, removeDir, ServerProcess, sleep, tempDataDir, waitUntil } from "../support/server-process.ts";
+import { test } from "node:test";
+import { removeDir, ServerProcess, sleep, tempDataDir, waitUntil } from "../support/server-process.ts";
 import { LoadGenerator } from "./support/load.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
 import { TimingReceiver } from "./support/timing-receiver.ts";
+import { scenarioCleanups } from "./support/cleanups.ts";
 
 const SLOW_ENDPOINTS = 5;
 const SLOW_RATE_EACH = 5;
@@ -22,11 +23,7 @@ const HEALTHY_MESSAGES = 50;
 const HEALTHY_DEADLINE_MS = 3000;
 
 const store = storeUnderTest();
-const cleanups: (() => unknown)[] = [];
-after(async () => {
-  await killAllServers();
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = scenarioCleanups();
 
 test(
   `${SLOW_ENDPOINTS} backed-up 10-second endpoints do not starve a healthy one (${store})`,

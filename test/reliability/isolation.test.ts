@@ -12,22 +12,15 @@
  * endpoint) so the neighbours would take every slot within seconds if their lanes did not hold them.
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { createDatabaseAt } from "../support/postgres-cluster.ts";
-import {
-  freePort,
-  killAllServers,
-  removeDir,
-  ServerProcess,
-  sleep,
-  tempDataDir,
-  waitUntil,
-} from "../support/server-process.ts";
+import { freePort, removeDir, ServerProcess, sleep, tempDataDir, waitUntil } from "../support/server-process.ts";
 import { Blackhole } from "./support/blackhole.ts";
 import { LoadGenerator, preciseNow } from "./support/load.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
 import { median, percentile, round } from "./support/stats.ts";
 import { TimingReceiver } from "./support/timing-receiver.ts";
+import { scenarioCleanups } from "./support/cleanups.ts";
 
 const HEALTHY_RATE = 150;
 /** Per bad neighbour: far more than its lane of 8 can take from a 10 s or blackholed endpoint. */
@@ -55,11 +48,7 @@ const TAIL_FACTOR = 2;
 const TAIL_FLOOR_MS = 5;
 
 const store = storeUnderTest();
-const cleanups: (() => unknown)[] = [];
-after(async () => {
-  await killAllServers();
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = scenarioCleanups();
 
 /** One server process with its healthy endpoint and the places its bad neighbours point at. */
 interface Node {

@@ -6,22 +6,15 @@
  * are bounded by how many deliveries a worker has in flight (HOOKLINE_WORKER_CONCURRENCY).
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { createDatabaseAt } from "../support/postgres-cluster.ts";
 import { Receiver } from "../support/receiver.ts";
-import {
-  killAllServers,
-  removeDir,
-  ServerProcess,
-  sleep,
-  tempDataDir,
-  waitUntil,
-  withTimeout,
-} from "../support/server-process.ts";
+import { removeDir, ServerProcess, sleep, tempDataDir, waitUntil, withTimeout } from "../support/server-process.ts";
 import { seededRandom } from "./support/faults.ts";
 import { DeliveryLedger } from "./support/ledger.ts";
 import { oneEndpointLoad } from "./support/one-endpoint-load.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
+import { scenarioCleanups } from "./support/cleanups.ts";
 
 const KILLS = 5;
 const RATE = 200;
@@ -31,11 +24,7 @@ const LEASE_SECONDS = 2;
 const LIFE_MS = [1500, 3000];
 
 const store = storeUnderTest();
-const cleanups: (() => unknown)[] = [];
-after(async () => {
-  await killAllServers();
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = scenarioCleanups();
 
 test(
   `SIGKILL under load, ${KILLS} times (${store}): every acknowledged message delivered`,
