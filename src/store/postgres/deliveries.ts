@@ -55,14 +55,17 @@ const leaseColumns = (leases: LeaseRef[]): [string[], string[]] => [
  * claimer leased and committed meanwhile is re-checked against the WHERE clause when locked (READ
  * COMMITTED), so its fresh lease excludes it. No row is returned to two claimers. The scan walks
  * the partial `delivery_due` index in due order; the planner runs the locking subquery once and
- * updates by primary key (measured: ~1 ms to claim 100 of 25,000 due rows in a 500,000-row table).
+ * updates by primary key (measured: ~1 ms to claim 100 of 25,000 due rows in a 500,000-row table,
+ * before the history was partitioned). The update names each row by id and message id, so each is
+ * looked up in its own window only: among 21 windows of 48,000 deliveries, claiming 100 of 2,000
+ * due took 3.9 ms (1.5 ms executing), against 4.8 ms (3.0 ms) by id alone.
  * SQLite's RETURNING order is unspecified; here the result is ordered by due time, then id.
  */
 const CLAIM_DUE = `
   WITH claimed AS (
     UPDATE delivery SET lease_owner = $1, lease_until = $2
-    WHERE id IN (
-      SELECT id FROM delivery
+    WHERE (id, msg_id) IN (
+      SELECT id, msg_id FROM delivery
       WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $3
         AND (lease_until IS NULL OR lease_until <= $3)
         AND endpoint_id <> ALL($5::text[])
