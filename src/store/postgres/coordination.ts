@@ -48,8 +48,10 @@ export class PostgresCoordination implements CoordinationRepository {
       });
       c.on("notification", () => onWork());
       c.on("error", () => {
-        if (client === c) client = null;
         void c.end().catch(() => undefined);
+        // A connection that failed while connecting is retried (or, at start, reported) below.
+        if (client !== c) return;
+        client = null;
         reconnectLater();
         // A notification may be missed while disconnected: look for work meanwhile.
         onWork();

@@ -165,8 +165,8 @@ export class HistoryPartitions {
    * PostgreSQL's row estimate for a large partition: counting one would read all of it, pushing
    * live pages out of the cache just before it is dropped. The estimate is only as fresh as the
    * last (auto)ANALYZE, which may have run halfway through the window's inserts (a window's 5,000
-   * messages and attempts were once estimated as 3,559), so a partition estimated below EXACT_COUNT_BELOW rows, or never
-   * analyzed (-1), is counted: a few milliseconds.
+   * messages and attempts were once estimated as 3,559), so a partition estimated below
+   * EXACT_COUNT_BELOW rows, or never analyzed (-1), is counted: a few milliseconds.
    */
   private async estimateRows(table: string): Promise<number> {
     const { rows } = await this.pool.query<{ estimate: number }>(
