@@ -26,6 +26,7 @@ const STORE_INDEPENDENT = new Set([
   "test/cli-config.test.ts",
   "test/store-postgres.test.ts",
   "test/postgres-partitions.test.ts",
+  "test/postgres-silent-server.test.ts",
   "test/ssrf-addresses.test.ts",
   "test/write-batcher.test.ts",
   "test/write-lock.test.ts",

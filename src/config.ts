@@ -33,7 +33,7 @@ export interface Config {
   /** postgres://… selects the PostgreSQL store; null means the embedded SQLite store in dataDir. */
   databaseUrl: string | null;
   databasePoolSize: number;
-  /** How long opening (or waiting for) a database connection may take before the request fails with 503. */
+  /** How long opening a database connection may take before the request fails with 503. */
   databaseConnectTimeoutMs: number;
   /** What this process runs: the API, the delivery workers, or both. */
   role: Role;

@@ -37,6 +37,7 @@ describe("which store errors mean 'unavailable'", () => {
       { code: "ECONNREFUSED" },
       new Error("Connection terminated unexpectedly"),
       new Error("timeout exceeded when trying to connect"),
+      new Error("timeout expired"),
     ];
     const other = [
       { code: "SQLITE_CONSTRAINT_PRIMARYKEY" },
@@ -93,19 +94,13 @@ async function settledStatus<R extends { status: number; body?: { detail?: strin
   return last;
 }
 
-/** Longer than readiness's own 2 s, so that its timeout answers first when the pool is taken. */
-const CONNECT_TIMEOUT_S = 3;
-
 describe("the store refusing writes", () => {
   let h: TestHookline;
   let receiver: Receiver;
   const clock = new ManualClock();
   before(async () => {
     receiver = await Receiver.start();
-    h = await startTestHookline(
-      { HOOKLINE_LEASE: "5", HOOKLINE_DATABASE_CONNECT_TIMEOUT: String(CONNECT_TIMEOUT_S) },
-      { clock, pollIntervalMs: 3_600_000 },
-    );
+    h = await startTestHookline({ HOOKLINE_LEASE: "5" }, { clock, pollIntervalMs: 3_600_000 });
   });
   // A failed test must not leave the next one a read-only database.
   beforeEach(async () => {
@@ -170,43 +165,23 @@ describe("the store refusing writes", () => {
   );
 
   it(
-    "a stalled database: readiness answers 503 after its 2 s, a message 503 after the connect timeout, both recover",
+    "readiness answers 503 within its 2 s when the database does not answer, and 204 once it does",
     { skip: TEST_STORE === "postgres" ? false : "SQLite answers in-process; it cannot keep a caller waiting" },
     async () => {
-      const { appId } = await appWithEndpoint(h, receiver.url + "/stalled");
       // Every pooled connection taken: what a stalled server or a partition looks like from here.
       const pool = (h.ctx.store as PostgresStore).pool;
       const held = await Promise.all(Array.from({ length: h.ctx.config.databasePoolSize }, () => pool.connect()));
       try {
-        let started = Date.now();
+        const started = Date.now();
         const ready = await h.api("GET", "/api/v1/health/ready");
-        let tookMs = Date.now() - started;
+        const tookMs = Date.now() - started;
         assert.equal(ready.status, 503, ready.text);
         assert.match(ready.body.detail, /did not answer within 2000 ms \(ETIMEDOUT\)/);
         assert.ok(tookMs >= 1900 && tookMs < 10_000, `readiness answered after ${tookMs} ms`);
-
-        started = Date.now();
-        const post = await h.api("POST", `/api/v1/app/${appId}/msg`, { eventType: "a.b", payload: { n: 1 } });
-        tookMs = Date.now() - started;
-        assert.equal(post.status, 503, post.text);
-        assert.equal(post.body.code, "store_unavailable");
-        assert.match(post.body.detail, /timeout exceeded when trying to connect/);
-        assert.ok(
-          tookMs >= CONNECT_TIMEOUT_S * 1000 - 100 && tookMs < 15_000,
-          `the message answered after ${tookMs} ms`,
-        );
       } finally {
         for (const client of held) client.release();
       }
       assert.equal((await h.api("GET", "/api/v1/health/ready")).status, 204);
-      const accepted = await h.api("POST", `/api/v1/app/${appId}/msg`, { eventType: "a.b", payload: { n: 2 } });
-      assert.equal(accepted.status, 202, accepted.text);
-      const listed = await h.api("GET", `/api/v1/app/${appId}/msg`);
-      assert.deepEqual(
-        listed.body.data.map((m: { id: string }) => m.id),
-        [accepted.body.id],
-        "the refused message was not stored",
-      );
     },
   );
 

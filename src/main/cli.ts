@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, parseFlags, settingsHelp, type Config } from "../config.ts";
 import { migratePostgres } from "../store/postgres/migrate.ts";
 import { migrateSqlite } from "../store/sqlite/open-database.ts";
+import { isStoreUnavailable } from "../store/store-unavailable.ts";
 import { startHookline, type Hookline } from "./hookline.ts";
 import { splitTokenArgs, tokenCommand, TOKEN_USAGE } from "./token-command.ts";
 
@@ -42,9 +43,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   if (command === "migrate") {
-    const ran = config.databaseUrl
-      ? await migratePostgres(config.databaseUrl)
-      : migrateSqlite(config.dataDir, { synchronous: config.sqliteSynchronous });
+    let ran: string[];
+    try {
+      ran = config.databaseUrl
+        ? await migratePostgres(config.databaseUrl, { connectTimeoutMs: config.databaseConnectTimeoutMs })
+        : migrateSqlite(config.dataDir, { synchronous: config.sqliteSynchronous });
+    } catch (error) {
+      process.stderr.write(`hookline: could not migrate: ${describeStartError(error, config)}\n`);
+      return 1;
+    }
     process.stdout.write(ran.length ? `applied: ${ran.join(", ")}\n` : "database is up to date\n");
     return 0;
   }
@@ -101,5 +108,13 @@ function describeStartError(error: unknown, config: Config): string {
     return `no permission to listen on ${where} (HOOKLINE_PORT / --port)`;
   if (e?.code && e.path?.startsWith(config.dataDir))
     return `cannot use the data directory ${config.dataDir} (HOOKLINE_DATA_DIR / --data-dir): ${e.message}`;
+  if (config.databaseUrl && isStoreUnavailable(error)) {
+    // The host and port only: the URL may carry a password.
+    const { host } = new URL(config.databaseUrl);
+    return (
+      `the database at ${host} is unavailable: ${e.message} ` +
+      "(HOOKLINE_DATABASE_URL / --database-url, HOOKLINE_DATABASE_CONNECT_TIMEOUT / --database-connect-timeout)"
+    );
+  }
   return e?.message ?? String(error);
 }

@@ -31,6 +31,8 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE
 const POSTGRES_CONNECTION_MESSAGES = [
   "Connection terminated",
   "timeout exceeded when trying to connect",
+  // A connection not established within HOOKLINE_DATABASE_CONNECT_TIMEOUT (pg's own wording).
+  "timeout expired",
   "Client has encountered a connection error",
 ];
 

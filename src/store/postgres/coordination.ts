@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { CoordinationRepository } from "../store.ts";
+import { clientConfig } from "./connection.ts";
 
 /** The channel new work is announced on. */
 const WORK_CHANNEL = "hookline_work";
@@ -40,12 +41,8 @@ export class PostgresCoordination implements CoordinationRepository {
       }, LISTEN_RETRY_MS);
     };
     const connect = async (first: boolean): Promise<void> => {
-      const c = new pg.Client({
-        connectionString: this.databaseUrl,
-        application_name: "hookline-listen",
-        // Unbounded, a connect to a server that drops packets would hold up the retries for minutes.
-        connectionTimeoutMillis: this.connectTimeoutMs,
-      });
+      // Bounded, so a server that drops packets does not hold up the retries for minutes.
+      const c = new pg.Client(clientConfig(this.databaseUrl, "hookline-listen", this.connectTimeoutMs));
       c.on("notification", () => onWork());
       c.on("error", () => {
         void c.end().catch(() => undefined);

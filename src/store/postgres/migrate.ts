@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { clientConfig, DEFAULT_CONNECT_TIMEOUT_MS } from "./connection.ts";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations/postgres/", import.meta.url));
 
@@ -65,8 +66,13 @@ export async function migrate(client: pg.ClientBase, options: MigrateOptions = {
 }
 
 /** For `hookline migrate` and for `PostgresStore.open`: connects, migrates, disconnects; returns the files applied. */
-export async function migratePostgres(databaseUrl: string, options: MigrateOptions = {}): Promise<string[]> {
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: "hookline-migrate" });
+export async function migratePostgres(
+  databaseUrl: string,
+  options: MigrateOptions & { connectTimeoutMs?: number } = {},
+): Promise<string[]> {
+  const client = new pg.Client(
+    clientConfig(databaseUrl, "hookline-migrate", options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+  );
   await client.connect();
   try {
     return await migrate(client, options);

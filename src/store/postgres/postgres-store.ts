@@ -6,6 +6,7 @@ import { PostgresRateLimits } from "./rate-limits.ts";
 import { PostgresRetention } from "./retention.ts";
 import { PostgresApplications } from "./applications.ts";
 import { PostgresAttempts } from "./attempts.ts";
+import { createPool, DEFAULT_CONNECT_TIMEOUT_MS } from "./connection.ts";
 import { PostgresCoordination } from "./coordination.ts";
 import { PostgresDeliveries } from "./deliveries.ts";
 import { PostgresEndpoints } from "./endpoints.ts";
@@ -15,9 +16,6 @@ import { PostgresIngest } from "./ingest.ts";
 import { PostgresMessages } from "./messages.ts";
 import { migratePostgres } from "./migrate.ts";
 import { HistoryPartitions, partitionWidthMs } from "./partitions.ts";
-import { storeTypes } from "./sql.ts";
-
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export interface PostgresOptions {
   /**
@@ -36,12 +34,7 @@ export interface PostgresOptions {
   box?: Sealer;
   /** The retention period, which sets how wide the history's time partitions are (default 90). */
   retentionDays?: number;
-  /**
-   * How long opening a connection, or waiting for a pooled one, may take before the caller gets
-   * an error (a 503 at the API) instead of waiting (default 10 s). A server that stopped
-   * answering (a partition, a failover to another address) otherwise holds every new connection
-   * for the kernel's connect timeout, about two minutes, and requests pile up behind them.
-   */
+  /** How long opening a connection may take before the caller gets an error, a 503 at the API (default 10 s). */
   connectTimeoutMs?: number;
 }
 
@@ -97,22 +90,16 @@ export class PostgresStore implements Store {
    * and makes sure the history has partitions for now and the days ahead.
    */
   static async open(databaseUrl: string, options: PostgresOptions = {}): Promise<PostgresStore> {
-    await migratePostgres(databaseUrl);
-    const pool = new pg.Pool({
-      connectionString: databaseUrl,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      types: storeTypes(),
-      application_name: "hookline",
-      keepAlive: true,
-    });
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    await migratePostgres(databaseUrl, { connectTimeoutMs });
+    const pool = createPool(databaseUrl, { max: options.poolSize ?? 10, connectTimeoutMs });
     pool.on("error", (error) => {
       // pg-pool hangs the failed connection on the error (`err.client`): logged, that was 2.7 KB of
       // the client's internals per connection each time the server went away.
       delete (error as Error & { client?: unknown }).client;
       options.onIdleError?.(error);
     });
-    const store = new PostgresStore(pool, databaseUrl, options.box, options.retentionDays, options.connectTimeoutMs);
+    const store = new PostgresStore(pool, databaseUrl, options.box, options.retentionDays, connectTimeoutMs);
     try {
       await store.partitions.ensureAhead(Date.now());
     } catch (error) {
