@@ -280,6 +280,28 @@ describe("PostgreSQL history partitions", { skip }, () => {
     assert.equal((await store.partitions.list()).filter((w) => w.toMs <= t0 + 24 * HOUR).length, 0);
   });
 
+  test("a pass that finds a window already dropped by another pass goes on with the next", async () => {
+    const store = await open(await cluster.createDatabase(), 2);
+    const t0 = Date.UTC(2022, 7, 1);
+    const appId = idAt("app", t0);
+    await insertApp(store, appId, t0);
+    await store.partitions.ensureCovering(t0, t0 + 12 * HOUR);
+    for (const hour of [1, 7]) await store.messages.insertWithDeliveries(message(appId, t0 + hour * HOUR), []);
+    let other: Promise<{ removed: number }> | null = null;
+    // The first pass has listed the windows and is about to drop the first one when a second pass
+    // (another process's, whose interval came round while this one ran) drops them all.
+    const first = await store.partitions.dropExpired(t0 + 12 * HOUR, {
+      before: async () => {
+        other ??= store.partitions.dropExpired(t0 + 12 * HOUR, { pause: async () => {} });
+        await other;
+      },
+      pause: async () => {},
+    });
+    assert.equal((await other!).removed, 2);
+    assert.equal(first.removed, 0, "nothing left for the first pass, and no error");
+    assert.equal((await store.partitions.list()).filter((w) => w.toMs <= t0 + 12 * HOUR).length, 0);
+  });
+
   test("counts a small window's rows exactly, whatever an ANALYZE part-way through its inserts estimated", async () => {
     const store = await open(await cluster.createDatabase(), 2);
     const t0 = Date.UTC(2022, 6, 1);

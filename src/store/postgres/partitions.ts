@@ -17,6 +17,7 @@ const HISTORY_TABLES = ["attempt", "delivery", "message"] as const;
 const PARTITION_LOCK_KEY = "7525749416441425510";
 
 const CHECK_VIOLATION = "23514";
+const UNDEFINED_TABLE = "42P01";
 
 /** The suffix of the partitions that hold the tables from before partitioning (0008_partitioned_history.sql). */
 const LEGACY = "legacy";
@@ -138,18 +139,24 @@ export class HistoryPartitions {
         break;
       }
       rowCutoff = window.toMs;
-      if (await this.hasDueDelivery(window)) continue;
-      if (pauseFirst) await pacing?.pause(WINDOW_DROP_GAP_MS);
-      await pacing?.before?.();
-      const rows =
-        (await this.estimateRows(`message_${window.suffix}`)) + (await this.estimateRows(`attempt_${window.suffix}`));
-      removed += rows;
-      // An empty window (made ahead of a clock that then moved on past it) costs little to drop.
-      pauseFirst = rows > 0;
-      for (const table of HISTORY_TABLES) await this.detach(table, `${table}_${window.suffix}`);
-      await this.pool.query(
-        `DROP TABLE IF EXISTS ${HISTORY_TABLES.map((t) => quote(`${t}_${window.suffix}`)).join(", ")}`,
-      );
+      try {
+        if (await this.hasDueDelivery(window)) continue;
+        if (pauseFirst) await pacing?.pause(WINDOW_DROP_GAP_MS);
+        await pacing?.before?.();
+        const rows =
+          (await this.estimateRows(`message_${window.suffix}`)) + (await this.estimateRows(`attempt_${window.suffix}`));
+        removed += rows;
+        // An empty window (made ahead of a clock that then moved on past it) costs little to drop.
+        pauseFirst = rows > 0;
+        for (const table of HISTORY_TABLES) await this.detach(table, `${table}_${window.suffix}`);
+        await this.pool.query(
+          `DROP TABLE IF EXISTS ${HISTORY_TABLES.map((t) => quote(`${t}_${window.suffix}`)).join(", ")}`,
+        );
+      } catch (error) {
+        // Another pass (a process whose pass overran the interval, or an operator's) dropped this
+        // window between our listing and our statements: it is gone, which is what we wanted.
+        if (!isDatabaseError(error, UNDEFINED_TABLE)) throw error;
+      }
     }
     return { removed, rowCutoff };
   }
