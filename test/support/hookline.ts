@@ -42,7 +42,7 @@ export async function testDatabaseUrl(): Promise<string | null> {
 /** A fresh data directory per instance; kept when the test fails is not needed since each run makes a new one. */
 export async function startTestHookline(
   env: Record<string, string> = {},
-  options: { clock?: Clock; pollIntervalMs?: number; dataDir?: string } = {},
+  options: { clock?: Clock; pollIntervalMs?: number; dataDir?: string; withoutJobs?: readonly string[] } = {},
 ): Promise<TestHookline> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "hookline-test-"));
   // A restart on the same data directory gets the same database, as a real deployment would.
@@ -59,7 +59,11 @@ export async function startTestHookline(
     HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8",
     ...env,
   });
-  const hookline = await startHookline(config, { clock: options.clock, pollIntervalMs: options.pollIntervalMs });
+  const hookline = await startHookline(config, {
+    clock: options.clock,
+    pollIntervalMs: options.pollIntervalMs,
+    withoutJobs: options.withoutJobs,
+  });
   const api = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(hookline.url + p, {
       method,
