@@ -31,7 +31,7 @@ after(async () => {
   for (const d of dirs) removeDir(d);
 });
 
-test("every message acknowledged before a SIGKILL is delivered after a restart", { timeout: 90_000 }, async (t) => {
+test("every message acknowledged before a SIGKILL is delivered after a restart", { timeout: 180_000 }, async (t) => {
   const dataDir = tempDataDir("hookline-crash-");
   dirs.push(dataDir);
   const receiver = await Receiver.start();

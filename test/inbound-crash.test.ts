@@ -27,7 +27,7 @@ after(async () => {
 
 test(
   "every inbound event acknowledged before a SIGKILL is forwarded after a restart",
-  { timeout: 90_000 },
+  { timeout: 180_000 },
   async (t) => {
     const dataDir = tempDataDir("hookline-inbound-crash-");
     dirs.push(dataDir);

@@ -72,7 +72,7 @@ after(async () => {
 
 test(
   "SIGTERM drains in-flight deliveries, releases the rest, exits 0; a restart delivers everything at once",
-  { timeout: 90_000 },
+  { timeout: 180_000 },
   async (t) => {
     const dataDir = tempDataDir("hookline-shutdown-");
     dirs.push(dataDir);
@@ -268,7 +268,7 @@ test(
  */
 test(
   "on SIGTERM, deliveries only queued in memory are released at once for a process already running",
-  { timeout: 60_000 },
+  { timeout: 180_000 },
   async (t) => {
     const dataDir = tempDataDir("hookline-rolling-");
     dirs.push(dataDir);
