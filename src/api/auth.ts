@@ -20,7 +20,7 @@ declare module "fastify" {
 export const hashToken = (token: string): Buffer => createHash("sha256").update(token).digest();
 
 /** How long a looked-up token is trusted before it is read again (revocation in another process takes effect within this). */
-const TOKEN_CACHE_MS = 5000;
+export const TOKEN_CACHE_MS = 5000;
 
 /**
  * What a token confined to one application may do, by route: manage that application's endpoints,
