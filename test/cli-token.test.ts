@@ -91,6 +91,7 @@ describe("beside a running server", () => {
       );
       const refused = await server.api("GET", "/api/v1/app", undefined, token);
       assert.equal(refused.body.code, "authentication_failed");
+      assert.match(refused.body.detail, /revoked/);
       const list = await cli(["token", "list"], dataDir);
       assert.match(list.stdout, new RegExp(`^${id}\\trevoked\\tadmin\\tcli$`, "m"), explain(list));
     } finally {
