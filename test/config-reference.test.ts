@@ -6,6 +6,7 @@ import { parseFlags, SETTINGS, type SettingName } from "../src/config.ts";
 import { closestName, editDistance } from "../src/core/did-you-mean.ts";
 import { knownVariables, unknownVariableWarnings } from "../src/main/environment-check.ts";
 import { configurationReference, nonDefaultSettings, SETTINGS_REFERENCE } from "../src/main/settings-reference.ts";
+import { formattedConfigurationDocs } from "../scripts/write-config-docs.ts";
 import { REPO_ROOT } from "./support/server-process.ts";
 
 /** The settings' reference text, the known HOOKLINE_* variables and the "did you mean" suggestions. */
@@ -119,5 +120,10 @@ describe("the configuration reference", () => {
       { env: "HOOKLINE_RETENTION_DAYS", flag: "retention-days", value: "30" },
       { env: "HOOKLINE_MASTER_KEY", flag: "master-key", value: "(hidden)" },
     ]);
+  });
+
+  it("docs/configuration.md is current (run `npm run config-docs` after changing a setting)", async () => {
+    const file = path.join(REPO_ROOT, "docs", "configuration.md");
+    assert.equal(readFileSync(file, "utf8"), await formattedConfigurationDocs(file));
   });
 });

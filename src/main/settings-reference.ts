@@ -233,3 +233,30 @@ export function settingLines(names: SettingName[]): string {
     })
     .join("\n");
 }
+
+/** docs/configuration.md: the same reference as `hookline serve --help`, as a Markdown table. */
+export function configurationMarkdown(): string {
+  // `<data dir>` would read as an HTML tag.
+  const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "&lt;");
+  const rows = settingNames().map((name) => {
+    const s = SETTINGS[name];
+    const ref = SETTINGS_REFERENCE[name];
+    return `| \`${s.env}\` | \`--${s.flag}\` | ${cell(ref?.default ?? "")} | ${cell(ref?.meaning ?? "")} | \`${cell(ref?.example ?? "")}\` |`;
+  });
+  return [
+    "# Configuration",
+    "",
+    "Every setting of `hookline serve`, as `hookline serve --help` prints it. Each is an environment variable and a",
+    "flag of the same name (`HOOKLINE_PORT=9090` or `--port 9090`; a flag wins over the variable). Values are checked at",
+    "start-up: a bad one stops the process with exit code 2 and a message naming it. An unknown `HOOKLINE_*` variable",
+    "is warned about with the closest known name, and an unknown flag is refused the same way. At start-up the log",
+    "record `hookline starting` lists the version and the settings that differ from their defaults, secrets hidden.",
+    "",
+    "This file is generated from `src/main/settings-reference.ts` by `npm run config-docs`; a test checks it is current.",
+    "",
+    "| variable | flag | default | meaning | example |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+  ].join("\n");
+}
