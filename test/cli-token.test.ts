@@ -11,6 +11,12 @@ import {
   waitUntil,
   type CliResult,
 } from "./support/server-process.ts";
+import {
+  createDatabaseAt,
+  findPostgresBin,
+  startPostgresCluster,
+  type PostgresCluster,
+} from "./support/postgres-cluster.ts";
 
 /** `hookline token create|list|revoke` against a data directory, beside a running server. */
 
@@ -97,5 +103,27 @@ describe("beside a running server", () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe("on PostgreSQL", { skip: findPostgresBin() === null ? "no PostgreSQL server binaries" : false }, () => {
+  let cluster: PostgresCluster | null = null;
+  after(async () => cluster?.stop());
+
+  test("a database without Hookline's tables is refused unless --create", async () => {
+    const adminUrl = process.env.HOOKLINE_TEST_POSTGRES_URL ?? (cluster = await startPostgresCluster()).url("postgres");
+    const databaseUrl = await createDatabaseAt(adminUrl);
+    const env = { HOOKLINE_DATA_DIR: path.join(newDir(), "unused"), HOOKLINE_DATABASE_URL: databaseUrl };
+    const refused = await runCli(["token", "list"], env, CLI_TIMEOUT_MS);
+    assert.equal(refused.code, 1, explain(refused));
+    assert.match(
+      refused.stderr,
+      /there is no Hookline database in the database at 127\.0\.0\.1:\d+ \(HOOKLINE_DATABASE_URL/,
+    );
+    const created = await runCli(["token", "create", "--create", "--name", "pg"], env, CLI_TIMEOUT_MS);
+    assert.equal(created.code, 0, explain(created));
+    const list = await runCli(["token", "list"], env, CLI_TIMEOUT_MS);
+    assert.equal(list.code, 0, explain(list));
+    assert.match(list.stdout, /^tok_\S+\tactive\tadmin\tpg$/m, explain(list));
   });
 });
