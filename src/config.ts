@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { hostname } from "node:os";
 import path from "node:path";
+import { didYouMean } from "./core/did-you-mean.ts";
 
 /**
  * Every HOOKLINE_* setting, parsed and validated once at start-up into one typed object.
@@ -87,8 +88,12 @@ function checkMasterKey(value: string | undefined, fail: (why: string) => never)
   return value;
 }
 
-/** The settings, their environment names and their `serve` flag names, in one table. */
-const SETTINGS = {
+/**
+ * The settings, their environment names and their `serve` flag names, in one table. Everything that
+ * lists settings derives from it: the known variables (main/environment-check.ts), the flags, and
+ * the reference `hookline serve --help` prints (main/settings-reference.ts, which a test keeps complete).
+ */
+export const SETTINGS = {
   port: { env: "HOOKLINE_PORT", flag: "port" },
   host: { env: "HOOKLINE_HOST", flag: "host" },
   dataDir: { env: "HOOKLINE_DATA_DIR", flag: "data-dir" },
@@ -119,16 +124,13 @@ const SETTINGS = {
   ingestRateLimit: { env: "HOOKLINE_INGEST_RATE_LIMIT", flag: "ingest-rate-limit" },
 } as const;
 
-type SettingName = keyof typeof SETTINGS;
+export type SettingName = keyof typeof SETTINGS;
 
-export function settingsHelp(): string {
-  return Object.values(SETTINGS)
-    .map((s) => `  --${s.flag.padEnd(26)} ${s.env}`)
-    .join("\n");
-}
-
-/** Parses `--name value` and `--name=value` flags; unknown flags are an error. */
-export function parseFlags(argv: string[]): Partial<Record<SettingName, string>> {
+/**
+ * Parses `--name value` and `--name=value` flags; unknown flags are an error that suggests the
+ * closest known one (among the settings' flags and `otherFlags`, a command's own).
+ */
+export function parseFlags(argv: string[], otherFlags: readonly string[] = []): Partial<Record<SettingName, string>> {
   const byFlag = new Map<string, SettingName>(
     Object.entries(SETTINGS).map(([name, s]) => [s.flag, name as SettingName]),
   );
@@ -139,7 +141,10 @@ export function parseFlags(argv: string[]): Partial<Record<SettingName, string>>
     const eq = arg.indexOf("=");
     const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const name = byFlag.get(flag);
-    if (!name) throw new ConfigError(`unknown flag --${flag}`);
+    if (!name) {
+      const known = [...byFlag.keys(), ...otherFlags.map((f) => f.replace(/^--/, ""))];
+      throw new ConfigError(`unknown flag --${flag}${didYouMean(flag, known, (f) => `--${f}`)}`);
+    }
     let value: string | undefined;
     if (eq !== -1) value = arg.slice(eq + 1);
     else {

@@ -260,7 +260,9 @@ describe("API errors", () => {
     const route = await expectError(404, "GET", "/api/v1/no-such-route");
     assert.equal(route.body.code, "not_found");
     await expectError(404, "POST", "/api/v2/app", { name: "x" });
-    await expectError(404, "DELETE", "/api/v1/app");
+    // A path that exists, with a method it does not take: 405, naming the methods it does.
+    const method = await expectError(405, "DELETE", "/api/v1/app");
+    assert.equal(method.body.code, "method_not_allowed");
   });
 
   test("409 for duplicates", async () => {

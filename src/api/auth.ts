@@ -20,7 +20,7 @@ declare module "fastify" {
 export const hashToken = (token: string): Buffer => createHash("sha256").update(token).digest();
 
 /** How long a looked-up token is trusted before it is read again (revocation in another process takes effect within this). */
-const TOKEN_CACHE_MS = 5000;
+export const TOKEN_CACHE_MS = 5000;
 
 /**
  * What a token confined to one application may do, by route: manage that application's endpoints,
@@ -40,8 +40,28 @@ export function appTokenAccess(method: string, routeUrl: string): boolean {
   return false;
 }
 
-function unauthorized(reply: FastifyReply, detail = "a valid bearer token is required") {
-  return reply.code(401).header("www-authenticate", "Bearer").send({ code: "authentication_failed", detail });
+/**
+ * Why a request was not authenticated, as its 401 says. "Expired" and "revoked" are only ever
+ * said to a caller who presents the exact value of a token that existed (256 random bits, found
+ * by its hash): a guesser always gets "not known", which tells them nothing. SECURITY.md explains
+ * the choice.
+ */
+export const AUTH_FAILURES = {
+  missing: "the Authorization header is missing: send `Authorization: Bearer <token>`",
+  malformed: "the Authorization header is malformed: expected `Bearer <token>`",
+  unknown: "the token is not known",
+  expired: "the token has expired",
+  revoked: "the token has been revoked",
+} as const;
+
+/** No token Hookline accepts is shorter: the admin token needs 16 characters, issued tokens are longer. */
+const MIN_TOKEN_LENGTH = 16;
+
+function unauthorized(reply: FastifyReply, why: keyof typeof AUTH_FAILURES) {
+  return reply
+    .code(401)
+    .header("www-authenticate", "Bearer")
+    .send({ code: "authentication_failed", detail: AUTH_FAILURES[why] });
 }
 
 /**
@@ -71,16 +91,18 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.addHook("onRequest", async (request, reply) => {
     if (request.routeOptions.config?.public) return;
     const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) return unauthorized(reply);
+    if (header === undefined || header.trim() === "") return unauthorized(reply, "missing");
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match || match[1]!.length < MIN_TOKEN_LENGTH) return unauthorized(reply, "malformed");
     const hash = hashToken(match[1]!);
     if (timingSafeEqual(hash, ctx.adminTokenHash)) {
       request.principal = "admin";
     } else {
       const token = await lookup(hash);
       const now = ctx.clock.now();
-      if (!token || (token.revokedAt !== null && token.revokedAt <= now)) return unauthorized(reply);
-      if (token.expiresAt !== null && token.expiresAt <= now) return unauthorized(reply, "the token has expired");
+      if (!token) return unauthorized(reply, "unknown");
+      if (token.revokedAt !== null && token.revokedAt <= now) return unauthorized(reply, "revoked");
+      if (token.expiresAt !== null && token.expiresAt <= now) return unauthorized(reply, "expired");
       request.principal = token.id;
       request.scopedAppId = token.appId;
     }

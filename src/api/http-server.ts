@@ -7,6 +7,7 @@ import type { AppContext } from "../main/context.ts";
 import { registerAudit } from "./audit.ts";
 import { registerAuth } from "./auth.ts";
 import { registerIdempotency } from "./idempotency.ts";
+import { RouteMethods } from "./method-not-allowed.ts";
 import {
   clientErrorHandler,
   finiteNumbersOnly,
@@ -98,9 +99,14 @@ export async function buildHttpServer(
   });
 
   app.setValidatorCompiler(validatorCompiler());
+  // Before any route is added, so it sees them all: a wrong method on a real path answers 405.
+  const routeMethods = new RouteMethods(app);
 
   // An empty body on a JSON POST (the SDKs send one on resend and rotate) means "no fields"; a
   // body nested deeper than INPUT_LIMITS.maxJsonDepth is refused before it is parsed.
+  // The API reads JSON only: Fastify's text/plain parser would hand a route a string, refused
+  // later as a schema violation, where the caller needs to hear which Content-Type to send (415).
+  app.removeContentTypeParser("text/plain");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     try {
@@ -164,6 +170,17 @@ export async function buildHttpServer(
         });
     }
     const status = error.statusCode ?? 500;
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      // Only the inbound receive routes read other types (in their own scope); the API reads JSON.
+      const given = request.headers["content-type"];
+      return reply.code(415).send({
+        code: "unsupported_media_type",
+        detail:
+          given === undefined
+            ? "the request has a body but no Content-Type: send Content-Type: application/json"
+            : `Content-Type ${JSON.stringify(given)} is not accepted: send Content-Type: application/json`,
+      });
+    }
     if (status < 500) {
       // Fastify's own 4xx: body too large (413), unsupported media type (415), bad content length…
       const codeName = status === 413 ? "payload_too_large" : (error.code ?? "bad_request").toLowerCase();
@@ -173,9 +190,20 @@ export async function buildHttpServer(
     return reply.code(500).send({ code: "internal_error", detail: "internal server error" });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ code: "not_found", detail: `no route for ${request.method} ${request.url.split("?")[0]}` }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0]!;
+    const allowed = routeMethods.allowed(path);
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header("allow", allowed.join(", "))
+        .send({
+          code: "method_not_allowed",
+          detail: `${request.method} is not allowed on ${path}; it takes ${allowed.join(", ")}`,
+        });
+    }
+    return reply.code(404).send({ code: "not_found", detail: `no route for ${request.method} ${path}` });
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -104,8 +104,9 @@ export class Dispatcher {
    * Backed-up lanes (holding half their cap or more: a queue at least as long as their in-flight
    * limit) take more work only while fewer than this are held. At endpointConcurrency instead of
    * half the cap, a fan-out to 50 endpoints (~40 held each) sent more deliveries the store's way
-   * (claim and message read) instead of handing them over: 3,468–4,008 deliveries/s against
-   * 4,263–4,476 without the reserve; at half the cap, 4,076–4,436 against 4,027–4,349 (two runs each).
+   * (claim and message read) instead of handing them over, a measurable loss of fan-out
+   * throughput; at half the cap the reserve costs nothing measurable (docs/benchmarks.md,
+   * "Dispatcher reserve and fan-out").
    */
   private readonly busyMaxHeld: number;
   /** Lanes with a request in flight start another only while fewer than this are in flight overall. */

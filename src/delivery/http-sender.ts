@@ -27,8 +27,9 @@ export interface SenderOptions {
 }
 
 /**
- * POSTs webhooks through undici keep-alive pools (about 6× the throughput of global fetch on
- * loopback, see DESIGN.md). Redirects are never followed: a 3xx is reported as it is.
+ * POSTs webhooks through undici keep-alive pools rather than the global fetch, which costs several
+ * times more per request (docs/benchmarks.md, "Figures behind design choices"). Redirects are never
+ * followed: a 3xx is reported as it is.
  *
  * SSRF protection: every new connection goes through a connector that resolves the host once,
  * refuses it (error kind `ssrf_blocked`) unless every address is public or allow-listed, and

@@ -1,39 +1,104 @@
-import { ConfigError, loadConfig, parseFlags, settingsHelp, type Config } from "../config.ts";
+import pino from "pino";
+import { ConfigError, loadConfig, parseFlags, type Config } from "../config.ts";
+import { didYouMean } from "../core/did-you-mean.ts";
 import { migratePostgres } from "../store/postgres/migrate.ts";
 import { migrateSqlite } from "../store/sqlite/open-database.ts";
 import { isStoreUnavailable } from "../store/store-unavailable.ts";
+import { unknownVariableWarnings } from "./environment-check.ts";
 import { startHookline, type Hookline } from "./hookline.ts";
-import { splitTokenArgs, tokenCommand, TOKEN_USAGE } from "./token-command.ts";
+import { configurationReference, nonDefaultSettings, settingLines } from "./settings-reference.ts";
+import { splitTokenArgs, tokenCommand, tokenHelp, TOKEN_FLAGS, TOKEN_SUMMARY } from "./token-command.ts";
+import { VERSION } from "./version.ts";
 
 const USAGE = `Usage: hookline <command> [flags]
 
 Commands:
-  serve      run the API and the delivery workers (the default)
+  serve      run the API and the delivery workers (the default command)
   migrate    apply database migrations and exit
-${TOKEN_USAGE}
+${TOKEN_SUMMARY}
   help       show this text
 
-Flags (each also settable through the environment variable beside it):
-${settingsHelp()}
+  hookline <command> --help   what one command does, its flags with their defaults, and an example
+  hookline --version          print the version
+
+Every setting is an environment variable and a flag of \`serve\` (HOOKLINE_PORT=9090 or --port 9090);
+\`hookline serve --help\` lists them all with their defaults, meaning and an example.
+
+Example:
+  HOOKLINE_ALLOW_PRIVATE_NETWORKS=127.0.0.1/32 hookline serve --port 9090
 `;
 
+const SERVE_HELP = `Usage: hookline serve [flags]
+
+Runs the API and the delivery workers (HOOKLINE_ROLE chooses: all, api or worker) until SIGTERM or SIGINT.
+Every setting is an environment variable and a flag of the same name: --port 9090 or --port=9090; a flag wins
+over the variable. Values are checked at start-up; a bad one stops the process (exit code 2) naming it, and an
+unknown HOOKLINE_* variable is warned about. The version and the settings that differ from their defaults
+(secrets hidden) are logged at start-up.
+
+Settings:
+${configurationReference()}
+
+Example:
+  HOOKLINE_ALLOW_PRIVATE_NETWORKS=127.0.0.1/32 hookline serve --port 9090 --log-level warn
+`;
+
+const MIGRATE_HELP = `Usage: hookline migrate [flags]
+
+Applies the database migrations the database lacks, prints the files it applied (or "database is up to
+date") and exits. \`hookline serve\` does the same at every start; this runs them as a step of their own.
+See docs/upgrading.md.
+
+Flags (each also an environment variable):
+${settingLines(["dataDir", "databaseUrl", "sqliteSynchronous", "databaseConnectTimeout"])}
+  Every other setting of \`hookline serve --help\` is accepted too.
+
+Example:
+  HOOKLINE_DATABASE_URL=postgres://hookline:secret@db.internal:5432/hookline hookline migrate
+`;
+
+const HELP: Record<string, () => string> = {
+  serve: () => SERVE_HELP,
+  migrate: () => MIGRATE_HELP,
+  token: tokenHelp,
+  help: () => USAGE,
+};
+
+const isHelpFlag = (a: string) => a === "--help" || a === "-h";
+const isVersionFlag = (a: string) => a === "--version" || a === "-v" || a === "version";
+
 export async function main(argv: string[]): Promise<number> {
-  const [command = "serve", ...rest] = argv;
-  const isHelpFlag = (a: string) => a === "--help" || a === "-h";
-  // `hookline serve --help` asks for the usage too, rather than being an unknown flag.
-  if (
-    command === "help" ||
-    isHelpFlag(command) ||
-    ((command === "serve" || command === "migrate") && rest.some(isHelpFlag))
-  ) {
+  const [first = "serve", ...afterFirst] = argv;
+  if (isVersionFlag(first)) {
+    process.stdout.write(`hookline ${VERSION}\n`);
+    return 0;
+  }
+  if (isHelpFlag(first)) {
     process.stdout.write(USAGE);
     return 0;
   }
+  // Flags without a command are flags of `serve`, the default command.
+  const [command, rest] = first.startsWith("-") ? ["serve", argv] : [first, afterFirst];
+  if (command === "help") {
+    const topic = rest[0];
+    const help = topic === undefined ? USAGE : HELP[topic]?.();
+    if (help === undefined) return unknownCommand(topic!);
+    process.stdout.write(help);
+    return 0;
+  }
+  if (!(command in HELP)) return unknownCommand(command);
+  if (rest.some(isHelpFlag)) {
+    process.stdout.write(HELP[command]!());
+    return 0;
+  }
+
   // `token` has its own options and arguments before any configuration flags.
   const tokenArgs = command === "token" ? splitTokenArgs(rest.slice(1)) : null;
-  let config;
+  let config: Config;
+  let flags: ReturnType<typeof parseFlags>;
   try {
-    config = loadConfig(process.env, parseFlags(tokenArgs ? tokenArgs.rest : rest));
+    flags = parseFlags(tokenArgs ? tokenArgs.rest : rest, command === "token" ? TOKEN_FLAGS : []);
+    config = loadConfig(process.env, flags);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`hookline: invalid configuration: ${error.message}\n`);
@@ -41,6 +106,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  // A misspelt variable would otherwise leave its setting silently at the default.
+  for (const warning of unknownVariableWarnings(process.env)) process.stderr.write(`hookline: warning: ${warning}\n`);
 
   if (command === "migrate") {
     let ran: string[];
@@ -56,18 +123,27 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (tokenArgs) {
-    return tokenCommand(config, rest[0], tokenArgs.own, tokenArgs.positional, (line) =>
-      process.stdout.write(line + "\n"),
-    );
-  }
-  if (command !== "serve") {
-    process.stderr.write(`hookline: unknown command "${command}"\n\n${USAGE}`);
-    return 2;
+    try {
+      return await tokenCommand(
+        config,
+        rest[0],
+        tokenArgs,
+        (line) => process.stdout.write(line + "\n"),
+        (line) => process.stderr.write(line + "\n"),
+      );
+    } catch (error) {
+      process.stderr.write(`hookline: ${describeStartError(error, config)}\n`);
+      return 1;
+    }
   }
 
+  const log = pino({ level: config.logLevel, base: undefined });
+  const settings = Object.fromEntries(nonDefaultSettings(process.env, flags).map((s) => [s.env, s.value]));
+  log.info({ version: VERSION, node: process.version, settings }, "hookline starting");
   let hookline: Hookline;
   try {
     hookline = await startHookline(config, {
+      logger: log,
       onGeneratedToken: (token, file) => {
         process.stdout.write(
           `\nGenerated an admin API token (shown once; also stored in ${file}):\n\n  ${token}\n\n` +
@@ -97,6 +173,11 @@ export async function main(argv: string[]): Promise<number> {
     process.once("SIGINT", () => shutdown("SIGINT"));
   });
   return 0;
+}
+
+function unknownCommand(command: string): number {
+  process.stderr.write(`hookline: unknown command "${command}"${didYouMean(command, Object.keys(HELP))}\n\n${USAGE}`);
+  return 2;
 }
 
 function describeStartError(error: unknown, config: Config): string {

@@ -1,52 +1,142 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
 import pino from "pino";
+import { TOKEN_CACHE_MS } from "../api/auth.ts";
 import type { Config } from "../config.ts";
 import { issueToken } from "../core/api-tokens.ts";
 import { PLAINTEXT } from "../core/secret-box.ts";
+import { clientConfig } from "../store/postgres/connection.ts";
+import { DATABASE_FILE } from "../store/sqlite/open-database.ts";
 import { openStore } from "./hookline.ts";
+import { settingLines } from "./settings-reference.ts";
 
-export const TOKEN_USAGE = `  token create [--name NAME] [--expires-in SECONDS]   create an admin API token (printed once)
-  token list                                          list tokens (never their values)
-  token revoke ID                                     revoke a token at once`;
+/** The token command's own flags (the configuration flags follow them). */
+export const TOKEN_FLAGS = ["--name", "--expires-in", "--create", "--help"] as const;
+const VALUED = new Set(["--name", "--expires-in"]);
+const SWITCHES = new Set(["--create", "--help", "-h"]);
+
+const REVOCATION_DELAY_S = Math.ceil(TOKEN_CACHE_MS / 1000);
+
+export const TOKEN_SUMMARY = `  token      create, list and revoke admin API tokens in the database (\`hookline token --help\`)`;
+
+export function tokenHelp(): string {
+  return `Usage: hookline token <create|list|revoke> [flags]
+
+Manages admin API tokens directly in the database the configuration points at: the SQLite database in the data
+directory (HOOKLINE_DATA_DIR / --data-dir), or HOOKLINE_DATABASE_URL. Run it where the server's data directory is,
+or point --data-dir at it. Servers need not be stopped.
+
+  token create [--name NAME] [--expires-in SECONDS]   create an admin token; its value is printed once
+  token list                                          list tokens: id, state, scope, name (never their values)
+  token revoke ID                                     revoke a token
+
+Flags:
+  --name NAME             a label shown by \`token list\`; default: none
+  --expires-in SECONDS    lifetime of a created token, at least 60; default: never expires
+  --create                create the database if there is none yet; default: refuse, since an empty new
+                          database is almost always a wrong data directory
+${settingLines(["dataDir", "databaseUrl"])}
+  Every other setting of \`hookline serve --help\` is accepted too.
+
+A revocation applies at once to new checks, but each running server trusts a token it has looked up for up
+to ${REVOCATION_DELAY_S} seconds: a revoked token stops working everywhere within ${REVOCATION_DELAY_S} seconds.
+
+Examples:
+  hookline token create --name ci --expires-in 86400 --data-dir /var/lib/hookline
+  hookline token list --data-dir /var/lib/hookline
+  hookline token revoke tok_2KWPBgLlAfxdpx2AI54pPJ85f4W --data-dir /var/lib/hookline
+`;
+}
+
+export interface TokenArgs {
+  own: Record<string, string>;
+  switches: Set<string>;
+  positional: string[];
+  /** Configuration flags, for parseFlags. */
+  rest: string[];
+}
 
 /** Splits the token command's own options from the configuration flags that follow them. */
-export function splitTokenArgs(args: string[]): { own: Record<string, string>; positional: string[]; rest: string[] } {
+export function splitTokenArgs(args: string[]): TokenArgs {
   const own: Record<string, string> = {};
+  const switches = new Set<string>();
   const positional: string[] = [];
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
-    if (flag === "--name" || flag === "--expires-in") own[flag.slice(2)] = inline ?? args[++i] ?? "";
+    if (VALUED.has(flag)) own[flag.slice(2)] = inline ?? args[++i] ?? "";
+    else if (SWITCHES.has(arg)) switches.add(arg === "-h" ? "--help" : arg);
     else if (!arg.startsWith("--")) positional.push(arg);
     else {
       rest.push(arg);
       if (inline === undefined && args[i + 1] !== undefined && !args[i + 1]!.startsWith("--")) rest.push(args[++i]!);
     }
   }
-  return { own, positional, rest };
+  return { own, switches, positional, rest };
+}
+
+/**
+ * Whether a Hookline database already exists where the configuration points: the SQLite file in
+ * the data directory, or Hookline's migration table in the PostgreSQL database.
+ */
+async function databaseExists(config: Config): Promise<boolean> {
+  if (config.databaseUrl === null) return existsSync(path.join(config.dataDir, DATABASE_FILE));
+  const client = new pg.Client(clientConfig(config.databaseUrl, "hookline-token", config.databaseConnectTimeoutMs));
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ present: boolean }>(
+      "SELECT to_regclass('schema_migration') IS NOT NULL AS present",
+    );
+    return rows[0]?.present === true;
+  } finally {
+    await client.end();
+  }
+}
+
+function where(config: Config): string {
+  if (config.databaseUrl === null) return `the data directory ${config.dataDir} (HOOKLINE_DATA_DIR / --data-dir)`;
+  return `the database at ${new URL(config.databaseUrl).host} (HOOKLINE_DATABASE_URL / --database-url)`;
 }
 
 /** `hookline token …`: manages API tokens directly in the store the configuration points at. */
 export async function tokenCommand(
   config: Config,
   sub: string | undefined,
-  own: Record<string, string>,
-  positional: string[],
+  args: TokenArgs,
   out: (line: string) => void,
+  err: (line: string) => void,
 ): Promise<number> {
+  if (sub !== "create" && sub !== "list" && sub !== "revoke") {
+    err(sub === undefined ? "hookline: token needs a subcommand" : `hookline: unknown token subcommand "${sub}"`);
+    err(tokenHelp());
+    return 2;
+  }
+  if (sub === "revoke" && !args.positional[0]) {
+    err("hookline: token revoke needs the token's id (`hookline token list` shows them)");
+    return 2;
+  }
+  const expiresIn = args.own["expires-in"] ? Number(args.own["expires-in"]) : null;
+  if (expiresIn !== null && (!Number.isInteger(expiresIn) || expiresIn < 60)) {
+    err("hookline: --expires-in must be a whole number of seconds, at least 60");
+    return 2;
+  }
+  if (!args.switches.has("--create") && !(await databaseExists(config))) {
+    err(
+      `hookline: there is no Hookline database in ${where(config)}. Run this where the server keeps its data, ` +
+        "point --data-dir (or --database-url) at it, or pass --create to create a new, empty database.",
+    );
+    return 1;
+  }
   // Tokens are hashed, not encrypted: this command needs no master key.
   const store = await openStore(config, pino({ level: "silent" }), PLAINTEXT);
   try {
     const now = Date.now();
     if (sub === "create") {
-      const expiresIn = own["expires-in"] ? Number(own["expires-in"]) : null;
-      if (expiresIn !== null && (!Number.isInteger(expiresIn) || expiresIn < 60)) {
-        out("hookline: --expires-in must be a whole number of seconds, at least 60");
-        return 2;
-      }
       const { token, record } = issueToken("admin", {
         appId: null,
-        name: own.name ?? "",
+        name: args.own.name ?? "",
         now,
         expiresAt: expiresIn === null ? null : now + expiresIn * 1000,
       });
@@ -73,18 +163,18 @@ export async function tokenCommand(
         iterator = page.iterator;
       }
     }
-    if (sub === "revoke" && positional[0]) {
-      const token = await store.tokens.get(positional[0]);
-      if (!token) {
-        out(`hookline: no token ${positional[0]}`);
-        return 1;
-      }
-      await store.tokens.revoke(token.id, now);
-      out(`revoked ${token.id}`);
-      return 0;
+    const token = await store.tokens.get(args.positional[0]!);
+    if (!token) {
+      err(`hookline: no token ${args.positional[0]}`);
+      return 1;
     }
-    out(`Usage:\n${TOKEN_USAGE}`);
-    return 2;
+    await store.tokens.revoke(token.id, now);
+    out(`revoked ${token.id}`);
+    out(
+      `Running servers refuse it within ${REVOCATION_DELAY_S} seconds: each trusts a token it has looked up for ` +
+        `up to ${REVOCATION_DELAY_S} seconds before reading it again.`,
+    );
+    return 0;
   } finally {
     await store.close();
   }

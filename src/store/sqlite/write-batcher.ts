@@ -5,9 +5,9 @@ type Pending = { run: () => unknown; resolve: (v: unknown) => void; reject: (e: 
 
 /**
  * Group commit. Writes requested while the event loop is busy are collected and committed in
- * one transaction on the next turn, then every caller is answered. With synchronous=FULL one
- * fsync then covers many requests: 5,200 single-request transactions/s become ~75,000 rows/s
- * when 32 requests share a commit (measured on this machine class, see DESIGN.md).
+ * one transaction on the next turn, then every caller is answered. With synchronous=FULL the
+ * fsync is what a commit costs, so one fsync covering many requests multiplies throughput
+ * (docs/benchmarks.md, "Figures behind design choices"; docs/architecture.md, the store boundary).
  *
  * Each write runs in its own savepoint, so one failing write (say a unique-key conflict) rejects
  * only its own caller while the rest of the batch commits. The transaction and savepoint
