@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { hashToken } from "../api/auth.ts";
@@ -17,6 +18,13 @@ import type { AppContext } from "./context.ts";
 import { checkMasterKey, resolveMasterKey } from "./master-key.ts";
 import { CRON_INTERVAL_MS, emitDueCronEvents } from "../inbound/cron-emitter.ts";
 import { runRetention, startHousekeeping } from "./housekeeping.ts";
+import { AttemptLog } from "../observability/attempt-log.ts";
+import { allOf } from "../observability/delivery-observer.ts";
+import { DeliveryMetrics } from "../observability/delivery-metrics.ts";
+import { startMetricsListener } from "../observability/http-metrics.ts";
+import { HooklineMetrics } from "../observability/metrics.ts";
+import { registerQueueMetrics } from "../observability/queue-metrics.ts";
+import { instrumentStore } from "../observability/store-metrics.ts";
 
 export interface Hookline {
   ctx: AppContext;
@@ -25,6 +33,8 @@ export interface Hookline {
   dispatcher: Dispatcher | null;
   /** The address the API listens on, e.g. http://127.0.0.1:8080. */
   url: string;
+  /** The unauthenticated metrics listener's URL (…/metrics) when HOOKLINE_METRICS_PORT is set. */
+  metricsUrl: string | null;
   adminToken: string;
   stop(): Promise<void>;
 }
@@ -49,6 +59,11 @@ export async function openStore(config: Config, log: Logger, box: Sealer): Promi
     onIdleError: (error) => log.warn({ err: error }, "idle database connection failed; it will be replaced"),
   });
 }
+
+/** This build's version (package.json), for the hookline_info metric. */
+const HOOKLINE_VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /** Rows per purge batch: a few milliseconds of work each. */
 const INGEST_PURGE_BATCH = 500;
@@ -81,6 +96,12 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     await store.close();
     throw error;
   }
+  const metrics = new HooklineMetrics(config, {
+    version: HOOKLINE_VERSION,
+    role: config.role,
+    store: config.databaseUrl ? "postgres" : "sqlite",
+  });
+  instrumentStore(store, metrics);
   const runsWorker = config.role !== "api";
   const sender = runsWorker
     ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency, {
@@ -101,6 +122,9 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           endpointDisableAfterMs: config.endpointDisableAfterMs,
           webhookOrigin: config.webhookOrigin,
           pollIntervalMs: options.pollIntervalMs,
+          observer: allOf([new DeliveryMetrics(metrics), new AttemptLog(log)], (error) =>
+            log.error({ err: error }, "a delivery observer failed"),
+          ),
         },
         log,
         endpoints,
@@ -114,9 +138,23 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     endpoints,
     dispatcher,
     adminTokenHash: hashToken(admin.token),
+    metrics,
   };
+  registerQueueMetrics(metrics, store, clock, dispatcher, (error) =>
+    log.warn({ err: error }, "reading the delivery backlog for metrics failed"),
+  );
   const http = await buildHttpServer(ctx, { api: config.role !== "worker" });
   await http.listen({ port: config.port, host: config.host });
+  const metricsListener =
+    config.metricsPort === null
+      ? null
+      : await startMetricsListener(metrics, config.metricsPort, config.metricsHost, (error) =>
+          log.error({ err: error }, "collecting metrics failed"),
+        ).catch(async (error: unknown) => {
+          await http.close();
+          await store.close();
+          throw error;
+        });
 
   let stopWatching: () => Promise<void> = async () => {};
   if (dispatcher) {
@@ -178,6 +216,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     { url, role: config.role, store: config.databaseUrl ? "postgres" : "sqlite", dataDir: config.dataDir },
     "hookline listening",
   );
+  if (metricsListener) log.info({ url: metricsListener.url }, "metrics listening");
 
   let stopped: Promise<void> | null = null;
   return {
@@ -185,11 +224,13 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     http,
     dispatcher,
     url,
+    metricsUrl: metricsListener?.url ?? null,
     adminToken: admin.token,
     stop() {
       stopped ??= (async () => {
         stopping = true;
         await http.close();
+        await metricsListener?.close();
         await stopHousekeeping();
         await stopWatching();
         await dispatcher?.stop(config.shutdownGraceMs);
