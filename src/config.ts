@@ -68,7 +68,7 @@ export interface Config {
   /** Label delivery and message metrics with application and endpoint ids (opt-in: it multiplies the series). */
   metricsTenantLabels: boolean;
   /** Distinct application (and, separately, endpoint) label values before the rest are folded into `other`. */
-  metricsTenantLabelLimit: number;
+  metricsTenantLimit: number;
 }
 
 export const ROLES = ["all", "api", "worker"] as const;
@@ -128,7 +128,7 @@ const SETTINGS = {
   metricsPort: { env: "HOOKLINE_METRICS_PORT", flag: "metrics-port" },
   metricsHost: { env: "HOOKLINE_METRICS_HOST", flag: "metrics-host" },
   metricsTenantLabels: { env: "HOOKLINE_METRICS_TENANT_LABELS", flag: "metrics-tenant-labels" },
-  metricsTenantLabelLimit: { env: "HOOKLINE_METRICS_TENANT_LABEL_LIMIT", flag: "metrics-tenant-label-limit" },
+  metricsTenantLimit: { env: "HOOKLINE_METRICS_TENANT_LIMIT", flag: "metrics-tenant-limit" },
 } as const;
 
 type SettingName = keyof typeof SETTINGS;
@@ -296,7 +296,7 @@ export function loadConfig(
     metricsPort,
     metricsHost,
     metricsTenantLabels: boolean("metricsTenantLabels", false),
-    metricsTenantLabelLimit: integer("metricsTenantLabelLimit", 100, 1, 10_000),
+    metricsTenantLimit: integer("metricsTenantLimit", 100, 1, 10_000),
   };
 }
 

@@ -252,7 +252,7 @@ describe("tenant labels (HOOKLINE_METRICS_TENANT_LABELS)", () => {
 
   before(async () => {
     receiver = await Receiver.start();
-    h = await startTestHookline({ HOOKLINE_METRICS_TENANT_LABELS: "true", HOOKLINE_METRICS_TENANT_LABEL_LIMIT: "1" });
+    h = await startTestHookline({ HOOKLINE_METRICS_TENANT_LABELS: "true", HOOKLINE_METRICS_TENANT_LIMIT: "1" });
   });
   after(async () => {
     await h.close();

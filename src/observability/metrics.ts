@@ -50,11 +50,11 @@ export class HooklineMetrics {
   readonly httpRequests: Counter<string>;
   readonly httpDuration: Histogram<string>;
 
-  constructor(config: Pick<Config, "metricsTenantLabels" | "metricsTenantLabelLimit">, info: Record<string, string>) {
+  constructor(config: Pick<Config, "metricsTenantLabels" | "metricsTenantLimit">, info: Record<string, string>) {
     const registers = [this.registry];
     this.tenantLabels = config.metricsTenantLabels;
-    this.apps = new LabelCap(config.metricsTenantLabelLimit);
-    this.endpoints = new LabelCap(config.metricsTenantLabelLimit);
+    this.apps = new LabelCap(config.metricsTenantLimit);
+    this.endpoints = new LabelCap(config.metricsTenantLimit);
     const app = this.tenantLabels ? ["app"] : [];
     const appEndpoint = this.tenantLabels ? ["app", "endpoint"] : [];
 
