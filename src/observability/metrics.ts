@@ -16,6 +16,24 @@ export type IngestRequestOutcome =
   | "not_found"
   | "error";
 
+let processMetrics: Registry | null = null;
+
+/**
+ * Node's own metrics (prom-client's defaults: CPU, memory, heap, event-loop lag, handles, GC), once
+ * per process however many Hookline instances it runs (tests run several): each collection starts
+ * an event-loop monitor and a GC observer that cannot be stopped again.
+ */
+function processRegistry(): Registry {
+  if (processMetrics) return processMetrics;
+  processMetrics = new Registry();
+  collectDefaultMetrics({ register: processMetrics });
+  // Gauges named like counters, which `promtool check metrics` rejects; the same numbers are the
+  // sums of nodejs_active_handles, nodejs_active_requests and nodejs_active_resources (by type).
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
+    processMetrics.removeSingleMetric(name);
+  return processMetrics;
+}
+
 /** Seconds; from a fast local receiver to the longest request timeout (300 s). */
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 /** Seconds from acceptance to success or from due to picked up: milliseconds when healthy, up to a day and a half of retries. */
@@ -140,12 +158,6 @@ export class HooklineMetrics {
       buckets: REQUEST_BUCKETS,
       registers,
     });
-    // Node's own: CPU, memory, heap, event-loop lag, handles, GC (prom-client's names, process_* and nodejs_*).
-    collectDefaultMetrics({ register: this.registry });
-    // Gauges named like counters, which `promtool check metrics` rejects; the same numbers are the
-    // sums of nodejs_active_handles, nodejs_active_requests and nodejs_active_resources (by type).
-    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
-      this.registry.removeSingleMetric(name);
   }
 
   messageCreated(origin: MessageOrigin, appId: string): void {
@@ -157,8 +169,9 @@ export class HooklineMetrics {
     this.ingestRequests.inc({ outcome });
   }
 
-  /** The exposition text and its content type, for GET /metrics. */
+  /** The exposition text (this instance's metrics, then the process's) and its content type, for GET /metrics. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const own = await this.registry.metrics();
+    return { contentType: this.registry.contentType, body: own + (await processRegistry().metrics()) };
   }
 }
