@@ -195,6 +195,7 @@ describe("Prometheus metrics", () => {
   it("serves /metrics to admin tokens only on the API port, and to anyone on HOOKLINE_METRICS_PORT", async () => {
     assert.equal((await fetch(`${h.url}/metrics`)).status, 401);
     const { appId } = await appWithEndpoint(h, `${receiver.url}/ok`);
+    await sendMessage(h, appId);
     const portal = await h.api("POST", `/api/v1/auth/app-portal-access/${appId}`, {});
     assert.equal(portal.status, 200, portal.text);
     const asPortal = await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${portal.body.token}` } });
@@ -276,5 +277,25 @@ describe("tenant labels (HOOKLINE_METRICS_TENANT_LABELS)", () => {
     assert.equal(valueOf(samples, "hookline_messages_created_total", { app: "other" }), 2);
     const ids = new Set(samples.flatMap((s) => [s.labels.app, s.labels.endpoint]).filter((v) => v !== undefined));
     assert.deepEqual([...ids].sort(), [first.appId, first.endpointId, "other"].sort());
+  });
+});
+
+describe("metrics of a worker-only process (HOOKLINE_ROLE=worker)", () => {
+  let h: TestHookline;
+
+  before(async () => {
+    h = await startTestHookline({ HOOKLINE_ROLE: "worker" });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it("serves /metrics to admin tokens, with the worker's gauges, though it serves no API", async () => {
+    assert.equal((await h.api("GET", "/api/v1/app")).status, 404, "no API here");
+    assert.equal((await fetch(`${h.url}/metrics`)).status, 401);
+    const { samples } = await scrape(h);
+    assert.equal(valueOf(samples, "hookline_info", { role: "worker" }), 1);
+    assert.ok(samples.some((s) => s.name === "hookline_worker_held_deliveries"));
+    assert.ok(samples.some((s) => s.name === "hookline_queue_deliveries" && s.labels.scope === "cluster"));
   });
 });
