@@ -63,20 +63,20 @@ export async function receiveInbound(
     logEntry(source, request, storedBody(request.rawBody), outcome, statusCode, errorText, null);
 
   if (!verifier) {
-    ctx.metrics.ingestRequest("misconfigured");
     await ctx.store.ingest.appendLog(log("rejected", 500, `unknown source type "${source.type}"`));
+    ctx.metrics.ingestRequest("misconfigured");
     return { status: 500, contentType: "application/json", body: '{"code":"source_misconfigured"}' };
   }
   const verification = verifier.verify(source.config, request);
   if (!verification.ok) {
-    ctx.metrics.ingestRequest("verification_failed");
     await ctx.store.ingest.appendLog(log("refused", refusedResponse.status, verification.reason));
+    ctx.metrics.ingestRequest("verification_failed");
     return refusedResponse;
   }
   if (verification.reply) {
     const reply = verification.reply;
-    ctx.metrics.ingestRequest("replied");
     await ctx.store.ingest.appendLog(log("replied", reply.status, "answered directly; not forwarded"));
+    ctx.metrics.ingestRequest("replied");
     return reply;
   }
   const windowMs = source.options.dedupeWindowSeconds * 1000;

@@ -111,7 +111,8 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
       try {
         response = await receiveInbound(ctx, source, inbound);
       } catch (error) {
-        // Not acknowledged (the store failed): the error handler answers, typically 503.
+        // The store failed (each outcome above is counted only once its log entry is written): the
+        // error handler answers, typically 503.
         ctx.metrics.ingestRequest("error");
         throw error;
       }
