@@ -210,8 +210,12 @@ describe("Prometheus metrics", () => {
     assert.equal(open.status, 200);
     assert.match(await open.text(), /^hookline_messages_created_total\{origin="api"\} \d+$/m);
     assert.equal((await fetch(h.metricsUrl.replace(/\/metrics$/, "/api/v1/app"))).status, 404);
-    // Without opting in, no metric carries an application or endpoint id.
+    // A path no route matches is counted as `unmatched`, never under its own path.
+    assert.equal((await h.api("GET", "/api/v1/no-such-thing/12345")).status, 404);
     const { samples } = await scrape(h);
+    assert.ok(valueOf(samples, "hookline_http_requests_total", { route: "unmatched", status_class: "4xx" }) >= 1);
+    assert.ok(samples.every((s) => !(s.labels.route ?? "").includes("no-such-thing")));
+    // Without opting in, no metric carries an application or endpoint id.
     assert.ok(samples.every((s) => s.labels.app === undefined && s.labels.endpoint === undefined));
   });
 
