@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import pino from "pino";
 import { ManualClock } from "../src/core/clock.ts";
 import { emitDueCronEvents } from "../src/inbound/cron-emitter.ts";
@@ -10,6 +11,26 @@ import { startTestHookline, TEST_STORE, TEST_TOKEN, type TestHookline } from "./
 import { parseMetrics, PROMTOOL, prometheusToolsMissing, promtool, valueOf, type Sample } from "./support/metrics.ts";
 import { Receiver } from "./support/receiver.ts";
 import { appWithEndpoint, sendMessage } from "./support/setup.ts";
+
+/**
+ * Makes the database refuse writes: SQLite's query_only, or PostgreSQL's default_transaction_read_only
+ * for the test's database (open sessions keep their setting, so they are ended and the pool reconnects).
+ */
+async function setReadOnly(h: TestHookline, on: boolean): Promise<void> {
+  if (TEST_STORE === "sqlite") {
+    (h.ctx.store as SqliteStore).db.pragma(`query_only = ${on ? 1 : 0}`);
+    return;
+  }
+  const name = new URL(h.ctx.config.databaseUrl!).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: process.env.HOOKLINE_TEST_POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} SET default_transaction_read_only = ${on}`);
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+  } finally {
+    await admin.end();
+  }
+}
 
 async function scrape(h: TestHookline): Promise<{ text: string; samples: Sample[] }> {
   const res = await h.api("GET", "/metrics");
@@ -219,27 +240,30 @@ describe("Prometheus metrics", () => {
     assert.ok(samples.every((s) => s.labels.app === undefined && s.labels.endpoint === undefined));
   });
 
-  it("counts store errors by operation, such as a write the database refuses", async (t) => {
-    if (TEST_STORE !== "sqlite")
-      return t.skip("provoked with SQLite's query_only; the PostgreSQL path is the same wrapper");
+  it("counts store errors by operation, such as a write the database refuses", async () => {
     const { appId } = await appWithEndpoint(h, `${receiver.url}/ok`);
-    const db = (h.ctx.store as SqliteStore).db;
-    db.pragma("query_only = 1");
+    await setReadOnly(h, true);
     try {
-      const res = await h.api("POST", `/api/v1/app/${appId}/msg`, { eventType: "x", payload: {} });
+      // On PostgreSQL the pool may first hand out a session that was just ended (57P01, also a 503):
+      // send until the refusal is the read-only one.
+      let res = await h.api("POST", `/api/v1/app/${appId}/msg`, { eventType: "x", payload: {} });
+      for (let i = 0; i < 40 && !/25006|READONLY/.test(res.text); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        res = await h.api("POST", `/api/v1/app/${appId}/msg`, { eventType: "x", payload: {} });
+      }
       assert.equal(res.status, 503, res.text);
+      assert.match(res.text, /25006|READONLY/);
     } finally {
-      db.pragma("query_only = 0");
+      await setReadOnly(h, false);
     }
     const { samples } = await scrape(h);
     const errors = valueOf(samples, "hookline_store_errors_total", {
       operation: "messages.insertWithDeliveries",
       kind: "unavailable",
     });
-    assert.equal(errors, 1);
-    assert.ok(
-      valueOf(samples, "hookline_http_requests_total", { route: "/api/v1/app/:app_id/msg", status_class: "5xx" }) >= 1,
-    );
+    assert.ok(errors >= 1, `${errors} errors counted`);
+    const failed = { route: "/api/v1/app/:app_id/msg", status_class: "5xx" };
+    assert.ok(valueOf(samples, "hookline_http_requests_total", failed) >= 1);
   });
 
   it("passes promtool check metrics", async (t) => {
