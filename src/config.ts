@@ -62,6 +62,14 @@ export interface Config {
   apiRateLimit: number;
   /** Requests per second one ingest source's URL accepts in this process (burst of one second's worth); 0: no limit. */
   ingestRateLimit: number;
+  /** A second listener serving only GET /metrics, without authentication; null: /metrics only on the API port, behind an admin token. */
+  metricsPort: number | null;
+  /** Where the metrics listener binds (defaults to `host`). */
+  metricsHost: string;
+  /** Label delivery and message metrics with application and endpoint ids (opt-in: it multiplies the series). */
+  metricsTenantLabels: boolean;
+  /** Distinct application (and, separately, endpoint) label values before the rest are folded into `other`. */
+  metricsTenantLimit: number;
 }
 
 export const ROLES = ["all", "api", "worker"] as const;
@@ -122,6 +130,10 @@ export const SETTINGS = {
   masterKey: { env: "HOOKLINE_MASTER_KEY", flag: "master-key" },
   apiRateLimit: { env: "HOOKLINE_API_RATE_LIMIT", flag: "api-rate-limit" },
   ingestRateLimit: { env: "HOOKLINE_INGEST_RATE_LIMIT", flag: "ingest-rate-limit" },
+  metricsPort: { env: "HOOKLINE_METRICS_PORT", flag: "metrics-port" },
+  metricsHost: { env: "HOOKLINE_METRICS_HOST", flag: "metrics-host" },
+  metricsTenantLabels: { env: "HOOKLINE_METRICS_TENANT_LABELS", flag: "metrics-tenant-labels" },
+  metricsTenantLimit: { env: "HOOKLINE_METRICS_TENANT_LIMIT", flag: "metrics-tenant-limit" },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -245,10 +257,18 @@ export function loadConfig(
   const role = (raw("role") ?? "all") as Role;
   if (!ROLES.includes(role)) fail("role", `"${role}" is not one of ${ROLES.join(", ")}`);
 
+  const port = integer("port", 8080, 0, 65535);
+  const metricsPort = raw("metricsPort") === undefined ? null : integer("metricsPort", 0, 0, 65535);
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port)
+    fail("metricsPort", `${metricsPort} is the API port; choose another one (or leave it unset)`);
+  const metricsHost = raw("metricsHost") ?? host;
+  if (isIP(metricsHost) === 0 && !/^[a-zA-Z0-9.-]+$/.test(metricsHost))
+    fail("metricsHost", `"${metricsHost}" is not an address or host name`);
+
   const requestTimeoutMs = Math.round(seconds("requestTimeout", 15, 0.05, 300) * 1000);
   const workerConcurrency = integer("workerConcurrency", 512, 1, 100_000);
   return {
-    port: integer("port", 8080, 0, 65535),
+    port,
     host,
     dataDir: path.resolve(raw("dataDir") ?? "./hookline-data"),
     adminToken,
@@ -278,6 +298,10 @@ export function loadConfig(
     masterKey: checkMasterKey(raw("masterKey"), (why) => fail("masterKey", why)),
     apiRateLimit: integer("apiRateLimit", 5000, 0, 1_000_000),
     ingestRateLimit: integer("ingestRateLimit", 1000, 0, 1_000_000),
+    metricsPort,
+    metricsHost,
+    metricsTenantLabels: boolean("metricsTenantLabels", false),
+    metricsTenantLimit: integer("metricsTenantLimit", 100, 1, 10_000),
   };
 }
 

@@ -32,6 +32,7 @@ import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { transformationRoutes } from "./routes/transformations.ts";
 import { isStoreUnavailable, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "../store/store-unavailable.ts";
+import { registerHttpMetrics, registerMetricsRoute } from "../observability/http-metrics.ts";
 
 /**
  * Request bodies are JSON and are validated as sent: with Fastify's default (one Ajv coercing
@@ -101,6 +102,7 @@ export async function buildHttpServer(
   app.setValidatorCompiler(validatorCompiler());
   // Before any route is added, so it sees them all: a wrong method on a real path answers 405.
   const routeMethods = new RouteMethods(app);
+  registerHttpMetrics(app, ctx.metrics);
 
   // An empty body on a JSON POST (the SDKs send one on resend and rotate) means "no fields"; a
   // body nested deeper than INPUT_LIMITS.maxJsonDepth is refused before it is parsed.
@@ -223,6 +225,8 @@ export async function buildHttpServer(
   registerIdempotency(app, ctx);
 
   await app.register(healthRoutes, { ctx });
+  // Workers expose their metrics too.
+  registerMetricsRoute(app, ctx.metrics);
   if (!options.api) return app;
   await app.register(applicationRoutes, { ctx });
   await app.register(eventTypeRoutes, { ctx });

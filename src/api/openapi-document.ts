@@ -5,6 +5,7 @@ import pino from "pino";
 import { loadConfig } from "../config.ts";
 import { systemClock } from "../core/clock.ts";
 import { EndpointDirectory } from "../core/endpoint-directory.ts";
+import { HooklineMetrics } from "../observability/metrics.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { hashToken } from "./auth.ts";
 import { buildHttpServer } from "./http-server.ts";
@@ -18,14 +19,16 @@ export async function generateOpenApiDocument(): Promise<string> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "hookline-openapi-"));
   const store = SqliteStore.open(dataDir, { synchronous: "NORMAL" });
   try {
+    const config = loadConfig({ HOOKLINE_DATA_DIR: dataDir });
     const app = await buildHttpServer({
-      config: loadConfig({ HOOKLINE_DATA_DIR: dataDir }),
+      config,
       store,
       clock: systemClock,
       log: pino({ level: "silent" }),
       endpoints: new EndpointDirectory(store),
       dispatcher: null,
       adminTokenHash: hashToken("unused-for-document-generation"),
+      metrics: new HooklineMetrics(config, {}),
     });
     await app.ready();
     const document = JSON.stringify(app.swagger(), null, 2) + "\n";

@@ -60,6 +60,7 @@ export async function handOffDeliveries(ctx: AppContext, message: Message, deliv
       attemptCount: 0,
       trigger: TriggerType.Scheduled,
       message,
+      dueAt: message.createdAt,
     });
   }
 }
@@ -87,5 +88,6 @@ export async function createMessage(ctx: AppContext, app: Application, input: Me
   const deliveries = await planDeliveries(ctx, message, input.onlyEndpoint);
   await ctx.store.messages.insertWithDeliveries(message, deliveries, input.idempotentResponse?.(message));
   await handOffDeliveries(ctx, message, deliveries);
+  ctx.metrics.messageCreated("api", app.id);
   return message;
 }

@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import { DeliveryStatus, type Attempt, type Endpoint, type ErrorKind, type Message } from "../core/entities.ts";
 import { newId } from "../core/ids.ts";
+import type { DeliveryObserver } from "../observability/delivery-observer.ts";
 import type { Store } from "../store/store.ts";
 import { needsHandshake } from "./cloudevents.ts";
 import { CompletionBatcher } from "./completion-batcher.ts";
@@ -18,6 +19,8 @@ export interface ExecutorOptions {
   endpointDisableAfterMs: number;
   /** Sent as WebHook-Request-Origin to endpoints that use the CloudEvents validation handshake. */
   webhookOrigin: string;
+  /** Told about every recorded attempt (metrics, the attempt log); see observability/delivery-observer.ts. */
+  observer?: DeliveryObserver;
 }
 
 /**
@@ -77,6 +80,7 @@ export class AttemptExecutor {
    */
   async run(job: DeliveryJob, sent: () => void = () => {}): Promise<{ endpointDisabled: boolean; promoted: boolean }> {
     const none = { endpointDisabled: false, promoted: false };
+    const pickedUpAt = this.clock.now();
     const [endpoint, message] = await Promise.all([
       this.endpoints.endpoint(job.appId, job.endpointId),
       job.message ?? this.store.messages.get(job.appId, job.msgId),
@@ -91,6 +95,7 @@ export class AttemptExecutor {
     let requestHeaders: Record<string, string> = {};
     let result: SendResult;
     let decision: Decision;
+    let requestSent = false;
     if (endpoint.disabled || message.payload === null) {
       result = endpoint.disabled
         ? noResponse("endpoint_disabled", "endpoint is disabled")
@@ -114,6 +119,8 @@ export class AttemptExecutor {
             this.options.webhookOrigin,
           );
       if (refused) {
+        // The attempt's request was the handshake's OPTIONS, and the result is its response.
+        requestSent = true;
         result = refused;
         requestHeaders = { "webhook-request-origin": this.options.webhookOrigin };
         decision = await this.decide(result, endpoint, message, job);
@@ -125,6 +132,7 @@ export class AttemptExecutor {
         decision = this.settle(DeliveryStatus.Fail, prepared!.errorKind, endpoint);
       } else {
         requestHeaders = prepared!.headers;
+        requestSent = true;
         const response = this.sender.post(endpoint.url, requestHeaders, prepared!.body);
         const onTheWire = setTimeout(sent, ON_THE_WIRE_MS);
         result = await response;
@@ -169,6 +177,7 @@ export class AttemptExecutor {
       now,
     );
     this.endpoints.patch(job.appId, job.endpointId, { failingSince: decision.endpointFailingSince });
+    this.options.observer?.attemptRecorded({ job, message, endpoint, attempt, decision, requestSent, pickedUpAt });
     // Settled (delivered, dead-lettered or filtered out): the next message of an ordered endpoint may go.
     const settled = decision.nextAttemptAt === null;
     if (ordered && settled) await this.store.deliveries.promoteNext(job.appId, job.endpointId, now);

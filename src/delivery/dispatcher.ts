@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Message, TriggerType } from "../core/entities.ts";
+import type { DeliveryObserver } from "../observability/delivery-observer.ts";
 import type { LeaseRef, Store } from "../store/store.ts";
 import { AttemptExecutor } from "./attempt-executor.ts";
 import type { HttpSender } from "./http-sender.ts";
@@ -17,6 +18,8 @@ export interface DeliveryJob {
   trigger: TriggerType;
   /** Present when the API hands a just-committed message over in memory, saving a read. */
   message?: Message;
+  /** When the delivery fell due (ms), for the worker-lag metric; absent when not known. */
+  dueAt?: number;
 }
 
 export interface DispatcherOptions {
@@ -28,6 +31,8 @@ export interface DispatcherOptions {
   webhookOrigin: string;
   /** How often to look for due retries and expired leases when nothing wakes us sooner. */
   pollIntervalMs?: number;
+  /** Told about every recorded attempt (metrics, the attempt log). */
+  observer?: DeliveryObserver;
 }
 
 interface Lane {
@@ -238,6 +243,11 @@ export class Dispatcher {
     return this.held.size;
   }
 
+  /** Requests in flight now (metrics). */
+  get inflightCount(): number {
+    return this.inflight;
+  }
+
   /**
    * Graceful stop: no new claims, in-flight requests get up to `graceMs` to finish and record
    * their attempts, and whatever is left is released so another process can take it at once
@@ -310,6 +320,7 @@ export class Dispatcher {
             endpointId: d.endpointId,
             attemptCount: d.attemptCount,
             trigger: d.nextTrigger,
+            dueAt: d.nextAttemptAt ?? undefined,
           });
         }
         if (claimed.length < room) return;

@@ -38,7 +38,9 @@ export async function emitDueCronEvents(ctx: AppContext, now: number): Promise<n
     };
     const key = `cron:${new Date(run).toISOString()}`;
     const { duplicate } = await forwardInbound(ctx, source, request, CRON_EVENT_TYPE, key, 2 * CRON_CATCH_UP_MS);
-    if (!duplicate) emitted++;
+    if (duplicate) continue;
+    emitted++;
+    ctx.metrics.messageCreated("cron", source.appId);
   }
   return emitted;
 }

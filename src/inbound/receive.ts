@@ -64,20 +64,32 @@ export async function receiveInbound(
 
   if (!verifier) {
     await ctx.store.ingest.appendLog(log("rejected", 500, `unknown source type "${source.type}"`));
+    ctx.metrics.ingestRequest("misconfigured");
     return { status: 500, contentType: "application/json", body: '{"code":"source_misconfigured"}' };
   }
   const verification = verifier.verify(source.config, request);
   if (!verification.ok) {
     await ctx.store.ingest.appendLog(log("refused", refusedResponse.status, verification.reason));
+    ctx.metrics.ingestRequest("verification_failed");
     return refusedResponse;
   }
   if (verification.reply) {
     const reply = verification.reply;
     await ctx.store.ingest.appendLog(log("replied", reply.status, "answered directly; not forwarded"));
+    ctx.metrics.ingestRequest("replied");
     return reply;
   }
   const windowMs = source.options.dedupeWindowSeconds * 1000;
-  await forwardInbound(ctx, source, request, verification.eventType, verification.dedupeId, windowMs);
+  const { duplicate } = await forwardInbound(
+    ctx,
+    source,
+    request,
+    verification.eventType,
+    verification.dedupeId,
+    windowMs,
+  );
+  ctx.metrics.ingestRequest(duplicate ? "duplicate" : "accepted");
+  if (!duplicate) ctx.metrics.messageCreated("ingest", source.appId);
   return acceptedResponse(source);
 }
 

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
+import type { HooklineMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";
 
 /** What every API route and service may use; built once by the composition root. */
@@ -15,4 +16,5 @@ export interface AppContext {
   /** Null in a process that only serves the API (HOOKLINE_ROLE=api). */
   dispatcher: Dispatcher | null;
   adminTokenHash: Buffer;
+  metrics: HooklineMetrics;
 }

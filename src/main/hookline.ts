@@ -14,9 +14,17 @@ import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { Store } from "../store/store.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import type { AppContext } from "./context.ts";
+import { VERSION } from "./version.ts";
 import { checkMasterKey, resolveMasterKey } from "./master-key.ts";
 import { CRON_INTERVAL_MS, emitDueCronEvents } from "../inbound/cron-emitter.ts";
 import { runRetention, startHousekeeping, type PeriodicJob } from "./housekeeping.ts";
+import { AttemptLog } from "../observability/attempt-log.ts";
+import { allOf } from "../observability/delivery-observer.ts";
+import { DeliveryMetrics } from "../observability/delivery-metrics.ts";
+import { startMetricsListener } from "../observability/http-metrics.ts";
+import { HooklineMetrics } from "../observability/metrics.ts";
+import { registerQueueMetrics } from "../observability/queue-metrics.ts";
+import { instrumentStore } from "../observability/store-metrics.ts";
 
 export interface Hookline {
   ctx: AppContext;
@@ -25,6 +33,8 @@ export interface Hookline {
   dispatcher: Dispatcher | null;
   /** The address the API listens on, e.g. http://127.0.0.1:8080. */
   url: string;
+  /** The unauthenticated metrics listener's URL (…/metrics) when HOOKLINE_METRICS_PORT is set. */
+  metricsUrl: string | null;
   adminToken: string;
   stop(): Promise<void>;
 }
@@ -86,6 +96,12 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     await store.close();
     throw error;
   }
+  const metrics = new HooklineMetrics(config, {
+    version: VERSION,
+    role: config.role,
+    store: config.databaseUrl ? "postgres" : "sqlite",
+  });
+  instrumentStore(store, metrics);
   const runsWorker = config.role !== "api";
   const sender = runsWorker
     ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency, {
@@ -106,6 +122,9 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           endpointDisableAfterMs: config.endpointDisableAfterMs,
           webhookOrigin: config.webhookOrigin,
           pollIntervalMs: options.pollIntervalMs,
+          observer: allOf([new DeliveryMetrics(metrics), new AttemptLog(log)], (error) =>
+            log.error({ err: error }, "a delivery observer failed"),
+          ),
         },
         log,
         endpoints,
@@ -119,9 +138,23 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     endpoints,
     dispatcher,
     adminTokenHash: hashToken(admin.token),
+    metrics,
   };
+  registerQueueMetrics(metrics, store, clock, dispatcher, (error) =>
+    log.warn({ err: error }, "reading the delivery backlog for metrics failed"),
+  );
   const http = await buildHttpServer(ctx, { api: config.role !== "worker" });
   await http.listen({ port: config.port, host: config.host });
+  const metricsListener =
+    config.metricsPort === null
+      ? null
+      : await startMetricsListener(metrics, config.metricsPort, config.metricsHost, (error) =>
+          log.error({ err: error }, "collecting metrics failed"),
+        ).catch(async (error: unknown) => {
+          await http.close();
+          await store.close();
+          throw error;
+        });
 
   let stopWatching: () => Promise<void> = async () => {};
   if (dispatcher) {
@@ -189,6 +222,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     { url, role: config.role, store: config.databaseUrl ? "postgres" : "sqlite", dataDir: config.dataDir },
     "hookline listening",
   );
+  if (metricsListener) log.info({ url: metricsListener.url }, "metrics listening");
 
   let stopped: Promise<void> | null = null;
   return {
@@ -196,11 +230,13 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     http,
     dispatcher,
     url,
+    metricsUrl: metricsListener?.url ?? null,
     adminToken: admin.token,
     stop() {
       stopped ??= (async () => {
         stopping = true;
         await http.close();
+        await metricsListener?.close();
         await stopHousekeeping();
         await stopWatching();
         await dispatcher?.stop(config.shutdownGraceMs);

@@ -154,6 +154,26 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
     meaning: "requests per second one inbound source's URL accepts in this process (429 beyond; 0: no limit)",
     example: "200",
   },
+  metricsPort: {
+    default: "none: /metrics only on the API port, behind an admin token",
+    meaning: "a second listener serving only GET /metrics, without authentication (keep it off public networks)",
+    example: "9464",
+  },
+  metricsHost: {
+    default: "the API's host",
+    meaning: "address the metrics listener binds to",
+    example: "0.0.0.0",
+  },
+  metricsTenantLabels: {
+    default: "false",
+    meaning: "label delivery and message metrics with application and endpoint ids (multiplies the series)",
+    example: "true",
+  },
+  metricsTenantLimit: {
+    default: "100",
+    meaning: "distinct application (and endpoint) label values before the rest count as `other` (1-10000)",
+    example: "500",
+  },
 };
 
 const settingNames = () => Object.keys(SETTINGS) as SettingName[];

@@ -354,6 +354,19 @@ export interface DeliveryRepository {
   promoteNext(appId: string, endpointId: string, now: number): Promise<void>;
   /** How many deliveries are due or scheduled in total (for metrics and backpressure). */
   countPending(): Promise<number>;
+  /**
+   * The backlog across every process sharing the store, for metrics: deliveries due by `now`
+   * (including those being attempted), scheduled later, and the earliest due time. One scan of
+   * the partial index on next_attempt_at, which holds only unsettled deliveries.
+   */
+  queueStats(now: number): Promise<QueueStats>;
+}
+
+export interface QueueStats {
+  due: number;
+  scheduled: number;
+  /** The earliest next_attempt_at of any unsettled delivery (ms), or null when none is. */
+  oldestDueAt: number | null;
 }
 
 export interface AttemptFilter extends TimeRange {

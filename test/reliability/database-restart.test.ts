@@ -48,7 +48,7 @@ test(
     const start = (role: "api" | "worker") => {
       const dataDir = tempDataDir(`hookline-dbrestart-${role}-`);
       cleanups.push(() => removeDir(dataDir));
-      return ServerProcess.start({ dataDir, env: { ...env, HOOKLINE_ROLE: role }});
+      return ServerProcess.start({ dataDir, env: { ...env, HOOKLINE_ROLE: role } });
     };
     const api = await start("api");
     const worker = await start("worker");

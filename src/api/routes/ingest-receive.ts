@@ -81,9 +81,13 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
     handler: async (request, reply) => {
       const now = ctx.clock.now();
       const source = await sourceFor(request.params);
-      if (!source) return notFound(reply);
+      if (!source) {
+        ctx.metrics.ingestRequest("not_found");
+        return notFound(reply);
+      }
       const waitMs = buckets.take(source.id, now);
       if (waitMs > 0) {
+        ctx.metrics.ingestRequest("rate_limited");
         if (now - (floodLoggedAt.get(source.id) ?? -Infinity) >= FLOOD_LOG_EVERY_MS) {
           floodLoggedAt.set(source.id, now);
           request.log.warn({ sourceId: source.id, limit: ctx.config.ingestRateLimit }, "ingest rate limit reached");
@@ -103,7 +107,15 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
         rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
         now,
       };
-      const response = await receiveInbound(ctx, source, inbound);
+      let response;
+      try {
+        response = await receiveInbound(ctx, source, inbound);
+      } catch (error) {
+        // The store failed (each outcome above is counted only once its log entry is written): the
+        // error handler answers, typically 503.
+        ctx.metrics.ingestRequest("error");
+        throw error;
+      }
       return reply.code(response.status).header("content-type", response.contentType).send(response.body);
     },
   });

@@ -8,6 +8,7 @@ import type {
   LeaseRef,
   Page,
   PageRequest,
+  QueueStats,
   TimeRange,
 } from "../store.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
@@ -257,5 +258,17 @@ export class PostgresDeliveries implements DeliveryRepository {
       "SELECT COUNT(*) AS n FROM delivery WHERE next_attempt_at IS NOT NULL",
     );
     return rows[0]?.n ?? 0;
+  }
+
+  async queueStats(now: number): Promise<QueueStats> {
+    // An index-only scan of each partition's delivery_due (partial: unsettled deliveries only).
+    const { rows } = await this.db.query<{ total: string; due: string; oldest: string | null }>(
+      `SELECT count(*) AS total, count(*) FILTER (WHERE next_attempt_at <= $1) AS due, min(next_attempt_at) AS oldest
+       FROM delivery WHERE next_attempt_at IS NOT NULL`,
+      [now],
+    );
+    const row = rows[0]!;
+    const due = Number(row.due);
+    return { due, scheduled: Number(row.total) - due, oldestDueAt: row.oldest === null ? null : Number(row.oldest) };
   }
 }

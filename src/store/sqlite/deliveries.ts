@@ -9,6 +9,7 @@ import type {
   LeaseRef,
   Page,
   PageRequest,
+  QueueStats,
   TimeRange,
 } from "../store.ts";
 import { insertAttempt } from "./attempts.ts";
@@ -245,5 +246,15 @@ export class SqliteDeliveries implements DeliveryRepository {
 
   async countPending(): Promise<number> {
     return prepared(this.db, "SELECT COUNT(*) FROM delivery WHERE next_attempt_at IS NOT NULL").pluck().get() as number;
+  }
+
+  async queueStats(now: number): Promise<QueueStats> {
+    // Covered by the partial index delivery_due (next_attempt_at WHERE next_attempt_at IS NOT NULL).
+    const row = prepared(
+      this.db,
+      `SELECT COUNT(*) AS total, COALESCE(SUM(next_attempt_at <= ?), 0) AS due, MIN(next_attempt_at) AS oldest
+       FROM delivery WHERE next_attempt_at IS NOT NULL`,
+    ).get(now) as { total: number; due: number; oldest: number | null };
+    return { due: row.due, scheduled: row.total - row.due, oldestDueAt: row.oldest };
   }
 }

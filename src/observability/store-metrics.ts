@@ -1,0 +1,120 @@
+import type { Store } from "../store/store.ts";
+import { isStoreUnavailable } from "../store/store-unavailable.ts";
+import type { HooklineMetrics } from "./metrics.ts";
+
+type Repository = Exclude<keyof Store, "ping" | "close">;
+type MethodsOf<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends (...args: never[]) => unknown ? K : never;
+}[keyof T] &
+  string;
+
+/**
+ * Every method of every repository of the Store interface: the operation label's fixed set. The
+ * type check below fails when the interface gains a method this table does not list.
+ */
+const OPERATIONS = {
+  applications: ["insert", "get", "list", "update", "delete"],
+  eventTypes: ["insert", "get", "list", "update", "delete"],
+  endpoints: ["insert", "get", "list", "listAll", "update", "delete", "setSecret", "markHandshakeValidated"],
+  messages: ["insertWithDeliveries", "get", "getMany", "list", "expungeContent"],
+  deliveries: [
+    "claimDue",
+    "complete",
+    "renewLeases",
+    "releaseLeases",
+    "get",
+    "resend",
+    "recover",
+    "listByMessage",
+    "listByEndpoint",
+    "stats",
+    "oldestUnsettled",
+    "park",
+    "promoteNext",
+    "countPending",
+    "queueStats",
+  ],
+  attempts: ["get", "listByMessage", "listByEndpoint", "expungeContent", "insert"],
+  idempotency: ["get", "put", "purge"],
+  coordination: ["notifyWork", "watchForWork", "claimJob"],
+  retention: [
+    "yieldCommitsTo",
+    "beginPass",
+    "expirePayloads",
+    "deleteAttemptsBefore",
+    "deleteMessagesBefore",
+    "deleteEventKeysBefore",
+    "endPass",
+  ],
+  rateLimits: ["take"],
+  tokens: ["insert", "byHash", "get", "list", "revoke"],
+  audit: ["append", "list"],
+  settings: ["get", "putIfAbsent"],
+  ingest: [
+    "insertSource",
+    "getSource",
+    "listSources",
+    "listSourcesOfType",
+    "updateSource",
+    "deleteSource",
+    "accept",
+    "appendLog",
+    "getLog",
+    "listLogs",
+    "purge",
+  ],
+} as const satisfies { [R in Repository]: readonly MethodsOf<Store[R]>[] };
+
+type Unlisted = { [R in Repository]: Exclude<MethodsOf<Store[R]>, (typeof OPERATIONS)[R][number]> }[Repository];
+/** Compiles only while OPERATIONS lists every method (else: the name of the missing one). */
+const everyMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyMethodListed;
+
+/** Calls whose duration says nothing about the database: long-lived watches, settings changes. */
+const UNTIMED = new Set(["coordination.watchForWork", "retention.yieldCommitsTo"]);
+
+/**
+ * Times every store operation and counts its failures, at the store boundary: each repository
+ * method of `store` (the Store interface's, not a dialect's private helpers) is replaced, on that repository object, by one that measures it. In place
+ * rather than a wrapper object, so the store keeps its own type (the composition root and tests
+ * reach dialect internals through it). The operation label is `<repository>.<method>`, a fixed set
+ * (OPERATIONS); each method's label child is made once, here.
+ */
+export function instrumentStore(store: Store, metrics: HooklineMetrics): void {
+  for (const [name, methods] of Object.entries(OPERATIONS)) {
+    const repository = store[name as Repository] as unknown as Record<string, unknown>;
+    for (const method of methods) {
+      const operation = `${name}.${method}`;
+      // Optional methods a store leaves out stay left out.
+      if (UNTIMED.has(operation) || typeof repository[method] !== "function") continue;
+      const original = repository[method] as (...args: unknown[]) => unknown;
+      const timing = metrics.storeDuration.labels({ operation });
+      const failed = (error: unknown) =>
+        metrics.storeErrors.inc({ operation, kind: isStoreUnavailable(error) ? "unavailable" : "other" });
+      repository[method] = function (this: unknown, ...args: unknown[]) {
+        const started = performance.now();
+        let result: unknown;
+        try {
+          result = original.apply(repository, args);
+        } catch (error) {
+          failed(error);
+          throw error;
+        }
+        if (!(result instanceof Promise)) {
+          timing.observe((performance.now() - started) / 1000);
+          return result;
+        }
+        return result.then(
+          (value) => {
+            timing.observe((performance.now() - started) / 1000);
+            return value;
+          },
+          (error: unknown) => {
+            failed(error);
+            throw error;
+          },
+        );
+      };
+    }
+  }
+}
