@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Logger } from "pino";
 import { loadConfig, type Config } from "../../src/config.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import { createDatabaseAt } from "./postgres-cluster.ts";
@@ -42,7 +43,7 @@ export async function testDatabaseUrl(): Promise<string | null> {
 /** A fresh data directory per instance; kept when the test fails is not needed since each run makes a new one. */
 export async function startTestHookline(
   env: Record<string, string> = {},
-  options: { clock?: Clock; pollIntervalMs?: number; dataDir?: string } = {},
+  options: { clock?: Clock; pollIntervalMs?: number; dataDir?: string; logger?: Logger } = {},
 ): Promise<TestHookline> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "hookline-test-"));
   // A restart on the same data directory gets the same database, as a real deployment would.
@@ -59,7 +60,11 @@ export async function startTestHookline(
     HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8",
     ...env,
   });
-  const hookline = await startHookline(config, { clock: options.clock, pollIntervalMs: options.pollIntervalMs });
+  const hookline = await startHookline(config, {
+    clock: options.clock,
+    pollIntervalMs: options.pollIntervalMs,
+    logger: options.logger,
+  });
   const api = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(hookline.url + p, {
       method,
