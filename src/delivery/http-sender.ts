@@ -14,7 +14,18 @@ export interface SendResult {
   durationMs: number;
   errorKind: ErrorKind | null;
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * What the operator's log gets and the attempt log does not: for an SSRF refusal, the name, the
+   * addresses it resolved to and the rule that refused them. A tenant sees only `body`.
+   */
+  operatorDetail?: string;
 }
+
+/**
+ * The attempt log's text for an SSRF refusal. It is neutral on purpose: which private address a
+ * name resolves to is a fact about the operator's network that a tenant must not learn by probing.
+ */
+export const SSRF_BLOCKED_TEXT = "refused: the destination is not a public address";
 
 export interface SenderOptions {
   /**
@@ -75,13 +86,18 @@ export class HttpSender {
       const text = await readLimited(res.body, signal);
       return { statusCode: res.statusCode, body: text, durationMs: elapsed(), errorKind: null, headers: res.headers };
     } catch (error) {
-      return {
-        statusCode: 0,
-        body: describe(error),
-        durationMs: elapsed(),
-        errorKind: classify(error, signal),
-        headers: {},
-      };
+      const errorKind = classify(error, signal);
+      if (errorKind === "ssrf_blocked") {
+        return {
+          statusCode: 0,
+          body: SSRF_BLOCKED_TEXT,
+          durationMs: elapsed(),
+          errorKind,
+          headers: {},
+          operatorDetail: describe(error),
+        };
+      }
+      return { statusCode: 0, body: describe(error), durationMs: elapsed(), errorKind, headers: {} };
     }
   }
 
