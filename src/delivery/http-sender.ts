@@ -1,6 +1,6 @@
 import { Agent, errors as undiciErrors, request } from "undici";
 import type { ErrorKind } from "../core/entities.ts";
-import { AddressPolicy } from "./ssrf/address-policy.ts";
+import { AddressPolicy, type OwnListener } from "./ssrf/address-policy.ts";
 import { guardedConnector, SSRF_BLOCKED_CODE, type Resolver } from "./ssrf/guarded-connector.ts";
 
 /** Response bodies are kept up to 20 kB in the attempt log (the size Svix keeps too). */
@@ -29,8 +29,9 @@ export const SSRF_BLOCKED_TEXT = "refused: the destination is not a public addre
 
 export interface SenderOptions {
   /**
-   * CIDRs delivery may reach although they are not globally routable (HOOKLINE_ALLOW_PRIVATE_NETWORKS).
-   * Everything else that is not public is refused before a connection is opened.
+   * Addresses, CIDRs and either with a port that delivery may reach although they are not globally
+   * routable (HOOKLINE_ALLOW_PRIVATE_NETWORKS; see ssrf/allow-list.ts). Everything else that is
+   * not public is refused before a connection is opened.
    */
   allowPrivateNetworks?: readonly string[];
   /** Name resolution; the system resolver unless a test substitutes one. */
@@ -47,6 +48,7 @@ export interface SenderOptions {
  */
 export class HttpSender {
   private readonly agent: Agent;
+  private readonly policy: AddressPolicy;
 
   constructor(
     private readonly timeoutMs: number,
@@ -54,6 +56,7 @@ export class HttpSender {
     options: SenderOptions = {},
   ) {
     const policy = new AddressPolicy(options.allowPrivateNetworks ?? []);
+    this.policy = policy;
     this.agent = new Agent({
       connections: connectionsPerOrigin,
       keepAliveTimeout: 30_000,
@@ -61,6 +64,11 @@ export class HttpSender {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
+  }
+
+  /** Keeps this process's own API out of reach of the allow-list's ranges (see AddressPolicy). */
+  protectOwnListener(listener: OwnListener): void {
+    this.policy.protectListener(listener);
   }
 
   post(url: string, headers: Record<string, string>, body: string | Buffer): Promise<SendResult> {

@@ -17,6 +17,7 @@ import type { AppContext } from "./context.ts";
 import { checkMasterKey, resolveMasterKey } from "./master-key.ts";
 import { CRON_INTERVAL_MS, emitDueCronEvents } from "../inbound/cron-emitter.ts";
 import { runRetention, startHousekeeping } from "./housekeeping.ts";
+import { localInterfaceAddresses } from "./local-addresses.ts";
 
 export interface Hookline {
   ctx: AppContext;
@@ -117,6 +118,10 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   };
   const http = await buildHttpServer(ctx, { api: config.role !== "worker" });
   await http.listen({ port: config.port, host: config.host });
+  const address = http.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  // Before the worker starts: an allow-listed range must not reach this process's own API.
+  sender?.protectOwnListener({ host: config.host, port, localAddresses: localInterfaceAddresses() });
 
   let stopWatching: () => Promise<void> = async () => {};
   if (dispatcher) {
@@ -170,8 +175,6 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     },
   ]);
 
-  const address = http.server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   log.info(
