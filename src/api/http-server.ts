@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifySchema,
+  LogController,
 } from "fastify";
 import { ApiError, FieldError } from "../core/errors.ts";
 import type { AppContext } from "../main/context.ts";
@@ -82,7 +83,7 @@ export async function buildHttpServer(
     // own log. Per-request lines are off: at thousands of requests a second they would cost more
     // throughput than they tell (docs/operations.md).
     loggerInstance: ctx.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.config.maxBodyBytes,
     // A trailing slash names the same route. Path parameters are ids, uids and event-type names of
     // up to 256 characters; the router's default cap of 100 answered 414 for valid long uids, so
