@@ -104,7 +104,7 @@ describe("allow-list entries", () => {
   it("protects every local address when the API listens on all interfaces", () => {
     const policy = new AddressPolicy(["10.0.0.0/8", "127.0.0.0/8", "::1/128", "0.0.0.0/8"]);
     policy.protectListener({ host: "0.0.0.0", port: 8080, localAddresses: ["127.0.0.1", "10.1.2.3", "::1"] });
-    for (const address of ["10.1.2.3", "127.0.0.1", "127.0.0.53", "::1", "0.0.0.0"]) {
+    for (const address of ["10.1.2.3", "127.0.0.1", "127.0.0.53", "::ffff:127.0.0.53", "::1", "0.0.0.0"]) {
       assert.equal(policy.check(address, 8080).allowed, false, address);
     }
     assert.equal(policy.check("10.1.2.4", 8080).allowed, true, "another machine's 8080");

@@ -167,7 +167,7 @@ export class AddressPolicy {
     if (covering.length === 0) return refused(NOT_PUBLIC);
     const open = covering.filter((e) => e.port === null || e.port === port);
     if (open.length === 0) return refused(`port ${port ?? "(default)"} is not open for it in the allow-list`);
-    if (port !== undefined && this.isOwnListener(addr, port, c.category)) {
+    if (port !== undefined && this.isOwnListener(addr, port)) {
       if (!open.some((e) => namesExactly(e, addr, port))) {
         return refused(
           `it is Hookline's own API (port ${port}); only an allow-list entry naming exactly that address and port opens it`,
@@ -177,11 +177,13 @@ export class AddressPolicy {
     return { ...c, allowed: true, viaAllowList: true };
   }
 
-  private isOwnListener(addr: Address, port: number, category: string): boolean {
+  /** `addr` is unmapped already, so ::ffff:127.0.0.1 is judged as the 127.0.0.1 it connects to. */
+  private isOwnListener(addr: Address, port: number): boolean {
     const own = this.own;
     if (own === null || own.port !== port) return false;
+    const range = addr.range();
     // 0.0.0.0 and :: connect to the local machine, whichever address the API is bound to.
-    if (category === "unspecified" || (own.anyLoopback && category === "loopback")) return true;
+    if (range === "unspecified" || (own.anyLoopback && range === "loopback")) return true;
     return own.addresses.some((a) => a.kind() === addr.kind() && a.toString() === addr.toString());
   }
 }
