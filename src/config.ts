@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { hostname } from "node:os";
 import path from "node:path";
 import { didYouMean } from "./core/did-you-mean.ts";
+import { parseAllowEntry } from "./delivery/ssrf/allow-list.ts";
 
 /**
  * Every HOOKLINE_* setting, parsed and validated once at start-up into one typed object.
@@ -227,12 +228,12 @@ export function loadConfig(
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const cidr of allowPrivateNetworks) {
-    const [addr, bits, extra] = cidr.split("/");
-    const family = isIP(addr ?? "");
-    const maxBits = family === 6 ? 128 : 32;
-    if (family === 0 || extra !== undefined || (bits !== undefined && !/^\d+$/.test(bits)) || Number(bits) > maxBits)
-      fail("allowPrivateNetworks", `"${cidr}" is not a CIDR such as 10.0.0.0/8 or ::1/128`);
+  for (const entry of allowPrivateNetworks) {
+    try {
+      parseAllowEntry(entry);
+    } catch (error) {
+      fail("allowPrivateNetworks", (error as Error).message);
+    }
   }
 
   const adminToken = raw("adminToken");

@@ -28,7 +28,7 @@ describe("configuration", () => {
         HOOKLINE_RETRY_SCHEDULE: "1, 2.5,60",
         HOOKLINE_REQUEST_TIMEOUT: "2.5",
         HOOKLINE_LOG_LEVEL: "debug",
-        HOOKLINE_ALLOW_PRIVATE_NETWORKS: "10.0.0.0/8, 127.0.0.1/32,::1/128,192.168.1.5",
+        HOOKLINE_ALLOW_PRIVATE_NETWORKS: "10.0.0.0/8, 127.0.0.1/32,::1/128,192.168.1.5,127.0.0.1:9000,[fd00::/8]:443",
         HOOKLINE_ADMIN_TOKEN: "a-long-enough-token",
         HOOKLINE_DATABASE_CONNECT_TIMEOUT: "2.5",
       },
@@ -39,7 +39,14 @@ describe("configuration", () => {
     assert.deepEqual(c.retryScheduleSeconds, [1, 2.5, 60]);
     assert.equal(c.requestTimeoutMs, 2500);
     assert.equal(c.logLevel, "warn");
-    assert.deepEqual(c.allowPrivateNetworks, ["10.0.0.0/8", "127.0.0.1/32", "::1/128", "192.168.1.5"]);
+    assert.deepEqual(c.allowPrivateNetworks, [
+      "10.0.0.0/8",
+      "127.0.0.1/32",
+      "::1/128",
+      "192.168.1.5",
+      "127.0.0.1:9000",
+      "[fd00::/8]:443",
+    ]);
     assert.equal(c.adminToken, "a-long-enough-token");
     assert.equal(c.databaseConnectTimeoutMs, 2500);
   });
@@ -52,6 +59,18 @@ describe("configuration", () => {
     [{ HOOKLINE_LOG_LEVEL: "loud" }, /HOOKLINE_LOG_LEVEL.*"loud"/],
     [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "10.0.0.0/33" }, /HOOKLINE_ALLOW_PRIVATE_NETWORKS.*10\.0\.0\.0\/33/],
     [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "intranet" }, /HOOKLINE_ALLOW_PRIVATE_NETWORKS/],
+    [
+      { HOOKLINE_ALLOW_PRIVATE_NETWORKS: "10.0.0.0/8,127.0.0.1:0" },
+      /HOOKLINE_ALLOW_PRIVATE_NETWORKS.*"127\.0\.0\.1:0"/,
+    ],
+    [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.1:65536" }, /"127\.0\.0\.1:65536"/],
+    [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.1:http" }, /"127\.0\.0\.1:http"/],
+    [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "10.0.0.0/8:" }, /"10\.0\.0\.0\/8:"/],
+    [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "[::1]9000" }, /"\[::1\]9000"/],
+    [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "[::1:9000" }, /"\[::1:9000"/],
+    [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "[127.0.0.1]:80" }, /"\[127\.0\.0\.1\]:80"/],
+    [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "[fd00::/129]:443" }, /"\[fd00::\/129\]:443"/],
+    [{ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.1:9000" }, /"127\.1:9000"/],
     [{ HOOKLINE_ADMIN_TOKEN: "short" }, /HOOKLINE_ADMIN_TOKEN.*16/],
     [{ HOOKLINE_SQLITE_SYNCHRONOUS: "OFF" }, /HOOKLINE_SQLITE_SYNCHRONOUS/],
     [{ HOOKLINE_DATABASE_CONNECT_TIMEOUT: "0" }, /HOOKLINE_DATABASE_CONNECT_TIMEOUT.*outside/],

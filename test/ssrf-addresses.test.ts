@@ -332,7 +332,9 @@ describe("SSRF guard: URLs through the sender", () => {
       const result = await s.post(url, { "content-type": "text/plain" }, "x");
       assert.equal(result.errorKind, "ssrf_blocked", `${url}: ${result.body}`);
       assert.equal(result.statusCode, 0);
-      assert.match(result.body, /not a globally routable address/);
+      // The tenant's text is neutral; the detail is for the operator's log only.
+      assert.equal(result.body, "refused: the destination is not a public address");
+      assert.match(result.operatorDetail ?? "", /not a globally routable address/);
     }
     const options = await s.options(`http://127.1:${port}/`, {});
     assert.equal(options.errorKind, "ssrf_blocked", "the CloudEvents handshake is guarded too");

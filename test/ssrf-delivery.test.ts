@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
+import pino from "pino";
 import { ManualClock } from "../src/core/clock.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
@@ -16,6 +18,14 @@ describe("SSRF protection in delivery", () => {
   let port: number;
   let guarded: TestHookline;
   let allowing: TestHookline;
+  /** The guarded server's own log (the operator's view). */
+  const operatorLog: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) operatorLog.push(JSON.parse(line));
+      done();
+    },
+  });
 
   async function advance(h: TestHookline, ms: number) {
     clock.advance(ms);
@@ -30,7 +40,7 @@ describe("SSRF protection in delivery", () => {
     // The test helper allows 127.0.0.0/8 by default; an empty value restores the real default.
     guarded = await startTestHookline(
       { ...env, HOOKLINE_ALLOW_PRIVATE_NETWORKS: "" },
-      { clock, pollIntervalMs: 3_600_000 },
+      { clock, pollIntervalMs: 3_600_000, logger: pino({ level: "warn", base: undefined }, sink) },
     );
     allowing = await startTestHookline(
       { ...env, HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8,::1/128" },
@@ -71,7 +81,13 @@ describe("SSRF protection in delivery", () => {
       assert.equal(log[0]!.errorKind, "ssrf_blocked", `${url}: ${log[0]!.response}`);
       assert.equal(log[0]!.status, 2);
       assert.equal(log[0]!.responseStatusCode, 0);
-      assert.match(log[0]!.response, /not a globally routable address/);
+      // The tenant learns that the destination is not public, not which address a name resolves to.
+      assert.equal(log[0]!.response, "refused: the destination is not a public address", url);
+      const refusal = operatorLog.find((r) => r.msgId === msgId);
+      assert.ok(refusal, `${url}: the operator's log records the refusal`);
+      assert.equal(refusal.endpointId, endpointId);
+      assert.equal(refusal.errorKind, "ssrf_blocked");
+      assert.match(String(refusal.detail), /refused to connect to .*not a globally routable address/, url);
 
       // The endpoint's health is untouched: no failure streak, not disabled.
       const endpoint = await guarded.ctx.store.endpoints.get(appId, endpointId);
@@ -79,6 +95,9 @@ describe("SSRF protection in delivery", () => {
       assert.equal(endpoint?.disabled, false, `${url}: not disabled`);
     }
     assert.equal(receiver.requests.length, 0, "the receiver got no request at all");
+    // A name's resolution is in the operator's log, with the rule that refused it.
+    const byName = operatorLog.find((r) => String(r.detail).includes("refused to connect to localhost"));
+    assert.match(String(byName?.detail), /resolves to .*(127\.0\.0\.1|::1) \(loopback\)/);
   });
 
   it("reaches the same receiver once its range is allow-listed", async () => {

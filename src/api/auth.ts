@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../main/context.ts";
 import type { ApiToken } from "../store/store.ts";
+import { appTokenCatalogAccess } from "./event-catalog-access.ts";
 import { TokenBuckets } from "./token-buckets.ts";
 
 declare module "fastify" {
@@ -24,11 +25,14 @@ export const TOKEN_CACHE_MS = 5000;
 
 /**
  * What a token confined to one application may do, by route: manage that application's endpoints,
- * read its messages and attempts, read the application itself, and log out. Everything else
- * (other applications, event types, tokens, sending messages) is for admin tokens only. One table,
- * so the whole policy can be read in one place.
+ * read its messages and attempts, read the application itself, read the event-type catalog (the
+ * rule is event-catalog-access.ts's), and log out. Everything else (other applications, changing
+ * event types, tokens, sending messages) is for admin tokens only. One table, so the whole policy
+ * can be read in one place.
  */
 export function appTokenAccess(method: string, routeUrl: string): boolean {
+  const catalog = appTokenCatalogAccess(method, routeUrl);
+  if (catalog !== undefined) return catalog;
   if (routeUrl === "/api/v1/auth/logout") return method === "POST";
   const base = "/api/v1/app/:app_id";
   if (!routeUrl.startsWith(base)) return false;

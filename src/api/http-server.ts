@@ -1,7 +1,14 @@
 import swagger from "@fastify/swagger";
 import { Ajv, type Options as AjvOptions } from "ajv";
 import ajvFormats from "ajv-formats";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifySchema } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifySchema,
+  LogController,
+} from "fastify";
 import { ApiError, FieldError } from "../core/errors.ts";
 import type { AppContext } from "../main/context.ts";
 import { registerAudit } from "./audit.ts";
@@ -74,7 +81,11 @@ export async function buildHttpServer(
   options: HttpServerOptions = { api: true },
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: false,
+    // Warnings written through `request.log` (an ingest flood, among others) reach the process's
+    // own log. Per-request lines are off: at thousands of requests a second they would cost more
+    // throughput than they tell (docs/operations.md).
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.config.maxBodyBytes,
     // A trailing slash names the same route. Path parameters are ids, uids and event-type names of
     // up to 256 characters; the router's default cap of 100 answered 414 for valid long uids, so

@@ -143,6 +143,18 @@ export class AttemptExecutor {
     }
 
     sent();
+    if (result.operatorDetail !== undefined) {
+      this.log.warn(
+        {
+          appId: job.appId,
+          endpointId: job.endpointId,
+          msgId: job.msgId,
+          errorKind: result.errorKind,
+          detail: result.operatorDetail,
+        },
+        "delivery refused before connecting",
+      );
+    }
     const now = this.clock.now();
     const attempt: Attempt = {
       id: newId("atmpt", now),

@@ -1,6 +1,6 @@
 import { Agent, errors as undiciErrors, request } from "undici";
 import type { ErrorKind } from "../core/entities.ts";
-import { AddressPolicy } from "./ssrf/address-policy.ts";
+import { AddressPolicy, type OwnListener } from "./ssrf/address-policy.ts";
 import { guardedConnector, SSRF_BLOCKED_CODE, type Resolver } from "./ssrf/guarded-connector.ts";
 
 /** Response bodies are kept up to 20 kB in the attempt log (the size Svix keeps too). */
@@ -14,12 +14,24 @@ export interface SendResult {
   durationMs: number;
   errorKind: ErrorKind | null;
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * What the operator's log gets and the attempt log does not: for an SSRF refusal, the name, the
+   * addresses it resolved to and the rule that refused them. A tenant sees only `body`.
+   */
+  operatorDetail?: string;
 }
+
+/**
+ * The attempt log's text for an SSRF refusal. It is neutral on purpose: which private address a
+ * name resolves to is a fact about the operator's network that a tenant must not learn by probing.
+ */
+export const SSRF_BLOCKED_TEXT = "refused: the destination is not a public address";
 
 export interface SenderOptions {
   /**
-   * CIDRs delivery may reach although they are not globally routable (HOOKLINE_ALLOW_PRIVATE_NETWORKS).
-   * Everything else that is not public is refused before a connection is opened.
+   * Addresses, CIDRs and either with a port that delivery may reach although they are not globally
+   * routable (HOOKLINE_ALLOW_PRIVATE_NETWORKS; see ssrf/allow-list.ts). Everything else that is
+   * not public is refused before a connection is opened.
    */
   allowPrivateNetworks?: readonly string[];
   /** Name resolution; the system resolver unless a test substitutes one. */
@@ -37,6 +49,7 @@ export interface SenderOptions {
  */
 export class HttpSender {
   private readonly agent: Agent;
+  private readonly policy: AddressPolicy;
 
   constructor(
     private readonly timeoutMs: number,
@@ -44,6 +57,7 @@ export class HttpSender {
     options: SenderOptions = {},
   ) {
     const policy = new AddressPolicy(options.allowPrivateNetworks ?? []);
+    this.policy = policy;
     this.agent = new Agent({
       connections: connectionsPerOrigin,
       keepAliveTimeout: 30_000,
@@ -51,6 +65,11 @@ export class HttpSender {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
+  }
+
+  /** Keeps this process's own API out of reach of the allow-list's ranges (see AddressPolicy). */
+  protectOwnListener(listener: OwnListener): void {
+    this.policy.protectListener(listener);
   }
 
   post(url: string, headers: Record<string, string>, body: string | Buffer): Promise<SendResult> {
@@ -76,13 +95,18 @@ export class HttpSender {
       const text = await readLimited(res.body, signal);
       return { statusCode: res.statusCode, body: text, durationMs: elapsed(), errorKind: null, headers: res.headers };
     } catch (error) {
-      return {
-        statusCode: 0,
-        body: describe(error),
-        durationMs: elapsed(),
-        errorKind: classify(error, signal),
-        headers: {},
-      };
+      const errorKind = classify(error, signal);
+      if (errorKind === "ssrf_blocked") {
+        return {
+          statusCode: 0,
+          body: SSRF_BLOCKED_TEXT,
+          durationMs: elapsed(),
+          errorKind,
+          headers: {},
+          operatorDetail: describe(error),
+        };
+      }
+      return { statusCode: 0, body: describe(error), durationMs: elapsed(), errorKind, headers: {} };
     }
   }
 

@@ -37,7 +37,7 @@ export async function emitDueCronEvents(ctx: AppContext, now: number): Promise<n
       now,
     };
     const key = `cron:${new Date(run).toISOString()}`;
-    const { duplicate } = await forwardInbound(ctx, source, request, CRON_EVENT_TYPE, key, 2 * CRON_CATCH_UP_MS);
+    const { duplicate } = await forwardInbound(ctx, source, request, CRON_EVENT_TYPE, [key], 2 * CRON_CATCH_UP_MS);
     if (duplicate) continue;
     emitted++;
     ctx.metrics.messageCreated("cron", source.appId);

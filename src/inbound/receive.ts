@@ -4,7 +4,7 @@ import { newId } from "../core/ids.ts";
 import type { AppContext } from "../main/context.ts";
 import { defaultForwardedHeaders, loggableHeaders, pickForwardedHeaders } from "./forwarded-headers.ts";
 import type { InboundRequest } from "./verifier.ts";
-import { verifierFor } from "./verifier-registry.ts";
+import { contentDedupeKey, verifierFor } from "./verifier-registry.ts";
 
 /** The answer the provider gets. */
 export interface InboundResponse {
@@ -80,14 +80,9 @@ export async function receiveInbound(
     return reply;
   }
   const windowMs = source.options.dedupeWindowSeconds * 1000;
-  const { duplicate } = await forwardInbound(
-    ctx,
-    source,
-    request,
-    verification.eventType,
-    verification.dedupeId,
-    windowMs,
-  );
+  const keys = [verification.dedupeId, contentDedupeKey(verifier, source.config, request, verification)];
+  const dedupeKeys = keys.filter((key): key is string => key !== null);
+  const { duplicate } = await forwardInbound(ctx, source, request, verification.eventType, dedupeKeys, windowMs);
   ctx.metrics.ingestRequest(duplicate ? "duplicate" : "accepted");
   if (!duplicate) ctx.metrics.messageCreated("ingest", source.appId);
   return acceptedResponse(source);
@@ -95,8 +90,9 @@ export async function receiveInbound(
 
 /**
  * Stores an authentic inbound event (raw body, one delivery per destination, its log entry) in one
- * transaction, unless `dedupeId` was seen within `dedupeWindowMs`, then hands the deliveries to
- * the workers. Also how a cron source emits (inbound/cron-emitter.ts). Returns the message id, or
+ * transaction, unless one of `dedupeKeys` (the provider's delivery id, and for a signature that
+ * covers only the content, a digest of it) was seen within `dedupeWindowMs`, then hands the
+ * deliveries to the workers. Also how a cron source emits (inbound/cron-emitter.ts). Returns the message id, or
  * the original's for a duplicate.
  */
 export async function forwardInbound(
@@ -104,7 +100,7 @@ export async function forwardInbound(
   source: IngestSource,
   request: InboundRequest,
   eventType: string | null,
-  dedupeId: string | null,
+  dedupeKeys: readonly string[],
   dedupeWindowMs: number,
 ): Promise<{ msgId: string; duplicate: boolean }> {
   const body = storedBody(request.rawBody);
@@ -131,7 +127,7 @@ export async function forwardInbound(
   const response = acceptedResponse(source);
   const deliveries = await planDeliveries(ctx, message);
   const dedupe =
-    dedupeId !== null && dedupeWindowMs > 0 ? { key: dedupeId, expiresAt: request.now + dedupeWindowMs } : null;
+    dedupeKeys.length > 0 && dedupeWindowMs > 0 ? { keys: dedupeKeys, expiresAt: request.now + dedupeWindowMs } : null;
   const accepted = await ctx.store.ingest.accept(
     message,
     deliveries,

@@ -66,14 +66,40 @@ export function normaliseEventType(raw: string | null): string | null {
 /** Dedupe ids are stored and indexed; a longer one is kept as its SHA-256 so it stays unique. */
 export const MAX_DEDUPE_ID_LENGTH = 256;
 
+/** The prefix of content de-duplication keys; no delivery id is stored with it (see normaliseDedupeId). */
+const CONTENT_KEY_PREFIX = "content:";
+
 /**
  * A provider's delivery id as stored: trimmed, empty → null, and over 256 characters replaced by
  * `sha256:<hex>` (a sender-controlled header such as Idempotency-Key can be up to the header limit).
+ * An id that starts like a content key is stored as its digest too, so a sender cannot claim a
+ * content key in advance through the delivery id header.
  */
 export function normaliseDedupeId(raw: string | null): string | null {
   const id = raw?.trim() ?? "";
   if (id === "") return null;
-  return id.length <= MAX_DEDUPE_ID_LENGTH ? id : `sha256:${createHash("sha256").update(id, "utf8").digest("hex")}`;
+  return id.length <= MAX_DEDUPE_ID_LENGTH && !id.startsWith(CONTENT_KEY_PREFIX)
+    ? id
+    : `sha256:${createHash("sha256").update(id, "utf8").digest("hex")}`;
+}
+
+/**
+ * The second de-duplication key of a request whose signature covers only its content (signature
+ * scope `content`: GitHub, Shopify, Twilio, an `hmac` source without a signed timestamp or id):
+ * `content:<SHA-256 of the signed content>`. Its delivery id header is not signed, so a captured
+ * request replayed under a fresh id still meets this key within the de-duplication window. Null
+ * for every other request: there a signed timestamp or id already stops replays, or nothing is
+ * signed and identical bodies may be distinct events.
+ */
+export function contentDedupeKey(
+  verifier: SourceVerifier,
+  config: Record<string, unknown>,
+  request: InboundRequest,
+  verification: Verification,
+): string | null {
+  if (!verification.ok || verifier.signatureScope(config) !== "content") return null;
+  const digest = verification.signedContentDigest ?? createHash("sha256").update(request.rawBody).digest("hex");
+  return `${CONTENT_KEY_PREFIX}${digest}`;
 }
 
 function normalising(verifier: SourceVerifier): SourceVerifier {
@@ -81,6 +107,7 @@ function normalising(verifier: SourceVerifier): SourceVerifier {
     type: verifier.type,
     validateConfig: (config) => verifier.validateConfig(config),
     redact: (config) => verifier.redact(config),
+    signatureScope: (config) => verifier.signatureScope(config),
     verify(config, request: InboundRequest): Verification {
       let result: Verification;
       try {

@@ -45,9 +45,27 @@ export type Verification =
       eventType: string | null;
       /** Set when the request must be answered directly and not forwarded. */
       reply?: InboundReply;
+      /**
+       * SHA-256 (hex) of what the signature covers, for a verifier whose signed content is not simply
+       * the raw body (Twilio signs the URL and the sorted parameters). Read only when the scheme's
+       * signatureScope is `content`; the raw body's digest is used otherwise (verifier-registry.ts).
+       */
+      signedContentDigest?: string;
     }
   /** `reason` is written to the source's log and explains the refusal to an operator. */
   | { ok: false; reason: string };
+
+/**
+ * What an accepted request's signature ties it to, which decides how replays are caught:
+ * - `delivery`: a signed timestamp checked against a tolerance, or a signed delivery id. A captured
+ *   request stops verifying once stale, and cannot be given a fresh delivery id.
+ * - `content`: the content alone. The delivery id header is not signed, so a captured request could
+ *   be replayed under a fresh id: such requests are also de-duplicated on a digest of the signed
+ *   content (inbound/receive.ts).
+ * - `none`: nothing is signed (a shared credential, or no check at all). Whoever can replay can also
+ *   send anything new, and identical bodies may be distinct events, so only the delivery id counts.
+ */
+export type SignatureScope = "delivery" | "content" | "none";
 
 /** One source type (`github`, `stripe`, …). `Config` is the source's `config` object as stored. */
 export interface SourceVerifier<Config = Record<string, unknown>> {
@@ -64,6 +82,8 @@ export interface SourceVerifier<Config = Record<string, unknown>> {
    * config that validateConfig accepted; never throws for anything the request contains.
    */
   verify(config: Config, request: InboundRequest): Verification;
+  /** What a verified signature covers with this config (see SignatureScope). */
+  signatureScope(config: Config): SignatureScope;
   /** The config as shown by the API: secrets are not echoed back. */
   redact(config: Config): Record<string, unknown>;
 }

@@ -25,6 +25,7 @@ import { startMetricsListener } from "../observability/http-metrics.ts";
 import { HooklineMetrics } from "../observability/metrics.ts";
 import { registerQueueMetrics } from "../observability/queue-metrics.ts";
 import { instrumentStore } from "../observability/store-metrics.ts";
+import { localInterfaceAddresses } from "./local-addresses.ts";
 
 export interface Hookline {
   ctx: AppContext;
@@ -145,6 +146,10 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   );
   const http = await buildHttpServer(ctx, { api: config.role !== "worker" });
   await http.listen({ port: config.port, host: config.host });
+  const address = http.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  // Before the worker starts: an allow-listed range must not reach this process's own API.
+  sender?.protectOwnListener({ host: config.host, port, localAddresses: localInterfaceAddresses() });
   const metricsListener =
     config.metricsPort === null
       ? null
@@ -214,8 +219,6 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     periodicJobs.filter((job) => !options.withoutJobs?.includes(job.name)),
   );
 
-  const address = http.server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   log.info(

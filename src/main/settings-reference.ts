@@ -50,8 +50,9 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
   },
   allowPrivateNetworks: {
     default: "none",
-    meaning: "comma-separated CIDRs delivery may reach although loopback or private (SSRF protection)",
-    example: "127.0.0.1/32,10.20.0.0/16",
+    meaning:
+      "comma-separated addresses or CIDRs, each optionally with :port ([v6]:port), that delivery may reach although loopback or private (SSRF protection); this process's own API port only when named exactly",
+    example: "127.0.0.1:9000,10.20.0.0/16:443",
   },
   endpointDisableAfter: {
     default: "432000 (5 days)",

@@ -387,9 +387,12 @@ export interface AttemptRepository {
   insert(attempt: Attempt): Promise<void>;
 }
 
-/** A provider delivery id to remember, so redeliveries within the window are not forwarded again. */
+/**
+ * Keys to remember (a provider delivery id, a digest of signed content), so a redelivery or replay
+ * within the window that carries any of them is not forwarded again.
+ */
 export interface DedupeClaim {
-  key: string;
+  keys: readonly string[];
   expiresAt: number;
 }
 
@@ -408,8 +411,8 @@ export interface IngestRepository {
   /** Deletes the source and its backing application (destinations, events, attempts, log). */
   deleteSource(id: string): Promise<void>;
   /**
-   * Stores an accepted inbound event: unless `dedupe` names a key already claimed and not yet
-   * expired, the message, its deliveries, the claim and `log` commit in one transaction. For a
+   * Stores an accepted inbound event: unless one of `dedupe`'s keys is already claimed and not yet
+   * expired, the message, its deliveries, the claims and `log` commit in one transaction. For a
    * duplicate only `log` is written (with `msgId` set to the original) and the original's id is
    * returned. Resolves once durable; atomic across processes.
    */

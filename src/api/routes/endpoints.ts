@@ -24,6 +24,7 @@ import {
   Nullable,
   Uid,
 } from "../common-schemas.ts";
+import { readableEventType } from "../event-catalog-access.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso, msOf, pageRequest } from "../pagination.ts";
 import { EndpointOut, endpointOut, MessageOut, messageOut } from "../representations.ts";
@@ -199,8 +200,8 @@ async function assertUidFree(ctx: AppContext, appId: string, uid: string | null 
   if (other && other.id !== selfId) throw conflict(`an endpoint with uid "${uid}" already exists`);
 }
 
-function exampleFor(eventType: { schemas: Record<string, unknown> | null } | undefined, index: number): unknown {
-  for (const schema of Object.values(eventType?.schemas ?? {})) {
+function exampleFor(eventType: { schemas: Record<string, unknown> | null }, index: number): unknown {
+  for (const schema of Object.values(eventType.schemas ?? {})) {
     const examples = (schema as { examples?: unknown[] } | null)?.examples;
     if (Array.isArray(examples) && examples[index] !== undefined) return examples[index];
   }
@@ -522,7 +523,8 @@ export const endpointRoutesIn =
       async (req, reply) => {
         const application = await scope.owner(ctx, req.params);
         const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-        const eventType = await ctx.store.eventTypes.get(req.body.eventType);
+        // Only a type the caller can see in the catalog; an unknown one is 404 (as in Svix).
+        const eventType = await readableEventType(ctx, req, req.body.eventType);
         const payload = exampleFor(eventType, req.body.exampleIndex ?? 0) ?? {
           type: req.body.eventType,
           example: true,

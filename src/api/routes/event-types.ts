@@ -5,6 +5,7 @@ import { conflict, notFound } from "../../core/errors.ts";
 import { checkSchemas } from "../../core/payload-schemas.ts";
 import { errorResponses, EventTypeName, ListQuery, ListResponse, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
+import { catalogShows, readableEventType } from "../event-catalog-access.ts";
 import { pageRequest } from "../pagination.ts";
 import { EventTypeOut, eventTypeOut } from "../representations.ts";
 
@@ -71,7 +72,9 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
     async (req) => {
       const page = await ctx.store.eventTypes.list(pageRequest(req.query), req.query.include_archived ?? false);
       const withContent = req.query.with_content ?? true;
-      return { ...page, data: page.data.map((e) => eventTypeOut(withContent ? e : { ...e, schemas: null })) };
+      // A hidden type leaves a page shorter than `limit`; the iterator still continues after it.
+      const shown = page.data.filter((e) => catalogShows(req, e));
+      return { ...page, data: shown.map((e) => eventTypeOut(withContent ? e : { ...e, schemas: null })) };
     },
   );
 
@@ -91,11 +94,7 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
   app.get<{ Params: NameParams }>(
     "/api/v1/event-type/:event_type_name",
     { schema: { tags, params: NameParams, response: { 200: EventTypeOut, ...errorResponses } } },
-    async (req) => {
-      const e = await ctx.store.eventTypes.get(req.params.event_type_name);
-      if (!e) throw notFound("event type");
-      return eventTypeOut(e);
-    },
+    async (req) => eventTypeOut(await readableEventType(ctx, req, req.params.event_type_name)),
   );
 
   app.put<{ Params: NameParams; Body: EventTypeUpsert }>(

@@ -1,6 +1,12 @@
 import ipaddr from "ipaddr.js";
-
-type Address = ipaddr.IPv4 | ipaddr.IPv6;
+import {
+  entryCovers,
+  formatEntry,
+  namesExactly,
+  parseAllowEntry,
+  type Address,
+  type AllowEntry,
+} from "./allow-list.ts";
 
 /** What an address is, for the SSRF guard: `public` is the only category delivery may reach unasked. */
 export interface Classification {
@@ -12,8 +18,10 @@ export interface Classification {
 
 export interface Verdict extends Classification {
   allowed: boolean;
-  /** Allowed only because an allow-listed CIDR (HOOKLINE_ALLOW_PRIVATE_NETWORKS) covers it. */
+  /** Allowed only because an allow-list entry (HOOKLINE_ALLOW_PRIVATE_NETWORKS) covers it. */
   viaAllowList: boolean;
+  /** Why it was refused, for the operator's log (never shown to a tenant). */
+  reason?: string;
 }
 
 /** IPv6 global unicast is 2000::/3; anything outside it (IPv4-compatible ::a.b.c.d, ::/8, …) is not routable. */
@@ -99,53 +107,92 @@ export function parseAddress(input: string): Address | null {
   }
 }
 
+/** Where this process's own API listens: refused by the allow-list unless named exactly. */
+export interface OwnListener {
+  /** The listening host as configured (`127.0.0.1`, `0.0.0.0`, `::`, a name …). */
+  host: string;
+  port: number;
+  /**
+   * The machine's own interface addresses (os.networkInterfaces), which reach a listener on an
+   * unspecified address (`0.0.0.0`, `::`) or a host name.
+   */
+  localAddresses?: readonly string[];
+}
+
 /**
- * The SSRF rule for one process: public addresses are allowed, anything else only when one of the
- * operator's CIDRs (HOOKLINE_ALLOW_PRIVATE_NETWORKS) covers it. An IPv4-mapped IPv6 address is
- * matched as the IPv4 address it is, so allowing 127.0.0.0/8 also allows ::ffff:127.0.0.1 (the same
- * socket), and a CIDR written in mapped form (::ffff:10.0.0.0/104) is matched as its IPv4 range.
+ * The SSRF rule for one process: public addresses are allowed; anything else only when an entry
+ * of the operator's allow-list (HOOKLINE_ALLOW_PRIVATE_NETWORKS, see allow-list.ts) covers both
+ * the address and the port. An IPv4-mapped IPv6 address is matched as the IPv4 address it is, so
+ * allowing 127.0.0.0/8 also allows ::ffff:127.0.0.1 (the same socket).
+ *
+ * Hookline's own API (protectListener) is never opened by a range or an all-ports entry, so that
+ * `127.0.0.0/8` for a local receiver does not also let a tenant's endpoint call the management
+ * API from inside: only an entry naming exactly that address and port (`127.0.0.1:8080`) opens it.
  */
 export class AddressPolicy {
-  private readonly allowed: [Address, number][];
+  private readonly entries: AllowEntry[];
+  private own: { addresses: Address[]; anyLoopback: boolean; port: number } | null = null;
 
-  /** `cidrs` as validated by the config: `a.b.c.d/n`, `v6::/n`, or a bare address (one host). */
-  constructor(cidrs: readonly string[] = []) {
-    this.allowed = cidrs.map(parseAllowCidr);
+  /** `entries` as validated by the config (see parseAllowEntry). */
+  constructor(entries: readonly string[] = []) {
+    this.entries = entries.map(parseAllowEntry);
   }
 
-  /** The allow-listed CIDRs, normalised (mapped IPv6 ranges shown as IPv4). */
+  /** The allow-list, normalised (mapped IPv6 ranges shown as IPv4; a port after the range). */
   get allowList(): string[] {
-    return this.allowed.map(([a, bits]) => `${a.toString()}/${bits}`);
+    return this.entries.map(formatEntry);
   }
 
-  check(input: string): Verdict {
+  /** Marks where this process's API listens (called once the port is known). */
+  protectListener(listener: OwnListener): void {
+    const host = parseAddress(listener.host);
+    const wildcard = host === null || host.range() === "unspecified";
+    const addresses = wildcard
+      ? (listener.localAddresses ?? []).map(parseAddress).filter((a): a is Address => a !== null)
+      : [host];
+    this.own = { addresses: addresses.map(unmap), anyLoopback: wildcard, port: listener.port };
+  }
+
+  /**
+   * Judges one address. `port` is the port the connection would use; without one (a caller that
+   * only asks about the address) only all-ports entries count.
+   */
+  check(input: string, port?: number): Verdict {
     const c = classifyAddress(input);
     if (c.category === "public") return { ...c, allowed: true, viaAllowList: false };
-    if (c.category !== "invalid" && this.allowed.length > 0) {
-      const addr = unmap(parseAddress(input)!);
-      if (this.allowed.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits))) {
-        return { ...c, allowed: true, viaAllowList: true };
+    const refused = (reason: string): Verdict => ({ ...c, allowed: false, viaAllowList: false, reason });
+    if (c.category === "invalid") return refused(NOT_PUBLIC);
+    const addr = unmap(parseAddress(input)!);
+    const covering = this.entries.filter((e) => entryCovers(e, addr));
+    if (covering.length === 0) return refused(NOT_PUBLIC);
+    const open = covering.filter((e) => e.port === null || e.port === port);
+    if (open.length === 0) return refused(`port ${port ?? "(default)"} is not open for it in the allow-list`);
+    if (port !== undefined && this.isOwnListener(addr, port)) {
+      if (!open.some((e) => namesExactly(e, addr, port))) {
+        return refused(
+          `it is Hookline's own API (port ${port}); only an allow-list entry naming exactly that address and port opens it`,
+        );
       }
     }
-    return { ...c, allowed: false, viaAllowList: false };
+    return { ...c, allowed: true, viaAllowList: true };
+  }
+
+  /** `addr` is unmapped already, so ::ffff:127.0.0.1 is judged as the 127.0.0.1 it connects to. */
+  private isOwnListener(addr: Address, port: number): boolean {
+    const own = this.own;
+    if (own === null || own.port !== port) return false;
+    const range = addr.range();
+    // 0.0.0.0 and :: connect to the local machine, whichever address the API is bound to.
+    if (range === "unspecified" || (own.anyLoopback && range === "loopback")) return true;
+    return own.addresses.some((a) => a.kind() === addr.kind() && a.toString() === addr.toString());
   }
 }
+
+/** Why a non-public address without a covering entry is refused (the wording tests and docs/ rely on). */
+const NOT_PUBLIC = "not a globally routable address";
 
 function unmap(addr: Address): Address {
   return addr.kind() === "ipv6" && (addr as ipaddr.IPv6).isIPv4MappedAddress()
     ? (addr as ipaddr.IPv6).toIPv4Address()
     : addr;
-}
-
-function parseAllowCidr(cidr: string): [Address, number] {
-  const [text = "", bitsText, extra] = cidr.trim().split("/");
-  const net = extra === undefined ? parseAddress(text) : null;
-  const max = net?.kind() === "ipv4" ? 32 : 128;
-  const bits = bitsText === undefined ? max : Number(bitsText);
-  if (!net || (bitsText !== undefined && !/^\d+$/.test(bitsText)) || bits > max)
-    throw new Error(`"${cidr}" is not a CIDR such as 10.0.0.0/8 or ::1/128`);
-  if (net.kind() === "ipv6" && (net as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
-    return [(net as ipaddr.IPv6).toIPv4Address(), bits - 96];
-  }
-  return [net, bits];
 }

@@ -13,13 +13,17 @@ export class SsrfBlockedError extends Error {
   constructor(
     readonly host: string,
     readonly refused: readonly Verdict[],
+    readonly port?: number,
   ) {
     const what = refused.map((v) => `${v.address} (${v.category})`).join(", ");
+    const at = port === undefined ? "" : ` port ${port}`;
+    // Each distinct reason once: usually "not a globally routable address".
+    const reasons = [...new Set(refused.map((v) => v.reason ?? "not a globally routable address"))].join("; ");
     super(
       (isIP(host) !== 0
-        ? `refused to connect to ${what}: not a globally routable address`
-        : `refused to connect to ${host}: it resolves to ${what}, not a globally routable address`) +
-        "; allow the range with HOOKLINE_ALLOW_PRIVATE_NETWORKS if this endpoint is meant to be reached",
+        ? `refused to connect to ${what}${at}: ${reasons}`
+        : `refused to connect to ${host}${at}: it resolves to ${what}, ${reasons}`) +
+        "; allow it with HOOKLINE_ALLOW_PRIVATE_NETWORKS if this endpoint is meant to be reached",
     );
     this.name = "SsrfBlockedError";
   }
@@ -37,17 +41,21 @@ export const systemResolver: Resolver = (hostname, { family, hints }) =>
  * The socket connects to what this returns and nothing else, so there is no second resolution
  * between the check and the connect for a rebinding DNS server to exploit.
  */
-export function guardedLookup(policy: AddressPolicy, resolver: Resolver = systemResolver): LookupFunction {
+export function guardedLookup(
+  policy: AddressPolicy,
+  resolver: Resolver = systemResolver,
+  port?: number,
+): LookupFunction {
   return (hostname, options: LookupOptions, callback) => {
     const family =
       options.family === 4 || options.family === "IPv4" ? 4 : options.family === 6 || options.family === "IPv6" ? 6 : 0;
     resolver(hostname, { family, hints: options.hints }).then(
       (addresses) => {
-        const refused = addresses.map((a) => policy.check(a.address)).filter((v) => !v.allowed);
+        const refused = addresses.map((a) => policy.check(a.address, port)).filter((v) => !v.allowed);
         if (addresses.length === 0) {
           callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }), "");
         } else if (refused.length > 0) {
-          callback(new SsrfBlockedError(hostname, refused), "");
+          callback(new SsrfBlockedError(hostname, refused, port), "");
         } else if (options.all) {
           callback(null, addresses);
         } else {
@@ -60,25 +68,36 @@ export function guardedLookup(policy: AddressPolicy, resolver: Resolver = system
 }
 
 /**
- * An undici connector that only opens connections the policy allows. An IP-literal host (net never
- * resolves those) is checked here, as WHATWG URL parsing normalised it (`127.1`, `0x7f.1`,
- * `2130706433` are already `127.0.0.1`; `[::ffff:127.0.0.1]` is `::ffff:7f00:1`). A name is
- * checked by `guardedLookup` as it resolves, inside undici's connect timeout.
+ * An undici connector that only opens connections the policy allows, for the URL's host and port.
+ * An IP-literal host (net never resolves those) is checked here, as WHATWG URL parsing normalised
+ * it (`127.1`, `0x7f.1`, `2130706433` are already `127.0.0.1`; `[::ffff:127.0.0.1]` is
+ * `::ffff:7f00:1`). A name is checked by `guardedLookup` as it resolves, inside undici's connect
+ * timeout. A lookup knows no port, so there is one inner connector per destination port (few in
+ * practice; each keeps its own TLS session cache).
  */
 export function guardedConnector(
   policy: AddressPolicy,
   options: { timeoutMs: number; resolver?: Resolver },
 ): buildConnector.connector {
-  const connect = buildConnector({ timeout: options.timeoutMs, lookup: guardedLookup(policy, options.resolver) });
+  const byPort = new Map<number, buildConnector.connector>();
+  const connectorFor = (port: number) => {
+    let connect = byPort.get(port);
+    if (!connect) {
+      connect = buildConnector({ timeout: options.timeoutMs, lookup: guardedLookup(policy, options.resolver, port) });
+      byPort.set(port, connect);
+    }
+    return connect;
+  };
   return (opts, callback) => {
     const host = opts.hostname.startsWith("[") ? opts.hostname.slice(1, -1) : opts.hostname;
+    const port = opts.port ? Number(opts.port) : opts.protocol === "https:" ? 443 : 80;
     if (isIP(host) !== 0) {
-      const verdict = policy.check(host);
+      const verdict = policy.check(host, port);
       if (!verdict.allowed) {
-        process.nextTick(() => callback(new SsrfBlockedError(host, [verdict]), null));
+        process.nextTick(() => callback(new SsrfBlockedError(host, [verdict], port), null));
         return;
       }
     }
-    connect(opts, callback);
+    connectorFor(port)(opts, callback);
   };
 }

@@ -50,5 +50,6 @@ export const apiKeyVerifier: SourceVerifier<ApiKeyConfig> = {
     return { ok: true, ...describeGeneric(request) };
   },
 
+  signatureScope: () => "none",
   redact: (config) => redactSecrets(config, ["key", "fallbackKey"]),
 };

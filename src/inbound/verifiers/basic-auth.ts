@@ -42,5 +42,6 @@ export const basicAuthVerifier: SourceVerifier<BasicAuthConfig> = {
     return { ok: true, ...describeGeneric(request) };
   },
 
+  signatureScope: () => "none",
   redact: (config) => redactSecrets(config, ["password", "fallbackPassword"]),
 };

@@ -27,6 +27,7 @@ export const cronVerifier: SourceVerifier<CronConfig> = {
     return scheduleProblem(object) ?? payloadProblem(object) ?? contentTypeProblem(object);
   },
   verify: () => ({ ok: false, reason: "a cron source emits on its schedule and does not receive requests" }),
+  signatureScope: () => "none",
   redact: (config) => ({ schedule: config.schedule, payload: config.payload, contentType: config.contentType ?? null }),
 };
 

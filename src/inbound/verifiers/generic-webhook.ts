@@ -16,6 +16,7 @@ export const genericWebhookVerifier: SourceVerifier<GenericWebhookConfig> = {
     return typeof object === "string" ? object : null;
   },
   verify: (_config, request) => ({ ok: true, ...describeGeneric(request) }),
+  signatureScope: () => "none",
   redact: () => ({}),
 };
 

@@ -7,8 +7,8 @@ import { hmac, mismatch, refuse, secretsOf } from "./shared/secrets.ts";
 
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>`. No timestamp is
- * signed, so replays are caught only by de-duplication on `X-GitHub-Delivery` (the same GUID on a
- * redelivery). The legacy SHA-1 `X-Hub-Signature` is never accepted: GitHub sends both, and
+ * signed and `X-GitHub-Delivery` (the same GUID on a redelivery) is not, so replays are caught by
+ * de-duplication on both the delivery id and the body's digest (signature scope `content`). The legacy SHA-1 `X-Hub-Signature` is never accepted: GitHub sends both, and
  * accepting SHA-1 alone would let the weaker one decide.
  */
 export type GithubConfig = { secret?: string | null; fallbackSecret?: string | null };
@@ -45,5 +45,6 @@ export const githubVerifier: SourceVerifier<GithubConfig> = {
     return matches ? accepted : refuse(mismatch("signature", secrets.length));
   },
 
+  signatureScope: (config) => (secretsOf(config).length > 0 ? "content" : "none"),
   redact: (config) => redactSecrets(config, ["secret", "fallbackSecret"]),
 };

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { SourceVerifier } from "../verifier.ts";
 import {
   configObject,
@@ -114,8 +115,13 @@ export const hmacVerifier: SourceVerifier<HmacConfig> = {
       ok: true,
       dedupeId: id ?? null,
       eventType: config.eventTypeHeader ? (header(request, config.eventTypeHeader) ?? null) : null,
+      signedContentDigest: createHash("sha256").update(signed).digest("hex"),
     };
   },
+
+  // Without a signed timestamp or {id}, the signature covers the content (and maybe the URL) only.
+  signatureScope: (config) =>
+    config.timestampHeader || usesPlaceholder(templateOf(config), "id") ? "delivery" : "content",
 
   redact: (config) => redactSecrets(config, ["secret", "fallbackSecret"]),
 };

@@ -8,8 +8,9 @@ import { hmac, mismatch, refuse, secretsOf } from "./shared/secrets.ts";
 /**
  * Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256(app client secret, raw body)>`. Shopify's
  * newer Events deliveries send the same headers without the `X-Shopify-` prefix
- * (`shopify-hmac-sha256`, `shopify-topic` …); both spellings are read. No timestamp is signed, so
- * replays are caught by de-duplication on the webhook id.
+ * (`shopify-hmac-sha256`, `shopify-topic` …); both spellings are read. Neither a timestamp nor the
+ * webhook id is signed, so replays are caught by de-duplication on both the webhook id and the
+ * body's digest (signature scope `content`).
  */
 export type ShopifyConfig = { secret: string; fallbackSecret?: string | null };
 
@@ -44,5 +45,6 @@ export const shopifyVerifier: SourceVerifier<ShopifyConfig> = {
     };
   },
 
+  signatureScope: () => "content",
   redact: (config) => redactSecrets(config, ["secret", "fallbackSecret"]),
 };

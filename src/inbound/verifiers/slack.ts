@@ -43,6 +43,7 @@ export const slackVerifier: SourceVerifier<SlackConfig> = {
     return describe(request);
   },
 
+  signatureScope: () => "delivery",
   redact: (config) => redactSecrets(config, ["secret", "fallbackSecret"]),
 };
 

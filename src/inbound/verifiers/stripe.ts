@@ -54,5 +54,6 @@ export const stripeVerifier: SourceVerifier<StripeConfig> = {
     };
   },
 
+  signatureScope: () => "delivery",
   redact: (config) => redactSecrets(config, ["secret", "fallbackSecret"]),
 };

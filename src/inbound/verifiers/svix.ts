@@ -66,5 +66,6 @@ export const svixVerifier: SourceVerifier<SvixConfig> = {
     return { ok: true, dedupeId: id, eventType: stringField(jsonObject(request.rawBody), "type") ?? null };
   },
 
+  signatureScope: () => "delivery",
   redact: (config) => redactSecrets(config, ["secret", "fallbackSecret"]),
 };

@@ -12,7 +12,9 @@ import { twilioUrlSpellings } from "./twilio-url-spellings.ts";
  * Twilio: `X-Twilio-Signature: base64(HMAC-SHA1(auth token, url + Σ key + value))`, the POST
  * parameters sorted by key (JS code-unit order), a repeated key's values de-duplicated and sorted.
  * A JSON body is not in the parameters: Twilio puts `bodySHA256=<hex sha256(body)>` in the URL,
- * signs the URL alone, and the body is checked against that hash. No timestamp is signed.
+ * signs the URL alone, and the body is checked against that hash. No timestamp is signed, nor the
+ * idempotency token, so replays are also de-duplicated on the signature itself: a keyed digest of
+ * the URL and parameters, which a replay must carry unchanged whichever URL spelling it uses.
  * `config.secret` is the account's Auth Token.
  */
 export type TwilioConfig = { secret: string; fallbackSecret?: string | null };
@@ -58,9 +60,11 @@ export const twilioVerifier: SourceVerifier<TwilioConfig> = {
       // Twilio sends the same token on each retry of one webhook.
       dedupeId: header(request, "i-twilio-idempotency-token") ?? null,
       eventType: eventTypeOf(request, params, bodyHash !== undefined),
+      signedContentDigest: createHash("sha256").update(`twilio-signature:${signature}`).digest("hex"),
     };
   },
 
+  signatureScope: () => "content",
   redact: (config) => redactSecrets(config, ["secret", "fallbackSecret"]),
 };
 

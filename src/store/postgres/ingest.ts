@@ -193,22 +193,8 @@ export class PostgresIngest implements IngestRepository {
   ): Promise<IngestAcceptance> {
     return this.transaction(async (db) => {
       if (dedupe) {
-        // Claims the key unless a live claim holds it. A concurrent claim of the same key (another
-        // process receiving the same redelivery) waits on the row lock here until the first commits,
-        // then finds the live claim: exactly one of them forwards.
-        const claimed = await db.query<{ msg_id: string }>(
-          `INSERT INTO ingest_dedupe (source_id, dedupe_key, msg_id, expires_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (source_id, dedupe_key) DO UPDATE SET msg_id = EXCLUDED.msg_id, expires_at = EXCLUDED.expires_at
-           WHERE ingest_dedupe.expires_at <= $5
-           RETURNING msg_id`,
-          [log.sourceId, dedupe.key, message.id, dedupe.expiresAt, message.createdAt],
-        );
-        if (claimed.rows.length === 0) {
-          const { rows } = await db.query<{ msg_id: string }>(
-            "SELECT msg_id FROM ingest_dedupe WHERE source_id = $1 AND dedupe_key = $2",
-            [log.sourceId, dedupe.key],
-          );
-          const original = rows[0]!.msg_id;
+        const original = await this.claimAll(db, log.sourceId, dedupe, message);
+        if (original !== null) {
           await db.query(INSERT_LOG, logParams(duplicateLog(log, original)));
           return { duplicateOf: original };
         }
@@ -217,6 +203,42 @@ export class PostgresIngest implements IngestRepository {
       await db.query(INSERT_LOG, logParams(log));
       return { duplicateOf: null };
     });
+  }
+
+  /**
+   * Claims every key unless a live claim holds one of them; returns that claim's message id (and
+   * keeps none of this request's claims), or null when all are now this message's. A concurrent
+   * claim of the same key (another process receiving the same redelivery) waits on the row lock
+   * until the first commits, then finds the live claim: exactly one of them forwards. Keys are
+   * claimed in sorted order, so two requests sharing two keys cannot deadlock.
+   */
+  private async claimAll(
+    db: Queryable,
+    sourceId: string,
+    dedupe: DedupeClaim,
+    message: Message,
+  ): Promise<string | null> {
+    await db.query("SAVEPOINT dedupe_claims");
+    for (const key of [...dedupe.keys].sort()) {
+      const claimed = await db.query<{ msg_id: string }>(
+        `INSERT INTO ingest_dedupe (source_id, dedupe_key, msg_id, expires_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (source_id, dedupe_key) DO UPDATE SET msg_id = EXCLUDED.msg_id, expires_at = EXCLUDED.expires_at
+         WHERE ingest_dedupe.expires_at <= $5
+         RETURNING msg_id`,
+        [sourceId, key, message.id, dedupe.expiresAt, message.createdAt],
+      );
+      if (claimed.rows.length === 0) {
+        const { rows } = await db.query<{ msg_id: string }>(
+          "SELECT msg_id FROM ingest_dedupe WHERE source_id = $1 AND dedupe_key = $2",
+          [sourceId, key],
+        );
+        // The keys claimed before this one are released: the request is a duplicate, not a new event.
+        await db.query("ROLLBACK TO SAVEPOINT dedupe_claims");
+        return rows[0]!.msg_id;
+      }
+    }
+    await db.query("RELEASE SAVEPOINT dedupe_claims");
+    return null;
   }
 
   async appendLog(entry: IngestLogEntry): Promise<void> {

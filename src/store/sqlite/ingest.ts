@@ -152,19 +152,23 @@ export class SqliteIngest implements IngestRepository {
     const sourceId = log.sourceId;
     return this.writer.run((): IngestAcceptance => {
       if (dedupe) {
-        const seen = prepared(
+        const live = prepared(
           this.db,
           "SELECT msg_id FROM ingest_dedupe WHERE source_id = ? AND dedupe_key = ? AND expires_at > ?",
-        ).get(sourceId, dedupe.key, message.createdAt) as { msg_id: string } | undefined;
-        if (seen) {
-          this.insertLog(duplicateLog(log, seen.msg_id));
-          return { duplicateOf: seen.msg_id };
+        );
+        for (const key of dedupe.keys) {
+          const seen = live.get(sourceId, key, message.createdAt) as { msg_id: string } | undefined;
+          if (seen) {
+            this.insertLog(duplicateLog(log, seen.msg_id));
+            return { duplicateOf: seen.msg_id };
+          }
         }
-        prepared(
+        const claim = prepared(
           this.db,
           `INSERT INTO ingest_dedupe (source_id, dedupe_key, msg_id, expires_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (source_id, dedupe_key) DO UPDATE SET msg_id = excluded.msg_id, expires_at = excluded.expires_at`,
-        ).run(sourceId, dedupe.key, message.id, dedupe.expiresAt);
+        );
+        for (const key of dedupe.keys) claim.run(sourceId, key, message.id, dedupe.expiresAt);
       }
       insertMessageRows(this.db, message, deliveries);
       this.insertLog(log);
