@@ -15,6 +15,7 @@ import type { Store } from "../store/store.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import type { AppContext } from "./context.ts";
 import { checkMasterKey, resolveMasterKey } from "./master-key.ts";
+import { prepareDataDir } from "./data-dir.ts";
 import { CRON_INTERVAL_MS, emitDueCronEvents } from "../inbound/cron-emitter.ts";
 import { runRetention, startHousekeeping } from "./housekeeping.ts";
 
@@ -70,6 +71,7 @@ const COMMIT_MAX_DEFER_MS = 2;
 export async function startHookline(config: Config, options: StartOptions = {}): Promise<Hookline> {
   const log = options.logger ?? pino({ level: config.logLevel, base: undefined });
   const clock = options.clock ?? systemClock;
+  prepareDataDir(config.dataDir, log);
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
   if (admin.generated && admin.file) options.onGeneratedToken?.(admin.token, admin.file);
 
