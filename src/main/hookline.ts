@@ -79,6 +79,9 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const store = await openStore(config, log, box);
   try {
     await checkMasterKey(store, box);
+    // Headers written before they were sealed are sealed now that the key is known (a migration cannot).
+    const sealed = await store.endpoints.sealPlaintextHeaders();
+    if (sealed > 0) log.info({ endpoints: sealed }, "sealed endpoint headers stored in the clear");
   } catch (error) {
     await store.close();
     throw error;
