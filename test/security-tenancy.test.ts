@@ -3,9 +3,8 @@ import { createPublicKey, verify } from "node:crypto";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import Database from "better-sqlite3";
-import pg from "pg";
 import { ManualClock } from "../src/core/clock.ts";
+import { databaseDump } from "./support/database-dump.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 import { appWithEndpoint, sendMessage } from "./support/setup.ts";
@@ -22,30 +21,6 @@ async function as(h: TestHookline, token: string | null, method: string, p: stri
   });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : undefined };
-}
-
-/** Every table value in the store, as text, for "is this secret anywhere in the database?". */
-async function databaseDump(h: TestHookline): Promise<string> {
-  if (h.ctx.config.databaseUrl) {
-    const client = new pg.Client({ connectionString: h.ctx.config.databaseUrl });
-    await client.connect();
-    try {
-      const tables = (await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).rows;
-      let out = "";
-      for (const { tablename } of tables)
-        out += JSON.stringify((await client.query(`SELECT * FROM "${tablename}"`)).rows);
-      return out;
-    } finally {
-      await client.end();
-    }
-  }
-  const db = new Database(path.join(h.dataDir, "hookline.sqlite3"), { readonly: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
-    return tables.map((t) => JSON.stringify(db.prepare(`SELECT * FROM "${t}"`).all())).join("");
-  } finally {
-    db.close();
-  }
 }
 
 describe("tokens and tenancy", () => {

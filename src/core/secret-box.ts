@@ -1,6 +1,11 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 
 const PREFIX = "enc:v1:";
+/**
+ * What every sealed value starts with, whatever its version: migrations and the start-up sealing
+ * pass tell sealed rows from rows written in the clear by it (`LIKE 'enc:%'`).
+ */
+export const SEALED_MARK = "enc:";
 /** 96-bit nonces, the size GCM is specified for; random per value, so a key may seal ~2^32 values safely. */
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -36,6 +41,9 @@ export class SecretBox {
     return createHmac("sha256", this.key).update("hookline master key fingerprint").digest("hex").slice(0, 32);
   }
 }
+
+/** Whether a stored value is sealed (as opposed to written in the clear, before encryption covered it). */
+export const isSealed = (value: string): boolean => value.startsWith(SEALED_MARK);
 
 /** For stores opened without a key (tests of the store alone): values pass through unchanged. */
 export const PLAINTEXT: Pick<SecretBox, "seal" | "open"> = { seal: (v) => v, open: (v) => v };

@@ -13,6 +13,7 @@ import type { HttpSender, SendResult } from "./http-sender.ts";
 import { decide, type Decision } from "./outcome.ts";
 import { prepareRequest } from "./prepare-request.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import { headersForLog } from "./webhook-request.ts";
 
 export interface ExecutorOptions {
   retryScheduleSeconds: number[];
@@ -171,7 +172,7 @@ export class AttemptExecutor {
       responseDurationMs: result.durationMs,
       triggerType: job.trigger,
       errorKind: decision.errorKind,
-      requestHeaders: redactSignatures(requestHeaders),
+      requestHeaders: headersForLog(requestHeaders, endpoint),
       createdAt: startedAt,
     };
     if (decision.disableEndpoint) {
@@ -255,15 +256,4 @@ export class AttemptExecutor {
       disableEndpoint: false,
     };
   }
-}
-
-/**
- * The attempt log keeps the headers that were sent, but not the signatures: with them and the
- * logged body anyone reading the log could replay a request that verifies.
- */
-function redactSignatures(headers: Record<string, string>): Record<string, string> {
-  const out = { ...headers };
-  if (out["webhook-signature"]) out["webhook-signature"] = "(redacted)";
-  if (out["svix-signature"]) out["svix-signature"] = "(redacted)";
-  return out;
 }

@@ -24,6 +24,19 @@ export function isReservedHeader(name: string): boolean {
   return RESERVED.has(name.toLowerCase());
 }
 
+/**
+ * Hop-by-hop and connection-management headers (RFC 9110 §7.6.1, plus `Keep-Alive`, `Expect` and
+ * the `Proxy-*` family): they describe one connection, not the request, and set by hand they
+ * break every delivery (an `Upgrade` or `Expect: 100-continue` the receiver acts on, a `TE` the
+ * client does not honour). Refused as custom headers; never sent even if stored before that.
+ */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "upgrade", "expect", "te", "trailer", "transfer-encoding"]);
+
+export function isHopByHopHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return HOP_BY_HOP.has(lower) || lower.startsWith("proxy-");
+}
+
 /** The keys a delivery is signed with now: the current secret plus any still in a rotation's grace period. */
 export function signingKeys(endpoint: Endpoint, now: number): SigningKey[] {
   const keys = [signingKeyOf(endpoint.secret)];
@@ -45,7 +58,7 @@ export function webhookHeaders(
   const signature = signatureHeader(signingKeys(endpoint, now), msgId, timestamp, body);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(endpoint.headers))
-    if (!isReservedHeader(name)) headers[name.toLowerCase()] = value;
+    if (!isReservedHeader(name) && !isHopByHopHeader(name)) headers[name.toLowerCase()] = value;
   headers["user-agent"] ??= USER_AGENT;
   // The endpoint's version, so a receiver can branch on the payload generation it was set up for.
   headers["hookline-endpoint-version"] = String(endpoint.version);
@@ -57,4 +70,26 @@ export function webhookHeaders(
   headers["svix-timestamp"] = String(timestamp);
   headers["svix-signature"] = signature;
   return headers;
+}
+
+/** What the attempt log shows in place of a value it does not keep. */
+export const REDACTED = "(redacted)";
+
+/**
+ * The headers of a sent request as the attempt log keeps them: without the signatures (with them
+ * and the logged body anyone reading the log could replay a request that verifies) and without
+ * the values of the endpoint's custom headers, which often carry the receiver's credentials and
+ * are sealed at rest (docs/operations.md#secrets-at-rest). Their names stay, so the log still
+ * shows which were sent.
+ */
+export function headersForLog(
+  sent: Record<string, string>,
+  endpoint: Pick<Endpoint, "headers">,
+): Record<string, string> {
+  const out = { ...sent };
+  const hidden = ["webhook-signature", "svix-signature"];
+  for (const name of Object.keys(endpoint.headers))
+    if (!isReservedHeader(name) && !isHopByHopHeader(name)) hidden.push(name.toLowerCase());
+  for (const name of hidden) if (out[name] !== undefined) out[name] = REDACTED;
+  return out;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { DATA_DIR_MODE } from "./data-dir.ts";
 import { ConfigError } from "../config.ts";
 
 export interface AdminToken {
@@ -22,7 +23,7 @@ export function resolveAdminToken(configured: string | undefined, dataDir: strin
   // An empty file is what a crash between creating and writing the token leaves behind. Keeping
   // it would make "" the token, which no request can present: replace it with a new one instead.
   if (stored === "") unlinkSync(file);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const token = `hk_admin_${randomBytes(32).toString("base64url")}`;
   try {
     writeFileSync(file, token + "\n", { mode: 0o600, flag: "wx" });

@@ -16,6 +16,7 @@ import { resolveAdminToken } from "./admin-token.ts";
 import type { AppContext } from "./context.ts";
 import { VERSION } from "./version.ts";
 import { checkMasterKey, resolveMasterKey } from "./master-key.ts";
+import { prepareDataDir } from "./data-dir.ts";
 import { CRON_INTERVAL_MS, emitDueCronEvents } from "../inbound/cron-emitter.ts";
 import { runRetention, startHousekeeping, type PeriodicJob } from "./housekeeping.ts";
 import { AttemptLog } from "../observability/attempt-log.ts";
@@ -86,6 +87,7 @@ const COMMIT_MAX_DEFER_MS = 2;
 export async function startHookline(config: Config, options: StartOptions = {}): Promise<Hookline> {
   const log = options.logger ?? pino({ level: config.logLevel, base: undefined });
   const clock = options.clock ?? systemClock;
+  prepareDataDir(config.dataDir, log);
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
   if (admin.generated && admin.file) options.onGeneratedToken?.(admin.token, admin.file);
 
@@ -93,6 +95,9 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const store = await openStore(config, log, box);
   try {
     await checkMasterKey(store, box);
+    // Headers written before they were sealed are sealed now that the key is known (a migration cannot).
+    const sealed = await store.endpoints.sealPlaintextHeaders();
+    if (sealed > 0) log.info({ endpoints: sealed }, "sealed endpoint headers stored in the clear");
   } catch (error) {
     await store.close();
     throw error;

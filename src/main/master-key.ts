@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { DATA_DIR_MODE } from "./data-dir.ts";
 import { ConfigError, decodeMasterKey } from "../config.ts";
 import { SecretBox } from "../core/secret-box.ts";
 import type { Store } from "../store/store.ts";
@@ -18,7 +19,7 @@ export function resolveMasterKey(configured: string | undefined, dataDir: string
     if (!key) throw new ConfigError(`${file} does not hold a 32-byte key; restore it or set HOOKLINE_MASTER_KEY`);
     return new SecretBox(key);
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const key = randomBytes(32);
   try {
     writeFileSync(file, key.toString("base64") + "\n", { mode: 0o600, flag: "wx" });

@@ -15,7 +15,17 @@ type MethodsOf<T> = {
 const OPERATIONS = {
   applications: ["insert", "get", "list", "update", "delete"],
   eventTypes: ["insert", "get", "list", "update", "delete"],
-  endpoints: ["insert", "get", "list", "listAll", "update", "delete", "setSecret", "markHandshakeValidated"],
+  endpoints: [
+    "insert",
+    "get",
+    "list",
+    "listAll",
+    "update",
+    "delete",
+    "setSecret",
+    "markHandshakeValidated",
+    "sealPlaintextHeaders",
+  ],
   messages: ["insertWithDeliveries", "get", "getMany", "list", "expungeContent"],
   deliveries: [
     "claimDue",

@@ -247,6 +247,11 @@ export interface EndpointRepository {
   setSecret(appId: string, id: string, secret: string, previous: PreviousSecret[], now: number): Promise<void>;
   /** Records the endpoint's consent to the CloudEvents validation handshake. */
   markHandshakeValidated(appId: string, id: string, at: number): Promise<void>;
+  /**
+   * Seals custom headers still stored in the clear (written before they were sealed); returns how
+   * many rows it sealed. Run at start-up, where the master key is known.
+   */
+  sealPlaintextHeaders(): Promise<number>;
 }
 
 export interface MessageFilter extends TimeRange {

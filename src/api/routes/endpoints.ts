@@ -11,7 +11,6 @@ import {
   isEd25519Secret,
   isValidSecret,
 } from "../../core/signing.ts";
-import { isReservedHeader } from "../../delivery/webhook-request.ts";
 import type { AppContext } from "../../main/context.ts";
 import {
   Channel,
@@ -25,6 +24,7 @@ import {
   Uid,
 } from "../common-schemas.ts";
 import { readableEventType } from "../event-catalog-access.ts";
+import { checkHeaders, endpointHeadersOut } from "../endpoint-headers.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso, msOf, pageRequest } from "../pagination.ts";
 import { EndpointOut, endpointOut, MessageOut, messageOut } from "../representations.ts";
@@ -135,17 +135,6 @@ function checkUrl(url: string, httpsOnly: boolean, field = "url"): string {
     throw new FieldError([field], "must be an https URL (this server only accepts https endpoints)", "url");
   if (parsed.username || parsed.password) throw new FieldError([field], "must not contain credentials", "url");
   return url;
-}
-
-function checkHeaders(headers: Record<string, string | null>): void {
-  for (const [name, value] of Object.entries(headers)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/.test(name))
-      throw new FieldError(["headers", name], "is not a valid HTTP header name", "header_name");
-    if (isReservedHeader(name))
-      throw new FieldError(["headers", name], "is set by Hookline and cannot be overridden", "header_reserved");
-    if (value !== null && /[\r\n\0]/.test(value))
-      throw new FieldError(["headers", name], "must not contain line breaks", "header_value");
-  }
 }
 
 function checkSecret(secret: string | null | undefined, field: string): string | null {
@@ -394,7 +383,7 @@ export const endpointRoutesIn =
       async (req) => {
         const application = await scope.owner(ctx, req.params);
         const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-        return { headers: endpoint.headers, sensitive: [] };
+        return endpointHeadersOut(endpoint.headers);
       },
     );
 

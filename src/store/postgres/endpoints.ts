@@ -1,6 +1,6 @@
 import type { Endpoint, EndpointOptions, PreviousSecret } from "../../core/entities.ts";
 import type { EndpointRepository, Page, PageRequest } from "../store.ts";
-import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
+import { isSealed, PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import { paginate } from "./paginate.ts";
 import { json, Params, type Queryable } from "./sql.ts";
 
@@ -16,7 +16,8 @@ interface EndpointRow {
   event_types: string[] | null;
   channels: string[] | null;
   metadata: Record<string, string>;
-  headers: Record<string, string>;
+  /** Sealed JSON (`enc:v1:…`), or JSON text in a row written before headers were sealed. */
+  headers: string;
   secret: string;
   previous_secrets: PreviousSecret[];
   failing_since: number | null;
@@ -38,7 +39,7 @@ const toEndpoint = (r: EndpointRow, box: Sealer): Endpoint => ({
   eventTypes: r.event_types,
   channels: r.channels,
   metadata: r.metadata ?? {},
-  headers: r.headers ?? {},
+  headers: JSON.parse(box.open(r.headers)) as Record<string, string>,
   secret: box.open(r.secret),
   previousSecrets: (r.previous_secrets ?? []).map((p) => ({ ...p, key: box.open(p.key) })),
   failingSince: r.failing_since,
@@ -63,7 +64,7 @@ export class PostgresEndpoints implements EndpointRepository {
     await this.db.query(
       `INSERT INTO endpoint (id, app_id, uid, url, description, version, disabled, throttle_rate, event_types,
          channels, metadata, headers, secret, previous_secrets, failing_since, created_at, updated_at, options)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14::jsonb, $15, $16, $17,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12, $13, $14::jsonb, $15, $16, $17,
          $18::jsonb)`,
       [
         e.id,
@@ -77,7 +78,7 @@ export class PostgresEndpoints implements EndpointRepository {
         json(e.eventTypes),
         json(e.channels),
         json(e.metadata),
-        json(e.headers),
+        this.box.seal(JSON.stringify(e.headers)),
         this.box.seal(e.secret),
         json(this.sealAll(e.previousSecrets)),
         e.failingSince,
@@ -117,7 +118,7 @@ export class PostgresEndpoints implements EndpointRepository {
   async update(e: Endpoint): Promise<void> {
     await this.db.query(
       `UPDATE endpoint SET uid = $1, url = $2, description = $3, version = $4, disabled = $5, throttle_rate = $6,
-         event_types = $7::jsonb, channels = $8::jsonb, metadata = $9::jsonb, headers = $10::jsonb,
+         event_types = $7::jsonb, channels = $8::jsonb, metadata = $9::jsonb, headers = $10,
          failing_since = $11, updated_at = $12, options = $15::jsonb
        WHERE app_id = $13 AND id = $14`,
       [
@@ -130,7 +131,7 @@ export class PostgresEndpoints implements EndpointRepository {
         json(e.eventTypes),
         json(e.channels),
         json(e.metadata),
-        json(e.headers),
+        this.box.seal(JSON.stringify(e.headers)),
         e.failingSince,
         e.updatedAt,
         e.appId,
@@ -164,5 +165,20 @@ export class PostgresEndpoints implements EndpointRepository {
       "UPDATE endpoint SET secret = $1, previous_secrets = $2::jsonb, updated_at = $3 WHERE app_id = $4 AND id = $5",
       [this.box.seal(secret), json(this.sealAll(previous)), now, appId, id],
     );
+  }
+
+  async sealPlaintextHeaders(): Promise<number> {
+    const { rows } = await this.db.query<{ id: string; headers: string }>(
+      "SELECT id, headers FROM endpoint WHERE headers NOT LIKE 'enc:%'",
+    );
+    const sealed = rows.map((r) => this.box.seal(r.headers));
+    if (rows.length === 0 || !isSealed(sealed[0]!)) return 0;
+    // Only rows still as read: one changed meanwhile was sealed by the write that changed it.
+    const result = await this.db.query(
+      `UPDATE endpoint e SET headers = u.sealed FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, plain, sealed)
+       WHERE e.id = u.id AND e.headers = u.plain`,
+      [rows.map((r) => r.id), rows.map((r) => r.headers), sealed],
+    );
+    return result.rowCount ?? 0;
   }
 }

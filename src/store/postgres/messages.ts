@@ -1,5 +1,6 @@
 import type { InboundEnvelope, Message } from "../../core/entities.ts";
 import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
+import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery, Page, PageRequest } from "../store.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { MessageGroupInsert } from "./message-group-insert.ts";
@@ -89,6 +90,7 @@ export class PostgresMessages implements MessageRepository {
   constructor(
     private readonly db: Queryable,
     private readonly partitions: HistoryPartitions,
+    private readonly box: Sealer = PLAINTEXT,
   ) {
     this.group = new MessageGroupInsert(db, (m, deliveries) => this.insertOne(m, deliveries));
   }
@@ -107,7 +109,8 @@ export class PostgresMessages implements MessageRepository {
     let sql = INSERT_MESSAGE;
     if (idempotent) {
       sql += INSERT_IDEMPOTENT;
-      params.push(idempotent.scope, idempotent.key, idempotent.statusCode, idempotent.body);
+      // Sealed like every remembered response (./idempotency.ts).
+      params.push(idempotent.scope, idempotent.key, idempotent.statusCode, this.box.seal(idempotent.body));
     }
     try {
       await withPartitionFor(this.partitions, m.createdAt, () => this.db.query(sql + " SELECT 1", params));

@@ -30,7 +30,7 @@ export interface PostgresOptions {
    * process on the unhandled 'error' event.
    */
   onIdleError?: (error: Error) => void;
-  /** Encrypts endpoint secrets at rest; without one they are stored as given (store-only tests). */
+  /** Encrypts secrets at rest (docs/operations.md#secrets-at-rest); without one they are stored as given (store-only tests). */
   box?: Sealer;
   /** The retention period, which sets how wide the history's time partitions are (default 90). */
   retentionDays?: number;
@@ -72,10 +72,10 @@ export class PostgresStore implements Store {
     this.applications = new PostgresApplications(pool);
     this.eventTypes = new PostgresEventTypes(pool);
     this.endpoints = new PostgresEndpoints(pool, box);
-    this.messages = new PostgresMessages(pool, this.partitions);
+    this.messages = new PostgresMessages(pool, this.partitions, box);
     this.deliveries = new PostgresDeliveries(pool);
     this.attempts = new PostgresAttempts(pool);
-    this.idempotency = new PostgresIdempotency(pool);
+    this.idempotency = new PostgresIdempotency(pool, box);
     this.coordination = new PostgresCoordination(pool, databaseUrl, connectTimeoutMs);
     this.retention = new PostgresRetention(pool, this.partitions);
     this.rateLimits = new PostgresRateLimits(pool);

@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { Endpoint, PreviousSecret } from "../../core/entities.ts";
 import type { EndpointRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
-import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
+import { isSealed, PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import { json, parseJson, prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
@@ -18,6 +18,7 @@ interface EndpointRow {
   event_types: string | null;
   channels: string | null;
   metadata: string;
+  /** Sealed JSON (`enc:v1:…`), or JSON text in a row written before headers were sealed. */
   headers: string;
   secret: string;
   previous_secrets: string;
@@ -40,7 +41,7 @@ const toEndpoint = (r: EndpointRow, box: Sealer): Endpoint => ({
   eventTypes: parseJson(r.event_types),
   channels: parseJson(r.channels),
   metadata: parseJson(r.metadata) ?? {},
-  headers: parseJson(r.headers) ?? {},
+  headers: JSON.parse(box.open(r.headers)) as Record<string, string>,
   secret: box.open(r.secret),
   previousSecrets: (parseJson<PreviousSecret[]>(r.previous_secrets) ?? []).map((p) => ({ ...p, key: box.open(p.key) })),
   failingSince: r.failing_since,
@@ -81,7 +82,7 @@ export class SqliteEndpoints implements EndpointRepository {
         json(e.eventTypes),
         json(e.channels),
         json(e.metadata),
-        json(e.headers),
+        this.box.seal(JSON.stringify(e.headers)),
         this.box.seal(e.secret),
         json(this.sealAll(e.previousSecrets)),
         e.failingSince,
@@ -133,7 +134,7 @@ export class SqliteEndpoints implements EndpointRepository {
         json(e.eventTypes),
         json(e.channels),
         json(e.metadata),
-        json(e.headers),
+        this.box.seal(JSON.stringify(e.headers)),
         e.failingSince,
         json(e.options),
         e.updatedAt,
@@ -164,5 +165,21 @@ export class SqliteEndpoints implements EndpointRepository {
         "UPDATE endpoint SET secret = ?, previous_secrets = ?, updated_at = ? WHERE app_id = ? AND id = ?",
       ).run(this.box.seal(secret), json(this.sealAll(previous)), now, appId, id),
     );
+  }
+
+  async sealPlaintextHeaders(): Promise<number> {
+    const rows = prepared(this.db, "SELECT id, headers FROM endpoint WHERE headers NOT LIKE 'enc:%'").all() as {
+      id: string;
+      headers: string;
+    }[];
+    const sealed = rows.map((r) => this.box.seal(r.headers));
+    if (rows.length === 0 || !isSealed(sealed[0]!)) return 0;
+    return this.writer.run(() => {
+      let changed = 0;
+      // Only rows still as read: one changed meanwhile was sealed by the write that changed it.
+      const update = prepared(this.db, "UPDATE endpoint SET headers = ? WHERE id = ? AND headers = ?");
+      rows.forEach((r, i) => (changed += update.run(sealed[i], r.id, r.headers).changes));
+      return changed;
+    });
   }
 }

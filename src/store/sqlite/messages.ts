@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Message } from "../../core/entities.ts";
 import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
+import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery, Page, PageRequest } from "../store.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
@@ -79,10 +80,13 @@ export class SqliteMessages implements MessageRepository {
   constructor(
     private readonly db: Database.Database,
     private readonly writer: WriteBatcher,
+    private readonly box: Sealer = PLAINTEXT,
   ) {}
 
   async insertWithDeliveries(m: Message, deliveries: NewDelivery[], idempotent?: IdempotentResponse): Promise<void> {
     const db = this.db;
+    // Remembered responses are sealed like every other (./idempotency.ts), before the group commit.
+    const idempotentBody = idempotent && this.box.seal(idempotent.body);
     await this.writer.run(() => {
       if (m.eventId !== null) {
         const taken = prepared(db, "SELECT 1 FROM message WHERE app_id = ? AND event_id = ?").get(m.appId, m.eventId);
@@ -94,7 +98,7 @@ export class SqliteMessages implements MessageRepository {
         const inserted = prepared(
           db,
           "INSERT OR IGNORE INTO idempotency_key (scope, key, status_code, body, created_at) VALUES (?, ?, ?, ?, ?)",
-        ).run(idempotent.scope, idempotent.key, idempotent.statusCode, idempotent.body, m.createdAt).changes;
+        ).run(idempotent.scope, idempotent.key, idempotent.statusCode, idempotentBody, m.createdAt).changes;
         if (inserted === 0) throw new DuplicateIdempotencyKey();
       }
     });

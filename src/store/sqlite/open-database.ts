@@ -1,9 +1,13 @@
 import Database from "better-sqlite3";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const DATABASE_FILE = "hookline.sqlite3";
+/** The database and its -wal and -shm files: readable and writable by the user Hookline runs as only. */
+const DATABASE_FILE_MODE = 0o600;
+/** As src/main/data-dir.ts creates it, for the commands that open the store without starting a server. */
+const DATA_DIR_MODE = 0o700;
 const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations/sqlite/", import.meta.url));
 
 export interface SqliteOptions {
@@ -29,8 +33,10 @@ export function migrateSqlite(dataDir: string, options: SqliteOptions): string[]
 
 /** One more connection with the store's settings, without migrating (the retention thread's). */
 export function openConnection(dataDir: string, options: SqliteOptions): Database.Database {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, DATABASE_FILE));
+  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+  const file = path.join(dataDir, DATABASE_FILE);
+  restrictDatabaseFiles(file);
+  const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${options.synchronous}`);
   db.pragma("foreign_keys = ON");
@@ -39,6 +45,25 @@ export function openConnection(dataDir: string, options: SqliteOptions): Databas
   // Keeps the WAL from growing without bound under sustained writes (pages, ~4 MB).
   db.pragma("wal_autocheckpoint = 1000");
   return db;
+}
+
+/**
+ * SQLite creates a database 0644 (less the umask), and its -wal and -shm files with the database
+ * file's mode. Creating the file 0600 before SQLite opens it (an empty file is an empty database)
+ * therefore makes all three 0600; files left wider by an older version are narrowed here.
+ */
+function restrictDatabaseFiles(file: string): void {
+  if (!existsSync(file)) closeSync(openSync(file, "a", DATABASE_FILE_MODE));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o777 & ~DATABASE_FILE_MODE) !== 0) chmodSync(f, DATABASE_FILE_MODE);
+    } catch (error) {
+      // A -wal or -shm file exists only while a connection has the database open; a file owned by
+      // another user cannot be narrowed by this one, which can still use it as before.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "EPERM") throw error;
+    }
+  }
 }
 
 /** Applies numbered, forward-only migrations inside one write transaction each. */

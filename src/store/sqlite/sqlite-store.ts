@@ -46,10 +46,10 @@ export class SqliteStore implements Store {
     this.applications = new SqliteApplications(db, this.writer);
     this.eventTypes = new SqliteEventTypes(db, this.writer);
     this.endpoints = new SqliteEndpoints(db, this.writer, box);
-    this.messages = new SqliteMessages(db, this.writer);
+    this.messages = new SqliteMessages(db, this.writer, box);
     this.deliveries = new SqliteDeliveries(db, this.writer);
     this.attempts = new SqliteAttempts(db, this.writer);
-    this.idempotency = new SqliteIdempotency(db, this.writer);
+    this.idempotency = new SqliteIdempotency(db, this.writer, box);
     this.coordination = new SqliteCoordination(db, this.writer);
     this.retention = new SqliteRetention(db, this.writer, lock, { synchronous: synchronousOf(db) });
     this.rateLimits = new SqliteRateLimits(db, this.writer);
@@ -59,7 +59,7 @@ export class SqliteStore implements Store {
     this.settings = new SqliteSettings(db, this.writer);
   }
 
-  /** `options.box` encrypts endpoint secrets at rest; without one they are stored as given (store-only tests). */
+  /** `options.box` encrypts secrets at rest (docs/operations.md#secrets-at-rest); without one they are stored as given (store-only tests). */
   static open(dataDir: string, options: SqliteOptions & { box?: Sealer }): SqliteStore {
     return new SqliteStore(openSqlite(dataDir, options), options.box);
   }
