@@ -87,6 +87,11 @@ export interface Message {
   createdAt: number;
   /** When the payload is purged (retention); null keeps it as long as the row. */
   payloadExpiresAt: number | null;
+  /**
+   * When the sender asked for the message to be delivered (the API's `deliverAt`); absent or null
+   * for "at once". Deliveries of a message scheduled later are not due before it (message-schedule.ts).
+   */
+  deliverAt?: number | null;
   /** Set for a message received by an inbound source: `payload` is then the raw body, forwarded as is. */
   inbound: InboundEnvelope | null;
 }

@@ -350,7 +350,10 @@ export interface DeliveryRepository {
   oldestUnsettled(appId: string, endpointId: string): Promise<Delivery | undefined>;
   /** Puts a leased delivery back, due at `at`, without an attempt (not its turn yet). */
   park(owner: string, id: string, at: number): Promise<void>;
-  /** Makes the endpoint's oldest unsettled delivery due now, if it was scheduled later (its turn came). */
+  /**
+   * Makes the endpoint's oldest unsettled delivery due now, if it was parked for later (its turn
+   * came), unless its message is scheduled for later still (deliverAt): that one waits for its time.
+   */
   promoteNext(appId: string, endpointId: string, now: number): Promise<void>;
   /** How many deliveries are due or scheduled in total (for metrics and backpressure). */
   countPending(): Promise<number>;

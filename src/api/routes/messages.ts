@@ -2,6 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { createMessage } from "../../core/create-message.ts";
 import { DuplicateIdempotencyKey, notFound } from "../../core/errors.ts";
+import { requestedDeliverAt } from "../../core/message-schedule.ts";
 import { validatePayload } from "../../core/payload-schemas.ts";
 import {
   AppParams,
@@ -43,6 +44,15 @@ const MessageIn = Type.Object({
   ),
   payloadRetentionPeriod: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 90 }))),
   payloadRetentionHours: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 2160 }))),
+  deliverAt: Type.Optional(
+    Nullable(
+      Type.String({
+        format: "date-time",
+        description:
+          "Deliver no earlier than this time: at most 24 hours ahead; up to 60 s in the past is accepted (clock skew) and delivered at once",
+      }),
+    ),
+  ),
 });
 type MessageIn = Static<typeof MessageIn>;
 
@@ -100,6 +110,8 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     },
     async (req, reply) => {
       const b = req.body;
+      // Checked first: a refused schedule must not create the application on the fly.
+      const deliverAt = requestedDeliverAt(b.deliverAt, ctx.clock.now());
       let application = await ctx.store.applications.get(req.params.app_id);
       if (!application) {
         if (!b.application) throw notFound("application");
@@ -120,6 +132,7 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
           eventId: b.eventId,
           channels: b.channels,
           tags: b.tags,
+          deliverAt,
           payloadRetentionHours:
             b.payloadRetentionHours ?? (b.payloadRetentionPeriod ? b.payloadRetentionPeriod * 24 : null),
           idempotentResponse: idem
