@@ -23,6 +23,20 @@ export interface MessageInput {
 }
 
 /**
+ * The endpoints a message of this type on these channels is routed to (an empty channel list is
+ * none). What message creation fans out to, and what the precheck route answers from.
+ */
+export async function endpointsReceiving(
+  ctx: AppContext,
+  appId: string,
+  eventType: string,
+  channels: string[] | null | undefined,
+): Promise<Endpoint[]> {
+  const onChannels = channels && channels.length > 0 ? channels : null;
+  return (await ctx.endpoints.forApp(appId)).filter((e) => routesTo(e, eventType, onChannels));
+}
+
+/**
  * One delivery per endpoint the message routes to. When this process runs a worker with room,
  * a delivery is created already leased to it, to be handed over in memory after the commit (no
  * second database round trip); otherwise it waits in the store for whichever worker claims it.
@@ -35,7 +49,7 @@ export async function planDeliveries(
 ): Promise<NewDelivery[]> {
   const targets = onlyEndpoint
     ? [onlyEndpoint]
-    : (await ctx.endpoints.forApp(message.appId)).filter((e) => routesTo(e, message.eventType, message.channels));
+    : await endpointsReceiving(ctx, message.appId, message.eventType, message.channels);
   const dispatcher = isScheduled(message) ? null : ctx.dispatcher;
   const leaseUntil = message.createdAt + (dispatcher?.leaseMs ?? 0);
   return targets.map((endpoint) => {

@@ -1,6 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { createMessage } from "../../core/create-message.ts";
+import { createMessage, endpointsReceiving } from "../../core/create-message.ts";
 import { DuplicateIdempotencyKey, notFound } from "../../core/errors.ts";
 import { requestedDeliverAt } from "../../core/message-schedule.ts";
 import { validatePayload } from "../../core/payload-schemas.ts";
@@ -71,6 +71,13 @@ const MessageListQuery = Type.Composite([
 type MessageListQuery = Static<typeof MessageListQuery>;
 
 const RawOut = Type.Object({ payload: Type.String() });
+const PrecheckIn = Type.Object({
+  eventType: EventTypeName,
+  channels: Type.Optional(Nullable(Type.Array(Channel, { maxItems: 10 }))),
+});
+const PrecheckOut = Type.Object({
+  active: Type.Boolean({ description: "Whether any enabled endpoint would receive such a message" }),
+});
 const tags = ["Message"];
 
 export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
@@ -149,6 +156,28 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       }
       req.idempotencyStored = idem !== null;
       return reply.code(202).send(messageOut(message, withContent, b.payload));
+    },
+  );
+
+  /**
+   * Whether a message of this type (on these channels) would go anywhere, so a sender can skip
+   * building it. The routing of message creation (event-type filters, channels, disabled
+   * endpoints); an endpoint's JSONata payload filter needs the payload and is not consulted.
+   */
+  app.post<{ Params: Static<typeof AppParams>; Body: Static<typeof PrecheckIn> }>(
+    "/api/v1/app/:app_id/msg/precheck/active",
+    {
+      schema: {
+        tags,
+        params: AppParams,
+        body: PrecheckIn,
+        response: { 200: PrecheckOut, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const receiving = await endpointsReceiving(ctx, application.id, req.body.eventType, req.body.channels);
+      return { active: receiving.length > 0 };
     },
   );
 
