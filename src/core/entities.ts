@@ -221,3 +221,21 @@ export interface IngestLogEntry {
   msgId: string | null;
   createdAt: number;
 }
+
+/**
+ * A named key for one application, for handing to a third party that integrates with it: the key
+ * is an API token confined to the application (what an app portal token may do), kept readable
+ * (sealed at rest) so it can be shown again, and replaced at once by a rotation.
+ */
+export interface Integration {
+  id: string;
+  appId: string;
+  name: string;
+  featureFlags: string[] | null;
+  /** The key itself (the API token). */
+  key: string;
+  /** The api_token row the key authenticates as; revoked when the key is rotated or the integration deleted. */
+  tokenId: string;
+  createdAt: number;
+  updatedAt: number;
+}
