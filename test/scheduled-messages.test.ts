@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { ApiException, Svix } from "svix";
+import { Svix as SvixV1 } from "svix-v1";
 import { ManualClock } from "../src/core/clock.ts";
 import { runRetention } from "../src/main/housekeeping.ts";
 import { partitionWidthMs } from "../src/store/postgres/partitions.ts";
@@ -100,6 +101,20 @@ describe("scheduled messages (deliverAt)", () => {
     assert.deepEqual(JSON.parse(received("/held")[0]!.body), { n: 1 });
     const attempts = await svix.messageAttempt.listByMsg(appId, created.id);
     assert.equal(attempts.data.length, 1);
+  });
+
+  it("the v1 SDK (1.99) sends and reads deliverAt the same way", async () => {
+    const { appId } = await appWithEndpoint("/v1");
+    const v1 = new SvixV1(TEST_TOKEN, { serverUrl: h.url });
+    const deliverAt = new Date(clock.now() + 5 * 60 * SECOND);
+    const created = await v1.message.create(appId, { eventType: "x", payload: { v: 1 }, deliverAt });
+    assert.equal(created.deliverAt?.toISOString(), deliverAt.toISOString());
+    assert.equal((await v1.message.get(appId, created.id)).deliverAt?.toISOString(), deliverAt.toISOString());
+    await settle();
+    assert.equal(received("/v1").length, 0);
+    clock.advance(5 * 60 * SECOND);
+    await settle();
+    assert.equal(received("/v1").length, 1);
   });
 
   it("keeps a schedule across a restart", async () => {
