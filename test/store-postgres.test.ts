@@ -81,6 +81,7 @@ const message = (appId: string, t: number, extra: Partial<Message> = {}): Messag
   channels: null,
   tags: null,
   payloadExpiresAt: null,
+  deliverAt: null,
   inbound: null,
   createdAt: t,
   ...extra,

@@ -35,6 +35,7 @@ import { endpointRoutesIn } from "./routes/endpoints.ts";
 import { ingestLogRoutes } from "./routes/ingest-logs.ts";
 import { ingestReceiveRoutes } from "./routes/ingest-receive.ts";
 import { ingestSourceRoutes } from "./routes/ingest-sources.ts";
+import { integrationRoutes } from "./routes/integrations.ts";
 import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { transformationRoutes } from "./routes/transformations.ts";
@@ -246,6 +247,7 @@ export async function buildHttpServer(
   await app.register(attemptRoutes, { ctx });
   await app.register(transformationRoutes, { ctx });
   await app.register(authRoutes, { ctx });
+  await app.register(integrationRoutes, { ctx });
   await app.register(ingestSourceRoutes, { ctx });
   await app.register(endpointRoutesIn(SOURCE_ENDPOINTS), { ctx });
   await app.register(transformationRoutesIn(SOURCE_ENDPOINTS), { ctx });

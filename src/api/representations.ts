@@ -120,6 +120,9 @@ const messageFields = {
   channels: Nullable(Type.Array(Type.String())),
   tags: Nullable(Type.Array(Type.String())),
   timestamp: DateTime,
+  deliverAt: Nullable(
+    Type.String({ format: "date-time", description: "When the message is (or was) to be delivered; null for at once" }),
+  ),
 };
 export const MessageOut = Type.Object(messageFields);
 
@@ -148,6 +151,7 @@ export const messageOut = (m: Message, withContent = true, parsedPayload?: unkno
   channels: m.channels,
   tags: m.tags,
   timestamp: iso(m.createdAt),
+  deliverAt: m.deliverAt === null || m.deliverAt === undefined ? null : iso(m.deliverAt),
 });
 
 export const MessageAttemptOut = Type.Object({

@@ -4,6 +4,7 @@ import { TriggerType, type Application, type Endpoint, type Message } from "./en
 import { newId } from "./ids.ts";
 import { routesTo } from "./routing.ts";
 import { announceWork } from "./announce-work.ts";
+import { isScheduled } from "./message-schedule.ts";
 
 export interface MessageInput {
   eventType: string;
@@ -13,6 +14,8 @@ export interface MessageInput {
   tags?: string[] | null;
   /** Purge the payload this many hours after acceptance (the API's payloadRetentionHours/Period). */
   payloadRetentionHours?: number | null;
+  /** Deliver no earlier than this (ms), already checked by requestedDeliverAt; null for at once. */
+  deliverAt?: number | null;
   /** Send to this endpoint only (send-example), instead of routing to every matching one. */
   onlyEndpoint?: Endpoint;
   /** Builds the response to remember under the request's idempotency key, committed with the message. */
@@ -20,9 +23,24 @@ export interface MessageInput {
 }
 
 /**
+ * The endpoints a message of this type on these channels is routed to (an empty channel list is
+ * none). What message creation fans out to, and what the precheck route answers from.
+ */
+export async function endpointsReceiving(
+  ctx: AppContext,
+  appId: string,
+  eventType: string,
+  channels: string[] | null | undefined,
+): Promise<Endpoint[]> {
+  const onChannels = channels && channels.length > 0 ? channels : null;
+  return (await ctx.endpoints.forApp(appId)).filter((e) => routesTo(e, eventType, onChannels));
+}
+
+/**
  * One delivery per endpoint the message routes to. When this process runs a worker with room,
  * a delivery is created already leased to it, to be handed over in memory after the commit (no
  * second database round trip); otherwise it waits in the store for whichever worker claims it.
+ * A message scheduled for later is never leased at creation: it waits in the store until due.
  */
 export async function planDeliveries(
   ctx: AppContext,
@@ -31,8 +49,8 @@ export async function planDeliveries(
 ): Promise<NewDelivery[]> {
   const targets = onlyEndpoint
     ? [onlyEndpoint]
-    : (await ctx.endpoints.forApp(message.appId)).filter((e) => routesTo(e, message.eventType, message.channels));
-  const dispatcher = ctx.dispatcher;
+    : await endpointsReceiving(ctx, message.appId, message.eventType, message.channels);
+  const dispatcher = isScheduled(message) ? null : ctx.dispatcher;
   const leaseUntil = message.createdAt + (dispatcher?.leaseMs ?? 0);
   return targets.map((endpoint) => {
     const local = dispatcher !== null && dispatcher.canAccept(endpoint.id);
@@ -45,8 +63,16 @@ export async function planDeliveries(
   });
 }
 
-/** After the commit: leased deliveries go to the local worker, the rest are announced to the others. */
+/**
+ * After the commit: leased deliveries go to the local worker, the rest are announced to the others.
+ * A scheduled message's deliveries are not due yet: the local worker sets a timer for their time,
+ * and the other workers' polls find them then (announcing them now would wake them for nothing).
+ */
 export async function handOffDeliveries(ctx: AppContext, message: Message, deliveries: NewDelivery[]): Promise<void> {
+  if (isScheduled(message)) {
+    if (deliveries.length > 0) ctx.dispatcher?.wakeAt(message.deliverAt);
+    return;
+  }
   if (deliveries.some((d) => d.leaseOwner === null)) await announceWork(ctx);
   const dispatcher = ctx.dispatcher;
   if (!dispatcher) return;
@@ -82,8 +108,12 @@ export async function createMessage(ctx: AppContext, app: Application, input: Me
     channels,
     tags: input.tags && input.tags.length > 0 ? input.tags : null,
     createdAt: now,
-    payloadExpiresAt: input.payloadRetentionHours ? now + input.payloadRetentionHours * 3_600_000 : null,
+    // Counted from the delivery time: a payload must not expire before it is first sent.
+    payloadExpiresAt: input.payloadRetentionHours
+      ? Math.max(now, input.deliverAt ?? now) + input.payloadRetentionHours * 3_600_000
+      : null,
     inbound: null,
+    deliverAt: input.deliverAt ?? null,
   };
   const deliveries = await planDeliveries(ctx, message, input.onlyEndpoint);
   await ctx.store.messages.insertWithDeliveries(message, deliveries, input.idempotentResponse?.(message));

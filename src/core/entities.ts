@@ -87,6 +87,11 @@ export interface Message {
   createdAt: number;
   /** When the payload is purged (retention); null keeps it as long as the row. */
   payloadExpiresAt: number | null;
+  /**
+   * When the sender asked for the message to be delivered (the API's `deliverAt`); absent or null
+   * for "at once". Deliveries of a message scheduled later are not due before it (message-schedule.ts).
+   */
+  deliverAt?: number | null;
   /** Set for a message received by an inbound source: `payload` is then the raw body, forwarded as is. */
   inbound: InboundEnvelope | null;
 }
@@ -215,4 +220,22 @@ export interface IngestLogEntry {
   /** The message the request became (or repeated); null when it was not stored. */
   msgId: string | null;
   createdAt: number;
+}
+
+/**
+ * A named key for one application, for handing to a third party that integrates with it: the key
+ * is an API token confined to the application (what an app portal token may do), kept readable
+ * (sealed at rest) so it can be shown again, and replaced at once by a rotation.
+ */
+export interface Integration {
+  id: string;
+  appId: string;
+  name: string;
+  featureFlags: string[] | null;
+  /** The key itself (the API token). */
+  key: string;
+  /** The api_token row the key authenticates as; revoked when the key is rotated or the integration deleted. */
+  tokenId: string;
+  createdAt: number;
+  updatedAt: number;
 }

@@ -65,6 +65,12 @@ const BLOCKED_RECHECK_MS = 250;
 const RESERVED_SHARE = 0.25;
 
 /**
+ * Scheduled due times this worker keeps a timer for (see wakeAt). Beyond it the latest ones are
+ * forgotten: the regular poll still claims them, up to one poll interval late.
+ */
+const MAX_WAKE_TIMES = 10_000;
+
+/**
  * The worker. Holds the deliveries this process has leased, one lane per endpoint, and sends them
  * with bounded concurrency: at most `workerConcurrency` requests in flight overall and at most
  * `endpointConcurrency` to any one endpoint, so an endpoint that takes the full timeout to answer
@@ -101,6 +107,10 @@ export class Dispatcher {
   private earlyTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
+  /** Due times of scheduled work this process created, ascending (see wakeAt). */
+  private wakeTimes: number[] = [];
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private wakeTimerAt = Number.POSITIVE_INFINITY;
   private idleWaiters: (() => void)[] = [];
   /** Upper bound on deliveries held in memory: keeps memory flat however large the backlog in the store. */
   private readonly maxHeld: number;
@@ -215,6 +225,42 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Polls when the clock reaches `at`: work was committed that becomes due then (a scheduled
+   * message). The regular poll would find it too, but up to a poll interval late; this keeps a
+   * scheduled message within milliseconds of its time in the process that accepted it.
+   */
+  wakeAt(at: number): void {
+    if (!this.started || this.stopping) return;
+    const i = this.wakeTimes.findIndex((t) => t >= at);
+    if (this.wakeTimes[i] === at) return;
+    this.wakeTimes.splice(i === -1 ? this.wakeTimes.length : i, 0, at);
+    if (this.wakeTimes.length > MAX_WAKE_TIMES) this.wakeTimes.pop();
+    this.armWakeTimer();
+  }
+
+  private armWakeTimer(): void {
+    const next = this.wakeTimes[0];
+    if (next === undefined || next >= this.wakeTimerAt || this.stopping) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimerAt = next;
+    // The timer counts real time, the claim uses the injected clock: a claim too early (a clock
+    // moved by hand) finds nothing, and the time is looked at again.
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = null;
+        this.wakeTimerAt = Number.POSITIVE_INFINITY;
+        const now = this.clock.now();
+        const due = this.wakeTimes.findIndex((t) => t > now);
+        this.wakeTimes.splice(0, due === -1 ? this.wakeTimes.length : due);
+        this.wake();
+        this.armWakeTimer();
+      },
+      Math.min(Math.max(0, next - this.clock.now()), 2 ** 31 - 1),
+    );
+    this.wakeTimer.unref();
+  }
+
   /** Claims due work from the store until none is left or this worker is full. */
   pollNow(): Promise<void> {
     if (this.polling) {
@@ -258,6 +304,7 @@ export class Dispatcher {
     if (this.pollTimer) clearTimeout(this.pollTimer);
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
     if (this.earlyTimer) clearTimeout(this.earlyTimer);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     await this.polling;
     // Work only queued in memory goes back at once, so other processes need not wait for the grace period.
     for (const lane of this.lanes.values()) lane.queue.length = 0;

@@ -45,6 +45,7 @@ const OPERATIONS = {
     "queueStats",
   ],
   attempts: ["get", "listByMessage", "listByEndpoint", "expungeContent", "insert"],
+  integrations: ["insert", "get", "list", "update", "rotateKey", "delete"],
   idempotency: ["get", "put", "purge"],
   coordination: ["notifyWork", "watchForWork", "claimJob"],
   retention: [

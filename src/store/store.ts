@@ -6,6 +6,7 @@ import type {
   EventType,
   IngestLogEntry,
   IngestSource,
+  Integration,
   Message,
   PreviousSecret,
   TriggerType,
@@ -31,6 +32,7 @@ export interface Store {
   readonly audit: AuditRepository;
   readonly settings: SettingRepository;
   readonly ingest: IngestRepository;
+  readonly integrations: IntegrationRepository;
   /**
    * Resolves once the database answers and would take a write; rejects otherwise, with an error
    * isStoreUnavailable recognises (a read-only database: SQLITE_READONLY or SQLSTATE 25006). What
@@ -355,7 +357,10 @@ export interface DeliveryRepository {
   oldestUnsettled(appId: string, endpointId: string): Promise<Delivery | undefined>;
   /** Puts a leased delivery back, due at `at`, without an attempt (not its turn yet). */
   park(owner: string, id: string, at: number): Promise<void>;
-  /** Makes the endpoint's oldest unsettled delivery due now, if it was scheduled later (its turn came). */
+  /**
+   * Makes the endpoint's oldest unsettled delivery due now, if it was parked for later (its turn
+   * came), unless its message is scheduled for later still (deliverAt): that one waits for its time.
+   */
   promoteNext(appId: string, endpointId: string, now: number): Promise<void>;
   /** How many deliveries are due or scheduled in total (for metrics and backpressure). */
   countPending(): Promise<number>;
@@ -433,6 +438,23 @@ export interface IngestRepository {
   listLogs(sourceId: string, page: PageRequest): Promise<Page<IngestLogEntry>>;
   /** Forgets expired dedupe claims and log entries created before `cutoff`; one bounded batch each. */
   purge(now: number, cutoff: number, limit: number): Promise<number>;
+}
+
+/**
+ * Integrations and the API tokens their keys authenticate as: each method changes both in one
+ * transaction, so a key never works without its integration, nor outlives it.
+ */
+export interface IntegrationRepository {
+  /** Creates the integration with `token`, the api_token row of its key. */
+  insert(integration: Integration, token: ApiToken): Promise<void>;
+  get(appId: string, id: string): Promise<Integration | undefined>;
+  list(appId: string, page: PageRequest): Promise<Page<Integration>>;
+  /** Saves the name and feature flags. */
+  update(integration: Integration): Promise<void>;
+  /** Replaces the key: `token` is the new key's row; the previous key's token is revoked at `now`. */
+  rotateKey(appId: string, id: string, key: string, token: ApiToken, now: number): Promise<void>;
+  /** Deletes the integration and revokes its key's token at `now`. */
+  delete(appId: string, id: string, now: number): Promise<void>;
 }
 
 export interface IdempotencyRepository {

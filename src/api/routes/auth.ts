@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { issueToken } from "../../core/api-tokens.ts";
 import { notFound } from "../../core/errors.ts";
 import type { ApiToken } from "../../store/store.ts";
@@ -93,19 +93,48 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
         const uid = req.body.application.uid ?? (req.params.app_id.startsWith("app_") ? null : req.params.app_id);
         application = await createApplication(ctx, { ...req.body.application, uid });
       }
-      const now = ctx.clock.now();
-      const { token, record } = issueToken("app", {
-        appId: application.id,
-        name: `app portal access${req.body.sessionId ? ` (${req.body.sessionId})` : ""}`,
-        now,
-        expiresAt: now + (req.body.expiry ?? DEFAULT_PORTAL_EXPIRY_SECONDS) * 1000,
-      });
-      await ctx.store.tokens.insert(record);
-      // The portal (a later release) reads the token from the fragment, which browsers never send to servers.
-      const url = `${req.protocol}://${req.host}/portal/#token=${encodeURIComponent(token)}`;
-      return reply.code(200).send({ url, token });
+      return reply.code(200).send(await grantPortalAccess(req, application.id, req.body));
     },
   );
+
+  /**
+   * The older spelling of app portal access (the v1 SDK's `authentication.dashboardAccess`): no
+   * body, so the default lifetime, and no application created on the fly.
+   */
+  app.post<{ Params: { app_id: string } }>(
+    "/api/v1/auth/dashboard-access/:app_id",
+    {
+      schema: {
+        tags,
+        params: Type.Object({ app_id: PathKey }),
+        response: { 200: PortalAccessOut, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const application = await ctx.store.applications.get(req.params.app_id);
+      if (!application) throw notFound("application");
+      return reply.code(200).send(await grantPortalAccess(req, application.id, {}));
+    },
+  );
+
+  /** Issues a token confined to one application, and the portal URL that carries it. */
+  async function grantPortalAccess(
+    req: FastifyRequest,
+    appId: string,
+    options: { expiry?: number | null; sessionId?: string | null },
+  ): Promise<Static<typeof PortalAccessOut>> {
+    const now = ctx.clock.now();
+    const { token, record } = issueToken("app", {
+      appId,
+      name: `app portal access${options.sessionId ? ` (${options.sessionId})` : ""}`,
+      now,
+      expiresAt: now + (options.expiry ?? DEFAULT_PORTAL_EXPIRY_SECONDS) * 1000,
+    });
+    await ctx.store.tokens.insert(record);
+    // The portal (a later release) reads the token from the fragment, which browsers never send to servers.
+    const url = `${req.protocol}://${req.host}/portal/#token=${encodeURIComponent(token)}`;
+    return { url, token };
+  }
 
   app.post(
     "/api/v1/auth/logout",

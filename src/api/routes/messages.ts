@@ -1,7 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { createMessage } from "../../core/create-message.ts";
+import { createMessage, endpointsReceiving } from "../../core/create-message.ts";
 import { DuplicateIdempotencyKey, notFound } from "../../core/errors.ts";
+import { requestedDeliverAt } from "../../core/message-schedule.ts";
 import { validatePayload } from "../../core/payload-schemas.ts";
 import {
   AppParams,
@@ -43,6 +44,15 @@ const MessageIn = Type.Object({
   ),
   payloadRetentionPeriod: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 90 }))),
   payloadRetentionHours: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 2160 }))),
+  deliverAt: Type.Optional(
+    Nullable(
+      Type.String({
+        format: "date-time",
+        description:
+          "Deliver no earlier than this time: at most 24 hours ahead; up to 60 s in the past is accepted (clock skew) and delivered at once",
+      }),
+    ),
+  ),
 });
 type MessageIn = Static<typeof MessageIn>;
 
@@ -61,6 +71,13 @@ const MessageListQuery = Type.Composite([
 type MessageListQuery = Static<typeof MessageListQuery>;
 
 const RawOut = Type.Object({ payload: Type.String() });
+const PrecheckIn = Type.Object({
+  eventType: EventTypeName,
+  channels: Type.Optional(Nullable(Type.Array(Channel, { maxItems: 10 }))),
+});
+const PrecheckOut = Type.Object({
+  active: Type.Boolean({ description: "Whether any enabled endpoint would receive such a message" }),
+});
 const tags = ["Message"];
 
 export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
@@ -100,6 +117,8 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     },
     async (req, reply) => {
       const b = req.body;
+      // Checked first: a refused schedule must not create the application on the fly.
+      const deliverAt = requestedDeliverAt(b.deliverAt, ctx.clock.now());
       let application = await ctx.store.applications.get(req.params.app_id);
       if (!application) {
         if (!b.application) throw notFound("application");
@@ -120,6 +139,7 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
           eventId: b.eventId,
           channels: b.channels,
           tags: b.tags,
+          deliverAt,
           payloadRetentionHours:
             b.payloadRetentionHours ?? (b.payloadRetentionPeriod ? b.payloadRetentionPeriod * 24 : null),
           idempotentResponse: idem
@@ -136,6 +156,28 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       }
       req.idempotencyStored = idem !== null;
       return reply.code(202).send(messageOut(message, withContent, b.payload));
+    },
+  );
+
+  /**
+   * Whether a message of this type (on these channels) would go anywhere, so a sender can skip
+   * building it. The routing of message creation (event-type filters, channels, disabled
+   * endpoints); an endpoint's JSONata payload filter needs the payload and is not consulted.
+   */
+  app.post<{ Params: Static<typeof AppParams>; Body: Static<typeof PrecheckIn> }>(
+    "/api/v1/app/:app_id/msg/precheck/active",
+    {
+      schema: {
+        tags,
+        params: AppParams,
+        body: PrecheckIn,
+        response: { 200: PrecheckOut, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const receiving = await endpointsReceiving(ctx, application.id, req.body.eventType, req.body.channels);
+      return { active: receiving.length > 0 };
     },
   );
 

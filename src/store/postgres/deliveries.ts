@@ -248,7 +248,8 @@ export class PostgresDeliveries implements DeliveryRepository {
     await this.db.query(
       `UPDATE delivery SET next_attempt_at = $1 WHERE id = (
          SELECT id FROM delivery WHERE endpoint_id = $2 AND app_id = $3 AND next_attempt_at IS NOT NULL
-         ORDER BY msg_id LIMIT 1) AND next_attempt_at > $1`,
+         ORDER BY msg_id LIMIT 1) AND next_attempt_at > $1
+         AND NOT EXISTS (SELECT 1 FROM message m WHERE m.id = delivery.msg_id AND m.deliver_at > $1)`,
       [now, endpointId, appId],
     );
   }

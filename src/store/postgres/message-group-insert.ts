@@ -1,4 +1,5 @@
 import type { Message } from "../../core/entities.ts";
+import { firstAttemptAt } from "../../core/message-schedule.ts";
 import type { NewDelivery } from "../store.ts";
 import { json, type Queryable } from "./sql.ts";
 
@@ -9,7 +10,7 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-/** Messages per statement: each is a row in ten parallel arrays, its deliveries rows in seven. */
+/** Messages per statement: each is a row in eleven parallel arrays, its deliveries rows in eight. */
 const MAX_GROUP = 500;
 
 /**
@@ -22,12 +23,13 @@ const MAX_GROUP = 500;
 const INSERT_GROUP = `
   WITH message_rows AS (
     INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at,
-      inbound)
+      inbound, deliver_at)
     SELECT m.id, m.app_id, m.event_type, m.event_id, m.payload, m.channels::jsonb, m.tags::jsonb, m.created_at,
-      m.payload_expires_at, m.inbound::jsonb
+      m.payload_expires_at, m.inbound::jsonb, m.deliver_at
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-      $9::bigint[], $10::text[])
-      AS m(id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at, inbound)
+      $9::bigint[], $10::text[], $18::bigint[])
+      AS m(id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at, inbound,
+        deliver_at)
   ), event_key_rows AS (
     INSERT INTO message_event_key (app_id, event_id, msg_id)
     SELECT k.app_id, k.event_id, k.id FROM unnest($1::text[], $2::text[], $4::text[]) AS k(id, app_id, event_id)
@@ -35,10 +37,11 @@ const INSERT_GROUP = `
   ), delivery_rows AS (
     INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
       lease_owner, lease_until, created_at, updated_at)
-    SELECT d.id, d.app_id, d.msg_id, d.endpoint_id, 1, 0, d.created_at, 0, d.lease_owner, d.lease_until,
+    SELECT d.id, d.app_id, d.msg_id, d.endpoint_id, 1, 0, d.due_at, 0, d.lease_owner, d.lease_until,
       d.created_at, d.created_at
-    FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[])
-      AS d(id, app_id, msg_id, endpoint_id, lease_owner, lease_until, created_at)
+    FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[],
+      $19::bigint[])
+      AS d(id, app_id, msg_id, endpoint_id, lease_owner, lease_until, created_at, due_at)
   ) SELECT 1`;
 
 export class MessageGroupInsert {
@@ -121,5 +124,7 @@ function groupParams(group: Waiting[]): unknown[] {
     deliveries.map(({ d }) => d.leaseOwner),
     deliveries.map(({ d }) => d.leaseUntil),
     deliveries.map(({ m }) => m.createdAt),
+    messages.map((m) => m.deliverAt ?? null),
+    deliveries.map(({ m }) => firstAttemptAt(m)),
   ];
 }

@@ -1,6 +1,7 @@
 import type { InboundEnvelope, Message } from "../../core/entities.ts";
 import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
 import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
+import { firstAttemptAt } from "../../core/message-schedule.ts";
 import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery, Page, PageRequest } from "../store.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { MessageGroupInsert } from "./message-group-insert.ts";
@@ -19,6 +20,7 @@ interface MessageRow {
   created_at: number;
   payload_expires_at: number | null;
   inbound: InboundEnvelope | null;
+  deliver_at: number | null;
 }
 
 const toMessage = (r: MessageRow): Message => ({
@@ -32,6 +34,7 @@ const toMessage = (r: MessageRow): Message => ({
   createdAt: r.created_at,
   payloadExpiresAt: r.payload_expires_at,
   inbound: r.inbound,
+  deliverAt: r.deliver_at,
 });
 
 /**
@@ -44,14 +47,14 @@ const toMessage = (r: MessageRow): Message => ({
 export const INSERT_MESSAGE = `
   WITH message_row AS (
     INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at,
-      inbound)
-    VALUES ($1::text, $2::text, $3, $4, $5, $6::jsonb, $7::jsonb, $8::bigint, $13::bigint, $14::jsonb)
+      inbound, deliver_at)
+    VALUES ($1::text, $2::text, $3, $4, $5, $6::jsonb, $7::jsonb, $8::bigint, $13::bigint, $14::jsonb, $15::bigint)
   ), event_key_row AS (
     INSERT INTO message_event_key (app_id, event_id, msg_id) SELECT $2, $4, $1 WHERE $4::text IS NOT NULL
   ), delivery_rows AS (
     INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
       lease_owner, lease_until, created_at, updated_at)
-    SELECT d.id, $2, $1, d.endpoint_id, 1, 0, $8, 0, d.lease_owner, d.lease_until, $8, $8
+    SELECT d.id, $2, $1, d.endpoint_id, 1, 0, $16::bigint, 0, d.lease_owner, d.lease_until, $8, $8
     FROM unnest($9::text[], $10::text[], $11::text[], $12::bigint[]) AS d(id, endpoint_id, lease_owner, lease_until)
   )`;
 
@@ -61,10 +64,10 @@ export const INSERT_MESSAGE = `
  * the message is never created twice.
  */
 const INSERT_IDEMPOTENT = `, idempotent_row AS (
-    INSERT INTO idempotency_key (scope, key, status_code, body, created_at) VALUES ($15, $16, $17, $18, $8)
+    INSERT INTO idempotency_key (scope, key, status_code, body, created_at) VALUES ($17, $18, $19, $20, $8)
   )`;
 
-/** The parameters $1…$14 of INSERT_MESSAGE. */
+/** The parameters $1…$16 of INSERT_MESSAGE. */
 export function insertMessageParams(m: Message, deliveries: NewDelivery[]): unknown[] {
   return [
     m.id,
@@ -81,6 +84,8 @@ export function insertMessageParams(m: Message, deliveries: NewDelivery[]): unkn
     deliveries.map((d) => d.leaseUntil),
     m.payloadExpiresAt,
     json(m.inbound),
+    m.deliverAt ?? null,
+    firstAttemptAt(m),
   ];
 }
 

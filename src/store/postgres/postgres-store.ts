@@ -13,6 +13,7 @@ import { PostgresEndpoints } from "./endpoints.ts";
 import { PostgresEventTypes } from "./event-types.ts";
 import { PostgresIdempotency } from "./idempotency.ts";
 import { PostgresIngest } from "./ingest.ts";
+import { PostgresIntegrations } from "./integrations.ts";
 import { PostgresMessages } from "./messages.ts";
 import { migratePostgres } from "./migrate.ts";
 import { HistoryPartitions, partitionWidthMs } from "./partitions.ts";
@@ -59,6 +60,7 @@ export class PostgresStore implements Store {
   readonly audit;
   readonly settings;
   readonly ingest;
+  readonly integrations;
   readonly partitions: HistoryPartitions;
 
   constructor(
@@ -83,6 +85,7 @@ export class PostgresStore implements Store {
     this.audit = new PostgresAudit(pool);
     this.settings = new PostgresSettings(pool);
     this.ingest = new PostgresIngest(pool, box, this.partitions);
+    this.integrations = new PostgresIntegrations(pool, box);
   }
 
   /**

@@ -239,8 +239,9 @@ export class SqliteDeliveries implements DeliveryRepository {
         this.db,
         `UPDATE delivery SET next_attempt_at = ? WHERE id = (
            SELECT id FROM delivery WHERE endpoint_id = ? AND app_id = ? AND next_attempt_at IS NOT NULL
-           ORDER BY msg_id LIMIT 1) AND next_attempt_at > ?`,
-      ).run(now, endpointId, appId, now),
+           ORDER BY msg_id LIMIT 1) AND next_attempt_at > ?
+           AND NOT EXISTS (SELECT 1 FROM message m WHERE m.id = delivery.msg_id AND m.deliver_at > ?)`,
+      ).run(now, endpointId, appId, now, now),
     );
   }
 

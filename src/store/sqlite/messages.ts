@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { Message } from "../../core/entities.ts";
 import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
 import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
+import { firstAttemptAt } from "../../core/message-schedule.ts";
 import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery, Page, PageRequest } from "../store.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
@@ -19,6 +20,7 @@ export interface MessageRow {
   created_at: number;
   payload_expires_at: number | null;
   inbound: string | null;
+  deliver_at: number | null;
 }
 
 export const toMessage = (r: MessageRow): Message => ({
@@ -32,6 +34,7 @@ export const toMessage = (r: MessageRow): Message => ({
   createdAt: r.created_at,
   payloadExpiresAt: r.payload_expires_at,
   inbound: parseJson(r.inbound),
+  deliverAt: r.deliver_at,
 });
 
 /**
@@ -41,8 +44,9 @@ export const toMessage = (r: MessageRow): Message => ({
 export function insertMessageRows(db: Database.Database, m: Message, deliveries: NewDelivery[]): void {
   prepared(
     db,
-    `INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at, inbound)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at, inbound,
+       deliver_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     m.id,
     m.appId,
@@ -54,7 +58,9 @@ export function insertMessageRows(db: Database.Database, m: Message, deliveries:
     m.createdAt,
     m.payloadExpiresAt,
     json(m.inbound),
+    m.deliverAt ?? null,
   );
+  const dueAt = firstAttemptAt(m);
   const insertDelivery = prepared(
     db,
     `INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
@@ -62,17 +68,7 @@ export function insertMessageRows(db: Database.Database, m: Message, deliveries:
      VALUES (?, ?, ?, ?, 1, 0, ?, 0, ?, ?, ?, ?)`,
   );
   for (const d of deliveries) {
-    insertDelivery.run(
-      d.id,
-      m.appId,
-      m.id,
-      d.endpointId,
-      m.createdAt,
-      d.leaseOwner,
-      d.leaseUntil,
-      m.createdAt,
-      m.createdAt,
-    );
+    insertDelivery.run(d.id, m.appId, m.id, d.endpointId, dueAt, d.leaseOwner, d.leaseUntil, m.createdAt, m.createdAt);
   }
 }
 

@@ -12,6 +12,7 @@ import { SqliteEndpoints } from "./endpoints.ts";
 import { SqliteEventTypes } from "./event-types.ts";
 import { SqliteIdempotency } from "./idempotency.ts";
 import { SqliteIngest } from "./ingest.ts";
+import { SqliteIntegrations } from "./integrations.ts";
 import { SqliteMessages } from "./messages.ts";
 import { openSqlite, type SqliteOptions } from "./open-database.ts";
 import { WriteBatcher } from "./write-batcher.ts";
@@ -33,6 +34,7 @@ export class SqliteStore implements Store {
   readonly audit;
   readonly settings;
   readonly ingest;
+  readonly integrations;
   private readonly writer: WriteBatcher;
   /** Taken by every write transaction: the group commit's and the retention thread's. */
   readonly writeLock: WriteLock;
@@ -55,6 +57,7 @@ export class SqliteStore implements Store {
     this.rateLimits = new SqliteRateLimits(db, this.writer);
     this.tokens = new SqliteTokens(db, this.writer);
     this.ingest = new SqliteIngest(db, this.writer, box);
+    this.integrations = new SqliteIntegrations(db, this.writer, box);
     this.audit = new SqliteAudit(db, this.writer);
     this.settings = new SqliteSettings(db, this.writer);
   }

@@ -1,0 +1,4 @@
+-- Scheduled messages: the delivery time the sender asked for (ms), echoed by the API. NULL for
+-- "at once". The deliveries of a scheduled message carry the same time as their next_attempt_at,
+-- which is what the workers claim by; this column only records what was asked.
+ALTER TABLE message ADD COLUMN deliver_at INTEGER;
