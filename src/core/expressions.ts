@@ -1,73 +1,107 @@
 import jsonata from "jsonata";
+import type { ExpressionInput, FailureKind, JobResult, Stage } from "../sandbox/protocol.ts";
+import { regexProblem } from "../sandbox/regex-engine.ts";
+import { sharedSandbox } from "../sandbox/shared-pool.ts";
 
 /**
  * JSONata expressions for payload filters and transformations: declarative, no arbitrary code.
- * Every evaluation is bounded: 100 ms of evaluation time and a nesting depth of 200 (JSONata's own
- * guardrails, error codes D1012 and D1011), so a pathological expression costs one endpoint one
- * failed attempt and never stalls the worker's other deliveries.
+ * The server only parses them (to refuse invalid ones at create time); every evaluation runs in
+ * the expression sandbox (src/sandbox/), where it is bounded in time, memory, string and sequence
+ * sizes, and its regexes run on RE2. Limits: docs/operations.md, "Expression sandbox".
  */
-export const EVALUATION_TIMEOUT_MS = 100;
-export const EVALUATION_MAX_DEPTH = 200;
-
-/** What an expression sees: the message, in the same shape for filters and transformations. */
-export interface ExpressionInput {
-  eventType: string;
-  payload: unknown;
-  channels: string[] | null;
-  msgId: string;
-}
+export { EVALUATION_MAX_DEPTH, EVALUATION_TIMEOUT_MS } from "../sandbox/limits.ts";
+export type { ExpressionInput } from "../sandbox/protocol.ts";
 
 export class ExpressionError extends Error {
   constructor(
-    readonly kind: "invalid" | "timeout" | "failed",
+    readonly kind: "invalid" | FailureKind,
     message: string,
+    readonly stage: Stage = "transformation",
   ) {
     super(message);
   }
+
+  /** Whether the failure may not recur: it was stopped or not run, rather than deterministically wrong. */
+  get transient(): boolean {
+    return this.kind === "timeout" || this.kind === "crashed" || this.kind === "busy";
+  }
 }
 
-const compiled = new Map<string, jsonata.Expression>();
-/** Compiled expressions are cached by their text; a few thousand distinct ones are a few MB. */
-const CACHE_LIMIT = 5000;
-
 function describe(error: unknown): string {
-  const e = error as { message?: string; code?: string; position?: number; token?: string };
+  const e = error as { message?: string; code?: string; position?: number };
   const where = e.position !== undefined ? ` at position ${e.position}` : "";
   return `${e.code ? e.code + ": " : ""}${e.message ?? String(error)}${where}`;
 }
 
-/** Parses an expression, throwing ExpressionError("invalid") with JSONata's message when it does not parse. */
+/** The regular-expression literals of a parsed expression. */
+function regexesOf(node: unknown, found: RegExp[] = [], depth = 0): RegExp[] {
+  if (depth > 10_000 || node === null || typeof node !== "object") return found;
+  if (node instanceof RegExp) {
+    found.push(node);
+    return found;
+  }
+  for (const value of Object.values(node)) regexesOf(value, found, depth + 1);
+  return found;
+}
+
+/**
+ * Parses an expression (linear in its length; the sandbox is for evaluation), throwing
+ * ExpressionError("invalid") with JSONata's message when it does not parse, or when a regular
+ * expression in it uses what RE2 lacks (backreferences, lookaround).
+ */
 export function compileExpression(code: string): jsonata.Expression {
-  let expression = compiled.get(code);
-  if (expression) return expression;
+  let expression: jsonata.Expression;
   try {
-    expression = jsonata(code, { timeout: EVALUATION_TIMEOUT_MS, stack: EVALUATION_MAX_DEPTH });
+    expression = jsonata(code);
   } catch (error) {
     throw new ExpressionError("invalid", describe(error));
   }
-  if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
-  compiled.set(code, expression);
+  for (const regex of regexesOf(expression.ast())) {
+    const problem = regexProblem(regex);
+    if (problem) throw new ExpressionError("invalid", problem);
+  }
   return expression;
 }
 
-/** Evaluates with the bounds above; `variables` are bound as `$name`. */
-export async function evaluateExpression(
+export interface Expressions {
+  filter: string | null;
+  transformation: { code: string; variables: Record<string, string> | null } | null;
+}
+
+/** What running an endpoint's expressions over one message gave: excluded, or the body to send (null: unchanged). */
+export type ExpressionOutcome = { passed: false } | { passed: true; body: string | null };
+
+/**
+ * Runs a filter and a transformation over one message in a single sandbox round trip; throws
+ * ExpressionError naming the stage that failed. `payloadJson` is the payload as JSON text.
+ */
+export async function runExpressions(
+  expressions: Expressions,
+  input: Omit<ExpressionInput, "payload">,
+  payloadJson: string,
+): Promise<ExpressionOutcome> {
+  const result: JobResult = await sharedSandbox().evaluate({
+    language: "jsonata",
+    filter: expressions.filter,
+    transformation: expressions.transformation,
+    input: { ...input, payloadJson },
+  });
+  if (!result.ok) throw new ExpressionError(result.failure.kind, result.failure.message, result.failure.stage);
+  return result.passed ? { passed: true, body: result.body } : { passed: false };
+}
+
+/** Evaluates one transformation and returns the body it produces, as JSON text. */
+export async function evaluateTransformation(
   code: string,
   input: ExpressionInput,
   variables: Record<string, string> | null = null,
-): Promise<unknown> {
-  const expression = compileExpression(code);
-  try {
-    return await expression.evaluate(input, variables ?? undefined);
-  } catch (error) {
-    const codeOf = (error as { code?: string }).code;
-    const kind = codeOf === "D1012" || codeOf === "D1011" ? "timeout" : "failed";
-    throw new ExpressionError(kind, describe(error));
-  }
-}
-
-/** JSONata truthiness for filters: false, null, 0, "", empty arrays and "no result" (undefined) are false. */
-export function isTruthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(isTruthy);
-  return Boolean(value);
+): Promise<string> {
+  const { payload, ...rest } = input;
+  const outcome = await runExpressions(
+    { filter: null, transformation: { code, variables } },
+    rest,
+    JSON.stringify(payload),
+  );
+  if (!outcome.passed || outcome.body === null) throw new ExpressionError("failed", "the expression produced no value");
+  return outcome.body;
 }

@@ -17,6 +17,7 @@ import type { AppContext } from "./context.ts";
 import { checkMasterKey, resolveMasterKey } from "./master-key.ts";
 import { CRON_INTERVAL_MS, emitDueCronEvents } from "../inbound/cron-emitter.ts";
 import { runRetention, startHousekeeping } from "./housekeeping.ts";
+import { sharedSandbox } from "../sandbox/shared-pool.ts";
 
 export interface Hookline {
   ctx: AppContext;
@@ -115,6 +116,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     dispatcher,
     adminTokenHash: hashToken(admin.token),
   };
+  // Expressions are evaluated in sandbox processes (src/sandbox/): start them now, not on the first delivery.
+  sharedSandbox(log);
   const http = await buildHttpServer(ctx, { api: config.role !== "worker" });
   await http.listen({ port: config.port, host: config.host });
 

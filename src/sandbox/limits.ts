@@ -1,0 +1,37 @@
+import { availableParallelism } from "node:os";
+
+/**
+ * What one tenant expression may cost. Documented in docs/operations.md ("Expression sandbox");
+ * change both together.
+ */
+
+/** Evaluation time of one expression, checked by JSONata between steps (error D1012). */
+export const EVALUATION_TIMEOUT_MS = 100;
+/** Nesting depth of one evaluation (JSONata's error D1011). */
+export const EVALUATION_MAX_DEPTH = 200;
+/**
+ * A sandbox process that has not answered this long after the time limit is stopped hard
+ * (SIGKILL) and replaced: this is the bound inside a single long built-in call, where JSONata's
+ * own check never runs. The margin covers a busy machine delaying the process's answer.
+ */
+export const HARD_DEADLINE_GRACE_MS = 250;
+/** V8 old-generation heap of one sandbox process; past it V8 aborts that process alone. */
+export const SANDBOX_MEMORY_MB = 256;
+/** Longest string a built-in may build or take, and longest transformation result (JSON text). */
+export const MAX_STRING_LENGTH = 10_000_000;
+/** Longest sequence or array an evaluation may build (ranges, appends, splits, sequences). */
+export const MAX_SEQUENCE_LENGTH = 1_000_000;
+/** Compiled expressions cached per sandbox process, least recently used evicted first. */
+export const COMPILED_CACHE_SIZE = 2000;
+
+/**
+ * Sandbox processes: at least two, so one stopped or restarting process leaves another serving;
+ * more only where there are cores to spare. They run at a lower CPU priority than the server.
+ */
+export const SANDBOX_PROCESSES = Math.min(4, Math.max(2, availableParallelism() - 1));
+/** Evaluations waiting for a free process; past this a request is refused as busy at once. */
+export const MAX_QUEUE_LENGTH = 1024;
+/** How long an evaluation may wait for a free process before it is refused as busy. */
+export const MAX_QUEUE_WAIT_MS = 10_000;
+/** Niceness of the sandbox processes, so the server's own work wins the CPU when both want it. */
+export const SANDBOX_NICENESS = 10;
