@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { compileExpression, ExpressionError } from "../src/core/expressions.ts";
+import { COMPILED_CACHE_SIZE, MAX_SEQUENCE_LENGTH, MAX_STRING_LENGTH } from "../src/sandbox/limits.ts";
+import { compileInSandbox, evaluateJsonataJob } from "../src/sandbox/jsonata-evaluator.ts";
+import type { Job, JobResult } from "../src/sandbox/protocol.ts";
+import { SandboxPool } from "../src/sandbox/sandbox-pool.ts";
+import { CRASH_RECIPES } from "./support/crash-recipes.ts";
+
+const job = (transformation: string | null, filter: string | null = null, payload: unknown = { amount: 5 }): Job => ({
+  language: "jsonata",
+  filter,
+  transformation: transformation === null ? null : { code: transformation, variables: { tenant: "acme" } },
+  input: { eventType: "order.paid", channels: ["eu"], msgId: "msg_1", payloadJson: JSON.stringify(payload) },
+});
+
+const failureOf = (result: JobResult) => {
+  assert.equal(result.ok, false, JSON.stringify(result));
+  return (result as Extract<JobResult, { ok: false }>).failure;
+};
+
+/** A job that keeps one process busy for a good while inside one built-in call (no step boundary). */
+const HOG = "$string([1..1000000])";
+
+const pools: SandboxPool[] = [];
+const pool = async (options: ConstructorParameters<typeof SandboxPool>[0]) => {
+  const p = new SandboxPool(options);
+  pools.push(p);
+  await p.started();
+  return p;
+};
+after(async () => {
+  await Promise.all(pools.map((p) => p.close()));
+});
+
+describe("expression sandbox pool", () => {
+  it("runs filter and transformation in one job, with the message and variables", async () => {
+    const p = await pool({ processes: 1 });
+    const code = '{"id": msgId, "cents": payload.amount * 100, "who": $tenant, "eu": "eu" in channels}';
+    assert.deepEqual(await p.evaluate(job(code, "payload.amount > 1")), {
+      ok: true,
+      passed: true,
+      body: JSON.stringify({ id: "msg_1", cents: 500, who: "acme", eu: true }),
+    });
+    assert.deepEqual(await p.evaluate(job(code, "payload.amount > 10")), { ok: true, passed: false, body: null });
+    assert.deepEqual(await p.evaluate(job(null, "eventType = 'order.paid'")), { ok: true, passed: true, body: null });
+    const failed = failureOf(await p.evaluate(job('$error("no address")')));
+    assert.deepEqual([failed.stage, failed.kind], ["transformation", "failed"]);
+    assert.match(failed.message, /no address/);
+    assert.equal(failureOf(await p.evaluate(job("1", '$error("x")'))).stage, "filter");
+  });
+
+  it("stops a job that overruns its hard deadline, replaces the process and serves the next job", async () => {
+    const p = await pool({ processes: 1, hardDeadlineMs: 30 });
+    const [before] = p.pids();
+    const failure = failureOf(await p.evaluate(job(HOG)));
+    assert.equal(failure.kind, "timeout");
+    assert.match(failure.message, /did not finish within 30 ms/);
+    const next = await p.evaluate(job("payload.amount + 1"));
+    assert.deepEqual(next, { ok: true, passed: true, body: "6" });
+    assert.notEqual(p.pids()[0], before, "the stopped process was replaced");
+    assert.equal(p.replacements, 1);
+  });
+
+  it("blames a job stopped in its transformation on the transformation, not the filter", async () => {
+    const p = await pool({ processes: 1, hardDeadlineMs: 30 });
+    const failure = failureOf(await p.evaluate(job(HOG, "true")));
+    assert.deepEqual([failure.stage, failure.kind], ["transformation", "timeout"]);
+  });
+
+  it("a job past the memory limit takes down only its own process, which is replaced", async () => {
+    const p = await pool({ processes: 1, memoryMb: 16, hardDeadlineMs: 20_000 });
+    const [before] = p.pids();
+    // Padding with a two-character fill goes through an array of code points, then the split
+    // builds nearly a million strings: well within the size caps, far beyond a 16 MB heap.
+    const failure = failureOf(await p.evaluate(job('$count($split($pad("", 900000, "ab"), ""))')));
+    assert.equal(failure.kind, "crashed");
+    assert.match(failure.message, /memory limit/);
+    assert.deepEqual(await p.evaluate(job("payload.amount * 2")), { ok: true, passed: true, body: "10" });
+    assert.notEqual(p.pids()[0], before);
+  });
+
+  it("turns every crash recipe into a failed evaluation and keeps serving", async () => {
+    const p = await pool({ processes: 2 });
+    for (const [name, code] of Object.entries(CRASH_RECIPES)) {
+      const result = await p.evaluate(job(code));
+      if (name === "backtrackingRegex") {
+        // RE2 answers at once: no match, so no value.
+        assert.match(failureOf(result).message, /no value/, name);
+        continue;
+      }
+      const failure = failureOf(result);
+      assert.ok(["failed", "timeout", "crashed"].includes(failure.kind), `${name}: ${failure.kind}`);
+    }
+    assert.deepEqual(await p.evaluate(job('"still here"')), { ok: true, passed: true, body: '"still here"' });
+  });
+
+  it("refuses work beyond its queue bound at once, and work that waited too long", async () => {
+    const p = await pool({ processes: 1, maxQueueLength: 2, hardDeadlineMs: 5000, maxQueueWaitMs: 60_000 });
+    const running = p.evaluate(job(HOG));
+    const queued = [p.evaluate(job("1")), p.evaluate(job("2"))];
+    assert.equal(p.queued, 2);
+    const refused = failureOf(await p.evaluate(job("3")));
+    assert.equal(refused.kind, "busy");
+    assert.match(refused.message, /2 evaluations are already waiting/);
+    await running;
+    assert.deepEqual(
+      (await Promise.all(queued)).map((r) => r.ok),
+      [true, true],
+    );
+
+    const impatient = await pool({ processes: 1, hardDeadlineMs: 5000, maxQueueWaitMs: 20 });
+    const hog = impatient.evaluate(job(HOG));
+    const waited = failureOf(await impatient.evaluate(job("1")));
+    assert.equal(waited.kind, "busy");
+    assert.match(waited.message, /within 20 ms/);
+    await hog;
+  });
+});
+
+describe("expression evaluation inside a sandbox process", () => {
+  const evaluate = (code: string, payload: unknown = {}) => evaluateJsonataJob(job(code, null, payload));
+
+  it("caches compiled expressions, evicting the least recently used", () => {
+    const first = compileInSandbox("payload.a + 1");
+    assert.equal(compileInSandbox("payload.a + 1"), first);
+    for (let i = 0; i < COMPILED_CACHE_SIZE; i++) compileInSandbox(`payload.a + ${i + 2}`);
+    assert.notEqual(compileInSandbox("payload.a + 1"), first, "evicted after as many newer ones as the cache holds");
+  });
+
+  it("refuses oversized strings and sequences before building them", async () => {
+    const started = Date.now();
+    for (const [code, pattern] of [
+      ['$pad("x", 1000000000)', /\$pad would build a string of 1000000000 characters/],
+      ['$pad("x", 6000000, "ab")', /\$pad would build a string of 12000000/],
+      ['$join([$pad("x", 6000000), $pad("y", 6000000)])', /\$join would build a string of 12000000/],
+      ['$split($pad("x", 2000000), "")', /\$split would build an array of 2000000 items/],
+      ['$replace($pad("x", 1000000), " ", $pad("y", 30))', /\$replace would build a string of/],
+      ["$append([1..1000000], [1..10])", /\$append would build an array of 1000010 items/],
+      ["$count([1..2000000])", /sequence length/],
+      // One array referenced twenty times: small in memory, 12 million characters as text.
+      [
+        `($a := [1..100000]; $string({${Array.from({ length: 20 }, (_, i) => `"k${i}": $a`).join(", ")}}))`,
+        /\$string would build a string longer than 10000000/,
+      ],
+    ] as const) {
+      const failure = failureOf(await evaluate(code));
+      assert.match(failure.message, pattern, code);
+    }
+    assert.ok(Date.now() - started < 20_000);
+    assert.equal(MAX_STRING_LENGTH, 10_000_000);
+    assert.equal(MAX_SEQUENCE_LENGTH, 1_000_000);
+    assert.deepEqual(await evaluate('$length($pad("x", 5000000))'), { ok: true, passed: true, body: "5000000" });
+  });
+
+  it("matches regexes with RE2: linear time, JavaScript semantics for the common cases", async () => {
+    const body = async (code: string, payload: unknown = {}) => {
+      const result = await evaluate(code, payload);
+      assert.equal(result.ok, true, JSON.stringify(result));
+      return JSON.parse((result as { body: string }).body);
+    };
+    assert.deepEqual(await body('$match("ab12cd345", /[0-9]+/).match'), ["12", "345"]);
+    assert.equal(await body('$replace("Hello World", /(\\w+) (\\w+)/, "$2 $1")'), "World Hello");
+    assert.deepEqual(await body('$split("a1b22c", /[0-9]+/)'), ["a", "b", "c"]);
+    assert.equal(await body('$contains("HELLO", /hello/i)'), true);
+    assert.equal(await body('$contains("ab/c", /b\\/c/)'), true);
+    // Exponential for a backtracking engine; RE2 reads the input once.
+    const started = Date.now();
+    assert.equal(await body("$contains(payload.s, /(a+)+$/)", { s: "a".repeat(20_000) + "b" }), false);
+    assert.equal(await body("$contains(payload.s, /^(a+)+b$/)", { s: "a".repeat(20_000) + "b" }), true);
+    assert.ok(Date.now() - started < 5000, "no catastrophic backtracking");
+    // A pattern built at run time with features RE2 lacks fails the evaluation.
+    assert.match(failureOf(await evaluate('$eval("$match(\\"aa\\", /(a)\\\\1/)")')).message, /not supported/);
+  });
+
+  it("refuses at compile time regexes RE2 cannot run (backreferences, lookaround)", () => {
+    for (const code of ["$match(s, /(a)\\1/)", "$match(s, /a(?=b)/)", "$match(s, /a(?!b)/)", "$match(s, /(?<=a)b/)"]) {
+      assert.throws(
+        () => compileExpression(code),
+        (e: unknown) => e instanceof ExpressionError && e.kind === "invalid" && /not supported/.test(e.message),
+        code,
+      );
+    }
+    assert.doesNotThrow(() => compileExpression("$match(s, /(?<year>\\d{4})-[a-z]+/i)"));
+  });
+});
