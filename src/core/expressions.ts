@@ -73,19 +73,24 @@ export type ExpressionOutcome = { passed: false } | { passed: true; body: string
 
 /**
  * Runs a filter and a transformation over one message in a single sandbox round trip; throws
- * ExpressionError naming the stage that failed. `payloadJson` is the payload as JSON text.
+ * ExpressionError naming the stage that failed. `payloadJson` is the payload as JSON text;
+ * `tenant` (the application) decides whose turn it is in the sandbox's queue.
  */
 export async function runExpressions(
   expressions: Expressions,
   input: Omit<ExpressionInput, "payload">,
   payloadJson: string,
+  tenant: string,
 ): Promise<ExpressionOutcome> {
-  const result: JobResult = await sharedSandbox().evaluate({
-    language: "jsonata",
-    filter: expressions.filter,
-    transformation: expressions.transformation,
-    input: { ...input, payloadJson },
-  });
+  const result: JobResult = await sharedSandbox().evaluate(
+    {
+      language: "jsonata",
+      filter: expressions.filter,
+      transformation: expressions.transformation,
+      input: { ...input, payloadJson },
+    },
+    tenant,
+  );
   if (!result.ok) throw new ExpressionError(result.failure.kind, result.failure.message, result.failure.stage);
   return result.passed ? { passed: true, body: result.body } : { passed: false };
 }
@@ -94,14 +99,12 @@ export async function runExpressions(
 export async function evaluateTransformation(
   code: string,
   input: ExpressionInput,
-  variables: Record<string, string> | null = null,
+  variables: Record<string, string> | null,
+  tenant: string,
 ): Promise<string> {
   const { payload, ...rest } = input;
-  const outcome = await runExpressions(
-    { filter: null, transformation: { code, variables } },
-    rest,
-    JSON.stringify(payload),
-  );
+  const transformation = { code, variables };
+  const outcome = await runExpressions({ filter: null, transformation }, rest, JSON.stringify(payload), tenant);
   if (!outcome.passed || outcome.body === null) throw new ExpressionError("failed", "the expression produced no value");
   return outcome.body;
 }

@@ -52,6 +52,7 @@ export async function prepareRequest(
         },
         { eventType: message.eventType, channels: message.channels, msgId: message.id },
         payloadJson,
+        endpoint.appId,
       );
       if (!outcome.passed) return { kind: "cancel", detail: "the endpoint's filter excluded this message" };
       if (outcome.body !== null) {

@@ -130,14 +130,19 @@ const REPLACEMENTS: Record<Name, Implementation> = {
   match: capped("match"),
   contains: capped("contains"),
   replace: capped("replace", (str: string | undefined, pattern: unknown, replacement: unknown, limit?: number) => {
-    // Each match adds at most the replacement's length: refuse only when that bound is over.
+    // Each match adds at most the replacement's length: count matches only when that bound is over,
+    // and only until the result is known to be too long.
     if (str === undefined || typeof replacement !== "string") return;
     const matches = Math.min(limit ?? Infinity, str.length + 1);
-    const bound = str.length + matches * replacement.length;
-    if (bound > MAX_STRING_LENGTH && typeof pattern === "string" && pattern.length > 0) {
-      const occurrences = Math.min(matches, str.split(pattern, MAX_STRING_LENGTH).length - 1);
-      const exact = str.length + occurrences * (replacement.length - pattern.length);
-      if (exact > MAX_STRING_LENGTH) tooLong("replace", "build a string of", exact, MAX_STRING_LENGTH, "characters");
+    if (str.length + matches * replacement.length <= MAX_STRING_LENGTH) return;
+    if (typeof pattern !== "string" || pattern.length === 0) return;
+    const growth = replacement.length - pattern.length;
+    if (growth <= 0) return;
+    const allowed = Math.floor((MAX_STRING_LENGTH - str.length) / growth);
+    let count = 0;
+    for (let at = str.indexOf(pattern); at !== -1 && count < matches; at = str.indexOf(pattern, at + pattern.length)) {
+      if (++count > allowed)
+        throw new LimitError(`$replace would build a string of more than ${MAX_STRING_LENGTH} characters`);
     }
   }),
   split: capped("split", (str: string | undefined, separator: unknown, limit?: number) => {

@@ -31,6 +31,11 @@ export const COMPILED_CACHE_SIZE = 2000;
 export const SANDBOX_PROCESSES = Math.min(4, Math.max(2, availableParallelism() - 1));
 /** Evaluations waiting for a free process; past this a request is refused as busy at once. */
 export const MAX_QUEUE_LENGTH = 1024;
+/**
+ * The same for one application: its deliveries that wait on the sandbox also hold the worker's
+ * delivery slots, so one tenant's slow expressions must not take them all.
+ */
+export const MAX_QUEUE_PER_TENANT = 64;
 /** How long an evaluation may wait for a free process before it is refused as busy. */
 export const MAX_QUEUE_WAIT_MS = 10_000;
 /** Niceness of the sandbox processes, so the server's own work wins the CPU when both want it. */

@@ -3,6 +3,7 @@ import {
   EVALUATION_TIMEOUT_MS,
   HARD_DEADLINE_GRACE_MS,
   MAX_QUEUE_LENGTH,
+  MAX_QUEUE_PER_TENANT,
   MAX_QUEUE_WAIT_MS,
   SANDBOX_MEMORY_MB,
   SANDBOX_NICENESS,
@@ -15,6 +16,8 @@ export interface PoolOptions {
   processes: number;
   /** Evaluations waiting for a process, beyond which new ones are refused as busy. */
   maxQueueLength: number;
+  /** The same, for one tenant's evaluations. */
+  maxQueuePerTenant: number;
   maxQueueWaitMs: number;
   /** Wall time a process gets for one job before it is stopped and replaced. */
   hardDeadlineMs: number;
@@ -26,6 +29,7 @@ export interface PoolOptions {
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
   processes: SANDBOX_PROCESSES,
   maxQueueLength: MAX_QUEUE_LENGTH,
+  maxQueuePerTenant: MAX_QUEUE_PER_TENANT,
   maxQueueWaitMs: MAX_QUEUE_WAIT_MS,
   hardDeadlineMs: EVALUATION_TIMEOUT_MS + HARD_DEADLINE_GRACE_MS,
   memoryMb: SANDBOX_MEMORY_MB,
@@ -34,6 +38,7 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = {
 
 interface Waiting {
   job: Job;
+  tenant: string;
   resolve: (result: JobResult | Promise<JobResult>) => void;
   expires: NodeJS.Timeout;
 }
@@ -45,15 +50,20 @@ const RESPAWN_BACKOFF_MAX_MS = 30_000;
 const firstStage = (job: Job): Stage => (job.filter !== null ? "filter" : "transformation");
 
 /**
- * A fixed number of sandbox processes, each running one job at a time, fed from one bounded FIFO
- * queue. A process that is stopped (time limit) or dies (memory limit, fatal engine error) fails
- * only its own job and is replaced; the queue moves on meanwhile with the others.
+ * A fixed number of sandbox processes, each running one job at a time. Waiting jobs queue per
+ * tenant (an application), and free processes take the tenants' queues in turn: a tenant whose
+ * expressions are slow delays its own jobs, while another tenant's job waits for at most one of
+ * its jobs per process. Queues are bounded (per tenant and in all); a job refused or left waiting
+ * too long fails as `busy`. A process that is stopped (time limit) or dies (memory limit, fatal
+ * engine error) fails only its own job and is replaced; the others go on meanwhile.
  */
 export class SandboxPool {
   private readonly options: PoolOptions;
   private readonly slots: (SandboxWorker | null)[];
   private readonly idle: SandboxWorker[] = [];
-  private readonly queue: Waiting[] = [];
+  /** Waiting jobs by tenant, in turn order: the tenant served last goes to the back. */
+  private readonly queues = new Map<string, Waiting[]>();
+  private waitingCount = 0;
   private closed = false;
   private failedStarts = 0;
   /** Processes started to replace one that ended (for tests and logs). */
@@ -65,24 +75,32 @@ export class SandboxPool {
     for (let i = 0; i < this.slots.length; i++) this.start(i);
   }
 
-  /** Evaluates a job in a free process; never rejects (failures, busy included, are results). */
-  evaluate(job: Job): Promise<JobResult> {
+  /**
+   * Evaluates a job in a free process, queued behind `tenant`'s earlier jobs; never rejects
+   * (failures, busy included, are results).
+   */
+  evaluate(job: Job, tenant = ""): Promise<JobResult> {
     if (this.closed) return Promise.resolve(this.busy(job, "the expression sandbox is shut down"));
     const worker = this.idle.pop();
     if (worker) return this.runOn(worker, job);
-    if (this.queue.length >= this.options.maxQueueLength)
-      return Promise.resolve(this.busy(job, `${this.queue.length} evaluations are already waiting`));
+    const own = this.queues.get(tenant) ?? [];
+    if (own.length >= this.options.maxQueuePerTenant)
+      return Promise.resolve(this.busy(job, `${own.length} evaluations of the same application are already waiting`));
+    if (this.waitingCount >= this.options.maxQueueLength)
+      return Promise.resolve(this.busy(job, `${this.waitingCount} evaluations are already waiting`));
     return new Promise<JobResult>((resolve) => {
       const waiting: Waiting = {
         job,
+        tenant,
         resolve,
         expires: setTimeout(() => {
-          const at = this.queue.indexOf(waiting);
-          if (at >= 0) this.queue.splice(at, 1);
+          this.unqueue(waiting);
           resolve(this.busy(job, `no sandbox process was free within ${this.options.maxQueueWaitMs} ms`));
         }, this.options.maxQueueWaitMs),
       };
-      this.queue.push(waiting);
+      own.push(waiting);
+      if (own.length === 1) this.queues.set(tenant, own);
+      this.waitingCount++;
     });
   }
 
@@ -92,7 +110,7 @@ export class SandboxPool {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.waitingCount;
   }
 
   /** Resolves once every slot has a started process (tests, and warm-up before serving). */
@@ -102,7 +120,10 @@ export class SandboxPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const waiting of this.queue.splice(0)) {
+    const all = [...this.queues.values()].flat();
+    this.queues.clear();
+    this.waitingCount = 0;
+    for (const waiting of all) {
       clearTimeout(waiting.expires);
       waiting.resolve(this.busy(waiting.job, "the expression sandbox is shut down"));
     }
@@ -124,13 +145,34 @@ export class SandboxPool {
   }
 
   private release(worker: SandboxWorker): void {
-    const next = this.queue.shift();
+    const next = this.nextWaiting();
     if (!next) {
       this.idle.push(worker);
       return;
     }
     clearTimeout(next.expires);
     next.resolve(this.runOn(worker, next.job));
+  }
+
+  /** The first job of the tenant whose turn it is; that tenant then goes to the back. */
+  private nextWaiting(): Waiting | undefined {
+    const first = this.queues.entries().next();
+    if (first.done) return undefined;
+    const [tenant, own] = first.value;
+    const next = own.shift()!;
+    this.queues.delete(tenant);
+    if (own.length > 0) this.queues.set(tenant, own);
+    this.waitingCount--;
+    return next;
+  }
+
+  private unqueue(waiting: Waiting): void {
+    const own = this.queues.get(waiting.tenant);
+    const at = own?.indexOf(waiting) ?? -1;
+    if (at < 0) return;
+    own!.splice(at, 1);
+    if (own!.length === 0) this.queues.delete(waiting.tenant);
+    this.waitingCount--;
   }
 
   private start(slot: number): void {

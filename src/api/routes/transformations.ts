@@ -138,6 +138,7 @@ export const transformationRoutesIn =
             b.code,
             { eventType: b.eventType, payload: b.payload, channels: b.channels ?? null, msgId: "msg_simulated" },
             b.variables ?? null,
+            endpoint.appId,
           );
         } catch (error) {
           const e = error instanceof ExpressionError ? error : new ExpressionError("failed", String(error));
