@@ -55,17 +55,36 @@ describe("expression sandbox pool", () => {
     const [before] = p.pids();
     const failure = failureOf(await p.evaluate(job(HOG)));
     assert.equal(failure.kind, "timeout");
-    assert.match(failure.message, /did not finish within 30 ms/);
+    assert.match(failure.message, /used more than 30 ms of CPU time/);
     const next = await p.evaluate(job("payload.amount + 1"));
     assert.deepEqual(next, { ok: true, passed: true, body: "6" });
     assert.notEqual(p.pids()[0], before, "the stopped process was replaced");
     assert.equal(p.replacements, 1);
   });
 
+  it("counts CPU time, not time spent waiting for a CPU; a wall-clock cap still applies", async () => {
+    // A stopped process stands for one starved on a busy machine: it uses no CPU while it waits.
+    const p = await pool({ processes: 1, hardDeadlineMs: 50, wallDeadlineMs: 5000 });
+    const [pid] = p.pids();
+    process.kill(pid!, "SIGSTOP");
+    const pending = p.evaluate(job("payload.amount * 3"));
+    await new Promise((r) => setTimeout(r, 400));
+    process.kill(pid!, "SIGCONT");
+    assert.deepEqual(await pending, { ok: true, passed: true, body: "15" });
+    assert.deepEqual(p.pids(), [pid], "not stopped for waiting");
+
+    const capped = await pool({ processes: 1, hardDeadlineMs: 50, wallDeadlineMs: 300 });
+    const [starved] = capped.pids();
+    process.kill(starved!, "SIGSTOP");
+    const failure = failureOf(await capped.evaluate(job("1")));
+    assert.equal(failure.kind, "timeout");
+    assert.match(failure.message, /did not finish within 300 ms/);
+  });
+
   it("blames a job stopped in its transformation on the transformation, not the filter", async () => {
     // Whether it is stopped from outside or by JSONata's own check, the transformation is to blame.
     const p = await pool({ processes: 1, hardDeadlineMs: 300 });
-    const failure = failureOf(await p.evaluate(job(HOG, "true")));
+    const failure = failureOf(await p.evaluate(job([HOG, HOG, HOG, HOG].join(" & "), "true")));
     assert.deepEqual([failure.stage, failure.kind], ["transformation", "timeout"]);
   });
 

@@ -1,5 +1,6 @@
 import jsonata from "jsonata";
 import { installCappedBuiltins, jsonLengthExceeds, LimitError } from "./capped-builtins.ts";
+import { ownCpuMs } from "./cpu-time.ts";
 import {
   COMPILED_CACHE_SIZE,
   EVALUATION_MAX_DEPTH,
@@ -16,12 +17,30 @@ import { Re2RegexEngine } from "./regex-engine.ts";
  * and depth guardrails, its sequence cap, RE2 regexes and the capped built-ins.
  */
 
+/** When the current evaluation started: wall clock and this process's CPU time. */
+let startedAt = { wallMs: 0, cpuMs: 0 };
+
 const OPTIONS = {
-  timeout: EVALUATION_TIMEOUT_MS,
+  /**
+   * JSONata stops an evaluation once `Date.now()` has advanced `timeout` ms past its start. Read
+   * at every check, this grants back the time the process spent waiting for a CPU, so the limit
+   * is EVALUATION_TIMEOUT_MS of CPU time (cpu-time.ts). Only past the limit in wall time is the
+   * CPU time read at all.
+   */
+  get timeout(): number {
+    const wall = Date.now() - startedAt.wallMs;
+    if (wall <= EVALUATION_TIMEOUT_MS) return EVALUATION_TIMEOUT_MS;
+    return EVALUATION_TIMEOUT_MS + Math.max(0, wall - (ownCpuMs() - startedAt.cpuMs));
+  },
   stack: EVALUATION_MAX_DEPTH,
   sequence: MAX_SEQUENCE_LENGTH,
   RegexEngine: Re2RegexEngine as unknown as RegExpConstructor,
 };
+
+/** Marks the start of an evaluation, for the time limit. */
+function starting(): void {
+  startedAt = { wallMs: Date.now(), cpuMs: ownCpuMs() };
+}
 
 const cache = new Map<string, jsonata.Expression>();
 
@@ -71,7 +90,9 @@ export async function evaluateJsonataJob(job: Job, entering: (stage: Stage) => v
   const input: ExpressionInput = { ...rest, payload: JSON.parse(payloadJson) };
   if (job.filter !== null) {
     try {
-      if (!isTruthy(await compileInSandbox(job.filter).evaluate(input))) return { ok: true, passed: false, body: null };
+      const filter = compileInSandbox(job.filter);
+      starting();
+      if (!isTruthy(await filter.evaluate(input))) return { ok: true, passed: false, body: null };
     } catch (error) {
       return failure("filter", error);
     }
@@ -81,7 +102,9 @@ export async function evaluateJsonataJob(job: Job, entering: (stage: Stage) => v
   let body: string | undefined;
   try {
     const { code, variables } = job.transformation;
-    const result = await compileInSandbox(code).evaluate(input, variables ?? undefined);
+    const transformation = compileInSandbox(code);
+    starting();
+    const result = await transformation.evaluate(input, variables ?? undefined);
     if (result === undefined) throw new Error("the expression produced no value");
     if (typeof result === "object" && result !== null && jsonLengthExceeds(result, MAX_STRING_LENGTH))
       throw new LimitError(`the result would be longer than ${MAX_STRING_LENGTH} characters of JSON`);

@@ -5,16 +5,21 @@ import { availableParallelism } from "node:os";
  * change both together.
  */
 
-/** Evaluation time of one expression, checked by JSONata between steps (error D1012). */
+/**
+ * Evaluation time of one expression, checked by JSONata between steps (error D1012). Time limits
+ * count CPU time (see cpu-time.ts): waiting for a CPU on a busy machine does not use them up.
+ */
 export const EVALUATION_TIMEOUT_MS = 100;
 /** Nesting depth of one evaluation (JSONata's error D1011). */
 export const EVALUATION_MAX_DEPTH = 200;
 /**
- * A sandbox process that has not answered this long after the time limit is stopped hard
- * (SIGKILL) and replaced: this is the bound inside a single long built-in call, where JSONata's
- * own check never runs. The margin covers a busy machine delaying the process's answer.
+ * A sandbox process that has used this much CPU time past the time limit without answering is
+ * stopped hard (SIGKILL) and replaced: this is the bound inside a single long built-in call,
+ * where JSONata's own check never runs.
  */
 export const HARD_DEADLINE_GRACE_MS = 250;
+/** And one that has not answered after this long in wall-clock time, however little CPU it got. */
+export const HARD_DEADLINE_WALL_MS = 10_000;
 /** V8 old-generation heap of one sandbox process; past it V8 aborts that process alone. */
 export const SANDBOX_MEMORY_MB = 256;
 /** Longest string a built-in may build or take, and longest transformation result (JSON text). */
@@ -38,5 +43,8 @@ export const MAX_QUEUE_LENGTH = 1024;
 export const MAX_QUEUE_PER_TENANT = 64;
 /** How long an evaluation may wait for a free process before it is refused as busy. */
 export const MAX_QUEUE_WAIT_MS = 10_000;
-/** Niceness of the sandbox processes, so the server's own work wins the CPU when both want it. */
-export const SANDBOX_NICENESS = 10;
+/**
+ * Niceness of the sandbox processes, so the server's own work wins the CPU when both want it
+ * (about 3:1 at 5), without starving the sandbox on a machine busy with other work.
+ */
+export const SANDBOX_NICENESS = 5;

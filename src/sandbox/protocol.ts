@@ -57,4 +57,7 @@ export interface JobMessage {
  * filter to the transformation, and one `done`.
  */
 export type SandboxMessage =
-  { type: "ready" } | { type: "stage"; id: number; stage: Stage } | { type: "done"; id: number; result: JobResult };
+  | { type: "ready"; cpuMs: number }
+  | { type: "stage"; id: number; stage: Stage }
+  /** `cpuMs`: the process's CPU time when it answered, the base for measuring its next job. */
+  | { type: "done"; id: number; result: JobResult; cpuMs: number };

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import {
   EVALUATION_TIMEOUT_MS,
   HARD_DEADLINE_GRACE_MS,
+  HARD_DEADLINE_WALL_MS,
   MAX_QUEUE_LENGTH,
   MAX_QUEUE_PER_TENANT,
   MAX_QUEUE_WAIT_MS,
@@ -19,8 +20,10 @@ export interface PoolOptions {
   /** The same, for one tenant's evaluations. */
   maxQueuePerTenant: number;
   maxQueueWaitMs: number;
-  /** Wall time a process gets for one job before it is stopped and replaced. */
+  /** CPU time a process may use on one job before it is stopped and replaced. */
   hardDeadlineMs: number;
+  /** Wall-clock time after which a job is stopped however little CPU it got. */
+  wallDeadlineMs: number;
   memoryMb: number;
   niceness: number;
   log?: Pick<Logger, "warn" | "error">;
@@ -32,6 +35,7 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = {
   maxQueuePerTenant: MAX_QUEUE_PER_TENANT,
   maxQueueWaitMs: MAX_QUEUE_WAIT_MS,
   hardDeadlineMs: EVALUATION_TIMEOUT_MS + HARD_DEADLINE_GRACE_MS,
+  wallDeadlineMs: HARD_DEADLINE_WALL_MS,
   memoryMb: SANDBOX_MEMORY_MB,
   niceness: SANDBOX_NICENESS,
 };
@@ -139,7 +143,10 @@ export class SandboxPool {
   }
 
   private async runOn(worker: SandboxWorker, job: Job): Promise<JobResult> {
-    const result = await worker.run(job, this.options.hardDeadlineMs);
+    const result = await worker.run(job, {
+      cpuMs: this.options.hardDeadlineMs,
+      wallMs: Math.max(this.options.wallDeadlineMs, this.options.hardDeadlineMs),
+    });
     if (worker.isAlive) this.release(worker);
     return result;
   }

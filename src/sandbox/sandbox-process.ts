@@ -1,3 +1,4 @@
+import { ownCpuMs } from "./cpu-time.ts";
 import { evaluateJsonataJob } from "./jsonata-evaluator.ts";
 import type { Job, JobMessage, JobResult, Language, SandboxMessage, Stage } from "./protocol.ts";
 
@@ -25,9 +26,9 @@ process.on("message", (message: JobMessage) => {
   const entering = (stage: Stage) => send({ type: "stage", id: message.id, stage });
   const run = evaluator ? evaluator(message.job, entering) : Promise.resolve(failed("unknown expression language"));
   run.then(
-    (result) => send({ type: "done", id: message.id, result }),
-    (error: unknown) => send({ type: "done", id: message.id, result: failed(String(error)) }),
+    (result) => send({ type: "done", id: message.id, result, cpuMs: ownCpuMs() }),
+    (error: unknown) => send({ type: "done", id: message.id, result: failed(String(error)), cpuMs: ownCpuMs() }),
   );
 });
 process.on("disconnect", () => process.exit(0));
-send({ type: "ready" });
+send({ type: "ready", cpuMs: ownCpuMs() });

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
+import { processCpuMs } from "./cpu-time.ts";
 import type { Failure, Job, JobMessage, JobResult, SandboxMessage, Stage } from "./protocol.ts";
 
 /**
@@ -25,8 +26,19 @@ interface Running {
   stage: Stage;
   deadline: NodeJS.Timeout;
   resolve: (result: JobResult) => void;
-  timeoutMs: number;
+  limits: JobLimits;
+  startedAt: number;
 }
+
+export interface JobLimits {
+  /** CPU time the job may use before its process is stopped. */
+  cpuMs: number;
+  /** Wall-clock time after which it is stopped whatever it used (a starved process included). */
+  wallMs: number;
+}
+
+/** Shortest wait between two looks at a running job's CPU time. */
+const MIN_RECHECK_MS = 20;
 
 export class SandboxWorker {
   readonly ready: Promise<boolean>;
@@ -35,6 +47,8 @@ export class SandboxWorker {
   private stderrTail = "";
   private alive = true;
   private nextId = 1;
+  /** The process's CPU time when it last answered: a running job's CPU use is counted from here. */
+  private cpuBase = 0;
 
   /** `onExit` is called once, whenever the process ends (crash, kill or close). */
   constructor(
@@ -70,10 +84,14 @@ export class SandboxWorker {
     this.ready = new Promise((resolve) => (markReady = resolve));
     this.child.on("message", (message: SandboxMessage) => {
       if (message.type === "ready") {
+        this.cpuBase = message.cpuMs;
         this.hold(false);
         markReady(true);
       } else if (message.type === "stage" && this.running?.id === message.id) this.running.stage = message.stage;
-      else if (message.type === "done" && this.running?.id === message.id) this.finish(message.result);
+      else if (message.type === "done" && this.running?.id === message.id) {
+        this.cpuBase = message.cpuMs;
+        this.finish(message.result);
+      }
     });
     this.child.on("error", () => this.kill());
     this.child.once("exit", (code, signal) => {
@@ -97,16 +115,17 @@ export class SandboxWorker {
   }
 
   /**
-   * Runs one job; the process is stopped (SIGKILL) if it has not answered within `timeoutMs`.
-   * Never rejects: every failure is a JobResult.
+   * Runs one job; the process is stopped (SIGKILL) once the job has used `limits.cpuMs` of CPU time
+   * without answering, or after `limits.wallMs` in any case. Never rejects: every failure is a
+   * JobResult.
    */
-  run(job: Job, timeoutMs: number): Promise<JobResult> {
+  run(job: Job, limits: JobLimits): Promise<JobResult> {
     if (this.running) throw new Error("a sandbox process runs one job at a time");
     const id = this.nextId++;
     return new Promise<JobResult>((resolve) => {
       const stage: Stage = job.filter !== null ? "filter" : "transformation";
-      const deadline = setTimeout(() => this.stopRunaway(), timeoutMs);
-      this.running = { id, stage, deadline, resolve, timeoutMs };
+      const deadline = setTimeout(() => this.checkRunaway(), limits.cpuMs);
+      this.running = { id, stage, deadline, resolve, limits, startedAt: Date.now() };
       this.hold(true);
       const message: JobMessage = { id, job };
       this.child.send(message, (error) => {
@@ -134,17 +153,29 @@ export class SandboxWorker {
     }
   }
 
-  private stopRunaway(): void {
+  /**
+   * A job has run for its CPU budget in wall time: stop it if it used that much CPU (or the CPU
+   * time cannot be read, or the wall-clock cap passed); otherwise look again when it could have.
+   */
+  private checkRunaway(): void {
     const running = this.running;
-    if (!running) return;
-    this.finish({
-      ok: false,
-      failure: {
-        stage: running.stage,
-        kind: "timeout",
-        message: `the evaluation did not finish within ${running.timeoutMs} ms and was stopped`,
-      },
-    });
+    if (!running || this.child.pid === undefined) return;
+    const wall = Date.now() - running.startedAt;
+    const cpuNow = processCpuMs(this.child.pid);
+    const cpu = cpuNow === null ? wall : cpuNow - this.cpuBase;
+    const { cpuMs, wallMs } = running.limits;
+    if (cpu < cpuMs && wall < wallMs) {
+      running.deadline = setTimeout(
+        () => this.checkRunaway(),
+        Math.max(MIN_RECHECK_MS, Math.min(cpuMs - cpu, wallMs - wall)),
+      );
+      return;
+    }
+    const message =
+      cpu >= cpuMs
+        ? `the evaluation used more than ${cpuMs} ms of CPU time and was stopped`
+        : `the evaluation did not finish within ${wallMs} ms and was stopped`;
+    this.finish({ ok: false, failure: { stage: running.stage, kind: "timeout", message } });
     this.kill();
   }
 
