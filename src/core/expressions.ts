@@ -1,13 +1,11 @@
-import jsonata from "jsonata";
 import type { ExpressionInput, FailureKind, JobResult, Stage } from "../sandbox/protocol.ts";
-import { regexProblem } from "../sandbox/regex-engine.ts";
 import { sharedSandbox } from "../sandbox/shared-pool.ts";
 
 /**
  * JSONata expressions for payload filters and transformations: declarative, no arbitrary code.
- * The server only parses them (to refuse invalid ones at create time); every evaluation runs in
- * the expression sandbox (src/sandbox/), where it is bounded in time, memory, string and sequence
- * sizes, and its regexes run on RE2. Limits: docs/operations.md, "Expression sandbox".
+ * They are compiled and evaluated only in the expression sandbox (src/sandbox/), never on the
+ * server's event loop: bounded in time, memory, string and sequence sizes, with regexes on RE2.
+ * Limits: docs/operations.md, "Expression sandbox".
  */
 export { EVALUATION_MAX_DEPTH, EVALUATION_TIMEOUT_MS } from "../sandbox/limits.ts";
 export type { ExpressionInput } from "../sandbox/protocol.ts";
@@ -27,40 +25,25 @@ export class ExpressionError extends Error {
   }
 }
 
-function describe(error: unknown): string {
-  const e = error as { message?: string; code?: string; position?: number };
-  const where = e.position !== undefined ? ` at position ${e.position}` : "";
-  return `${e.code ? e.code + ": " : ""}${e.message ?? String(error)}${where}`;
-}
-
-/** The regular-expression literals of a parsed expression. */
-function regexesOf(node: unknown, found: RegExp[] = [], depth = 0): RegExp[] {
-  if (depth > 10_000 || node === null || typeof node !== "object") return found;
-  if (node instanceof RegExp) {
-    found.push(node);
-    return found;
-  }
-  for (const value of Object.values(node)) regexesOf(value, found, depth + 1);
-  return found;
-}
-
 /**
- * Parses an expression (linear in its length; the sandbox is for evaluation), throwing
- * ExpressionError("invalid") with JSONata's message when it does not parse, or when a regular
- * expression in it uses what RE2 lacks (backreferences, lookaround).
+ * Checks that an expression compiles, in the sandbox like any evaluation (parsing a large
+ * expression takes long enough to matter on the server's event loop): throws ExpressionError
+ * "invalid" with JSONata's message, or naming a regular expression that uses what RE2 lacks
+ * (backreferences, lookaround); "busy" or "timeout" when it could not be checked.
  */
-export function compileExpression(code: string): jsonata.Expression {
-  let expression: jsonata.Expression;
-  try {
-    expression = jsonata(code);
-  } catch (error) {
-    throw new ExpressionError("invalid", describe(error));
-  }
-  for (const regex of regexesOf(expression.ast())) {
-    const problem = regexProblem(regex);
-    if (problem) throw new ExpressionError("invalid", problem);
-  }
-  return expression;
+export async function checkExpression(code: string, tenant: string): Promise<void> {
+  const result = await sharedSandbox().evaluate(
+    {
+      language: "jsonata",
+      filter: null,
+      transformation: { code, variables: null },
+      input: { eventType: "", channels: null, msgId: "", payloadJson: "null" },
+      compileOnly: true,
+    },
+    tenant,
+    { interactive: true },
+  );
+  if (!result.ok) throw new ExpressionError(result.failure.kind, result.failure.message);
 }
 
 export interface Expressions {
@@ -81,6 +64,7 @@ export async function runExpressions(
   input: Omit<ExpressionInput, "payload">,
   payloadJson: string,
   tenant: string,
+  interactive = false,
 ): Promise<ExpressionOutcome> {
   const result: JobResult = await sharedSandbox().evaluate(
     {
@@ -90,12 +74,13 @@ export async function runExpressions(
       input: { ...input, payloadJson },
     },
     tenant,
+    { interactive },
   );
   if (!result.ok) throw new ExpressionError(result.failure.kind, result.failure.message, result.failure.stage);
   return result.passed ? { passed: true, body: result.body } : { passed: false };
 }
 
-/** Evaluates one transformation and returns the body it produces, as JSON text. */
+/** Evaluates one transformation for an API call (simulate) and returns the body it produces, as JSON text. */
 export async function evaluateTransformation(
   code: string,
   input: ExpressionInput,
@@ -104,7 +89,7 @@ export async function evaluateTransformation(
 ): Promise<string> {
   const { payload, ...rest } = input;
   const transformation = { code, variables };
-  const outcome = await runExpressions({ filter: null, transformation }, rest, JSON.stringify(payload), tenant);
+  const outcome = await runExpressions({ filter: null, transformation }, rest, JSON.stringify(payload), tenant, true);
   if (!outcome.passed || outcome.body === null) throw new ExpressionError("failed", "the expression produced no value");
   return outcome.body;
 }

@@ -9,7 +9,7 @@ import {
   MAX_STRING_LENGTH,
 } from "./limits.ts";
 import type { ExpressionInput, Failure, Job, JobResult, Stage } from "./protocol.ts";
-import { Re2RegexEngine } from "./regex-engine.ts";
+import { Re2RegexEngine, regexProblem } from "./regex-engine.ts";
 
 /**
  * Evaluates a JSONata job inside a sandbox process: the filter, then (if it passed) the
@@ -85,7 +85,38 @@ export function isTruthy(value: unknown): boolean {
   return Boolean(value);
 }
 
+/** The regular-expression literals of a parsed expression. */
+function regexesOf(node: unknown, found: RegExp[] = []): RegExp[] {
+  if (node === null || typeof node !== "object") return found;
+  if (node instanceof RegExp) found.push(node);
+  else for (const value of Object.values(node)) regexesOf(value, found);
+  return found;
+}
+
+/** Compiles a job's expressions without evaluating them: `invalid` names the first that does not compile. */
+function compileJob(job: Job): JobResult {
+  const stages: [Stage, string | undefined][] = [
+    ["filter", job.filter ?? undefined],
+    ["transformation", job.transformation?.code],
+  ];
+  for (const [stage, code] of stages) {
+    if (code === undefined) continue;
+    try {
+      const expression = compileInSandbox(code);
+      for (const regex of regexesOf(expression.ast())) {
+        const problem = regexProblem(regex);
+        if (problem) throw new Error(problem);
+      }
+    } catch (error) {
+      const message = error instanceof RangeError ? "the expression nests too deeply" : describeError(error);
+      return { ok: false, failure: { stage, kind: "invalid", message } };
+    }
+  }
+  return { ok: true, passed: true, body: null };
+}
+
 export async function evaluateJsonataJob(job: Job, entering: (stage: Stage) => void = () => {}): Promise<JobResult> {
+  if (job.compileOnly) return compileJob(job);
   const { payloadJson, ...rest } = job.input;
   const input: ExpressionInput = { ...rest, payload: JSON.parse(payloadJson) };
   if (job.filter !== null) {

@@ -37,8 +37,9 @@ export const SANDBOX_PROCESSES = Math.min(4, Math.max(2, availableParallelism() 
 /** Evaluations waiting for a free process; past this a request is refused as busy at once. */
 export const MAX_QUEUE_LENGTH = 1024;
 /**
- * The same for one application: its deliveries that wait on the sandbox also hold the worker's
- * delivery slots, so one tenant's slow expressions must not take them all.
+ * The same for one application's API calls (simulate, expression checks), so a tenant cannot
+ * fill the queue by itself. Its deliveries are bounded by the worker's concurrency instead
+ * (an endpoint's share of it, docs/operations.md "Sizing notes"), and wait.
  */
 export const MAX_QUEUE_PER_TENANT = 64;
 /** How long an evaluation may wait for a free process before it is refused as busy. */

@@ -25,6 +25,8 @@ export interface Job {
   transformation: { code: string; variables: Record<string, string> | null } | null;
   /** The input with its payload as JSON text: the server already holds it that way. */
   input: Omit<ExpressionInput, "payload"> & { payloadJson: string };
+  /** Only check that the expressions compile (and their regexes run on RE2); evaluate nothing. */
+  compileOnly?: boolean;
 }
 
 export type Stage = "filter" | "transformation";
@@ -34,9 +36,10 @@ export type Stage = "filter" | "transformation";
  * - `failed`: the expression raised an error (including a limit it ran into);
  * - `timeout`: it ran past the time limit or nesting depth;
  * - `crashed`: it took its sandbox process down (memory limit, or a fatal engine error);
- * - `busy`: no sandbox process was free in time, so it was not evaluated.
+ * - `busy`: no sandbox process was free in time, so it was not evaluated;
+ * - `invalid`: (compile-only jobs) it does not compile.
  */
-export type FailureKind = "failed" | "timeout" | "crashed" | "busy";
+export type FailureKind = "failed" | "timeout" | "crashed" | "busy" | "invalid";
 
 export interface Failure {
   stage: Stage;

@@ -17,7 +17,7 @@ export interface PoolOptions {
   processes: number;
   /** Evaluations waiting for a process, beyond which new ones are refused as busy. */
   maxQueueLength: number;
-  /** The same, for one tenant's evaluations. */
+  /** The same, for one tenant's interactive evaluations (API calls). */
   maxQueuePerTenant: number;
   maxQueueWaitMs: number;
   /** CPU time a process may use on one job before it is stopped and replaced. */
@@ -57,8 +57,8 @@ const firstStage = (job: Job): Stage => (job.filter !== null ? "filter" : "trans
  * A fixed number of sandbox processes, each running one job at a time. Waiting jobs queue per
  * tenant (an application), and free processes take the tenants' queues in turn: a tenant whose
  * expressions are slow delays its own jobs, while another tenant's job waits for at most one of
- * its jobs per process. Queues are bounded (per tenant and in all); a job refused or left waiting
- * too long fails as `busy`. A process that is stopped (time limit) or dies (memory limit, fatal
+ * its jobs per process. Queues are bounded (in all, and per tenant for API calls); a job refused
+ * or left waiting too long fails as `busy`. A process that is stopped (time limit) or dies (memory limit, fatal
  * engine error) fails only its own job and is replaced; the others go on meanwhile.
  */
 export class SandboxPool {
@@ -81,14 +81,16 @@ export class SandboxPool {
 
   /**
    * Evaluates a job in a free process, queued behind `tenant`'s earlier jobs; never rejects
-   * (failures, busy included, are results).
+   * (failures, busy included, are results). An `interactive` job (an API call) is refused when
+   * its tenant already has maxQueuePerTenant jobs waiting; deliveries are bounded by the worker's
+   * own concurrency and wait.
    */
-  evaluate(job: Job, tenant = ""): Promise<JobResult> {
+  evaluate(job: Job, tenant = "", { interactive = false } = {}): Promise<JobResult> {
     if (this.closed) return Promise.resolve(this.busy(job, "the expression sandbox is shut down"));
     const worker = this.idle.pop();
     if (worker) return this.runOn(worker, job);
     const own = this.queues.get(tenant) ?? [];
-    if (own.length >= this.options.maxQueuePerTenant)
+    if (interactive && own.length >= this.options.maxQueuePerTenant)
       return Promise.resolve(this.busy(job, `${own.length} evaluations of the same application are already waiting`));
     if (this.waitingCount >= this.options.maxQueueLength)
       return Promise.resolve(this.busy(job, `${this.waitingCount} evaluations are already waiting`));

@@ -2,11 +2,12 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { EndpointTransformation } from "../../core/entities.ts";
 import { ApiError, FieldError } from "../../core/errors.ts";
-import { compileExpression, evaluateTransformation, ExpressionError } from "../../core/expressions.ts";
+import { evaluateTransformation, ExpressionError } from "../../core/expressions.ts";
 import { Channel, DateTime, errorResponses, EventTypeName, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso } from "../pagination.ts";
 import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
+import { checkExpressionField } from "./expression-field.ts";
 import { requireEndpoint } from "./endpoints.ts";
 
 /**
@@ -42,15 +43,6 @@ const SimulateOut = Type.Object({
 });
 /** The owner's key (app_id or source_id, by scope) and the endpoint's. */
 type Params = Record<string, string> & { endpoint_id: string };
-
-function checkCode(code: string | null | undefined): void {
-  if (!code) return;
-  try {
-    compileExpression(code);
-  } catch (error) {
-    throw new FieldError(["code"], `is not a valid JSONata expression: ${(error as Error).message}`, "jsonata");
-  }
-}
 
 export async function transformationRoutes(app: FastifyInstance, options: RouteOptions): Promise<void> {
   await transformationRoutesIn(APPLICATION_ENDPOINTS)(app, options);
@@ -97,7 +89,7 @@ export const transformationRoutesIn =
         const application = await scope.owner(ctx, req.params);
         const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
         const b = req.body;
-        checkCode(b.code);
+        await checkExpressionField("code", b.code, endpoint.appId);
         const current = endpoint.options.transformation;
         const now = ctx.clock.now();
         const next: EndpointTransformation = {
@@ -131,7 +123,7 @@ export const transformationRoutesIn =
       async (req) => {
         const endpoint = await requireEndpoint(ctx, await scope.owner(ctx, req.params), req.params.endpoint_id);
         const b = req.body;
-        checkCode(b.code);
+        await checkExpressionField("code", b.code, endpoint.appId);
         let payload: string;
         try {
           payload = await evaluateTransformation(
