@@ -126,7 +126,8 @@ test("another tenant keeps its latency while one tenant runs the worst expressio
   await Promise.all(attack);
 
   const report = JSON.stringify({ baseline, underAttack, counts });
-  assert.ok(counts.messages > 0 && counts.simulated > 0, `the attack ran: ${report}`);
+  // Simulate calls of the hostile tenant wait behind its own deliveries, and may be refused (429) for it.
+  assert.ok(counts.messages > 0 && counts.simulated + counts.refused > 0, `the attack ran: ${report}`);
   for (const metric of ["create", "delivery", "health"] as const) {
     assert.ok(underAttack[metric] < 10 * baseline[metric] + 200, `${metric} p50 kept its latency: ${report}`);
   }

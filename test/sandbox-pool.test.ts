@@ -80,6 +80,16 @@ describe("expression sandbox pool", () => {
     assert.match(failure.message, /did not finish within 300 ms/);
   });
 
+  it("sends jobs ahead to a process; those behind a stopped one run again on its replacement", async () => {
+    const p = await pool({ processes: 1, pipelineDepth: 2, hardDeadlineMs: 30 });
+    const hog = p.evaluate(job(HOG));
+    const behind = p.evaluate(job("payload.amount + 2"));
+    assert.equal(p.queued, 0, "the second job went ahead to the process");
+    assert.equal(failureOf(await hog).kind, "timeout");
+    assert.deepEqual(await behind, { ok: true, passed: true, body: "7" });
+    assert.equal(p.replacements, 1);
+  });
+
   it("blames a job stopped in its transformation on the transformation, not the filter", async () => {
     // Whether it is stopped from outside or by JSONata's own check, the transformation is to blame.
     const p = await pool({ processes: 1, hardDeadlineMs: 300 });
@@ -115,7 +125,13 @@ describe("expression sandbox pool", () => {
   });
 
   it("refuses work beyond its queue bound at once, and work that waited too long", async () => {
-    const p = await pool({ processes: 1, maxQueueLength: 2, hardDeadlineMs: 5000, maxQueueWaitMs: 60_000 });
+    const p = await pool({
+      processes: 1,
+      pipelineDepth: 1,
+      maxQueueLength: 2,
+      hardDeadlineMs: 5000,
+      maxQueueWaitMs: 60_000,
+    });
     const running = p.evaluate(job(HOG));
     const queued = [p.evaluate(job("1")), p.evaluate(job("2"))];
     assert.equal(p.queued, 2);
@@ -128,7 +144,7 @@ describe("expression sandbox pool", () => {
       [true, true],
     );
 
-    const impatient = await pool({ processes: 1, hardDeadlineMs: 5000, maxQueueWaitMs: 20 });
+    const impatient = await pool({ processes: 1, pipelineDepth: 1, hardDeadlineMs: 5000, maxQueueWaitMs: 20 });
     const hog = impatient.evaluate(job(HOG));
     const waited = failureOf(await impatient.evaluate(job("1")));
     assert.equal(waited.kind, "busy");
@@ -136,7 +152,7 @@ describe("expression sandbox pool", () => {
     await hog;
   });
   it("serves tenants in turn and bounds each tenant's queue of API calls", async () => {
-    const p = await pool({ processes: 1, maxQueuePerTenant: 3, hardDeadlineMs: 5000 });
+    const p = await pool({ processes: 1, pipelineDepth: 1, maxQueuePerTenant: 3, hardDeadlineMs: 5000 });
     const done: string[] = [];
     const submit = (tenant: string, name: string) =>
       p.evaluate(job(`"${name}"`), tenant, { interactive: true }).then((result) => {

@@ -34,6 +34,12 @@ export const COMPILED_CACHE_SIZE = 2000;
  * more only where there are cores to spare. They run at a lower CPU priority than the server.
  */
 export const SANDBOX_PROCESSES = Math.min(4, Math.max(2, availableParallelism() - 1));
+/**
+ * Jobs in flight to one process: it runs them one at a time, but the next is already there when
+ * one ends, so a process never waits for the server's event loop between two jobs. A job behind
+ * one that is stopped never started, and runs again elsewhere.
+ */
+export const PIPELINE_DEPTH = 2;
 /** Evaluations waiting for a free process; past this a request is refused as busy at once. */
 export const MAX_QUEUE_LENGTH = 1024;
 /**

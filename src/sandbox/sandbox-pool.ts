@@ -6,6 +6,7 @@ import {
   MAX_QUEUE_LENGTH,
   MAX_QUEUE_PER_TENANT,
   MAX_QUEUE_WAIT_MS,
+  PIPELINE_DEPTH,
   SANDBOX_MEMORY_MB,
   SANDBOX_NICENESS,
   SANDBOX_PROCESSES,
@@ -20,6 +21,8 @@ export interface PoolOptions {
   /** The same, for one tenant's interactive evaluations (API calls). */
   maxQueuePerTenant: number;
   maxQueueWaitMs: number;
+  /** Jobs sent ahead to one process (it runs them one at a time), so it never idles between two. */
+  pipelineDepth: number;
   /** CPU time a process may use on one job before it is stopped and replaced. */
   hardDeadlineMs: number;
   /** Wall-clock time after which a job is stopped however little CPU it got. */
@@ -34,6 +37,7 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = {
   maxQueueLength: MAX_QUEUE_LENGTH,
   maxQueuePerTenant: MAX_QUEUE_PER_TENANT,
   maxQueueWaitMs: MAX_QUEUE_WAIT_MS,
+  pipelineDepth: PIPELINE_DEPTH,
   hardDeadlineMs: EVALUATION_TIMEOUT_MS + HARD_DEADLINE_GRACE_MS,
   wallDeadlineMs: HARD_DEADLINE_WALL_MS,
   memoryMb: SANDBOX_MEMORY_MB,
@@ -64,7 +68,6 @@ const firstStage = (job: Job): Stage => (job.filter !== null ? "filter" : "trans
 export class SandboxPool {
   private readonly options: PoolOptions;
   private readonly slots: (SandboxWorker | null)[];
-  private readonly idle: SandboxWorker[] = [];
   /** Waiting jobs by tenant, in turn order: the tenant served last goes to the back. */
   private readonly queues = new Map<string, Waiting[]>();
   private waitingCount = 0;
@@ -87,8 +90,8 @@ export class SandboxPool {
    */
   evaluate(job: Job, tenant = "", { interactive = false } = {}): Promise<JobResult> {
     if (this.closed) return Promise.resolve(this.busy(job, "the expression sandbox is shut down"));
-    const worker = this.idle.pop();
-    if (worker) return this.runOn(worker, job);
+    const worker = this.waitingCount === 0 ? this.available() : undefined;
+    if (worker) return this.runOn(worker, job, tenant);
     const own = this.queues.get(tenant) ?? [];
     if (interactive && own.length >= this.options.maxQueuePerTenant)
       return Promise.resolve(this.busy(job, `${own.length} evaluations of the same application are already waiting`));
@@ -136,7 +139,6 @@ export class SandboxPool {
     const exits = this.slots.map(
       (w) => new Promise<void>((resolve) => (w && w.isAlive ? (w.kill(), setImmediate(resolve)) : resolve())),
     );
-    this.idle.length = 0;
     await Promise.all(exits);
   }
 
@@ -144,23 +146,54 @@ export class SandboxPool {
     return { ok: false, failure: { stage: firstStage(job), kind: "busy", message: `not evaluated: ${why}` } };
   }
 
-  private async runOn(worker: SandboxWorker, job: Job): Promise<JobResult> {
-    const result = await worker.run(job, {
+  /** The ready process with the fewest jobs in flight, if one can take another. */
+  private available(): SandboxWorker | undefined {
+    let best: SandboxWorker | undefined;
+    for (const worker of this.slots) {
+      if (!worker?.isReady || worker.load >= this.options.pipelineDepth) continue;
+      if (!best || worker.load < best.load) best = worker;
+    }
+    return best;
+  }
+
+  private async runOn(worker: SandboxWorker, job: Job, tenant: string): Promise<JobResult> {
+    const limits = {
       cpuMs: this.options.hardDeadlineMs,
       wallMs: Math.max(this.options.wallDeadlineMs, this.options.hardDeadlineMs),
-    });
-    if (worker.isAlive) this.release(worker);
+    };
+    // A job that never started because the one before it took the process down runs again, first.
+    const result = await worker.run(job, limits, () => this.requeueFirst(job, tenant));
+    this.pump();
     return result;
   }
 
-  private release(worker: SandboxWorker): void {
-    const next = this.nextWaiting();
-    if (!next) {
-      this.idle.push(worker);
-      return;
+  /** Hands waiting jobs, tenant by tenant in turn, to processes that can take them. */
+  private pump(): void {
+    for (let worker = this.available(); worker && this.waitingCount > 0; worker = this.available()) {
+      const next = this.nextWaiting()!;
+      clearTimeout(next.expires);
+      next.resolve(this.runOn(worker, next.job, next.tenant));
     }
-    clearTimeout(next.expires);
-    next.resolve(this.runOn(worker, next.job));
+  }
+
+  private requeueFirst(job: Job, tenant: string): Promise<JobResult> {
+    if (this.closed) return Promise.resolve(this.busy(job, "the expression sandbox is shut down"));
+    return new Promise<JobResult>((resolve) => {
+      const waiting: Waiting = {
+        job,
+        tenant,
+        resolve,
+        expires: setTimeout(() => {
+          this.unqueue(waiting);
+          resolve(this.busy(job, `no sandbox process was free within ${this.options.maxQueueWaitMs} ms`));
+        }, this.options.maxQueueWaitMs),
+      };
+      const own = this.queues.get(tenant) ?? [];
+      own.unshift(waiting);
+      if (own.length === 1) this.queues.set(tenant, own);
+      this.waitingCount++;
+      this.pump();
+    });
   }
 
   /** The first job of the tenant whose turn it is; that tenant then goes to the back. */
@@ -193,13 +226,11 @@ export class SandboxPool {
     void worker.ready.then((ok) => {
       if (!ok || this.closed) return;
       this.failedStarts = 0;
-      this.release(worker);
+      this.pump();
     });
   }
 
   private onExit(slot: number, ended: SandboxWorker): void {
-    const at = this.idle.indexOf(ended);
-    if (at >= 0) this.idle.splice(at, 1);
     if (this.slots[slot] !== ended || this.closed) return;
     this.slots[slot] = null;
     this.replacements++;

@@ -14,9 +14,16 @@ const EVALUATORS: Record<Language, Evaluator> = {
   jsonata: evaluateJsonataJob,
 };
 
-const send = (message: SandboxMessage) => process.send!(message);
+const send = (message: SandboxMessage): void => void process.send!(message);
+
+/** Jobs run one at a time, in the order they came: the server counts CPU time per job. */
+let queue = Promise.resolve();
 
 process.on("message", (message: JobMessage) => {
+  queue = queue.then(() => runJob(message));
+});
+
+function runJob(message: JobMessage): Promise<void> {
   const evaluator = EVALUATORS[message.job.language];
   const failed = (text: string): JobResult => ({
     ok: false,
@@ -25,10 +32,10 @@ process.on("message", (message: JobMessage) => {
   // Tells the server which stage runs, so a job stopped mid-way is blamed on the right one.
   const entering = (stage: Stage) => send({ type: "stage", id: message.id, stage });
   const run = evaluator ? evaluator(message.job, entering) : Promise.resolve(failed("unknown expression language"));
-  run.then(
+  return run.then(
     (result) => send({ type: "done", id: message.id, result, cpuMs: ownCpuMs() }),
     (error: unknown) => send({ type: "done", id: message.id, result: failed(String(error)), cpuMs: ownCpuMs() }),
   );
-});
+}
 process.on("disconnect", () => process.exit(0));
 send({ type: "ready", cpuMs: ownCpuMs() });
