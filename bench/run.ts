@@ -10,6 +10,7 @@
  *   e2e           load generator → Hookline (SQLite) → receiver                 e2e_rps
  *   latency       1,000 msg/s open-loop; 202 received → webhook arrived         latency_p50_ms, latency_p99_ms
  *   fanout        one message to 50 endpoints                                   fanout_deliveries_per_s
+ *   expressions   deliveries with no expression, a filter, a transformation, both  expressions_*_deliveries_per_s
  *   bullmq        Fastify + BullMQ on Redis + undici, the hand-rolled baseline  bullmq_e2e_rps
  *   postgres      as e2e, on a throwaway PostgreSQL cluster                     postgres_e2e_rps
  *   backlog       N messages while the receiver is down, then drained           backlog_* and peak RSS
@@ -20,7 +21,8 @@
  *   --rounds 1/3 (the throughput scenarios run that often, interleaved; the median is reported),
  *   --seconds 8/20, --warmup 3/5, --latency-rate 1000, --latency-seconds 10/30,
  *   --latency-retries 1/3 (a latency window disturbed by other processes is run again; the least
- *   disturbed one is reported), --fanout-messages 400/2000, --backlog-messages 20000/200000,
+ *   disturbed one is reported), --fanout-messages 400/2000, --expression-messages 300/1000,
+ *   --backlog-messages 20000/200000,
  *   --profile (also run the SQLite e2e load under V8's CPU profiler and report the hot spots),
  *   --quiet-wait 0/30 (seconds to wait for other processes to leave the CPUs alone before each
  *   scenario), --quiet-cores 0.25, --out bench/results/latest.json.
@@ -56,6 +58,7 @@ const FLAT_MIN_MESSAGES = 100_000;
 const THROUGHPUT: string[] = ["http_ceiling", "e2e", "bullmq", "postgres"];
 import { backlog } from "./scenarios/backlog.ts";
 import { bullmq } from "./scenarios/bullmq.ts";
+import { expressions } from "./scenarios/expressions.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { httpCeiling } from "./scenarios/http-ceiling.ts";
 import { e2ePostgres, e2eProfile, e2eSqlite } from "./scenarios/hookline-e2e.ts";
@@ -69,6 +72,7 @@ const RUNNERS: Record<ScenarioName, (b: Bench) => Promise<ScenarioResult>> = {
   e2e: e2eSqlite,
   latency,
   fanout,
+  expressions,
   bullmq,
   postgres: e2ePostgres,
   backlog,
@@ -88,6 +92,12 @@ const METRICS: { key: string; scenario: ScenarioName; unit: string; label: strin
     unit: "deliveries/s",
     label: "Fan-out, 1 message → 50 endpoints",
   },
+  ...(["none", "filter", "transformation", "both"] as const).map((variant) => ({
+    key: `expressions_${variant}_deliveries_per_s`,
+    scenario: "expressions" as const,
+    unit: "deliveries/s",
+    label: `Deliveries, 10 endpoints, ${variant === "none" ? "no expression" : variant === "both" ? "filter + transformation" : variant}`,
+  })),
   {
     key: "e2e_msgs_per_core_s",
     scenario: "e2e",
@@ -145,6 +155,7 @@ function parseArgs(argv: string[]): Options {
     "latency-seconds",
     "latency-retries",
     "fanout-messages",
+    "expression-messages",
     "backlog-messages",
     "quiet-wait",
     "quiet-cores",
@@ -190,6 +201,7 @@ function parseArgs(argv: string[]): Options {
     fanoutEndpoints: 50,
     fanoutMessages: Math.round(num("fanout-messages", quick ? 400 : 2000, 1, 1_000_000)),
     fanoutConcurrency: 8,
+    expressionMessages: Math.round(num("expression-messages", quick ? 300 : 1000, 1, 1_000_000)),
     backlogMessages: Math.round(num("backlog-messages", quick ? 20_000 : 200_000, 1, 10_000_000)),
     payloadBytes: 500,
     profile: flags.get("profile") === "true",

@@ -4,7 +4,16 @@ import { monoUs } from "../support/stats.ts";
 import { cpuSeconds } from "./proc.ts";
 import type { Receiver } from "./receiver.ts";
 
-export const SCENARIOS = ["http_ceiling", "e2e", "latency", "fanout", "bullmq", "postgres", "backlog"] as const;
+export const SCENARIOS = [
+  "http_ceiling",
+  "e2e",
+  "latency",
+  "fanout",
+  "expressions",
+  "bullmq",
+  "postgres",
+  "backlog",
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Options {
@@ -27,6 +36,8 @@ export interface Options {
   fanoutEndpoints: number;
   fanoutMessages: number;
   fanoutConcurrency: number;
+  /** Messages per variant of the expressions scenario (each goes to its app's endpoints). */
+  expressionMessages: number;
   backlogMessages: number;
   payloadBytes: number;
   /** Also run the SQLite end-to-end load once more under `--cpu-prof` and report the hot spots. */

@@ -93,8 +93,8 @@ export class Hookline {
     return ((await this.call("POST", "/api/v1/app", { name }, 201)) as { id: string }).id;
   }
 
-  async createEndpoint(appId: string, url: string): Promise<string> {
-    return ((await this.call("POST", `/api/v1/app/${appId}/endpoint`, { url }, 201)) as { id: string }).id;
+  async createEndpoint(appId: string, url: string, options: Record<string, unknown> = {}): Promise<string> {
+    return ((await this.call("POST", `/api/v1/app/${appId}/endpoint`, { url, ...options }, 201)) as { id: string }).id;
   }
 
   /**

@@ -1,73 +1,95 @@
-import jsonata from "jsonata";
+import type { ExpressionInput, FailureKind, JobResult, Stage } from "../sandbox/protocol.ts";
+import { sharedSandbox } from "../sandbox/shared-pool.ts";
 
 /**
  * JSONata expressions for payload filters and transformations: declarative, no arbitrary code.
- * Every evaluation is bounded: 100 ms of evaluation time and a nesting depth of 200 (JSONata's own
- * guardrails, error codes D1012 and D1011), so a pathological expression costs one endpoint one
- * failed attempt and never stalls the worker's other deliveries.
+ * They are compiled and evaluated only in the expression sandbox (src/sandbox/), never on the
+ * server's event loop: bounded in time, memory, string and sequence sizes, with regexes on RE2.
+ * Limits: docs/operations.md, "Expression sandbox".
  */
-export const EVALUATION_TIMEOUT_MS = 100;
-export const EVALUATION_MAX_DEPTH = 200;
-
-/** What an expression sees: the message, in the same shape for filters and transformations. */
-export interface ExpressionInput {
-  eventType: string;
-  payload: unknown;
-  channels: string[] | null;
-  msgId: string;
-}
+export { EVALUATION_MAX_DEPTH, EVALUATION_TIMEOUT_MS } from "../sandbox/limits.ts";
+export type { ExpressionInput } from "../sandbox/protocol.ts";
 
 export class ExpressionError extends Error {
   constructor(
-    readonly kind: "invalid" | "timeout" | "failed",
+    readonly kind: "invalid" | FailureKind,
     message: string,
+    readonly stage: Stage = "transformation",
   ) {
     super(message);
   }
-}
 
-const compiled = new Map<string, jsonata.Expression>();
-/** Compiled expressions are cached by their text; a few thousand distinct ones are a few MB. */
-const CACHE_LIMIT = 5000;
-
-function describe(error: unknown): string {
-  const e = error as { message?: string; code?: string; position?: number; token?: string };
-  const where = e.position !== undefined ? ` at position ${e.position}` : "";
-  return `${e.code ? e.code + ": " : ""}${e.message ?? String(error)}${where}`;
-}
-
-/** Parses an expression, throwing ExpressionError("invalid") with JSONata's message when it does not parse. */
-export function compileExpression(code: string): jsonata.Expression {
-  let expression = compiled.get(code);
-  if (expression) return expression;
-  try {
-    expression = jsonata(code, { timeout: EVALUATION_TIMEOUT_MS, stack: EVALUATION_MAX_DEPTH });
-  } catch (error) {
-    throw new ExpressionError("invalid", describe(error));
+  /** Whether the failure may not recur: it was stopped or not run, rather than deterministically wrong. */
+  get transient(): boolean {
+    return this.kind === "timeout" || this.kind === "crashed" || this.kind === "busy";
   }
-  if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
-  compiled.set(code, expression);
-  return expression;
 }
 
-/** Evaluates with the bounds above; `variables` are bound as `$name`. */
-export async function evaluateExpression(
+/**
+ * Checks that an expression compiles, in the sandbox like any evaluation (parsing a large
+ * expression takes long enough to matter on the server's event loop): throws ExpressionError
+ * "invalid" with JSONata's message, or naming a regular expression that uses what RE2 lacks
+ * (backreferences, lookaround); "busy" or "timeout" when it could not be checked.
+ */
+export async function checkExpression(code: string, tenant: string): Promise<void> {
+  const result = await sharedSandbox().evaluate(
+    {
+      language: "jsonata",
+      filter: null,
+      transformation: { code, variables: null },
+      input: { eventType: "", channels: null, msgId: "", payloadJson: "null" },
+      compileOnly: true,
+    },
+    tenant,
+    { interactive: true },
+  );
+  if (!result.ok) throw new ExpressionError(result.failure.kind, result.failure.message);
+}
+
+export interface Expressions {
+  filter: string | null;
+  transformation: { code: string; variables: Record<string, string> | null } | null;
+}
+
+/** What running an endpoint's expressions over one message gave: excluded, or the body to send (null: unchanged). */
+export type ExpressionOutcome = { passed: false } | { passed: true; body: string | null };
+
+/**
+ * Runs a filter and a transformation over one message in a single sandbox round trip; throws
+ * ExpressionError naming the stage that failed. `payloadJson` is the payload as JSON text;
+ * `tenant` (the application) decides whose turn it is in the sandbox's queue.
+ */
+export async function runExpressions(
+  expressions: Expressions,
+  input: Omit<ExpressionInput, "payload">,
+  payloadJson: string,
+  tenant: string,
+  interactive = false,
+): Promise<ExpressionOutcome> {
+  const result: JobResult = await sharedSandbox().evaluate(
+    {
+      language: "jsonata",
+      filter: expressions.filter,
+      transformation: expressions.transformation,
+      input: { ...input, payloadJson },
+    },
+    tenant,
+    { interactive },
+  );
+  if (!result.ok) throw new ExpressionError(result.failure.kind, result.failure.message, result.failure.stage);
+  return result.passed ? { passed: true, body: result.body } : { passed: false };
+}
+
+/** Evaluates one transformation for an API call (simulate) and returns the body it produces, as JSON text. */
+export async function evaluateTransformation(
   code: string,
   input: ExpressionInput,
-  variables: Record<string, string> | null = null,
-): Promise<unknown> {
-  const expression = compileExpression(code);
-  try {
-    return await expression.evaluate(input, variables ?? undefined);
-  } catch (error) {
-    const codeOf = (error as { code?: string }).code;
-    const kind = codeOf === "D1012" || codeOf === "D1011" ? "timeout" : "failed";
-    throw new ExpressionError(kind, describe(error));
-  }
-}
-
-/** JSONata truthiness for filters: false, null, 0, "", empty arrays and "no result" (undefined) are false. */
-export function isTruthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(isTruthy);
-  return Boolean(value);
+  variables: Record<string, string> | null,
+  tenant: string,
+): Promise<string> {
+  const { payload, ...rest } = input;
+  const transformation = { code, variables };
+  const outcome = await runExpressions({ filter: null, transformation }, rest, JSON.stringify(payload), tenant, true);
+  if (!outcome.passed || outcome.body === null) throw new ExpressionError("failed", "the expression produced no value");
+  return outcome.body;
 }

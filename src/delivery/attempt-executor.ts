@@ -10,7 +10,7 @@ import { CompletionBatcher } from "./completion-batcher.ts";
 import type { DeliveryJob } from "./dispatcher.ts";
 import { EventTypeSchedules } from "./event-type-schedules.ts";
 import type { HttpSender, SendResult } from "./http-sender.ts";
-import { decide, type Decision } from "./outcome.ts";
+import { decide, retryUncontacted, type Decision } from "./outcome.ts";
 import { prepareRequest } from "./prepare-request.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { headersForLog } from "./webhook-request.ts";
@@ -130,7 +130,9 @@ export class AttemptExecutor {
         decision = this.settle(DeliveryStatus.Canceled, "filtered", endpoint);
       } else if (prepared!.kind === "fail") {
         result = noResponse(prepared!.errorKind, prepared!.detail);
-        decision = this.settle(DeliveryStatus.Fail, prepared!.errorKind, endpoint);
+        decision = prepared!.retry
+          ? await this.retryUncontacted(prepared!.errorKind, endpoint, message, job)
+          : this.settle(DeliveryStatus.Fail, prepared!.errorKind, endpoint);
       } else {
         requestHeaders = prepared!.headers;
         requestSent = true;
@@ -244,6 +246,19 @@ export class AttemptExecutor {
       retryScheduleSeconds: schedule,
       endpointDisableAfterMs: this.options.endpointDisableAfterMs,
     });
+  }
+
+  private async retryUncontacted(
+    errorKind: ErrorKind,
+    endpoint: Endpoint,
+    message: Message,
+    job: DeliveryJob,
+  ): Promise<Decision> {
+    const schedule = (await this.schedules.forType(message.eventType)) ?? this.options.retryScheduleSeconds;
+    return retryUncontacted(
+      { endpoint, attemptsBefore: job.attemptCount, now: this.clock.now(), retryScheduleSeconds: schedule },
+      errorKind,
+    );
   }
 
   /** A final state reached without a response to judge: no retry, no change to the endpoint's health. */

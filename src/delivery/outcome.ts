@@ -79,3 +79,23 @@ export function decide(input: OutcomeInput): Decision {
     disableEndpoint,
   };
 }
+
+/**
+ * A failure before any request was made that may not recur (an expression stopped at its time or
+ * memory limit, or not evaluated because the sandbox was busy): the delivery follows the retry
+ * schedule, so it can neither loop nor be lost, and the endpoint's health is untouched (it was
+ * not contacted).
+ */
+export function retryUncontacted(
+  input: Pick<OutcomeInput, "endpoint" | "attemptsBefore" | "now" | "retryScheduleSeconds" | "random">,
+  errorKind: ErrorKind,
+): Decision {
+  const delay = retryDelayMs(input.retryScheduleSeconds, input.attemptsBefore + 1, input.random);
+  return {
+    status: delay === null ? DeliveryStatus.Fail : DeliveryStatus.Sending,
+    nextAttemptAt: delay === null ? null : input.now + delay,
+    errorKind,
+    endpointFailingSince: input.endpoint.failingSince,
+    disableEndpoint: false,
+  };
+}

@@ -1,5 +1,5 @@
 import type { Endpoint, ErrorKind, Message } from "../core/entities.ts";
-import { evaluateExpression, ExpressionError, isTruthy, type ExpressionInput } from "../core/expressions.ts";
+import { ExpressionError, runExpressions } from "../core/expressions.ts";
 import { formatRequest } from "./cloudevents.ts";
 import { forwardedHeaders, inboundBody, inboundPayloadValue } from "./inbound-body.ts";
 import { webhookHeaders } from "./webhook-request.ts";
@@ -9,23 +9,18 @@ export type Prepared =
   | { kind: "send"; headers: Record<string, string>; body: string | Buffer }
   /** Settled without sending: the payload filter said no. */
   | { kind: "cancel"; detail: string }
-  /** Cannot be sent as configured (the filter or transformation failed); retrying will not help. */
-  | { kind: "fail"; errorKind: ErrorKind; detail: string };
+  /**
+   * Cannot be sent as configured (the filter or transformation failed). `retry`: the evaluation
+   * was stopped (time or memory limit) or not run (sandbox busy), so it follows the retry
+   * schedule; otherwise it failed deterministically and retrying will not help.
+   */
+  | { kind: "fail"; errorKind: ErrorKind; detail: string; retry: boolean };
 
-function inputOf(message: Message & { payload: string }): ExpressionInput {
-  return {
-    eventType: message.eventType,
-    payload: message.inbound ? inboundPayloadValue(message, message.inbound) : JSON.parse(message.payload),
-    channels: message.channels,
-    msgId: message.id,
-  };
-}
-
-const failure = (error: unknown, stage: "filter" | "transformation"): Prepared => {
-  const e = error instanceof ExpressionError ? error : new ExpressionError("failed", String(error));
+const failure = (error: unknown, fallbackStage: "filter" | "transformation"): Prepared => {
+  const e = error instanceof ExpressionError ? error : new ExpressionError("failed", String(error), fallbackStage);
   const errorKind: ErrorKind =
-    stage === "filter" ? "filter_error" : e.kind === "timeout" ? "transformation_timeout" : "transformation_error";
-  return { kind: "fail", errorKind, detail: `${stage} failed: ${e.message}` };
+    e.stage === "filter" ? "filter_error" : e.kind === "timeout" ? "transformation_timeout" : "transformation_error";
+  return { kind: "fail", errorKind, detail: `${e.stage} failed: ${e.message}`, retry: e.transient };
 };
 
 /**
@@ -40,31 +35,32 @@ export async function prepareRequest(
   origin: string,
 ): Promise<Prepared> {
   const { filter, transformation, format = "standard", cloudEventsHandshake } = endpoint.options;
-  let input: ExpressionInput | null = null;
-  if (filter) {
-    input = inputOf(message);
-    try {
-      if (!isTruthy(await evaluateExpression(filter, input))) {
-        return { kind: "cancel", detail: "the endpoint's filter excluded this message" };
-      }
-    } catch (error) {
-      return failure(error, "filter");
-    }
-  }
   // A received event travels as the provider sent it: its own bytes and content type.
   let body: string | Buffer = message.inbound ? inboundBody(message, message.inbound) : message.payload;
   let contentType = message.inbound ? (message.inbound.contentType ?? "application/octet-stream") : "application/json";
-  if (transformation?.enabled && transformation.code) {
-    input ??= inputOf(message);
+  const transforms = transformation?.enabled === true && !!transformation.code;
+  if (filter || transforms) {
+    // One sandbox round trip for both: the filter first, the transformation only if it passed.
+    const payloadJson = message.inbound
+      ? JSON.stringify(inboundPayloadValue(message, message.inbound))
+      : message.payload;
     try {
-      const result = await evaluateExpression(transformation.code, input, transformation.variables);
-      if (result === undefined) {
-        return failure(new ExpressionError("failed", "the expression produced no value"), "transformation");
+      const outcome = await runExpressions(
+        {
+          filter: filter || null,
+          transformation: transforms ? { code: transformation.code!, variables: transformation.variables } : null,
+        },
+        { eventType: message.eventType, channels: message.channels, msgId: message.id },
+        payloadJson,
+        endpoint.appId,
+      );
+      if (!outcome.passed) return { kind: "cancel", detail: "the endpoint's filter excluded this message" };
+      if (outcome.body !== null) {
+        body = outcome.body;
+        contentType = "application/json";
       }
-      body = JSON.stringify(result);
-      contentType = "application/json";
     } catch (error) {
-      return failure(error, "transformation");
+      return failure(error, filter ? "filter" : "transformation");
     }
   }
   const framed = formatRequest(format, message, body, contentType);

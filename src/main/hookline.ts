@@ -27,6 +27,7 @@ import { HooklineMetrics } from "../observability/metrics.ts";
 import { registerQueueMetrics } from "../observability/queue-metrics.ts";
 import { instrumentStore } from "../observability/store-metrics.ts";
 import { localInterfaceAddresses } from "./local-addresses.ts";
+import { useSandboxLogger } from "../sandbox/shared-pool.ts";
 
 export interface Hookline {
   ctx: AppContext;
@@ -149,6 +150,9 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   registerQueueMetrics(metrics, store, clock, dispatcher, (error) =>
     log.warn({ err: error }, "reading the delivery backlog for metrics failed"),
   );
+  // Expressions are evaluated in sandbox processes (src/sandbox/), started on the first evaluation:
+  // a process whose endpoints use no filter or transformation never pays for them.
+  useSandboxLogger(log);
   const http = await buildHttpServer(ctx, { api: config.role !== "worker" });
   await http.listen({ port: config.port, host: config.host });
   const address = http.server.address();

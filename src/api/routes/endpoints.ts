@@ -1,8 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Application, Endpoint, EndpointOptions } from "../../core/entities.ts";
-import { compileExpression } from "../../core/expressions.ts";
 import { conflict, FieldError, notFound } from "../../core/errors.ts";
+import { checkExpressionField } from "./expression-field.ts";
 import { newId } from "../../core/ids.ts";
 import {
   ed25519PublicKey,
@@ -155,19 +155,9 @@ const newSecret = (scheme: "hmac-sha256" | "ed25519" | undefined) =>
 const emptyToNull = (list: string[] | null | undefined): string[] | null =>
   list && list.length > 0 ? [...new Set(list)] : null;
 
-function checkFilter(filter: string | null | undefined): string | null | undefined {
-  if (filter === null || filter === undefined) return filter;
-  try {
-    compileExpression(filter);
-  } catch (error) {
-    throw new FieldError(["filter"], `is not a valid JSONata expression: ${(error as Error).message}`, "jsonata");
-  }
-  return filter;
-}
-
 /** The endpoint options a create/replace (no `current`) or patch (with `current`) asks for. */
 function optionsFrom(b: Partial<EndpointIn>, current?: EndpointOptions): EndpointOptions {
-  const filter = checkFilter(b.filter);
+  const filter = b.filter;
   return {
     ...current,
     filter: filter === undefined ? (current?.filter ?? null) : filter,
@@ -210,6 +200,7 @@ export const endpointRoutesIn =
     async function create(application: Application, b: EndpointIn, uidFallback?: string): Promise<Endpoint> {
       const uid = b.uid ?? uidFallback ?? null;
       await assertUidFree(ctx, application.id, uid);
+      await checkExpressionField("filter", b.filter, application.id);
       if (b.headers) checkHeaders(b.headers);
       const now = ctx.clock.now();
       const endpoint: Endpoint = {
@@ -305,6 +296,7 @@ export const endpointRoutesIn =
           return reply.code(201).send(endpointOut(await create(application, b, uid)));
         }
         await assertUidFree(ctx, application.id, b.uid, existing.id);
+        await checkExpressionField("filter", b.filter, application.id);
         if (b.headers) checkHeaders(b.headers);
         const updated = await save({
           ...existing,
@@ -342,6 +334,7 @@ export const endpointRoutesIn =
         const existing = await requireEndpoint(ctx, application, req.params.endpoint_id);
         const b = req.body;
         await assertUidFree(ctx, application.id, b.uid, existing.id);
+        await checkExpressionField("filter", b.filter, application.id);
         const pick = <T>(v2: T | undefined, v1: T | undefined, current: T): T =>
           v2 !== undefined ? v2 : v1 !== undefined ? v1 : current;
         const types = pick(b.eventTypes, b.filterTypes, existing.eventTypes);

@@ -1,18 +1,19 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { EndpointTransformation } from "../../core/entities.ts";
-import { FieldError } from "../../core/errors.ts";
-import { compileExpression, evaluateExpression, ExpressionError } from "../../core/expressions.ts";
+import { ApiError, FieldError } from "../../core/errors.ts";
+import { evaluateTransformation, ExpressionError } from "../../core/expressions.ts";
 import { Channel, DateTime, errorResponses, EventTypeName, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso } from "../pagination.ts";
 import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
+import { checkExpressionField } from "./expression-field.ts";
 import { requireEndpoint } from "./endpoints.ts";
 
 /**
  * An endpoint's transformation: a JSONata expression over `{ eventType, payload, channels, msgId }`
  * whose result is the JSON body sent and signed (Svix's shape for the sub-resource; Svix runs
- * JavaScript, Hookline runs declarative JSONata, bounded in time and depth).
+ * JavaScript, Hookline runs declarative JSONata in its expression sandbox, see src/sandbox/).
  */
 const Code = Type.String({ minLength: 1, maxLength: 51_200, description: "A JSONata expression" });
 const Variables = Type.Record(Type.String(), Type.String(), { description: "Bound as $name in the expression" });
@@ -42,15 +43,6 @@ const SimulateOut = Type.Object({
 });
 /** The owner's key (app_id or source_id, by scope) and the endpoint's. */
 type Params = Record<string, string> & { endpoint_id: string };
-
-function checkCode(code: string | null | undefined): void {
-  if (!code) return;
-  try {
-    compileExpression(code);
-  } catch (error) {
-    throw new FieldError(["code"], `is not a valid JSONata expression: ${(error as Error).message}`, "jsonata");
-  }
-}
 
 export async function transformationRoutes(app: FastifyInstance, options: RouteOptions): Promise<void> {
   await transformationRoutesIn(APPLICATION_ENDPOINTS)(app, options);
@@ -97,7 +89,7 @@ export const transformationRoutesIn =
         const application = await scope.owner(ctx, req.params);
         const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
         const b = req.body;
-        checkCode(b.code);
+        await checkExpressionField("code", b.code, endpoint.appId);
         const current = endpoint.options.transformation;
         const now = ctx.clock.now();
         const next: EndpointTransformation = {
@@ -131,22 +123,22 @@ export const transformationRoutesIn =
       async (req) => {
         const endpoint = await requireEndpoint(ctx, await scope.owner(ctx, req.params), req.params.endpoint_id);
         const b = req.body;
-        checkCode(b.code);
-        let result: unknown;
+        await checkExpressionField("code", b.code, endpoint.appId);
+        let payload: string;
         try {
-          result = await evaluateExpression(
+          payload = await evaluateTransformation(
             b.code,
             { eventType: b.eventType, payload: b.payload, channels: b.channels ?? null, msgId: "msg_simulated" },
             b.variables ?? null,
+            endpoint.appId,
           );
         } catch (error) {
-          const kind =
-            error instanceof ExpressionError && error.kind === "timeout" ? "timeout" : "transformation_error";
-          throw new FieldError(["code"], (error as Error).message, kind);
+          const e = error instanceof ExpressionError ? error : new ExpressionError("failed", String(error));
+          // Not the caller's expression's fault: the sandbox had no free process in time.
+          if (e.kind === "busy") throw new ApiError(429, "sandbox_busy", `the transformation was ${e.message}`);
+          throw new FieldError(["code"], e.message, e.kind === "failed" ? "transformation_error" : e.kind);
         }
-        if (result === undefined)
-          throw new FieldError(["code"], "the expression produced no value", "transformation_error");
-        return { payload: JSON.stringify(result), url: endpoint.url, method: "POST", cancel: false };
+        return { payload, url: endpoint.url, method: "POST", cancel: false };
       },
     );
   };

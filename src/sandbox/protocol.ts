@@ -1,0 +1,66 @@
+/**
+ * The messages between the server and a sandbox process. One job is one message's worth of work
+ * for one endpoint: its filter and transformation travel together, so an ordinary delivery costs
+ * one round trip whatever it uses.
+ */
+
+/**
+ * The expression language of a job. Only JSONata today; a second language gets its own
+ * evaluator in the sandbox process (see sandbox-process.ts) and a value here.
+ */
+export type Language = "jsonata";
+
+/** What an expression sees: the message, in the same shape for filters and transformations. */
+export interface ExpressionInput {
+  eventType: string;
+  payload: unknown;
+  channels: string[] | null;
+  msgId: string;
+}
+
+export interface Job {
+  language: Language;
+  /** Evaluated first; a falsy result stops the job (the transformation is not run). */
+  filter: string | null;
+  transformation: { code: string; variables: Record<string, string> | null } | null;
+  /** The input with its payload as JSON text: the server already holds it that way. */
+  input: Omit<ExpressionInput, "payload"> & { payloadJson: string };
+  /** Only check that the expressions compile (and their regexes run on RE2); evaluate nothing. */
+  compileOnly?: boolean;
+}
+
+export type Stage = "filter" | "transformation";
+
+/**
+ * Why an evaluation failed:
+ * - `failed`: the expression raised an error (including a limit it ran into);
+ * - `timeout`: it ran past the time limit or nesting depth;
+ * - `crashed`: it took its sandbox process down (memory limit, or a fatal engine error);
+ * - `busy`: no sandbox process was free in time, so it was not evaluated;
+ * - `invalid`: (compile-only jobs) it does not compile.
+ */
+export type FailureKind = "failed" | "timeout" | "crashed" | "busy" | "invalid";
+
+export interface Failure {
+  stage: Stage;
+  kind: FailureKind;
+  message: string;
+}
+
+export type JobResult = { ok: true; passed: boolean; body: string | null } | { ok: false; failure: Failure };
+
+/** Server to sandbox process. */
+export interface JobMessage {
+  id: number;
+  job: Job;
+}
+
+/**
+ * Sandbox process to server: `ready` once loaded, then per job a `stage` when it moves on from the
+ * filter to the transformation, and one `done`.
+ */
+export type SandboxMessage =
+  | { type: "ready"; cpuMs: number }
+  | { type: "stage"; id: number; stage: Stage }
+  /** `cpuMs`: the process's CPU time when it answered, the base for measuring its next job. */
+  | { type: "done"; id: number; result: JobResult; cpuMs: number };
