@@ -29,6 +29,7 @@ import { ingestReceiveRoutes } from "./routes/ingest-receive.ts";
 import { ingestSourceRoutes } from "./routes/ingest-sources.ts";
 import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { statsRoutes } from "./routes/stats.ts";
 import { transformationRoutes } from "./routes/transformations.ts";
 import { isStoreUnavailable, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "../store/store-unavailable.ts";
 
@@ -201,6 +202,7 @@ export async function buildHttpServer(
   await app.register(endpointRoutes, { ctx });
   await app.register(messageRoutes, { ctx });
   await app.register(attemptRoutes, { ctx });
+  await app.register(statsRoutes, { ctx });
   await app.register(transformationRoutes, { ctx });
   await app.register(authRoutes, { ctx });
   await app.register(ingestSourceRoutes, { ctx });

@@ -75,6 +75,8 @@ export async function runRetention(store: Store, clock: Clock, options: Retentio
     const rowCutoff = begun.rowCutoff;
     let total = begun.removed;
     total += await purgeInBatches(pacing, options, 0, (limit, from) => r.expirePayloads(now, limit, from));
+    // Stats rows summarise whole minutes: those that began before the cutoff go with their attempts.
+    total += await purgeInBatches(pacing, options, 0, (limit, from) => r.deleteStatsBefore(cutoff, limit, from));
     total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteAttemptsBefore(rowCutoff, limit, from));
     total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteMessagesBefore(rowCutoff, limit, from));
     if (r.deleteEventKeysBefore) {

@@ -5,6 +5,7 @@ import { PostgresAudit, PostgresSettings, PostgresTokens } from "./tokens.ts";
 import { PostgresRateLimits } from "./rate-limits.ts";
 import { PostgresRetention } from "./retention.ts";
 import { PostgresApplications } from "./applications.ts";
+import { PostgresAttemptStats } from "./attempt-stats.ts";
 import { PostgresAttempts } from "./attempts.ts";
 import { createPool, DEFAULT_CONNECT_TIMEOUT_MS } from "./connection.ts";
 import { PostgresCoordination } from "./coordination.ts";
@@ -51,6 +52,7 @@ export class PostgresStore implements Store {
   readonly messages;
   readonly deliveries;
   readonly attempts;
+  readonly attemptStats;
   readonly idempotency;
   readonly coordination;
   readonly retention;
@@ -75,6 +77,7 @@ export class PostgresStore implements Store {
     this.messages = new PostgresMessages(pool, this.partitions);
     this.deliveries = new PostgresDeliveries(pool);
     this.attempts = new PostgresAttempts(pool);
+    this.attemptStats = new PostgresAttemptStats(pool);
     this.idempotency = new PostgresIdempotency(pool);
     this.coordination = new PostgresCoordination(pool, databaseUrl, connectTimeoutMs);
     this.retention = new PostgresRetention(pool, this.partitions);
