@@ -241,6 +241,12 @@ describe("attempt stats API", () => {
     );
     assert.equal(tooMany.status, 422, tooMany.text);
     assert.deepEqual(tooMany.body.detail[0].loc, ["query", "since"]);
+    // A day that does not start on a minute spans 1,441 minutes once widened: still answered.
+    const unaligned = await stats(
+      `/api/v1/stats/attempts`,
+      `?since=2026-03-01T00:00:30Z&until=2026-03-02T00:00:30Z&interval=1m`,
+    );
+    assert.equal(unaligned.data.length, 1441);
     const badWidth = await h.api("GET", `/api/v1/stats/attempts?interval=2m`);
     assert.equal(badWidth.status, 422, badWidth.text);
     assert.equal(badWidth.body.detail[0].loc[0], "query");

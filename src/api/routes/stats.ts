@@ -72,8 +72,8 @@ interface Range {
 type Invalid = { loc: string; msg: string };
 
 /**
- * The buckets asked for: widths from a fixed set, the range widened to whole buckets (UTC), at
- * most MAX_STATS_BUCKETS of them. `until` defaults to now, `since` to a day before `until`.
+ * The buckets asked for: widths from a fixed set, a span of at most MAX_STATS_BUCKETS widths,
+ * widened to whole buckets (aligned in UTC). `until` defaults to now, `since` to a day before `until`.
  */
 export function rangeOf(q: StatsQuery, now: number): Range | Invalid {
   const interval = q.interval ?? "1h";
@@ -81,14 +81,16 @@ export function rangeOf(q: StatsQuery, now: number): Range | Invalid {
   const untilMs = msOf(q.until) ?? now;
   const sinceMs = msOf(q.since) ?? untilMs - DEFAULT_SPAN_MS;
   if (untilMs <= sinceMs) return { loc: "until", msg: "until must be after since" };
-  const since = Math.floor(sinceMs / widthMs) * widthMs;
-  const until = Math.ceil(untilMs / widthMs) * widthMs;
-  const buckets = (until - since) / widthMs;
-  if (buckets > MAX_STATS_BUCKETS)
+  // The cap is on the span asked for, so "the last 24 hours by minute" works at any moment even
+  // though widening it to whole minutes makes 1,441 buckets.
+  const span = Math.ceil((untilMs - sinceMs) / widthMs);
+  if (span > MAX_STATS_BUCKETS)
     return {
       loc: "since",
-      msg: `the range holds ${buckets} buckets of ${interval}; at most ${MAX_STATS_BUCKETS} per request (use a wider interval)`,
+      msg: `the range spans ${span} buckets of ${interval}; at most ${MAX_STATS_BUCKETS} per request (use a wider interval)`,
     };
+  const since = Math.floor(sinceMs / widthMs) * widthMs;
+  const until = Math.ceil(untilMs / widthMs) * widthMs;
   return { since, until, widthMs, interval };
 }
 

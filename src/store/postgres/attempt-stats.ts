@@ -28,7 +28,7 @@ export function statsParam(attempts: readonly Attempt[]): string {
   );
 }
 
-const SERIES = `SELECT (bucket_start / $1) * $1 AS bucket,
+export const SERIES_SQL = `SELECT (bucket_start / $1) * $1 AS bucket,
     ${SUM_COLUMNS.map((c) => `SUM(${c})::bigint`).join(", ")}, MAX(dur_max), MAX(e2e_max)
   FROM attempt_stats WHERE app_id = $2 AND endpoint_id = $3 AND bucket_start >= $4 AND bucket_start < $5
   GROUP BY bucket ORDER BY bucket`;
@@ -38,7 +38,7 @@ export class PostgresAttemptStats implements AttemptStatsRepository {
 
   async series(q: AttemptStatsQuery): Promise<AttemptStatsBucket[]> {
     const { rows } = await this.db.query<unknown[]>({
-      text: SERIES,
+      text: SERIES_SQL,
       values: [q.widthMs, q.appId ?? ALL, q.endpointId ?? ALL, q.since, q.until],
       rowMode: "array",
     });
