@@ -52,6 +52,8 @@ describe("attempt stats API", () => {
   };
   const range = `?since=${new Date(T0 - HOUR).toISOString()}&until=${new Date(T0 + 3 * HOUR).toISOString()}`;
 
+  let teardown!: () => void;
+  const neverBeforeTeardown = new Promise<void>((resolve) => (teardown = resolve));
   let appA: string;
   let appB: string;
   const ep: Record<string, string> = {};
@@ -61,7 +63,7 @@ describe("attempt stats API", () => {
     receiver.respond((req) => {
       if (req.path === "/e4") return { status: 404 };
       if (req.path === "/e5") return { status: 503 };
-      if (req.path === "/slow") return { status: 200, delayMs: 1500 };
+      if (req.path === "/slow") return { status: 200, until: neverBeforeTeardown };
       if (req.path === "/reset") return { status: 200, reset: true };
       if (req.path === "/moved") return { status: 302, headers: { location: "/ok" } };
       return { status: 200 };
@@ -69,7 +71,8 @@ describe("attempt stats API", () => {
     h = await startTestHookline(
       {
         HOOKLINE_RETRY_SCHEDULE: "3600",
-        HOOKLINE_REQUEST_TIMEOUT: "0.5",
+        // Generous, so that on a busy machine only the held request times out.
+        HOOKLINE_REQUEST_TIMEOUT: "3",
         HOOKLINE_ENDPOINT_DISABLE_AFTER: "864000",
       },
       { clock, pollIntervalMs: 3_600_000, withoutJobs: ["retention"] },
@@ -97,6 +100,7 @@ describe("attempt stats API", () => {
     await h.dispatcher.idle();
   });
   after(async () => {
+    teardown();
     await h.close();
     await receiver.close();
   });
@@ -122,7 +126,7 @@ describe("attempt stats API", () => {
     assert.equal(first.success, 1);
     assert.equal(first.failure, 6, "everything but success and canceled");
     assert.equal(first.attemptDurationMs.count, 5, "only attempts that made a request are timed");
-    assert.ok(first.attemptDurationMs.max! >= 500, `the timeout took the 0.5 s limit: ${first.attemptDurationMs.max}`);
+    assert.ok(first.attemptDurationMs.max! >= 3000, `the timeout took the 3 s limit: ${first.attemptDurationMs.max}`);
     assert.equal(first.endToEndMs.count, 1, "one delivery succeeded");
     assert.equal(app.data[0]!.total, 0);
     assert.equal(app.data[0]!.attemptDurationMs.p50, null, "no percentile for an empty bucket");
