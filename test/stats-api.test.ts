@@ -74,6 +74,8 @@ describe("attempt stats API", () => {
         // Generous, so that on a busy machine only the held request times out.
         HOOKLINE_REQUEST_TIMEOUT: "3",
         HOOKLINE_ENDPOINT_DISABLE_AFTER: "864000",
+        // Sizes PostgreSQL's history windows (6 h) for the retention test's 2 days.
+        HOOKLINE_RETENTION_DAYS: "2",
       },
       { clock, pollIntervalMs: 3_600_000, withoutJobs: ["retention"] },
     );

@@ -77,9 +77,10 @@ export async function runRetention(store: Store, clock: Clock, options: Retentio
     total += await purgeInBatches(pacing, options, 0, (limit, from) => r.expirePayloads(now, limit, from));
     total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteAttemptsBefore(rowCutoff, limit, from));
     total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteMessagesBefore(rowCutoff, limit, from));
-    // Stats rows (minutes that began before the cutoff) go with the history they summarise; they
-    // are not history rows, so they are not in the count the pass reports.
-    await purgeInBatches(pacing, options, 0, (limit, from) => r.deleteStatsBefore(cutoff, limit, from));
+    // Stats rows go with the history they summarise: up to the same cutoff as the rows (on
+    // PostgreSQL, expired rows whose window is not dropped yet keep their stats too). They are not
+    // history rows, so they are not in the count the pass reports.
+    await purgeInBatches(pacing, options, 0, (limit, from) => r.deleteStatsBefore(rowCutoff, limit, from));
     if (r.deleteEventKeysBefore) {
       const deleteKeys = r.deleteEventKeysBefore.bind(r);
       await purgeInBatches(pacing, options, "", (limit, from) => deleteKeys(rowCutoff, limit, from));
