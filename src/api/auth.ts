@@ -25,7 +25,7 @@ export const TOKEN_CACHE_MS = 5000;
 
 /**
  * What a token confined to one application may do, by route: manage that application's endpoints,
- * read its messages and attempts, read the application itself, read the event-type catalog (the
+ * read its messages, attempts and stats, read the application itself, read the event-type catalog (the
  * rule is event-catalog-access.ts's), and log out. Everything else (other applications, changing
  * event types, tokens, sending messages) is for admin tokens only. One table, so the whole policy
  * can be read in one place.
@@ -41,6 +41,7 @@ export function appTokenAccess(method: string, routeUrl: string): boolean {
   if (rest.startsWith("/endpoint/:endpoint_id/msg")) return method === "GET";
   if (rest === "/endpoint" || rest.startsWith("/endpoint/")) return true;
   if (rest === "/msg" || rest.startsWith("/msg/") || rest.startsWith("/attempt/")) return method === "GET";
+  if (rest.startsWith("/stats/")) return method === "GET";
   return false;
 }
 

@@ -38,6 +38,7 @@ import { ingestSourceRoutes } from "./routes/ingest-sources.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { statsRoutes } from "./routes/stats.ts";
 import { transformationRoutes } from "./routes/transformations.ts";
 import { isStoreUnavailable, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "../store/store-unavailable.ts";
 import { registerHttpMetrics, registerMetricsRoute } from "../observability/http-metrics.ts";
@@ -245,6 +246,7 @@ export async function buildHttpServer(
   await app.register(endpointRoutes, { ctx });
   await app.register(messageRoutes, { ctx });
   await app.register(attemptRoutes, { ctx });
+  await app.register(statsRoutes, { ctx });
   await app.register(transformationRoutes, { ctx });
   await app.register(authRoutes, { ctx });
   await app.register(integrationRoutes, { ctx });

@@ -58,7 +58,7 @@ export interface RetentionOptions {
 /**
  * One retention pass: what the store removes wholesale first (PostgreSQL's expired partitions),
  * then clear payloads past their own retention, then delete attempts and messages older than the
- * retention period, until none are left. Each step goes in small timed batches, each resuming
+ * retention period, and the stats rows of those minutes, until none are left. Each step goes in small timed batches, each resuming
  * where the previous one stopped, with a real pause after each (a timer,
  * so deliveries and API requests that arrived meanwhile run first) that keeps the pass to a
  * bounded share of the process and the database; see retention-pacer.ts for the numbers.
@@ -77,6 +77,10 @@ export async function runRetention(store: Store, clock: Clock, options: Retentio
     total += await purgeInBatches(pacing, options, 0, (limit, from) => r.expirePayloads(now, limit, from));
     total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteAttemptsBefore(rowCutoff, limit, from));
     total += await purgeInBatches(pacing, options, "", (limit, from) => r.deleteMessagesBefore(rowCutoff, limit, from));
+    // Stats rows go with the history they summarise: up to the same cutoff as the rows (on
+    // PostgreSQL, expired rows whose window is not dropped yet keep their stats too). They are not
+    // history rows, so they are not in the count the pass reports.
+    await purgeInBatches(pacing, options, 0, (limit, from) => r.deleteStatsBefore(rowCutoff, limit, from));
     if (r.deleteEventKeysBefore) {
       const deleteKeys = r.deleteEventKeysBefore.bind(r);
       await purgeInBatches(pacing, options, "", (limit, from) => deleteKeys(rowCutoff, limit, from));

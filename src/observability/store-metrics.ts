@@ -46,6 +46,7 @@ const OPERATIONS = {
   ],
   attempts: ["get", "listByMessage", "listByEndpoint", "expungeContent", "insert"],
   integrations: ["insert", "get", "list", "update", "rotateKey", "delete"],
+  attemptStats: ["series"],
   idempotency: ["get", "put", "purge"],
   coordination: ["notifyWork", "watchForWork", "claimJob"],
   retention: [
@@ -55,6 +56,7 @@ const OPERATIONS = {
     "deleteAttemptsBefore",
     "deleteMessagesBefore",
     "deleteEventKeysBefore",
+    "deleteStatsBefore",
     "endPass",
   ],
   rateLimits: ["take"],

@@ -11,6 +11,7 @@ import type {
   PreviousSecret,
   TriggerType,
 } from "../core/entities.ts";
+import type { StatsCells } from "./attempt-stats-rows.ts";
 
 /**
  * The persistence boundary. The API and the workers speak only to this interface; each
@@ -24,6 +25,8 @@ export interface Store {
   readonly messages: MessageRepository;
   readonly deliveries: DeliveryRepository;
   readonly attempts: AttemptRepository;
+  /** Pre-aggregated attempt counts and latencies per minute, written with the attempts (attempt-stats-rows.ts). */
+  readonly attemptStats: AttemptStatsRepository;
   readonly idempotency: IdempotencyRepository;
   readonly coordination: CoordinationRepository;
   readonly retention: RetentionRepository;
@@ -135,6 +138,11 @@ export interface RetentionRepository {
    * `from` (inclusive: several payloads may expire in the same millisecond); start at 0.
    */
   expirePayloads(now: number, limit: number, from: number): Promise<RetentionBatch<number>>;
+  /**
+   * Deletes pre-aggregated stats rows of minutes that began before `cutoff`, oldest first, from
+   * minute `from` on (start at 0): the stats go with the history they summarise.
+   */
+  deleteStatsBefore(cutoff: number, limit: number, from: number): Promise<RetentionBatch<number>>;
   /** Deletes attempts created before `cutoff` whose ids come after `from` (start at ""). */
   deleteAttemptsBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>>;
   /**
@@ -395,6 +403,27 @@ export interface AttemptRepository {
   expungeContent(appId: string, msgId: string, attemptId: string): Promise<void>;
   /** Records an attempt that is not tied to a durable delivery (e.g. a test attempt). */
   insert(attempt: Attempt): Promise<void>;
+}
+
+/** Which stats rows to sum: the instance (both ids null), an application, or one of its endpoints. */
+export interface AttemptStatsQuery {
+  appId: string | null;
+  endpointId: string | null;
+  /** Inclusive; a multiple of `widthMs`. */
+  since: number;
+  /** Exclusive; a multiple of `widthMs`. */
+  until: number;
+  /** Bucket width, a multiple of a minute. */
+  widthMs: number;
+}
+
+export interface AttemptStatsBucket extends StatsCells {
+  bucketStart: number;
+}
+
+export interface AttemptStatsRepository {
+  /** The buckets of the range that saw any attempt, in time order, each the sum of its minutes. */
+  series(query: AttemptStatsQuery): Promise<AttemptStatsBucket[]>;
 }
 
 /**

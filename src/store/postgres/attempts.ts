@@ -1,5 +1,6 @@
 import type { Attempt } from "../../core/entities.ts";
 import type { AttemptFilter, AttemptRepository, Page, PageRequest } from "../store.ts";
+import { statsParam, upsertStatsFrom } from "./attempt-stats.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
 import { Params, type Queryable } from "./sql.ts";
@@ -141,6 +142,9 @@ export class PostgresAttempts implements AttemptRepository {
   }
 
   async insert(a: Attempt): Promise<void> {
-    await this.db.query(`${INSERT_ATTEMPT_COLUMNS} SELECT * FROM ${attemptRowsFrom(1)}`, attemptArrays([a]));
+    await this.db.query(
+      `WITH stats_rows AS (${upsertStatsFrom("$14")}) ${INSERT_ATTEMPT_COLUMNS} SELECT * FROM ${attemptRowsFrom(1)}`,
+      [...attemptArrays([a]), statsParam([a])],
+    );
   }
 }

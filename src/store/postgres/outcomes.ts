@@ -1,4 +1,5 @@
 import type { DeliveryOutcome } from "../store.ts";
+import { statsParam, upsertStatsFrom } from "./attempt-stats.ts";
 import { attemptArrays, attemptRowsFrom, INSERT_ATTEMPT_COLUMNS } from "./attempts.ts";
 
 /**
@@ -8,7 +9,8 @@ import { attemptArrays, attemptRowsFrom, INSERT_ATTEMPT_COLUMNS } from "./attemp
  * replaces SQLite's 3–4 statements per outcome.
  *
  * $1 owner, $2 now; $3–$5 delivery updates (id, status, next_attempt_at); $6–$8 endpoint health
- * (id, failing_since, disable); $9–$21 the attempt arrays; $22 the messages of the deliveries.
+ * (id, failing_since, disable); $9–$21 the attempt arrays; $22 the messages of the deliveries; $23 the
+ * attempts' stats rows (attempt-stats.ts), upserted in the same statement.
  *
  * The messages narrow the delivery update to their time partitions (0008_partitioned_history.sql)
  * while the statement is planned: by id alone it would be planned, locked and run against every
@@ -18,6 +20,8 @@ const COMPLETE = `
   WITH attempt_rows AS (
     ${INSERT_ATTEMPT_COLUMNS}
     SELECT * FROM ${attemptRowsFrom(9)}
+  ), stats_rows AS (
+    ${upsertStatsFrom("$23")}
   ), delivery_rows AS (
     UPDATE delivery d SET status = o.status, next_attempt_at = o.next_attempt_at, next_trigger = 0,
       attempt_count = d.attempt_count + 1, lease_owner = NULL, lease_until = NULL, updated_at = $2
@@ -72,6 +76,7 @@ export function completeStatement(
       byEndpoint.map(([, h]) => h.disable),
       ...attemptArrays(outcomes.map((o) => o.attempt)),
       [...new Set(byDelivery.map((o) => o.attempt.msgId))],
+      statsParam(outcomes.map((o) => o.attempt)),
     ],
   };
 }

@@ -5,6 +5,7 @@ import { PostgresAudit, PostgresSettings, PostgresTokens } from "./tokens.ts";
 import { PostgresRateLimits } from "./rate-limits.ts";
 import { PostgresRetention } from "./retention.ts";
 import { PostgresApplications } from "./applications.ts";
+import { PostgresAttemptStats } from "./attempt-stats.ts";
 import { PostgresAttempts } from "./attempts.ts";
 import { createPool, DEFAULT_CONNECT_TIMEOUT_MS } from "./connection.ts";
 import { PostgresCoordination } from "./coordination.ts";
@@ -52,6 +53,7 @@ export class PostgresStore implements Store {
   readonly messages;
   readonly deliveries;
   readonly attempts;
+  readonly attemptStats;
   readonly idempotency;
   readonly coordination;
   readonly retention;
@@ -77,6 +79,7 @@ export class PostgresStore implements Store {
     this.messages = new PostgresMessages(pool, this.partitions, box);
     this.deliveries = new PostgresDeliveries(pool);
     this.attempts = new PostgresAttempts(pool);
+    this.attemptStats = new PostgresAttemptStats(pool);
     this.idempotency = new PostgresIdempotency(pool, box);
     this.coordination = new PostgresCoordination(pool, databaseUrl, connectTimeoutMs);
     this.retention = new PostgresRetention(pool, this.partitions);

@@ -56,6 +56,22 @@ export class PostgresRetention implements RetentionRepository {
     return { changed: row.changed, next: row.next ?? from };
   }
 
+  /** Stats rows of whole minutes before the cutoff, oldest first (the by-bucket index). */
+  async deleteStatsBefore(cutoff: number, limit: number, from: number): Promise<RetentionBatch<number>> {
+    const result = await this.db.query<{ changed: number; next: number | null }>(
+      `WITH batch AS (
+         SELECT app_id, endpoint_id, bucket_start FROM attempt_stats WHERE bucket_start >= $1 AND bucket_start < $2
+         ORDER BY bucket_start LIMIT $3 FOR UPDATE SKIP LOCKED),
+       deleted AS (DELETE FROM attempt_stats s USING batch
+         WHERE s.app_id = batch.app_id AND s.endpoint_id = batch.endpoint_id AND s.bucket_start = batch.bucket_start
+         RETURNING s.bucket_start)
+       SELECT count(*)::int AS changed, max(bucket_start) AS next FROM deleted`,
+      [from, cutoff, limit],
+    );
+    const row = result.rows[0]!;
+    return { changed: row.changed, next: row.next ?? from };
+  }
+
   async deleteAttemptsBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>> {
     const result = await this.db.query<{ changed: number; next: string | null }>(
       `WITH batch AS (

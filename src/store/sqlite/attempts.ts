@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Attempt } from "../../core/entities.ts";
 import type { AttemptFilter, AttemptRepository, Page, PageRequest } from "../store.ts";
+import { recordAttemptStats } from "./attempt-stats.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
 import { parseJson, prepared } from "./statements.ts";
@@ -134,6 +135,9 @@ export class SqliteAttempts implements AttemptRepository {
   }
 
   async insert(a: Attempt): Promise<void> {
-    await this.writer.run(() => insertAttempt(this.db, a));
+    await this.writer.run(() => {
+      insertAttempt(this.db, a);
+      recordAttemptStats(this.db, [a]);
+    });
   }
 }

@@ -12,6 +12,7 @@ import type {
   QueueStats,
   TimeRange,
 } from "../store.ts";
+import { recordAttemptStats } from "./attempt-stats.ts";
 import { insertAttempt } from "./attempts.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
@@ -98,6 +99,10 @@ export class SqliteDeliveries implements DeliveryRepository {
         health.run(o.endpointFailingSince, o.attempt.endpointId, o.endpointFailingSince);
         if (o.disableEndpoint) disable.run(now, o.attempt.endpointId);
       }
+      recordAttemptStats(
+        db,
+        outcomes.map((o) => o.attempt),
+      );
     });
   }
 

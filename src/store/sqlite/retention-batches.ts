@@ -4,7 +4,7 @@ import type { RetentionBatch } from "../store.ts";
 import { prepared } from "./statements.ts";
 
 /**
- * The retention pass's three kinds of batch, as SQL on one connection; the caller runs each in
+ * The retention pass's kinds of batch, as SQL on one connection; the caller runs each in
  * its own write transaction (see retention.ts for where and why).
  *
  * Ids sort by creation time, so "created before" is a primary-key range scan, and each batch
@@ -33,6 +33,20 @@ export const retentionBatches = {
       .pluck()
       .all(from, idFloorAt("atmpt", cutoff), limit) as string[];
     return { changed: ids.length, next: last(ids, from) };
+  },
+
+  /** Stats rows of whole minutes before the cutoff, oldest first (the by-bucket index). */
+  deleteStatsBefore(db: Database.Database, cutoff: number, limit: number, from: number): RetentionBatch<number> {
+    const buckets = prepared(
+      db,
+      `DELETE FROM attempt_stats WHERE (app_id, endpoint_id, bucket_start) IN (
+         SELECT app_id, endpoint_id, bucket_start FROM attempt_stats WHERE bucket_start >= ? AND bucket_start < ?
+         ORDER BY bucket_start LIMIT ?)
+       RETURNING bucket_start`,
+    )
+      .pluck()
+      .all(from, cutoff, limit) as number[];
+    return { changed: buckets.length, next: buckets.reduce((a, b) => Math.max(a, b), from) };
   },
 
   /** Deliveries go with their message (ON DELETE CASCADE), which needs foreign_keys = ON. */

@@ -55,6 +55,10 @@ export class SqliteRetention implements RetentionRepository {
     return this.batch("expirePayloads", [now, limit, from]) as Promise<RetentionBatch<number>>;
   }
 
+  deleteStatsBefore(cutoff: number, limit: number, from: number): Promise<RetentionBatch<number>> {
+    return this.batch("deleteStatsBefore", [cutoff, limit, from]) as Promise<RetentionBatch<number>>;
+  }
+
   deleteAttemptsBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>> {
     return this.batch("deleteAttemptsBefore", [cutoff, limit, from]) as Promise<RetentionBatch<string>>;
   }

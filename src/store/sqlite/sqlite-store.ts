@@ -6,6 +6,7 @@ import { SqliteRateLimits } from "./rate-limits.ts";
 import { SqliteRetention } from "./retention.ts";
 import { SqliteApplications } from "./applications.ts";
 import { SqliteCoordination } from "./coordination.ts";
+import { SqliteAttemptStats } from "./attempt-stats.ts";
 import { SqliteAttempts } from "./attempts.ts";
 import { SqliteDeliveries } from "./deliveries.ts";
 import { SqliteEndpoints } from "./endpoints.ts";
@@ -26,6 +27,7 @@ export class SqliteStore implements Store {
   readonly messages;
   readonly deliveries;
   readonly attempts;
+  readonly attemptStats;
   readonly idempotency;
   readonly coordination;
   readonly retention: SqliteRetention;
@@ -51,6 +53,7 @@ export class SqliteStore implements Store {
     this.messages = new SqliteMessages(db, this.writer, box);
     this.deliveries = new SqliteDeliveries(db, this.writer);
     this.attempts = new SqliteAttempts(db, this.writer);
+    this.attemptStats = new SqliteAttemptStats(db);
     this.idempotency = new SqliteIdempotency(db, this.writer, box);
     this.coordination = new SqliteCoordination(db, this.writer);
     this.retention = new SqliteRetention(db, this.writer, lock, { synchronous: synchronousOf(db) });
