@@ -109,6 +109,31 @@ describe("expression sandbox pool", () => {
     assert.notEqual(p.pids()[0], before);
   });
 
+  it("answers an expression that stopped its process from memory, without another process start", async () => {
+    const p = await pool({ processes: 1, hardDeadlineMs: 30 });
+    // A job the replacement process serves: by then the stopped one has been counted.
+    const settled = async () => assert.deepEqual(await p.evaluate(job("0")), { ok: true, passed: true, body: "0" });
+    assert.equal(failureOf(await p.evaluate(job(HOG))).kind, "timeout");
+    await settled();
+    assert.equal(p.replacements, 1);
+    for (let i = 0; i < 3; i++) {
+      const again = failureOf(await p.evaluate(job(HOG)));
+      assert.equal(again.kind, "timeout");
+      assert.match(again.message, /not run again for \d+ s/);
+    }
+    await settled();
+    assert.equal(p.replacements, 1, "no process was stopped again");
+    // Behind a filter that passes, the same transformation still runs (and stops its process).
+    assert.equal(failureOf(await p.evaluate(job(HOG, "true"))).stage, "transformation");
+    await settled();
+    assert.equal(p.replacements, 2);
+    // A filter that stopped its process is answered from memory whatever the transformation.
+    failureOf(await p.evaluate(job("1", HOG)));
+    assert.equal(failureOf(await p.evaluate(job("2", HOG))).stage, "filter");
+    await settled();
+    assert.equal(p.replacements, 3);
+  });
+
   it("turns every crash recipe into a failed evaluation and keeps serving", async () => {
     const p = await pool({ processes: 2 });
     for (const [name, code] of Object.entries(CRASH_RECIPES)) {

@@ -55,3 +55,13 @@ export const MAX_QUEUE_WAIT_MS = 10_000;
  * (about 3:1 at 5), without starving the sandbox on a machine busy with other work.
  */
 export const SANDBOX_NICENESS = 5;
+
+/**
+ * How long an expression that stopped its sandbox process (a crash, or its whole CPU budget) is
+ * answered with that same failure without running again. Each stop costs a process start (a second
+ * or two of CPU), so a tenant sending such an expression with every message would otherwise keep
+ * both cores busy starting processes; its deliveries follow the retry schedule meanwhile.
+ */
+export const QUARANTINE_MS = 10 * 60_000;
+/** Expressions remembered as above; the oldest is forgotten first. */
+export const QUARANTINE_SIZE = 1000;

@@ -45,6 +45,8 @@ export interface Failure {
   stage: Stage;
   kind: FailureKind;
   message: string;
+  /** The evaluation took its process down or used its whole CPU budget: it is not run again for a while. */
+  stoppedProcess?: boolean;
 }
 
 export type JobResult = { ok: true; passed: boolean; body: string | null } | { ok: false; failure: Failure };

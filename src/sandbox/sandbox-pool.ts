@@ -7,11 +7,13 @@ import {
   MAX_QUEUE_PER_TENANT,
   MAX_QUEUE_WAIT_MS,
   PIPELINE_DEPTH,
+  QUARANTINE_MS,
+  QUARANTINE_SIZE,
   SANDBOX_MEMORY_MB,
   SANDBOX_NICENESS,
   SANDBOX_PROCESSES,
 } from "./limits.ts";
-import type { Job, JobResult, Stage } from "./protocol.ts";
+import type { Failure, Job, JobResult, Stage } from "./protocol.ts";
 import { SandboxWorker } from "./sandbox-worker.ts";
 
 export interface PoolOptions {
@@ -75,6 +77,8 @@ export class SandboxPool {
   private failedStarts = 0;
   /** Processes started to replace one that ended (for tests and logs). */
   replacements = 0;
+  /** Expressions that stopped their process, by stage and code, with when they may run again. */
+  private readonly quarantined = new Map<string, { failure: Failure; until: number }>();
 
   constructor(options: Partial<PoolOptions> = {}) {
     this.options = { ...DEFAULT_POOL_OPTIONS, ...options };
@@ -90,6 +94,8 @@ export class SandboxPool {
    */
   evaluate(job: Job, tenant = "", { interactive = false } = {}): Promise<JobResult> {
     if (this.closed) return Promise.resolve(this.busy(job, "the expression sandbox is shut down"));
+    const known = this.quarantinedFailure(job);
+    if (known) return Promise.resolve({ ok: false, failure: known });
     const worker = this.waitingCount === 0 ? this.available() : undefined;
     if (worker) return this.runOn(worker, job, tenant);
     const own = this.queues.get(tenant) ?? [];
@@ -163,8 +169,43 @@ export class SandboxPool {
     };
     // A job that never started because the one before it took the process down runs again, first.
     const result = await worker.run(job, limits, () => this.requeueFirst(job, tenant));
+    if (!result.ok && result.failure.stoppedProcess) this.quarantine(job, result.failure);
     this.pump();
     return result;
+  }
+
+  private quarantineKey(stage: Stage, job: Job): string | null {
+    const code = stage === "filter" ? job.filter : job.transformation?.code;
+    return code === null || code === undefined ? null : `${stage}\n${code}`;
+  }
+
+  private quarantine(job: Job, failure: Failure): void {
+    const key = this.quarantineKey(failure.stage, job);
+    if (key === null) return;
+    this.quarantined.delete(key);
+    if (this.quarantined.size >= QUARANTINE_SIZE) this.quarantined.delete(this.quarantined.keys().next().value!);
+    this.quarantined.set(key, { failure, until: Date.now() + QUARANTINE_MS });
+  }
+
+  /**
+   * The failure a job would meet again: its filter, or (with no filter to pass first) its
+   * transformation, stopped a process within QUARANTINE_MS. Compile checks always run.
+   */
+  private quarantinedFailure(job: Job): Failure | null {
+    if (job.compileOnly || this.quarantined.size === 0) return null;
+    const stages: Stage[] = job.filter !== null ? ["filter"] : ["transformation"];
+    for (const stage of stages) {
+      const key = this.quarantineKey(stage, job);
+      const entry = key === null ? undefined : this.quarantined.get(key);
+      if (!entry) continue;
+      if (entry.until <= Date.now()) {
+        this.quarantined.delete(key!);
+        continue;
+      }
+      const seconds = Math.ceil((entry.until - Date.now()) / 1000);
+      return { ...entry.failure, message: `${entry.failure.message} (not run again for ${seconds} s)` };
+    }
+    return null;
   }
 
   /** Hands waiting jobs, tenant by tenant in turn, to processes that can take them. */

@@ -214,7 +214,9 @@ export class SandboxWorker {
         ? `the evaluation used more than ${cpuMs} ms of CPU time and was stopped`
         : `the evaluation did not finish within ${wallMs} ms and was stopped`;
     this.kill();
-    this.settleHead({ ok: false, failure: { stage: head.stage, kind: "timeout", message } });
+    // A wall-clock stop may be the machine's fault (load), not the expression's: not quarantined.
+    const failure: Failure = { stage: head.stage, kind: "timeout", message, stoppedProcess: cpu >= cpuMs };
+    this.settleHead({ ok: false, failure });
   }
 
   private crashFailure(running: InFlight, code: number | null, signal: NodeJS.Signals | null): Failure {
@@ -225,6 +227,11 @@ export class SandboxWorker {
       : invalidSize
         ? "it built a value larger than the engine allows"
         : `its sandbox process ended (${signal ?? `exit code ${code}`})`;
-    return { stage: running.stage, kind: "crashed", message: `the evaluation was stopped: ${why}` };
+    return {
+      stage: running.stage,
+      kind: "crashed",
+      message: `the evaluation was stopped: ${why}`,
+      stoppedProcess: true,
+    };
   }
 }
