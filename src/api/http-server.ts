@@ -30,6 +30,7 @@ import { attemptRoutes } from "./routes/attempts.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { apiReferenceRoutes } from "./routes/api-reference.ts";
 import { SOURCE_ENDPOINTS } from "./routes/endpoint-scope.ts";
 import { endpointRoutesIn } from "./routes/endpoints.ts";
 import { ingestLogRoutes } from "./routes/ingest-logs.ts";
@@ -240,6 +241,7 @@ export async function buildHttpServer(
   // Workers expose their metrics too.
   registerMetricsRoute(app, ctx.metrics);
   if (!options.api) return app;
+  await app.register(apiReferenceRoutes);
   await app.register(applicationRoutes, { ctx });
   await app.register(eventTypeRoutes, { ctx });
   await app.register(endpointRoutes, { ctx });
