@@ -89,10 +89,15 @@ describe("the reference in Chromium", () => {
         const response = await page.goto(`${hookline.url}/docs`);
         assert.equal(response?.status(), 200);
         // An operation's summary from the document, rendered as its heading.
-        await page.getByRole("heading", { name: "Readiness" }).first().waitFor({ timeout: 30_000 });
+        await page.getByRole("heading", { name: "List Applications" }).first().waitFor({ timeout: 30_000 });
         assert.ok(await page.getByText("Hookline API").first().isVisible());
         assert.deepEqual(pageErrors, []);
         assert.deepEqual(foreignRequests, [], "every asset comes from this server");
+        // The picture for the README: an operation with its request and response examples.
+        await page
+          .getByRole("heading", { name: "Create Application" })
+          .first()
+          .evaluate((heading) => heading.scrollIntoView({ block: "start" }));
         await page.screenshot({ path: new URL("../docs/images/api-reference.png", import.meta.url).pathname });
       } finally {
         await browser.close();
