@@ -11,11 +11,18 @@ import { generateOpenApiDocument } from "../src/api/openapi-document.ts";
  */
 
 interface Media {
-  schema?: object;
+  schema?: Schema;
   example?: unknown;
   examples?: Record<string, unknown>;
 }
+interface Schema {
+  description?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+}
 interface Operation {
+  parameters?: { name: string; in: string; description?: string }[];
   operationId?: string;
   summary?: string;
   requestBody?: { content?: Record<string, Media> };
@@ -97,5 +104,26 @@ describe("the OpenAPI document", () => {
           for (const media of Object.values(response.content ?? {})) check(`${name} -> ${status}`, media);
     }
     assert.deepEqual(invalid, [], "examples their schema refuses");
+  });
+
+  it("describes every parameter and every field of every body", () => {
+    const undescribed = new Set<string>();
+    const walk = (where: string, schema: Schema | undefined) => {
+      if (!schema) return;
+      for (const [name, field] of Object.entries(schema.properties ?? {})) {
+        const described = field.description || (field.anyOf ?? []).some((branch) => branch.description);
+        if (!described) undescribed.add(`${where}: ${name}`);
+        walk(where, field);
+      }
+      walk(where, schema.items);
+      for (const branch of schema.anyOf ?? []) walk(where, branch);
+    };
+    for (const { name, operation } of operations) {
+      for (const p of operation.parameters ?? []) if (!p.description) undescribed.add(`${name}: ${p.in} ${p.name}`);
+      for (const media of Object.values(operation.requestBody?.content ?? {})) walk(`${name} request`, media.schema);
+      for (const [status, response] of Object.entries(operation.responses ?? {}))
+        for (const media of Object.values(response.content ?? {})) walk(`${name} -> ${status}`, media.schema);
+    }
+    assert.deepEqual([...undescribed], [], "fields and parameters without a description");
   });
 });
