@@ -22,11 +22,29 @@ interface Operation {
   operationId?: string;
   summary?: string;
   requestBody?: { content?: Record<string, Media> };
-  responses?: Record<string, { content?: Record<string, Media> }>;
+  responses?: Record<string, { description?: string; content?: Record<string, Media> }>;
 }
 export interface OpenApiObject {
   paths?: Record<string, Record<string, Operation>>;
 }
+
+/** What @fastify/swagger writes for a response the route does not describe. */
+const GENERATED_RESPONSE_DESCRIPTION = "Default Response";
+
+/** What each status means across the API (the error statuses: docs/troubleshooting.md). */
+const RESPONSE_DESCRIPTIONS: Record<string, string> = {
+  "200": "OK",
+  "201": "Created",
+  "202": "Accepted: stored durably; the work it starts happens in the background",
+  "204": "Done; no body",
+  "400": "The request is malformed, e.g. a body that is not valid JSON",
+  "401": "The token is missing, malformed, unknown, expired or revoked",
+  "404": "No such resource, or not visible to this token",
+  "409": "Conflicts with an existing resource (a uid or name already taken)",
+  "413": "The body is larger than the limit",
+  "422": "A value is refused; `detail` names each one",
+  "503": "The database is unreachable or read-only; retry after Retry-After seconds",
+};
 
 /**
  * What the route schemas do not say for themselves, added once for the whole document: each
@@ -57,6 +75,8 @@ export function completeOpenApiDocument<T extends OpenApiObject>(generated: T): 
         describeFields(media.schema, tag);
       }
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (response.description === GENERATED_RESPONSE_DESCRIPTION && RESPONSE_DESCRIPTIONS[status])
+          response.description = RESPONSE_DESCRIPTIONS[status];
         for (const media of Object.values(response.content ?? {})) {
           if (status.startsWith("2")) addExample(media, resource);
           describeFields(media.schema, tag);
