@@ -25,13 +25,17 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** No inline script: the <redoc> element names the document, and the bundle renders it on load. */
+/**
+ * No inline script: the <redoc> element names the document, and the bundle renders it on load.
+ * The empty icon keeps the browser from asking for /favicon.ico, which is not a public path.
+ */
 const PAGE = `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>Hookline API reference</title>
+    <link rel="icon" href="data:,">
   </head>
   <body>
     <redoc spec-url="${OPENAPI_DOCUMENT_PATH}" expand-responses="200,201"></redoc>
