@@ -3,6 +3,7 @@ import { before, describe, it } from "node:test";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { generateOpenApiDocument } from "../src/api/openapi-document.ts";
+import { OPERATIONS } from "../src/api/operation-docs.ts";
 
 /**
  * What a reader of the API reference (/docs) and an SDK generator need from every operation: a
@@ -58,6 +59,15 @@ describe("the OpenAPI document", () => {
       ids.filter((id, i) => ids.indexOf(id) !== i),
       [],
       "operationIds used twice",
+    );
+  });
+
+  it("names only operations that exist in its table of operationIds and summaries", () => {
+    const existing = new Set(operations.map((o) => o.name));
+    assert.deepEqual(
+      Object.keys(OPERATIONS).filter((key) => !existing.has(key)),
+      [],
+      "entries in src/api/operation-docs.ts for routes that do not exist",
     );
   });
 
