@@ -41,9 +41,19 @@ export const ListResponse = <T extends TSchema>(item: T) =>
     done: Type.Boolean(),
   });
 
-export const HttpError = Type.Object({ code: Type.String(), detail: Type.String() });
+export const HttpError = Type.Object({
+  code: Type.String({ description: "A stable, machine-readable error code, e.g. `not_found`" }),
+  detail: Type.String({ description: "What went wrong, in words" }),
+});
 export const ValidationErrors = Type.Object({
-  detail: Type.Array(Type.Object({ loc: Type.Array(Type.String()), msg: Type.String(), type: Type.String() })),
+  detail: Type.Array(
+    Type.Object({
+      loc: Type.Array(Type.String(), { description: 'Where the refused value is, e.g. `["body", "url"]`' }),
+      msg: Type.String({ description: "Why it was refused" }),
+      type: Type.String({ description: "The kind of error, e.g. `value_error`" }),
+    }),
+    { description: "One entry per refused value" },
+  ),
 });
 
 /** Error responses every authenticated route may give, for the OpenAPI document. */

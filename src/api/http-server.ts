@@ -30,6 +30,8 @@ import { attemptRoutes } from "./routes/attempts.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { apiReferenceRoutes } from "./routes/api-reference.ts";
+import { completeOpenApiDocument, type OpenApiObject } from "./openapi-completion.ts";
 import { SOURCE_ENDPOINTS } from "./routes/endpoint-scope.ts";
 import { endpointRoutesIn } from "./routes/endpoints.ts";
 import { ingestLogRoutes } from "./routes/ingest-logs.ts";
@@ -228,9 +230,13 @@ export async function buildHttpServer(
         version: "1.0.0",
         description: "Svix-compatible webhook management API. Authenticate with `Authorization: Bearer <token>`.",
       },
+      servers: [{ url: "http://127.0.0.1:8080", description: "A local Hookline on the default port (HOOKLINE_PORT)" }],
       components: { securitySchemes: { HTTPBearer: { type: "http", scheme: "bearer" } } },
       security: [{ HTTPBearer: [] }],
     },
+    // Only the OpenAPI 3 form is configured above, so the document is always `openapiObject`.
+    transformObject: (document) =>
+      completeOpenApiDocument((document as { openapiObject: OpenApiObject }).openapiObject),
   });
   app.get("/api/v1/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   registerAuth(app, ctx);
@@ -241,6 +247,7 @@ export async function buildHttpServer(
   // Workers expose their metrics too.
   registerMetricsRoute(app, ctx.metrics);
   if (!options.api) return app;
+  await app.register(apiReferenceRoutes);
   await app.register(applicationRoutes, { ctx });
   await app.register(eventTypeRoutes, { ctx });
   await app.register(endpointRoutes, { ctx });

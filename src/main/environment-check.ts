@@ -14,6 +14,7 @@ export const TOOLING_VARIABLES: Readonly<Record<string, string>> = {
   HOOKLINE_RELIABILITY_SEED: "the reliability suite's random seed",
   HOOKLINE_BENCH_SOURCE: "the commit the retention benchmark reports when it runs outside a git checkout",
   HOOKLINE_TOKEN: "an API token for clients (the README's SDK example)",
+  HOOKLINE_WRITE_SCREENSHOTS: "makes the API reference test refresh docs/images/api-reference.png",
 };
 
 /** Every variable whose name Hookline knows: the settings of config.ts and the tooling's. */

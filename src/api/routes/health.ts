@@ -16,7 +16,11 @@ const READY_TIMEOUT_MS = 2000;
  * asks the store, so a balancer stops sending requests that would only be refused.
  */
 export async function healthRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
-  const healthy = { config: { public: true }, schema: { tags: ["Health"], response: { 204: { type: "null" } } } };
+  // `security: []`: the document says these need no token, as they do not.
+  const healthy = {
+    config: { public: true },
+    schema: { tags: ["Health"], security: [], response: { 204: { type: "null" } } },
+  };
   app.get("/api/v1/health", healthy, async (_req, reply) => reply.code(204).send());
   app.get("/api/v1/health/ping", healthy, async (_req, reply) => reply.code(204).send());
 
@@ -26,6 +30,7 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: RouteOptions):
       config: { public: true },
       schema: {
         tags: ["Health"],
+        security: [],
         summary: "Readiness",
         description:
           "204 when the database answers and takes writes; 503 store_unavailable (with Retry-After) when it is " +

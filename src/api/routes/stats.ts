@@ -34,28 +34,47 @@ const StatsQuery = Type.Object({
 type StatsQuery = Static<typeof StatsQuery>;
 
 const Count = Type.Integer({ minimum: 0 });
-const Latency = Type.Object({
-  p50: Nullable(Type.Integer()),
-  p95: Nullable(Type.Integer()),
-  p99: Nullable(Type.Integer()),
-  max: Nullable(Type.Integer()),
-  count: Count,
-});
+const counted = (description: string) => Type.Integer({ minimum: 0, description });
+const Latency = (what: string) =>
+  Type.Object(
+    {
+      p50: Nullable(Type.Integer({ description: `Median ${what}, ms (the upper bound of its histogram bin)` })),
+      p95: Nullable(Type.Integer({ description: `95th percentile ${what}, ms` })),
+      p99: Nullable(Type.Integer({ description: `99th percentile ${what}, ms` })),
+      max: Nullable(Type.Integer({ description: `Longest ${what} in the bucket, ms` })),
+      count: counted(`Measurements of ${what} in the bucket`),
+    },
+    { description: `Percentiles of ${what}; null where the bucket has no measurement` },
+  );
+const OUTCOME_DESCRIPTIONS: Record<OutcomeClass, string> = {
+  success: "Attempts answered with a 2xx",
+  http4xx: "Attempts answered with a 4xx (or another non-2xx below 500)",
+  http5xx: "Attempts answered with a 5xx",
+  timeout: "Attempts that ran past the request timeout",
+  network: "Attempts that failed to connect or lost the connection (DNS, refused, reset, TLS)",
+  ssrfBlocked: "Attempts refused before connecting: the destination is not a public address",
+  otherError: "Attempts that failed otherwise (a filter or transformation error, for example)",
+  canceled: "Deliveries settled without a request (a payload filter rejected the message)",
+};
 const Outcomes = Type.Object(
-  Object.fromEntries(OUTCOME_CLASSES.map((k) => [k, Count])) as Record<OutcomeClass, typeof Count>,
+  Object.fromEntries(OUTCOME_CLASSES.map((k) => [k, counted(OUTCOME_DESCRIPTIONS[k])])) as Record<
+    OutcomeClass,
+    typeof Count
+  >,
+  { description: "Attempts by outcome class" },
 );
 const AttemptStatsBucketOut = Type.Object({
-  start: DateTime,
-  total: Count,
-  success: Count,
+  start: Type.String({ format: "date-time", description: "Start of the bucket (inclusive)" }),
+  total: counted("Attempts in the bucket"),
+  success: counted("Successful attempts"),
   /** Every outcome but success and canceled. */
-  failure: Count,
+  failure: counted("Failed attempts: every outcome but success and canceled"),
   outcomes: Outcomes,
-  attemptDurationMs: Latency,
-  endToEndMs: Latency,
+  attemptDurationMs: Latency("attempt duration"),
+  endToEndMs: Latency("time from a message's acceptance to its first successful delivery"),
 });
 const AttemptStatsOut = Type.Object({
-  interval: Type.String(),
+  interval: Type.String({ description: "Bucket width: 1m, 5m, 1h or 1d" }),
   since: DateTime,
   until: DateTime,
   data: Type.Array(AttemptStatsBucketOut),
