@@ -33,7 +33,6 @@ const StatsQuery = Type.Object({
 });
 type StatsQuery = Static<typeof StatsQuery>;
 
-const Count = Type.Integer({ minimum: 0 });
 const counted = (description: string) => Type.Integer({ minimum: 0, description });
 const Latency = (what: string) =>
   Type.Object(
@@ -59,7 +58,7 @@ const OUTCOME_DESCRIPTIONS: Record<OutcomeClass, string> = {
 const Outcomes = Type.Object(
   Object.fromEntries(OUTCOME_CLASSES.map((k) => [k, counted(OUTCOME_DESCRIPTIONS[k])])) as Record<
     OutcomeClass,
-    typeof Count
+    ReturnType<typeof counted>
   >,
   { description: "Attempts by outcome class" },
 );
