@@ -1,6 +1,5 @@
-import type { ExpressionInput, FailureKind, JobResult, Stage } from "../sandbox/protocol.ts";
 import { evaluateBoundedJob, isBoundedJob } from "../sandbox/in-process-evaluator.ts";
-import type { Job } from "../sandbox/protocol.ts";
+import type { ExpressionInput, FailureKind, Job, JobResult, Stage } from "../sandbox/protocol.ts";
 import { sharedSandbox } from "../sandbox/shared-pool.ts";
 
 /**
