@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { classifyExpression, MAX_BOUNDED_EXPRESSION_LENGTH } from "../src/sandbox/bounded-expression.ts";
-import { evaluateBoundedJob, isBoundedJob } from "../src/sandbox/in-process-evaluator.ts";
+import { ExpressionError, runExpressions } from "../src/core/expressions.ts";
+import {
+  classifyExpression,
+  expressionRoute,
+  MAX_BOUNDED_EXPRESSION_LENGTH,
+} from "../src/sandbox/bounded-expression.ts";
+import { evaluateBoundedJob, inProcessCacheSize, isBoundedJob } from "../src/sandbox/in-process-evaluator.ts";
 import type { Job } from "../src/sandbox/protocol.ts";
 import { SandboxPool } from "../src/sandbox/sandbox-pool.ts";
+import { closeSharedSandbox } from "../src/sandbox/shared-pool.ts";
 import { CRASH_FILTER, CRASH_RECIPES } from "./support/crash-recipes.ts";
 
 /**
@@ -173,5 +179,45 @@ describe("the fast path gives what the sandbox gives", () => {
       }
     }
     assert.equal(compared, INPUTS.length * TRANSFORMATIONS.length);
+  });
+});
+
+describe("deliveries' expressions take the fast path only when bounded", () => {
+  after(() => closeSharedSandbox());
+  const input = { eventType: "invoice.paid", channels: ["eu"], msgId: "msg_9" };
+  const payloadJson = JSON.stringify({ id: "in_9", amount: 250 });
+
+  it("evaluates bounded expressions in-process and the others in the sandbox", async () => {
+    const held = inProcessCacheSize();
+    const bounded = await runExpressions(
+      {
+        filter: "payload.amount > 99 and 'eu' in channels",
+        transformation: { code: '{"invoice": payload.id}', variables: null },
+      },
+      input,
+      payloadJson,
+      "app_1",
+    );
+    assert.deepEqual(bounded, { passed: true, body: JSON.stringify({ invoice: "in_9" }) });
+    assert.equal(inProcessCacheSize(), held + 2, "both were compiled in-process");
+    const sandboxed = await runExpressions(
+      { filter: "payload.amount > 100", transformation: { code: '{"id": $uppercase(payload.id)}', variables: null } },
+      input,
+      payloadJson,
+      "app_1",
+    );
+    assert.deepEqual(sandboxed, { passed: true, body: JSON.stringify({ id: "IN_9" }) });
+    assert.equal(inProcessCacheSize(), held + 2, "a job with one unbounded expression went to the sandbox whole");
+  });
+
+  it("hands an evaluation the in-process guardrails stop to the sandbox, and its expression from then on", async () => {
+    // Bounded, but nested deeper than the depth guardrail allows: stopped in-process, then in the sandbox.
+    const deep = "(".repeat(250) + "payload.amount" + ")".repeat(250);
+    assert.equal(expressionRoute(deep), "bounded");
+    await assert.rejects(
+      runExpressions({ filter: deep, transformation: null }, input, payloadJson, "app_1"),
+      (error: unknown) => error instanceof ExpressionError && error.kind === "timeout" && error.stage === "filter",
+    );
+    assert.equal(expressionRoute(deep), "sandbox");
   });
 });

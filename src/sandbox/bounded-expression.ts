@@ -43,9 +43,10 @@ import { COMPILED_CACHE_SIZE } from "./limits.ts";
  *   navigate or duplicate (no bindings), so each occurrence adds at most its operands' size.
  *
  * So an allowed expression costs O(|e| × N), linear in the payload for a given expression. The
- * length cap keeps |e| small (and the parse, which runs on the event loop, short); JSONata's own
- * time and depth guardrails still apply in-process, and an evaluation they stop is retried in the
- * sandbox.
+ * length cap keeps |e| small (and the parse, which runs on the event loop, short). Linear is not
+ * always short: in-process, JSONata's guardrails stop an evaluation after IN_PROCESS_TIMEOUT_MS
+ * (in-process-evaluator.ts); it is then run in the sandbox, and its expression goes there from
+ * then on (demoteExpression).
  */
 
 /** Longest expression text classified at all; longer ones always go to the sandbox. */
@@ -163,6 +164,17 @@ export function classifyExpression(code: string): ExpressionRoute {
 
 /** Routes already decided, by expression text; least recently used evicted first. */
 const routes = new Map<string, ExpressionRoute>();
+
+/**
+ * Sends an expression text to the sandbox from now on: one that ran into the in-process time or
+ * depth guardrail (a linear cost can still be a long one over a large payload), so that it costs
+ * the event loop that time once, not on every delivery.
+ */
+export function demoteExpression(code: string): void {
+  routes.delete(code);
+  if (routes.size >= COMPILED_CACHE_SIZE) routes.delete(routes.keys().next().value!);
+  routes.set(code, "sandbox");
+}
 
 /** classifyExpression, computed once per expression text (COMPILED_CACHE_SIZE texts remembered). */
 export function expressionRoute(code: string): ExpressionRoute {

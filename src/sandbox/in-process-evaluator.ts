@@ -1,18 +1,25 @@
 import jsonata from "jsonata";
-import { expressionRoute } from "./bounded-expression.ts";
+import { demoteExpression, expressionRoute } from "./bounded-expression.ts";
 import { evaluateJsonataJob, type JsonataRuntime } from "./jsonata-evaluator.ts";
-import { COMPILED_CACHE_SIZE, EVALUATION_MAX_DEPTH, EVALUATION_TIMEOUT_MS, MAX_SEQUENCE_LENGTH } from "./limits.ts";
+import { COMPILED_CACHE_SIZE, EVALUATION_MAX_DEPTH, MAX_SEQUENCE_LENGTH } from "./limits.ts";
 import type { Job, JobResult } from "./protocol.ts";
 
 /**
  * The fast path: a job whose expressions are all bounded (bounded-expression.ts) is evaluated on
  * the server's event loop, with no round trip to a sandbox process. Bounded expressions call no
- * function and use no regex, so JSONata's plain runtime gives the sandbox's results; its time and
- * depth guardrails stay on as a safety net, and a job they stop is handed to the sandbox, whose
- * time limit counts CPU time (a server descheduled on a busy machine must not fail a delivery).
+ * function and use no regex, so JSONata's plain runtime gives the sandbox's results. Its time and
+ * depth guardrails stay on, with a much shorter time limit than the sandbox's: a job they stop is
+ * handed to the sandbox (whose limit counts CPU time, so a server descheduled on a busy machine
+ * does not fail a delivery), and its expressions go to the sandbox from then on.
  */
 
-const OPTIONS = { timeout: EVALUATION_TIMEOUT_MS, stack: EVALUATION_MAX_DEPTH, sequence: MAX_SEQUENCE_LENGTH };
+/**
+ * Event-loop time one in-process evaluation may take (wall clock, checked by JSONata between
+ * steps). Bounded expressions over ordinary payloads take microseconds.
+ */
+export const IN_PROCESS_TIMEOUT_MS = 20;
+
+const OPTIONS = { timeout: IN_PROCESS_TIMEOUT_MS, stack: EVALUATION_MAX_DEPTH, sequence: MAX_SEQUENCE_LENGTH };
 
 const cache = new Map<string, jsonata.Expression>();
 
@@ -39,11 +46,17 @@ export function isBoundedJob(job: Job): boolean {
   return job.transformation === null || expressionRoute(job.transformation.code) === "bounded";
 }
 
+/** Compiled expressions held for in-process evaluation. */
+export const inProcessCacheSize = () => cache.size;
+
 /**
  * Evaluates a bounded job in-process: its result, or null when the guardrails stopped it and it
- * should run in the sandbox instead.
+ * should run in the sandbox instead (as should the expression that was stopped, from now on).
  */
 export async function evaluateBoundedJob(job: Job): Promise<JobResult | null> {
   const result = await evaluateJsonataJob(job, () => {}, IN_PROCESS_RUNTIME);
-  return !result.ok && result.failure.kind === "timeout" ? null : result;
+  if (result.ok || result.failure.kind !== "timeout") return result;
+  const stopped = result.failure.stage === "filter" ? job.filter : job.transformation?.code;
+  if (stopped) demoteExpression(stopped);
+  return null;
 }
