@@ -6,7 +6,12 @@ import {
   expressionRoute,
   MAX_BOUNDED_EXPRESSION_LENGTH,
 } from "../src/sandbox/bounded-expression.ts";
-import { evaluateBoundedJob, inProcessCacheSize, isBoundedJob } from "../src/sandbox/in-process-evaluator.ts";
+import {
+  evaluateBoundedJob,
+  IN_PROCESS_MAX_RESULT_CHARS,
+  inProcessCacheSize,
+  isBoundedJob,
+} from "../src/sandbox/in-process-evaluator.ts";
 import type { Job } from "../src/sandbox/protocol.ts";
 import { SandboxPool } from "../src/sandbox/sandbox-pool.ts";
 import { closeSharedSandbox } from "../src/sandbox/shared-pool.ts";
@@ -219,5 +224,19 @@ describe("deliveries' expressions take the fast path only when bounded", () => {
       (error: unknown) => error instanceof ExpressionError && error.kind === "timeout" && error.stage === "filter",
     );
     assert.equal(expressionRoute(deep), "sandbox");
+  });
+
+  it("keeps a large in-process result, and sends its expression to the sandbox from then on", async () => {
+    const code = '{"a": payload, "b": payload, "c": payload}';
+    assert.equal(expressionRoute(code), "bounded");
+    const big = JSON.stringify({ s: "x".repeat(IN_PROCESS_MAX_RESULT_CHARS / 2) });
+    const outcome = await runExpressions(
+      { filter: null, transformation: { code, variables: null } },
+      input,
+      big,
+      "app_1",
+    );
+    assert.ok(outcome.passed && outcome.body !== null && outcome.body.length > IN_PROCESS_MAX_RESULT_CHARS);
+    assert.equal(expressionRoute(code), "sandbox");
   });
 });

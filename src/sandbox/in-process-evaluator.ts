@@ -19,6 +19,14 @@ import type { Job, JobResult } from "./protocol.ts";
  */
 export const IN_PROCESS_TIMEOUT_MS = 20;
 
+/**
+ * Longest result (JSON text) an in-process transformation may keep producing: about twice the
+ * default body cap. Each reference to the payload in a result writes it out again, so a bounded
+ * expression can still build |expression| x payload; one that builds more than this keeps its
+ * (correct) result, and goes to the sandbox from then on.
+ */
+export const IN_PROCESS_MAX_RESULT_CHARS = 2_000_000;
+
 const OPTIONS = { timeout: IN_PROCESS_TIMEOUT_MS, stack: EVALUATION_MAX_DEPTH, sequence: MAX_SEQUENCE_LENGTH };
 
 const cache = new Map<string, jsonata.Expression>();
@@ -55,6 +63,8 @@ export const inProcessCacheSize = () => cache.size;
  */
 export async function evaluateBoundedJob(job: Job): Promise<JobResult | null> {
   const result = await evaluateJsonataJob(job, () => {}, IN_PROCESS_RUNTIME);
+  if (result.ok && job.transformation && (result.body?.length ?? 0) > IN_PROCESS_MAX_RESULT_CHARS)
+    demoteExpression(job.transformation.code);
   if (result.ok || result.failure.kind !== "timeout") return result;
   const stopped = result.failure.stage === "filter" ? job.filter : job.transformation?.code;
   if (stopped) demoteExpression(stopped);
