@@ -56,7 +56,7 @@ const BOUNDED = [
   '{"doubled": payload.n * 2}',
   '{ "lines": payload.items.{ "sku": sku, "cost": price * qty } }',
   "payload.items.[sku, price]",
-  '{ "label": "Invoice " & payload.id, "nested": { "list": [payload.a, payload.b, 1, "x", null] } }',
+  '{ "label": "Invoice", "nested": { "list": [payload.a, payload.b, 1, "x", null] } }',
   "(payload.a; payload.b)",
   "payload",
   "$",
@@ -73,6 +73,9 @@ const SANDBOX = [
   "$count(payload.items) > 0",
   '$pad("x", 10)',
   "$sum(payload.items.price)",
+  // String concatenation: each occurrence writes a side out again (|e| x payload characters).
+  '"Invoice " & payload.id',
+  "payload.s & payload.s & payload.s",
   // Lambdas, bindings, ranges, regexes, chains, sorting, transforms.
   "function($x) { $x }",
   "($x := payload; $x)",

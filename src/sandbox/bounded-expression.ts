@@ -7,7 +7,7 @@ import { COMPILED_CACHE_SIZE } from "./limits.ts";
  *
  * An expression is "bounded" when it is at most MAX_BOUNDED_EXPRESSION_LENGTH characters long and
  * every node of its syntax tree is one of the kinds below, in the positions allowed below.
- * Anything else (every function call, lambdas, `:=`, `..`, regexes, `~>`, sort, transforms,
+ * Anything else (every function call, lambdas, `:=`, `..`, `&`, regexes, `~>`, sort, transforms,
  * `%`, `@`, `#`, `**`, group-by `a{...}`, predicates on anything but a path step, node kinds or
  * properties this file does not know) goes to the sandbox, as does an expression that does not parse.
  *
@@ -38,15 +38,18 @@ import { COMPILED_CACHE_SIZE } from "./limits.ts";
  *   `in` (one pass over the right side), `and`/`or`, arithmetic (numbers only, else an error), unary
  *   minus, conditions `? :` and blocks `( ...; ... )` (no bindings are allowed, so a block is its
  *   parts one after another): the sum of their parts, and a result no larger than one of them.
- * - String concatenation `&`: the text of each side (JSONata writes objects out as JSON) joined,
- *   O(size of both sides) in time and length. Its result is a string, which no later step can
- *   navigate or duplicate (no bindings), so each occurrence adds at most its operands' size.
+ *
+ * Not allowed although linear: string concatenation `&`. Each side is written out as text, so
+ * `payload.s & payload.s & ...` builds |e| x N characters in one string (V8 concatenates lazily,
+ * so this takes no time until the string is flattened, when the result is written out, past
+ * the guardrails' reach): about 200 MB from a 1 MiB payload and a 2,048-character expression.
  *
  * So an allowed expression costs O(|e| × N), linear in the payload for a given expression. The
  * length cap keeps |e| small (and the parse, which runs on the event loop, short). Linear is not
  * always short: in-process, JSONata's guardrails stop an evaluation after IN_PROCESS_TIMEOUT_MS
- * (in-process-evaluator.ts); it is then run in the sandbox, and its expression goes there from
- * then on (demoteExpression).
+ * (in-process-evaluator.ts), which also caps what it can allocate; it is then run in the sandbox.
+ * An expression that was stopped, took longer than that in all (parse and result included) or
+ * built a large result goes to the sandbox from then on (demoteExpression).
  */
 
 /** Longest expression text classified at all; longer ones always go to the sandbox. */
@@ -62,7 +65,7 @@ interface Node {
 
 /** Properties a node may carry (besides those its kind reads): positions and array-keeping flags. */
 const HARMLESS_KEYS = new Set(["type", "value", "position", "keepArray", "keepSingletonArray", "consarray"]);
-const BINARY_OPERATORS = new Set(["=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "and", "or", "in", "&"]);
+const BINARY_OPERATORS = new Set(["=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "and", "or", "in"]);
 
 /** Whether `node` has only the given properties besides the harmless ones. */
 function onlyKeys(node: Node, ...keys: string[]): boolean {
