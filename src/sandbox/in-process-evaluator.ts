@@ -60,8 +60,8 @@ export const inProcessCacheSize = () => cache.size;
 
 /**
  * Evaluates a bounded job in-process: its result, or null when the guardrails stopped it and it
- * should run in the sandbox instead. A job stopped after using IN_PROCESS_TIMEOUT_MS of CPU time,
- * stopped for its depth, or that built more than IN_PROCESS_MAX_RESULT_CHARS, sends its
+ * should run in the sandbox instead. A job stopped after using IN_PROCESS_TIMEOUT_MS of CPU time
+ * STRIKES times in a row, stopped for its depth, or that built more than IN_PROCESS_MAX_RESULT_CHARS, sends its
  * expressions to the sandbox from now on. (A job that finished is kept here however long it took:
  * measured in a burst of deliveries, the first run of an expression, with its compilation and
  * the engine warming up, took over 20 ms of CPU time on a busy machine.)
@@ -70,6 +70,31 @@ export function evaluateBoundedJob(job: Job): Promise<JobResult | null> {
   const run = queue.then(() => evaluateNow(job));
   queue = run.catch(() => {});
   return run;
+}
+
+/**
+ * How many times in a row each job (its expression texts) was stopped after using its time. One
+ * stop may be bad luck, a garbage collection in the middle (counted as the process's CPU time);
+ * STRIKES in a row is the expression.
+ */
+const strikes = new Map<string, number>();
+const STRIKES = 3;
+
+function strikeKey(job: Job): string {
+  return JSON.stringify([job.filter, job.transformation?.code ?? null]);
+}
+
+/** Counts one more stop of this job's expressions: true once they have had STRIKES in a row. */
+function struckOut(job: Job): boolean {
+  const key = strikeKey(job);
+  const count = (strikes.get(key) ?? 0) + 1;
+  if (count >= STRIKES) {
+    strikes.delete(key);
+    return true;
+  }
+  if (strikes.size >= COMPILED_CACHE_SIZE) strikes.clear();
+  strikes.set(key, count);
+  return false;
 }
 
 /**
@@ -86,9 +111,10 @@ async function evaluateNow(job: Job): Promise<JobResult | null> {
   // Stopped after using its time in CPU as well as on the clock: a server descheduled on a busy
   // machine (wall time only) hands the job to the sandbox this once but keeps its expressions here.
   const spentMs = Math.min(performance.now() - started.wallMs, ownCpuMs() - started.cpuMs);
-  const tooSlow = stoppedHere && spentMs >= IN_PROCESS_TIMEOUT_MS;
+  const tooSlow = stoppedHere && spentMs >= IN_PROCESS_TIMEOUT_MS && struckOut(job);
   const tooDeep = stoppedHere && result.failure.message.startsWith("D1011");
   const tooLarge = result.ok && (result.body?.length ?? 0) > IN_PROCESS_MAX_RESULT_CHARS;
+  if (!stoppedHere && strikes.size > 0) strikes.delete(strikeKey(job));
   if (tooSlow || tooDeep || tooLarge) {
     // Whichever expression it was, this job's expressions are not cheap together: both go.
     if (job.filter !== null) demoteExpression(job.filter);
