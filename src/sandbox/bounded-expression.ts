@@ -48,8 +48,8 @@ import { COMPILED_CACHE_SIZE } from "./limits.ts";
  * length cap keeps |e| small (and the parse, which runs on the event loop, short). Linear is not
  * always short: in-process, JSONata's guardrails stop an evaluation after IN_PROCESS_TIMEOUT_MS
  * (in-process-evaluator.ts), which also caps what it can allocate; it is then run in the sandbox.
- * An expression that was stopped, took longer than that in all (parse and result included) or
- * built a large result goes to the sandbox from then on (demoteExpression).
+ * An expression stopped that way three times in a row, stopped for its depth, or that built a
+ * large result goes to the sandbox from then on (demoteExpression).
  */
 
 /** Longest expression text classified at all; longer ones always go to the sandbox. */

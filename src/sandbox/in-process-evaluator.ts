@@ -11,7 +11,7 @@ import type { Job, JobResult } from "./protocol.ts";
  * function and use no regex, so JSONata's plain runtime gives the sandbox's results. Its time and
  * depth guardrails stay on, with a much shorter time limit than the sandbox's: a job they stop is
  * handed to the sandbox (whose limit counts CPU time, so a server descheduled on a busy machine
- * does not fail a delivery), and its expressions go to the sandbox from then on.
+ * does not fail a delivery), and expressions that keep being stopped go there from then on.
  */
 
 /**
