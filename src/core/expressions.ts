@@ -1,11 +1,13 @@
-import type { ExpressionInput, FailureKind, JobResult, Stage } from "../sandbox/protocol.ts";
+import { evaluateBoundedJob, isBoundedJob } from "../sandbox/in-process-evaluator.ts";
+import type { ExpressionInput, FailureKind, Job, JobResult, Stage } from "../sandbox/protocol.ts";
 import { sharedSandbox } from "../sandbox/shared-pool.ts";
 
 /**
  * JSONata expressions for payload filters and transformations: declarative, no arbitrary code.
- * They are compiled and evaluated only in the expression sandbox (src/sandbox/), never on the
- * server's event loop: bounded in time, memory, string and sequence sizes, with regexes on RE2.
- * Limits: docs/operations.md, "Expression sandbox".
+ * They are compiled and evaluated in the expression sandbox (src/sandbox/): bounded in time,
+ * memory, string and sequence sizes, with regexes on RE2. Only expressions whose cost is provably
+ * linear in the payload (src/sandbox/bounded-expression.ts) are evaluated on the server's event
+ * loop instead. Limits: docs/operations.md, "Expression sandbox".
  */
 export { EVALUATION_MAX_DEPTH, EVALUATION_TIMEOUT_MS } from "../sandbox/limits.ts";
 export type { ExpressionInput } from "../sandbox/protocol.ts";
@@ -55,9 +57,9 @@ export interface Expressions {
 export type ExpressionOutcome = { passed: false } | { passed: true; body: string | null };
 
 /**
- * Runs a filter and a transformation over one message in a single sandbox round trip; throws
- * ExpressionError naming the stage that failed. `payloadJson` is the payload as JSON text;
- * `tenant` (the application) decides whose turn it is in the sandbox's queue.
+ * Runs a filter and a transformation over one message: in-process when both are bounded, else in
+ * a single sandbox round trip; throws ExpressionError naming the stage that failed. `payloadJson`
+ * is the payload as JSON text; `tenant` (the application) decides whose turn it is in the sandbox's queue.
  */
 export async function runExpressions(
   expressions: Expressions,
@@ -66,16 +68,15 @@ export async function runExpressions(
   tenant: string,
   interactive = false,
 ): Promise<ExpressionOutcome> {
-  const result: JobResult = await sharedSandbox().evaluate(
-    {
-      language: "jsonata",
-      filter: expressions.filter,
-      transformation: expressions.transformation,
-      input: { ...input, payloadJson },
-    },
-    tenant,
-    { interactive },
-  );
+  const job: Job = {
+    language: "jsonata",
+    filter: expressions.filter,
+    transformation: expressions.transformation,
+    input: { ...input, payloadJson },
+  };
+  const result: JobResult =
+    (isBoundedJob(job) ? await evaluateBoundedJob(job) : null) ??
+    (await sharedSandbox().evaluate(job, tenant, { interactive }));
   if (!result.ok) throw new ExpressionError(result.failure.kind, result.failure.message, result.failure.stage);
   return result.passed ? { passed: true, body: result.body } : { passed: false };
 }

@@ -40,7 +40,8 @@ export async function prepareRequest(
   let contentType = message.inbound ? (message.inbound.contentType ?? "application/octet-stream") : "application/json";
   const transforms = transformation?.enabled === true && !!transformation.code;
   if (filter || transforms) {
-    // One sandbox round trip for both: the filter first, the transformation only if it passed.
+    // One evaluation for both (in-process when both are bounded, else one sandbox round trip): the filter
+    // first, the transformation only if it passed.
     const payloadJson = message.inbound
       ? JSON.stringify(inboundPayloadValue(message, message.inbound))
       : message.payload;

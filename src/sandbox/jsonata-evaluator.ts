@@ -115,14 +115,27 @@ function compileJob(job: Job): JobResult {
   return { ok: true, passed: true, body: null };
 }
 
-export async function evaluateJsonataJob(job: Job, entering: (stage: Stage) => void = () => {}): Promise<JobResult> {
+/** How a job's expressions are compiled, and how the start of each evaluation is marked for its time limit. */
+export interface JsonataRuntime {
+  compile(code: string): jsonata.Expression;
+  starting(): void;
+}
+
+/** The sandbox process's runtime: capped built-ins, RE2 regexes, CPU-time limit. */
+export const SANDBOX_RUNTIME: JsonataRuntime = { compile: compileInSandbox, starting };
+
+export async function evaluateJsonataJob(
+  job: Job,
+  entering: (stage: Stage) => void = () => {},
+  runtime: JsonataRuntime = SANDBOX_RUNTIME,
+): Promise<JobResult> {
   if (job.compileOnly) return compileJob(job);
   const { payloadJson, ...rest } = job.input;
   const input: ExpressionInput = { ...rest, payload: JSON.parse(payloadJson) };
   if (job.filter !== null) {
     try {
-      const filter = compileInSandbox(job.filter);
-      starting();
+      const filter = runtime.compile(job.filter);
+      runtime.starting();
       if (!isTruthy(await filter.evaluate(input))) return { ok: true, passed: false, body: null };
     } catch (error) {
       return failure("filter", error);
@@ -133,8 +146,8 @@ export async function evaluateJsonataJob(job: Job, entering: (stage: Stage) => v
   let body: string | undefined;
   try {
     const { code, variables } = job.transformation;
-    const transformation = compileInSandbox(code);
-    starting();
+    const transformation = runtime.compile(code);
+    runtime.starting();
     const result = await transformation.evaluate(input, variables ?? undefined);
     if (result === undefined) throw new Error("the expression produced no value");
     if (typeof result === "object" && result !== null && jsonLengthExceeds(result, MAX_STRING_LENGTH))
