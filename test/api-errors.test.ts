@@ -43,7 +43,7 @@ describe("API errors", () => {
   }
 
   /** Asserts a 422 whose details include one located at `loc`. */
-  async function expect422(method: string, path: string, body: unknown, loc: string[]): Promise<void> {
+  async function expect422(method: string, path: string, body: unknown, loc: string[]): Promise<ApiResponse> {
     const res = await call(method, path, body);
     assert.equal(res.status, 422, `${method} ${path} ${JSON.stringify(body)}: ${res.text}`);
     assert.ok(Array.isArray(res.body?.detail) && res.body.detail.length > 0, res.text);
@@ -54,6 +54,7 @@ describe("API errors", () => {
       res.body.detail.some((d: { loc: string[] }) => JSON.stringify(d.loc) === JSON.stringify(loc)),
       `expected a detail at ${JSON.stringify(loc)}, got ${res.text}`,
     );
+    return res;
   }
 
   before(async () => {
@@ -158,6 +159,19 @@ describe("API errors", () => {
     const res = await call("POST", "/api/v1/app", { name: "x" }, tooLongKey);
     assert.equal(res.status, 422);
     assert.deepEqual(res.body.detail[0].loc, ["header", "idempotency-key"]);
+  });
+
+  test("422 for a value outside an enum lists the values the field takes", async () => {
+    const ep = `/api/v1/app/${appId}/endpoint`;
+    const format = await expect422("POST", ep, { url: "https://example.com", format: "xml" }, ["body", "format"]);
+    assert.equal(format.body.detail[0].type, "enum");
+    assert.equal(
+      format.body.detail[0].msg,
+      'must be one of: "standard", "cloudevents-binary", "cloudevents-structured"',
+      format.text,
+    );
+    const order = await expect422("GET", "/api/v1/app?order=sideways", undefined, ["query", "order"]);
+    assert.match(order.body.detail[0].msg, /^must be one of: "ascending", "descending"$/, order.text);
   });
 
   test("explicit nulls are accepted where the schema allows them", async () => {

@@ -159,7 +159,7 @@ export async function buildHttpServer(
       // null", "must match a schema in anyOf"); the first names the real problem, so one per field.
       const seen = new Set<string>();
       const detail = [];
-      for (const v of error.validation) {
+      const located = error.validation.map((v) => {
         const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
         const path = v.instancePath
           .split("/")
@@ -167,9 +167,19 @@ export async function buildHttpServer(
           .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
         if (missing) path.push(missing);
         const loc = [where, ...path];
-        const key = JSON.stringify(loc);
+        return { v, loc, key: JSON.stringify(loc) };
+      });
+      const allowed = allowedValuesByLocation(located);
+      for (const { v, loc, key } of located) {
         if (seen.has(key)) continue;
         seen.add(key);
+        // An enum is a union of constants: each branch says only "must be equal to constant", so
+        // the answer lists every value the field takes instead (`format`, `signingScheme`, …).
+        const values = allowed.get(key);
+        if (values && ["const", "enum", "anyOf"].includes(v.keyword)) {
+          detail.push({ loc, msg: `must be one of: ${values.map((x) => JSON.stringify(x)).join(", ")}`, type: "enum" });
+          continue;
+        }
         detail.push({ loc, msg: v.message ?? "invalid value", type: v.keyword });
       }
       return reply.code(422).send({ detail });
@@ -268,4 +278,21 @@ export async function buildHttpServer(
 
 export interface RouteOptions {
   ctx: AppContext;
+}
+
+/** The values each location's `const` and `enum` errors allow, in the schema's order. */
+function allowedValuesByLocation(
+  located: { v: { keyword: string; params: unknown }; key: string }[],
+): Map<string, unknown[]> {
+  const allowed = new Map<string, unknown[]>();
+  for (const { v, key } of located) {
+    const params = v.params as { allowedValue?: unknown; allowedValues?: unknown[] };
+    const values =
+      v.keyword === "const" ? [params.allowedValue] : v.keyword === "enum" ? (params.allowedValues ?? []) : [];
+    if (values.length === 0) continue;
+    const list = allowed.get(key) ?? [];
+    for (const value of values) if (!list.includes(value)) list.push(value);
+    allowed.set(key, list);
+  }
+  return allowed;
 }
