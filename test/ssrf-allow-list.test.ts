@@ -101,6 +101,15 @@ describe("allow-list entries", () => {
     assert.equal(rangeWithPort.check("127.0.0.1", 8080).allowed, false, "a range with the port is not exact");
   });
 
+  it("protects every listener of its own: the API and the metrics port", () => {
+    const policy = new AddressPolicy(["127.0.0.0/8"]);
+    policy.protectListener({ host: "127.0.0.1", port: 8080 });
+    policy.protectListener({ host: "127.0.0.1", port: 9464 });
+    assert.equal(policy.check("127.0.0.1", 8080).allowed, false);
+    assert.equal(policy.check("127.0.0.1", 9464).allowed, false);
+    assert.equal(policy.check("127.0.0.1", 9000).allowed, true);
+  });
+
   it("protects every local address when the API listens on all interfaces", () => {
     const policy = new AddressPolicy(["10.0.0.0/8", "127.0.0.0/8", "::1/128", "0.0.0.0/8"]);
     policy.protectListener({ host: "0.0.0.0", port: 8080, localAddresses: ["127.0.0.1", "10.1.2.3", "::1"] });
@@ -152,6 +161,13 @@ describe("allow-list ports in delivery", () => {
     assert.equal(other.requests.length, 0, "the other port was never contacted");
     const api = await deliverTo(h, `${h.url}/api/v1/health`);
     assert.equal(api.errorKind, "ssrf_blocked", "nor Hookline's own API");
+  });
+
+  it("refuses its metrics listener under a plain loopback range", async () => {
+    const guarded = await start({ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8", HOOKLINE_METRICS_PORT: "0" });
+    const metrics = await deliverTo(guarded, guarded.metricsUrl!);
+    assert.equal(metrics.errorKind, "ssrf_blocked", metrics.response);
+    assert.equal(metrics.responseStatusCode, 0);
   });
 
   it("refuses its own API under a plain loopback range (the test default), and opens it only when named", async () => {

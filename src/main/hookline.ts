@@ -169,6 +169,13 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           await store.close();
           throw error;
         });
+  // The metrics listener needs no token: it is as closed to tenants' endpoints as the API.
+  if (metricsListener)
+    sender?.protectOwnListener({
+      host: config.metricsHost,
+      port: Number(new URL(metricsListener.url).port),
+      localAddresses: localInterfaceAddresses(),
+    });
 
   let stopWatching: () => Promise<void> = async () => {};
   if (dispatcher) {

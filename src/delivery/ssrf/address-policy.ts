@@ -131,7 +131,7 @@ export interface OwnListener {
  */
 export class AddressPolicy {
   private readonly entries: AllowEntry[];
-  private own: { addresses: Address[]; anyLoopback: boolean; port: number } | null = null;
+  private readonly own: { addresses: Address[]; anyLoopback: boolean; port: number }[] = [];
 
   /** `entries` as validated by the config (see parseAllowEntry). */
   constructor(entries: readonly string[] = []) {
@@ -143,14 +143,14 @@ export class AddressPolicy {
     return this.entries.map(formatEntry);
   }
 
-  /** Marks where this process's API listens (called once the port is known). */
+  /** Marks where this process's API (or metrics listener) listens, once its port is known. */
   protectListener(listener: OwnListener): void {
     const host = parseAddress(listener.host);
     const wildcard = host === null || host.range() === "unspecified";
     const addresses = wildcard
       ? (listener.localAddresses ?? []).map(parseAddress).filter((a): a is Address => a !== null)
       : [host];
-    this.own = { addresses: addresses.map(unmap), anyLoopback: wildcard, port: listener.port };
+    this.own.push({ addresses: addresses.map(unmap), anyLoopback: wildcard, port: listener.port });
   }
 
   /**
@@ -179,12 +179,13 @@ export class AddressPolicy {
 
   /** `addr` is unmapped already, so ::ffff:127.0.0.1 is judged as the 127.0.0.1 it connects to. */
   private isOwnListener(addr: Address, port: number): boolean {
-    const own = this.own;
-    if (own === null || own.port !== port) return false;
     const range = addr.range();
-    // 0.0.0.0 and :: connect to the local machine, whichever address the API is bound to.
-    if (range === "unspecified" || (own.anyLoopback && range === "loopback")) return true;
-    return own.addresses.some((a) => a.kind() === addr.kind() && a.toString() === addr.toString());
+    return this.own.some((own) => {
+      if (own.port !== port) return false;
+      // 0.0.0.0 and :: connect to the local machine, whichever address the listener is bound to.
+      if (range === "unspecified" || (own.anyLoopback && range === "loopback")) return true;
+      return own.addresses.some((a) => a.kind() === addr.kind() && a.toString() === addr.toString());
+    });
   }
 }
 
