@@ -103,6 +103,11 @@ export class SandboxPool {
       return Promise.resolve(this.busy(job, `${own.length} evaluations of the same application are already waiting`));
     if (this.waitingCount >= this.options.maxQueueLength)
       return Promise.resolve(this.busy(job, `${this.waitingCount} evaluations are already waiting`));
+    return this.enqueue(job, tenant, "back");
+  }
+
+  /** Queues a job for its tenant, failing it as busy if no process takes it within maxQueueWaitMs. */
+  private enqueue(job: Job, tenant: string, at: "back" | "front"): Promise<JobResult> {
     return new Promise<JobResult>((resolve) => {
       const waiting: Waiting = {
         job,
@@ -113,7 +118,9 @@ export class SandboxPool {
           resolve(this.busy(job, `no sandbox process was free within ${this.options.maxQueueWaitMs} ms`));
         }, this.options.maxQueueWaitMs),
       };
-      own.push(waiting);
+      const own = this.queues.get(tenant) ?? [];
+      if (at === "back") own.push(waiting);
+      else own.unshift(waiting);
       if (own.length === 1) this.queues.set(tenant, own);
       this.waitingCount++;
     });
@@ -219,22 +226,9 @@ export class SandboxPool {
 
   private requeueFirst(job: Job, tenant: string): Promise<JobResult> {
     if (this.closed) return Promise.resolve(this.busy(job, "the expression sandbox is shut down"));
-    return new Promise<JobResult>((resolve) => {
-      const waiting: Waiting = {
-        job,
-        tenant,
-        resolve,
-        expires: setTimeout(() => {
-          this.unqueue(waiting);
-          resolve(this.busy(job, `no sandbox process was free within ${this.options.maxQueueWaitMs} ms`));
-        }, this.options.maxQueueWaitMs),
-      };
-      const own = this.queues.get(tenant) ?? [];
-      own.unshift(waiting);
-      if (own.length === 1) this.queues.set(tenant, own);
-      this.waitingCount++;
-      this.pump();
-    });
+    const result = this.enqueue(job, tenant, "front");
+    this.pump();
+    return result;
   }
 
   /** The first job of the tenant whose turn it is; that tenant then goes to the back. */
