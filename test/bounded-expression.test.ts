@@ -133,6 +133,19 @@ describe("bounded expressions", () => {
   });
 });
 
+/**
+ * The in-process result of a bounded job. A null from evaluateBoundedJob means its 20 ms wall-clock
+ * guardrail stopped it and the caller hands the job to the sandbox: on a machine busy with other
+ * work (CI runs test files side by side on two cores) a descheduled test process can lose 20 ms
+ * in the middle of a microsecond evaluation. That is the designed hand-over, not a different
+ * answer, so ask again; ten stops in a row would be a real slowdown, and fail the comparison.
+ */
+async function evaluateInProcessUntilFinished(job: Job) {
+  let result = await evaluateBoundedJob(job);
+  for (let tries = 1; result === null && tries < 10; tries++) result = await evaluateBoundedJob(job);
+  return result;
+}
+
 describe("the fast path gives what the sandbox gives", () => {
   const pool = new SandboxPool({ processes: 1 });
   after(() => pool.close());
@@ -180,7 +193,7 @@ describe("the fast path gives what the sandbox gives", () => {
           },
         };
         assert.equal(isBoundedJob(job), true, code);
-        const inProcess = await evaluateBoundedJob(job);
+        const inProcess = await evaluateInProcessUntilFinished(job);
         const sandboxed = await pool.evaluate(job);
         assert.deepEqual(inProcess, sandboxed, `${code} over input ${i}`);
         compared++;
