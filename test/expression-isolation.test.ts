@@ -99,21 +99,35 @@ test("another tenant keeps its latency while one tenant runs the worst expressio
   const baseline = await measure();
 
   let attacking = true;
-  const counts = { messages: 0, simulated: 0, refused: 0 };
+  const counts = { messages: 0, simulated: 0, refused: 0, ownCallsTimedOut: 0 };
+  /**
+   * The hostile tenant's own calls may wait past the API helper's 10 s timeout on a busy machine
+   * (its simulate calls queue behind its own deliveries): slowing itself down is not a failure of
+   * isolation, so such a timeout is counted, not thrown. The quiet tenant's calls have no such pass.
+   */
+  const hostileCall = async (path: string, body: unknown) => {
+    try {
+      return await server.api("POST", path, body);
+    } catch (error) {
+      if ((error as Error).name !== "TimeoutError") throw error;
+      counts.ownCallsTimedOut++;
+      return null;
+    }
+  };
   const sendLoop = async () => {
     while (attacking) {
-      const res = await server.api("POST", `/api/v1/app/${hostile.id}/msg`, { eventType: "x", payload: { n: 1 } });
-      if (res.status === 202) counts.messages++;
+      const res = await hostileCall(`/api/v1/app/${hostile.id}/msg`, { eventType: "x", payload: { n: 1 } });
+      if (res?.status === 202) counts.messages++;
       await sleep(50);
     }
   };
   const simulateLoop = async (offset: number) => {
     for (let i = offset; attacking; i++) {
-      const res = await server.api(
-        "POST",
+      const res = await hostileCall(
         `/api/v1/app/${hostile.id}/endpoint/${hostileEndpoints[0]}/transformation/simulate`,
         { code: WORST[i % WORST.length], eventType: "x", payload: { n: 1 } },
       );
+      if (res === null) continue;
       assert.ok(res.status === 422 || res.status === 429, `simulate answered ${res.status}: ${res.text}`);
       if (res.status === 422) counts.simulated++;
       else counts.refused++;

@@ -77,6 +77,15 @@ export class Receiver {
     return r;
   }
 
+  /**
+   * Connections still open to this receiver. Once a sender process has exited and this is 0, every
+   * request it wrote has been read and handed to the handler: a child's exit and its last request's
+   * bytes are separate events, and on a busy machine the exit can be seen first.
+   */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
   respond(handler: (req: ReceivedRequest, index: number) => Reply): void {
     this.handler = handler;
   }
