@@ -5,7 +5,7 @@ import {
   incomingTrace,
   parseTraceparent,
   parseTracestate,
-  withTraceHeaders,
+  addTraceHeaders,
 } from "../src/core/trace-context.ts";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -102,10 +102,10 @@ describe("incoming and outgoing trace context", () => {
   });
 
   it("replaces an endpoint's own traceparent and tracestate headers", () => {
-    const headers = { "x-custom": "1", traceparent: "fixed", tracestate: "fixed=1" };
-    assert.deepEqual(withTraceHeaders(headers, { traceparent: VALID, tracestate: null }), {
-      "x-custom": "1",
-      traceparent: VALID,
-    });
+    const headers: Record<string, string> = { "x-custom": "1", traceparent: "fixed", tracestate: "fixed=1" };
+    addTraceHeaders(headers, { traceparent: VALID, tracestate: null });
+    assert.deepEqual(headers, { "x-custom": "1", traceparent: VALID });
+    addTraceHeaders(headers, { traceparent: VALID, tracestate: "a=1" });
+    assert.deepEqual(headers, { "x-custom": "1", traceparent: VALID, tracestate: "a=1" });
   });
 });

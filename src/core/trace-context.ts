@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 /**
  * W3C Trace Context (the `traceparent` and `tracestate` headers), parsed and formatted without
@@ -103,10 +103,19 @@ export function incomingTrace(headers: Record<string, string | string[] | undefi
   };
 }
 
+/** Random bytes drawn a few kilobytes at a time: one crypto call per id costs more than the rest of an attempt's tracing. */
+const pool = Buffer.alloc(8192);
+let poolOffset = pool.length;
+
 /** A span id: 8 random bytes, never all zeros (the spec's invalid value). */
 export function newSpanId(): string {
   for (;;) {
-    const id = randomBytes(8).toString("hex");
+    if (poolOffset === pool.length) {
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    const id = pool.toString("hex", poolOffset, poolOffset + 8);
+    poolOffset += 8;
     if (!ALL_ZERO.test(id)) return id;
   }
 }
@@ -135,16 +144,15 @@ export function continueTrace(stored: TraceHeaders): OutgoingTrace | null {
 }
 
 /**
- * A delivery's headers with the trace context it continues. Set here, after the endpoint's custom
+ * Adds the trace context a delivery continues to its headers (a request's own object). Set here, after the endpoint's custom
  * headers: a custom `traceparent` or `tracestate` is replaced when the message has a trace, since a
  * fixed value would tie every delivery to one unrelated trace. Neither is signed content (the
  * signature covers the message id, timestamp and body), so adding them changes no signature.
  */
-export function withTraceHeaders(headers: Record<string, string>, trace: TraceHeaders): Record<string, string> {
-  const out: Record<string, string> = { ...headers, traceparent: trace.traceparent };
-  if (trace.tracestate) out.tracestate = trace.tracestate;
-  else delete out.tracestate;
-  return out;
+export function addTraceHeaders(headers: Record<string, string>, trace: TraceHeaders): void {
+  headers.traceparent = trace.traceparent;
+  if (trace.tracestate) headers.tracestate = trace.tracestate;
+  else if (headers.tracestate !== undefined) delete headers.tracestate;
 }
 
 /** The trace context a stored message carries, or null. */

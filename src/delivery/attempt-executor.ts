@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import { DeliveryStatus, type Attempt, type Endpoint, type ErrorKind, type Message } from "../core/entities.ts";
 import { newId } from "../core/ids.ts";
-import { continueTrace, storedTrace, withTraceHeaders } from "../core/trace-context.ts";
+import { addTraceHeaders, continueTrace, storedTrace } from "../core/trace-context.ts";
 import type { DeliveryObserver } from "../observability/delivery-observer.ts";
 import { attemptOutcome } from "../observability/outcome-labels.ts";
 import type { ActiveSpan, Tracing } from "../observability/tracing.ts";
@@ -154,7 +154,8 @@ export class AttemptExecutor {
           ? await this.retryUncontacted(prepared!.errorKind, endpoint, message, job)
           : this.settle(DeliveryStatus.Fail, prepared!.errorKind, endpoint);
       } else {
-        requestHeaders = trace ? withTraceHeaders(prepared!.headers, trace) : prepared!.headers;
+        requestHeaders = prepared!.headers;
+        if (trace) addTraceHeaders(requestHeaders, trace);
         requestSent = true;
         const response = this.sender.post(endpoint.url, requestHeaders, prepared!.body);
         const onTheWire = setTimeout(sent, ON_THE_WIRE_MS);
