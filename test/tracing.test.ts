@@ -288,9 +288,35 @@ describe("tracing off: W3C trace context carried through", () => {
     );
   });
 
+  it("stores each message's own trace context when several are accepted at once (grouped inserts)", async () => {
+    const { appId } = await appWithEndpoint(h, `${receiver.url}/grouped`);
+    receiver.respond(() => ({ status: 200 }));
+    const posted = Array.from({ length: 6 }, (_, i) => ({
+      traceparent: `00-${String(i + 1).repeat(32)}-${PARENT_ID}-01`,
+      tracestate: `k=${i}`,
+    }));
+    const ids = await Promise.all(
+      posted.map((headers) =>
+        h
+          .api("POST", `/api/v1/app/${appId}/msg`, { eventType: "t", payload: {} }, headers)
+          .then((r) => r.body.id as string),
+      ),
+    );
+    await h.dispatcher.idle();
+    for (const [i, id] of ids.entries()) {
+      const stored = await h.ctx.store.messages.get(appId, id);
+      assert.equal(stored?.traceparent, posted[i]!.traceparent);
+      assert.equal(stored?.tracestate, posted[i]!.tracestate);
+    }
+    const untraced = await h.ctx.store.messages.get(appId, await sendMessage(h, appId));
+    assert.equal(untraced?.traceparent, null);
+    assert.equal(untraced?.tracestate, null);
+  });
+
   it("sends no traceparent for a message posted with a malformed one, and accepts the message", async () => {
     const { appId } = await appWithEndpoint(h, `${receiver.url}/off-malformed`);
     receiver.respond(() => ({ status: 200 }));
+    const before = receiver.requests.length;
     const res = await h.api(
       "POST",
       `/api/v1/app/${appId}/msg`,
@@ -298,7 +324,7 @@ describe("tracing off: W3C trace context carried through", () => {
       { traceparent: `00-${"0".repeat(32)}-${PARENT_ID}-01` },
     );
     assert.equal(res.status, 202, res.text);
-    await receiver.waitFor(3);
+    await receiver.waitFor(before + 1);
     await h.dispatcher.idle();
     const delivery = receiver.requests.find((r) => r.path === "/off-malformed")!;
     assert.equal(delivery.headers["traceparent"], undefined);
@@ -311,9 +337,10 @@ describe("tracing off: W3C trace context carried through", () => {
     const { appId } = await appWithEndpoint(h, `${receiver.url}/custom`, {
       headers: { traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01` },
     });
+    const before = receiver.requests.length;
     await sendMessage(h, appId);
     await h.api("POST", `/api/v1/app/${appId}/msg`, { eventType: "t", payload: {} }, { traceparent: POSTED });
-    await receiver.waitFor(5);
+    await receiver.waitFor(before + 2);
     const custom = receiver.requests.filter((r) => r.path === "/custom").map(traceparentOf);
     assert.deepEqual(custom.map((t) => t.traceId).sort(), ["a".repeat(32), TRACE_ID].sort());
   });
