@@ -345,3 +345,49 @@ describe("tracing off: W3C trace context carried through", () => {
     assert.deepEqual(custom.map((t) => t.traceId).sort(), ["a".repeat(32), TRACE_ID].sort());
   });
 });
+
+/** A collector that refuses every export: the operator learns of it from the log, once, not per batch. */
+describe("tracing on, collector refusing exports", () => {
+  let h: TestHookline;
+  let receiver: Receiver;
+  let collector: Receiver;
+  const { logger, records } = capturingLogger();
+
+  before(async () => {
+    receiver = await Receiver.start();
+    collector = await Receiver.start();
+    collector.respond(() => ({ status: 400, body: "bad request" }));
+    h = await startTestHookline(
+      {},
+      {
+        logger,
+        tracingEnv: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+          OTEL_BSP_SCHEDULE_DELAY: "20",
+        },
+      },
+    );
+  });
+  after(async () => {
+    await h?.close();
+    await receiver?.close();
+    await collector?.close();
+  });
+
+  it("warns about failed exports in the process log, at most once a minute, and keeps delivering", async () => {
+    const { appId } = await appWithEndpoint(h, `${receiver.url}/refused`);
+    await sendMessage(h, appId);
+    await receiver.waitFor(1);
+    await collector.waitFor(1);
+    await sendMessage(h, appId);
+    await receiver.waitFor(2);
+    await collector.waitFor(2);
+    const deadline = Date.now() + 10_000;
+    const warnings = () => records.filter((r) => r.msg === "tracing problem (spans may be lost)");
+    while (warnings().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(warnings().length, 1, JSON.stringify(records.map((r) => r.msg)));
+    assert.equal(warnings()[0]!.level, 40);
+    assert.equal(warnings()[0]!.detail, "OTLPExporterError: Bad Request (400)", "says what failed");
+  });
+});

@@ -19,7 +19,7 @@ export interface MessageInput {
   deliverAt?: number | null;
   /** Send to this endpoint only (send-example), instead of routing to every matching one. */
   onlyEndpoint?: Endpoint;
-  /** The W3C trace context the request carried (already validated), or null: see acceptTrace. */
+  /** The W3C trace context the request carried (already validated), or null (docs/operations.md, "Tracing"). */
   trace?: TraceHeaders | null;
   /** Builds the response to remember under the request's idempotency key, committed with the message. */
   idempotentResponse?: (message: Message) => IdempotentResponse;

@@ -65,7 +65,7 @@ export async function startTracing(env: NodeJS.ProcessEnv, log: Logger, version:
   log.info(
     {
       exporters: settings.exporters,
-      url: settings.exporters.includes("otlp") ? settings.url : undefined,
+      url: settings.exporters.includes("otlp") ? withoutCredentials(settings.url) : undefined,
       protocol: settings.exporters.includes("otlp") ? settings.protocol : undefined,
       sampler: settings.sampler,
       serviceName: settings.serviceName,
@@ -73,6 +73,63 @@ export async function startTracing(env: NodeJS.ProcessEnv, log: Logger, version:
     "tracing on",
   );
   return tracing;
+}
+
+/** A URL as the log may show it: without a user name or password. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.toString();
+}
+
+/** An error as the SDK hands it over (often serialised to JSON, with a stack): name, message and code. */
+function describe(value: unknown): string {
+  let v = value;
+  if (typeof v === "string" && v.startsWith("{")) {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      // not JSON: shown as it is
+    }
+  }
+  if (v && typeof v === "object" && "message" in v) {
+    const e = v as { name?: unknown; message: unknown; code?: unknown };
+    return `${String(e.name ?? "Error")}: ${String(e.message)}${e.code !== undefined ? ` (${String(e.code)})` : ""}`;
+  }
+  return String(v);
+}
+
+/** The SDK's own complaints (a failed export, a full queue) at most this often in the log. */
+const DIAG_INTERVAL_MS = 60_000;
+
+/**
+ * Routes OpenTelemetry's diagnostics (warnings and errors only: an export the collector refused,
+ * spans dropped from a full queue) to the process log, one line a minute at most with the number
+ * left out, so a collector that is down is seen without flooding the log. OpenTelemetry has one
+ * diagnostic logger per process: the last Hookline started in a process owns it.
+ */
+function forwardDiagnostics(api: typeof import("@opentelemetry/api"), log: Logger): void {
+  let lastAt = -Infinity;
+  let suppressed = 0;
+  const report = (message: string, ...args: unknown[]) => {
+    const now = Date.now();
+    if (now - lastAt < DIAG_INTERVAL_MS) {
+      suppressed++;
+      return;
+    }
+    lastAt = now;
+    log.warn(
+      { detail: [message, ...args].map(describe).join(" "), suppressedSinceLast: suppressed },
+      "tracing problem (spans may be lost)",
+    );
+    suppressed = 0;
+  };
+  const ignore = () => {};
+  api.diag.setLogger(
+    { error: report, warn: report, info: ignore, debug: ignore, verbose: ignore },
+    { logLevel: api.DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
 }
 
 async function exporterFor(kind: "otlp" | "console", settings: TracingSettings): Promise<SpanExporter> {
@@ -87,6 +144,7 @@ async function sdkTracing(settings: TracingSettings, version: string, log: Logge
   const api = await import("@opentelemetry/api");
   const sdk = await import("@opentelemetry/sdk-trace-base");
   const { resourceFromAttributes } = await import("@opentelemetry/resources");
+  forwardDiagnostics(api, log);
 
   const ratio = new sdk.TraceIdRatioBasedSampler(settings.samplerRatio);
   const root = {
