@@ -391,3 +391,34 @@ describe("tracing on, collector refusing exports", () => {
     assert.equal(warnings()[0]!.detail, "OTLPExporterError: Bad Request (400)", "says what failed");
   });
 });
+
+/** The default encoding: OTLP/HTTP protobuf, as a collector's otlphttp receiver takes it. */
+describe("tracing on, default protocol", () => {
+  it("exports protobuf to <endpoint>/v1/traces carrying the posted trace id", async () => {
+    const receiver = await Receiver.start();
+    const collector = await Receiver.start();
+    const h = await startTestHookline({}, { tracingEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } });
+    try {
+      const { appId } = await appWithEndpoint(h, `${receiver.url}/protobuf`);
+      await h.api("POST", `/api/v1/app/${appId}/msg`, { eventType: "t", payload: {} }, { traceparent: POSTED });
+      await receiver.waitFor(1);
+      await h.dispatcher.idle();
+      await h.ctx.tracing.flush();
+      assert.ok(collector.requests.length > 0, "an export arrived");
+      for (const e of collector.requests) {
+        assert.equal(e.path, "/v1/traces");
+        assert.equal(e.headers["content-type"], "application/x-protobuf");
+      }
+      const raw = Buffer.concat(collector.requests.map((e) => e.raw));
+      // Protobuf carries ids as raw bytes: the trace id appears once per span (accept and attempt).
+      const id = Buffer.from(TRACE_ID, "hex");
+      let count = 0;
+      for (let at = raw.indexOf(id); at !== -1; at = raw.indexOf(id, at + 1)) count++;
+      assert.equal(count, 2);
+    } finally {
+      await h.close();
+      await receiver.close();
+      await collector.close();
+    }
+  });
+});
