@@ -67,7 +67,8 @@ export const TRACING_VARIABLES: readonly { name: string; default: string; meanin
   {
     name: "OTEL_TRACES_EXPORTER",
     default: "otlp when an endpoint is set, else none",
-    meaning: "comma-separated: otlp, console (spans as JSON on stdout) or none (off whatever else is set)",
+    meaning:
+      "comma-separated: otlp, console (spans printed on stdout, to try it out) or none (off whatever else is set)",
     example: "otlp",
   },
   {
