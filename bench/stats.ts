@@ -38,6 +38,7 @@ import { recordAttemptStats } from "../src/store/sqlite/attempt-stats.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../src/store/store.ts";
 import { findPostgresBin, startBenchCluster } from "./support/postgres.ts";
+import { TRACING_OFF } from "../src/observability/tracing.ts";
 
 const flags = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) flags.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1]!);
@@ -157,6 +158,7 @@ async function measure(kind: string, store: Store) {
   const app = await buildHttpServer({
     config,
     metrics: new HooklineMetrics(config, {}),
+    tracing: TRACING_OFF,
     store,
     clock: systemClock,
     log: pino({ level: "silent" }),

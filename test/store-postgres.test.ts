@@ -83,6 +83,8 @@ const message = (appId: string, t: number, extra: Partial<Message> = {}): Messag
   payloadExpiresAt: null,
   deliverAt: null,
   inbound: null,
+  traceparent: null,
+  tracestate: null,
   createdAt: t,
   ...extra,
 });
@@ -404,7 +406,14 @@ describe("PostgresStore", { skip }, () => {
     const other = await seedApp(1);
     const t = Date.now();
     const payload = '{"z":1,"a":[1.50,"é😀\\u0000"],  "n":null}';
-    const m1 = message(app.id, t, { eventId: "evt-1", payload, channels: ["eu", "us"], tags: ["vip"] });
+    const m1 = message(app.id, t, {
+      eventId: "evt-1",
+      payload,
+      channels: ["eu", "us"],
+      tags: ["vip"],
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      tracestate: "vendor=abc",
+    });
     const d1 = endpoints.map((e) => newDelivery(e.id, t));
     await store.messages.insertWithDeliveries(m1, d1, { scope: "k1", key: "idem", statusCode: 202, body: "{}" });
     assert.deepEqual(await store.messages.get(app.id, m1.id), m1);

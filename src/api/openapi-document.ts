@@ -9,6 +9,7 @@ import { HooklineMetrics } from "../observability/metrics.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { hashToken } from "./auth.ts";
 import { buildHttpServer } from "./http-server.ts";
+import { TRACING_OFF } from "../observability/tracing.ts";
 
 /**
  * The OpenAPI document, generated from the same TypeBox schemas that validate requests, so the
@@ -27,6 +28,7 @@ export async function generateOpenApiDocument(): Promise<string> {
       log: pino({ level: "silent" }),
       endpoints: new EndpointDirectory(store),
       dispatcher: null,
+      tracing: TRACING_OFF,
       adminTokenHash: hashToken("unused-for-document-generation"),
       metrics: new HooklineMetrics(config, {}),
     });

@@ -5,6 +5,7 @@ import { newId } from "./ids.ts";
 import { routesTo } from "./routing.ts";
 import { announceWork } from "./announce-work.ts";
 import { isScheduled } from "./message-schedule.ts";
+import type { TraceHeaders } from "./trace-context.ts";
 
 export interface MessageInput {
   eventType: string;
@@ -18,6 +19,8 @@ export interface MessageInput {
   deliverAt?: number | null;
   /** Send to this endpoint only (send-example), instead of routing to every matching one. */
   onlyEndpoint?: Endpoint;
+  /** The W3C trace context the request carried (already validated), or null (docs/operations.md, "Tracing"). */
+  trace?: TraceHeaders | null;
   /** Builds the response to remember under the request's idempotency key, committed with the message. */
   idempotentResponse?: (message: Message) => IdempotentResponse;
 }
@@ -98,6 +101,13 @@ export async function handOffDeliveries(ctx: AppContext, message: Message, deliv
 export async function createMessage(ctx: AppContext, app: Application, input: MessageInput): Promise<Message> {
   const now = ctx.clock.now();
   const channels = input.channels && input.channels.length > 0 ? input.channels : null;
+  // The accept span (tracing on) is the parent the deliveries continue; off, the posted context is kept as is.
+  const span = ctx.tracing.start("hookline.accept", "server", input.trace ?? null, {
+    "hookline.app_id": app.id,
+    "hookline.event_type": input.eventType,
+    "hookline.event_id": input.eventId ?? undefined,
+  });
+  const trace = span ?? input.trace ?? null;
   const message: Message = {
     id: newId("msg", now),
     appId: app.id,
@@ -114,10 +124,20 @@ export async function createMessage(ctx: AppContext, app: Application, input: Me
       : null,
     inbound: null,
     deliverAt: input.deliverAt ?? null,
+    traceparent: trace?.traceparent ?? null,
+    tracestate: trace?.tracestate ?? null,
   };
-  const deliveries = await planDeliveries(ctx, message, input.onlyEndpoint);
-  await ctx.store.messages.insertWithDeliveries(message, deliveries, input.idempotentResponse?.(message));
-  await handOffDeliveries(ctx, message, deliveries);
+  try {
+    const deliveries = await planDeliveries(ctx, message, input.onlyEndpoint);
+    span?.setAttributes({ "hookline.message_id": message.id, "hookline.deliveries": deliveries.length });
+    await ctx.store.messages.insertWithDeliveries(message, deliveries, input.idempotentResponse?.(message));
+    await handOffDeliveries(ctx, message, deliveries);
+  } catch (error) {
+    span?.fail(error instanceof Error ? error.name : "error", error instanceof Error ? error.message : undefined);
+    throw error;
+  } finally {
+    span?.end();
+  }
   ctx.metrics.messageCreated("api", app.id);
   return message;
 }

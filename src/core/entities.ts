@@ -94,6 +94,13 @@ export interface Message {
   deliverAt?: number | null;
   /** Set for a message received by an inbound source: `payload` is then the raw body, forwarded as is. */
   inbound: InboundEnvelope | null;
+  /**
+   * The W3C trace context the message was accepted in (core/trace-context.ts), which its deliveries
+   * continue; absent or null when it has none. With tracing on it names the accept span as parent.
+   */
+  traceparent?: string | null;
+  /** The accompanying vendor list (`tracestate`); null when none. */
+  tracestate?: string | null;
 }
 
 /** How a received body is forwarded byte for byte. */

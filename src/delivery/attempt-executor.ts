@@ -3,7 +3,10 @@ import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import { DeliveryStatus, type Attempt, type Endpoint, type ErrorKind, type Message } from "../core/entities.ts";
 import { newId } from "../core/ids.ts";
+import { addTraceHeaders, continueTrace, storedTrace } from "../core/trace-context.ts";
 import type { DeliveryObserver } from "../observability/delivery-observer.ts";
+import { attemptOutcome } from "../observability/outcome-labels.ts";
+import type { ActiveSpan, Tracing } from "../observability/tracing.ts";
 import type { Store } from "../store/store.ts";
 import { needsHandshake } from "./cloudevents.ts";
 import { CompletionBatcher } from "./completion-batcher.ts";
@@ -22,6 +25,8 @@ export interface ExecutorOptions {
   webhookOrigin: string;
   /** Told about every recorded attempt (metrics, the attempt log); see observability/delivery-observer.ts. */
   observer?: DeliveryObserver;
+  /** Records a span per attempt (observability/tracing.ts); absent: none. */
+  tracing?: Tracing;
 }
 
 /**
@@ -92,6 +97,21 @@ export class AttemptExecutor {
     const ordered = endpoint.options.ordered === true;
     if (ordered && !(await this.isTurnOf(job))) return none;
 
+    // Each attempt continues the message's trace under a span id of its own: the attempt span's
+    // with tracing on, a fresh one without (docs/operations.md, "Tracing").
+    const stored = storedTrace(message);
+    const span = this.options.tracing?.start("hookline.attempt", "client", stored, {
+      "hookline.app_id": job.appId,
+      "hookline.endpoint_id": job.endpointId,
+      "hookline.message_id": job.msgId,
+      "hookline.event_type": message.eventType,
+      "hookline.event_id": message.eventId ?? undefined,
+      "hookline.attempt": job.attemptCount + 1,
+      "http.request.method": "POST",
+      "server.address": hostOf(endpoint.url),
+    });
+    const trace = span ?? (stored ? continueTrace(stored) : null);
+
     let startedAt = this.clock.now();
     let requestHeaders: Record<string, string> = {};
     let result: SendResult;
@@ -135,6 +155,7 @@ export class AttemptExecutor {
           : this.settle(DeliveryStatus.Fail, prepared!.errorKind, endpoint);
       } else {
         requestHeaders = prepared!.headers;
+        if (trace) addTraceHeaders(requestHeaders, trace);
         requestSent = true;
         const response = this.sender.post(endpoint.url, requestHeaders, prepared!.body);
         const onTheWire = setTimeout(sent, ON_THE_WIRE_MS);
@@ -192,7 +213,19 @@ export class AttemptExecutor {
       now,
     );
     this.endpoints.patch(job.appId, job.endpointId, { failingSince: decision.endpointFailingSince });
-    this.options.observer?.attemptRecorded({ job, message, endpoint, attempt, decision, requestSent, pickedUpAt });
+    const traceIds = trace ? { traceId: trace.traceId, spanId: trace.spanId } : null;
+    this.options.observer?.attemptRecorded({
+      job,
+      message,
+      endpoint,
+      attempt,
+      decision,
+      requestSent,
+      pickedUpAt,
+      trace: traceIds,
+    });
+    // A span is exported once ended; one left open by a throw above is dropped with the attempt.
+    if (span) endAttemptSpan(span, attempt, requestSent);
     // Settled (delivered, dead-lettered or filtered out): the next message of an ordered endpoint may go.
     const settled = decision.nextAttemptAt === null;
     if (ordered && settled) await this.store.deliveries.promoteNext(job.appId, job.endpointId, now);
@@ -271,4 +304,23 @@ export class AttemptExecutor {
       disableEndpoint: false,
     };
   }
+}
+
+/** The endpoint's host for `server.address` (the URL itself may carry credentials in its path or query). */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+function endAttemptSpan(span: ActiveSpan, attempt: Attempt, requestSent: boolean): void {
+  span.setAttributes({
+    "hookline.outcome": attemptOutcome(attempt),
+    "hookline.request_sent": requestSent,
+    "http.response.status_code": attempt.responseStatusCode > 0 ? attempt.responseStatusCode : undefined,
+  });
+  if (attempt.status === DeliveryStatus.Fail) span.fail(attempt.errorKind ?? "failed");
+  span.end();
 }

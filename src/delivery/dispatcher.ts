@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.ts";
 import { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Message, TriggerType } from "../core/entities.ts";
 import type { DeliveryObserver } from "../observability/delivery-observer.ts";
+import type { Tracing } from "../observability/tracing.ts";
 import type { LeaseRef, Store } from "../store/store.ts";
 import { AttemptExecutor } from "./attempt-executor.ts";
 import type { HttpSender } from "./http-sender.ts";
@@ -33,6 +34,8 @@ export interface DispatcherOptions {
   pollIntervalMs?: number;
   /** Told about every recorded attempt (metrics, the attempt log). */
   observer?: DeliveryObserver;
+  /** Records a span per attempt (observability/tracing.ts); absent: none. */
+  tracing?: Tracing;
 }
 
 interface Lane {

@@ -1,6 +1,7 @@
 import type { IngestLogEntry, IngestOutcome, IngestSource, Message } from "../core/entities.ts";
 import { handOffDeliveries, planDeliveries } from "../core/create-message.ts";
 import { newId } from "../core/ids.ts";
+import { incomingTrace, type TraceHeaders } from "../core/trace-context.ts";
 import type { AppContext } from "../main/context.ts";
 import { defaultForwardedHeaders, loggableHeaders, pickForwardedHeaders } from "./forwarded-headers.ts";
 import type { InboundRequest } from "./verifier.ts";
@@ -56,6 +57,34 @@ export async function receiveInbound(
   source: IngestSource,
   request: InboundRequest,
 ): Promise<InboundResponse> {
+  // The provider's traceparent, if it sent a valid one, is the parent; the stored message continues
+  // the ingest span (tracing on) or the provider's context as received (off).
+  const received = incomingTrace(request.headers);
+  const span = ctx.tracing.start("hookline.ingest", "server", received, {
+    "hookline.source_id": source.id,
+    "hookline.source_type": source.type,
+    "hookline.app_id": source.appId,
+  });
+  if (!span) return receiveVerified(ctx, source, request, received);
+  try {
+    const response = await receiveVerified(ctx, source, request, span);
+    span.setAttributes({ "http.response.status_code": response.status });
+    if (response.status >= 400) span.fail(String(response.status));
+    return response;
+  } catch (error) {
+    span.fail(error instanceof Error ? error.name : "error", error instanceof Error ? error.message : undefined);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+async function receiveVerified(
+  ctx: AppContext,
+  source: IngestSource,
+  request: InboundRequest,
+  trace: TraceHeaders | null,
+): Promise<InboundResponse> {
   const verifier = verifierFor(source.type);
   // Each request takes one of the paths below, so its body is converted once: here for a log
   // entry of a request not forwarded, in forwardInbound for one that is.
@@ -82,7 +111,7 @@ export async function receiveInbound(
   const windowMs = source.options.dedupeWindowSeconds * 1000;
   const keys = [verification.dedupeId, contentDedupeKey(verifier, source.config, request, verification)];
   const dedupeKeys = keys.filter((key): key is string => key !== null);
-  const { duplicate } = await forwardInbound(ctx, source, request, verification.eventType, dedupeKeys, windowMs);
+  const { duplicate } = await forwardInbound(ctx, source, request, verification.eventType, dedupeKeys, windowMs, trace);
   ctx.metrics.ingestRequest(duplicate ? "duplicate" : "accepted");
   if (!duplicate) ctx.metrics.messageCreated("ingest", source.appId);
   return acceptedResponse(source);
@@ -102,6 +131,7 @@ export async function forwardInbound(
   eventType: string | null,
   dedupeKeys: readonly string[],
   dedupeWindowMs: number,
+  trace: TraceHeaders | null = null,
 ): Promise<{ msgId: string; duplicate: boolean }> {
   const body = storedBody(request.rawBody);
   const message: Message = {
@@ -123,6 +153,8 @@ export async function forwardInbound(
       ),
       encoding: body.encoding,
     },
+    traceparent: trace?.traceparent ?? null,
+    tracestate: trace?.tracestate ?? null,
   };
   const response = acceptedResponse(source);
   const deliveries = await planDeliveries(ctx, message);

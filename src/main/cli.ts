@@ -6,7 +6,7 @@ import { migrateSqlite } from "../store/sqlite/open-database.ts";
 import { isStoreUnavailable } from "../store/store-unavailable.ts";
 import { unknownVariableWarnings } from "./environment-check.ts";
 import { startHookline, type Hookline } from "./hookline.ts";
-import { configurationReference, nonDefaultSettings, settingLines } from "./settings-reference.ts";
+import { configurationReference, nonDefaultSettings, settingLines, tracingReference } from "./settings-reference.ts";
 import { splitTokenArgs, tokenCommand, tokenHelp, TOKEN_FLAGS, TOKEN_SUMMARY } from "./token-command.ts";
 import { VERSION } from "./version.ts";
 
@@ -38,6 +38,9 @@ unknown HOOKLINE_* variable is warned about. The version and the settings that d
 
 Settings:
 ${configurationReference()}
+
+Tracing (OpenTelemetry's own variables; off unless an OTLP endpoint or OTEL_TRACES_EXPORTER is set):
+${tracingReference()}
 
 Example:
   HOOKLINE_ALLOW_PRIVATE_NETWORKS=127.0.0.1/32 hookline serve --port 9090 --log-level warn

@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
 import type { HooklineMetrics } from "../observability/metrics.ts";
+import type { Tracing } from "../observability/tracing.ts";
 import type { Store } from "../store/store.ts";
 
 /** What every API route and service may use; built once by the composition root. */
@@ -17,4 +18,6 @@ export interface AppContext {
   dispatcher: Dispatcher | null;
   adminTokenHash: Buffer;
   metrics: HooklineMetrics;
+  /** Spans for accept, attempt and ingest; TRACING_OFF unless the OTEL_* variables ask for them. */
+  tracing: Tracing;
 }

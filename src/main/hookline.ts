@@ -26,6 +26,7 @@ import { startMetricsListener } from "../observability/http-metrics.ts";
 import { HooklineMetrics } from "../observability/metrics.ts";
 import { registerQueueMetrics } from "../observability/queue-metrics.ts";
 import { instrumentStore } from "../observability/store-metrics.ts";
+import { startTracing } from "../observability/tracing.ts";
 import { localInterfaceAddresses } from "./local-addresses.ts";
 import { useSandboxLogger } from "../sandbox/shared-pool.ts";
 
@@ -54,6 +55,8 @@ export interface StartOptions {
    * itself must not have the process's own pass remove the same rows halfway through.
    */
   withoutJobs?: readonly string[];
+  /** Where the OTEL_* tracing variables are read (default: process.env); tests pass their own. */
+  tracingEnv?: NodeJS.ProcessEnv;
 }
 
 export async function openStore(config: Config, log: Logger, box: Sealer): Promise<Store> {
@@ -109,6 +112,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     store: config.databaseUrl ? "postgres" : "sqlite",
   });
   instrumentStore(store, metrics);
+  // Off unless the OTEL_* variables ask for spans; only then is OpenTelemetry's SDK loaded.
+  const tracing = await startTracing(options.tracingEnv ?? process.env, log, VERSION);
   const runsWorker = config.role !== "api";
   const sender = runsWorker
     ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency, {
@@ -132,6 +137,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           observer: allOf([new DeliveryMetrics(metrics), new AttemptLog(log)], (error) =>
             log.error({ err: error }, "a delivery observer failed"),
           ),
+          tracing,
         },
         log,
         endpoints,
@@ -146,6 +152,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     dispatcher,
     adminTokenHash: hashToken(admin.token),
     metrics,
+    tracing,
   };
   registerQueueMetrics(metrics, store, clock, dispatcher, (error) =>
     log.warn({ err: error }, "reading the delivery backlog for metrics failed"),
@@ -261,6 +268,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         await dispatcher?.stop(config.shutdownGraceMs);
         await sender?.close();
         await store.close();
+        // Last: the spans of the deliveries that finished during the grace period are exported too.
+        await tracing.shutdown();
       })();
       return stopped;
     },

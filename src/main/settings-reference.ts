@@ -1,4 +1,5 @@
 import { loadConfig, SETTINGS, type SettingName } from "../config.ts";
+import { TRACING_VARIABLES } from "../observability/tracing-settings.ts";
 
 export interface SettingReference {
   /** The default as a person reads it. */
@@ -179,6 +180,13 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
 
 const settingNames = () => Object.keys(SETTINGS) as SettingName[];
 
+/** The OpenTelemetry variables tracing reads, for `hookline serve --help` (no flags: they are OTel's). */
+export function tracingReference(): string {
+  return TRACING_VARIABLES.map((v) =>
+    [`  ${v.name}`, `      ${v.meaning}`, `      default: ${v.default}    example: ${v.name}=${v.example}`].join("\n"),
+  ).join("\n");
+}
+
 /** Every setting with its variable, flag, default, meaning and example: `hookline serve --help`. */
 export function configurationReference(): string {
   return settingNames()
@@ -278,6 +286,19 @@ export function configurationMarkdown(): string {
     "| variable | flag | default | meaning | example |",
     "| --- | --- | --- | --- | --- |",
     ...rows,
+    "",
+    "## Tracing (OpenTelemetry variables)",
+    "",
+    "Tracing is configured by OpenTelemetry's standard `OTEL_*` variables, as for any traced service, and is off unless",
+    "an OTLP endpoint or `OTEL_TRACES_EXPORTER` is set; docs/operations.md (Tracing) describes the spans. These are",
+    "environment variables only (no flags), never warned about as unknown, and a value that cannot be used is warned",
+    "about at start-up and its default taken, as the OpenTelemetry specification asks.",
+    "",
+    "| variable | default | meaning | example |",
+    "| --- | --- | --- | --- |",
+    ...TRACING_VARIABLES.map(
+      (v) => `| \`${v.name}\` | ${cell(v.default)} | ${cell(v.meaning)} | \`${cell(v.example)}\` |`,
+    ),
     "",
   ].join("\n");
 }

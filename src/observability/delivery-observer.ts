@@ -18,6 +18,8 @@ export interface AttemptObservation {
   requestSent: boolean;
   /** When the worker took the delivery up (the injected clock, ms). */
   pickedUpAt: number;
+  /** The attempt's place in the message's trace (its span id is the parent the receiver saw); null without one. */
+  trace?: { traceId: string; spanId: string } | null;
 }
 
 /**

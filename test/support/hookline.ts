@@ -49,6 +49,8 @@ export async function startTestHookline(
     dataDir?: string;
     withoutJobs?: readonly string[];
     logger?: Logger;
+    /** The OTEL_* variables this instance reads (none by default: tracing off). */
+    tracingEnv?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<TestHookline> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "hookline-test-"));
@@ -71,6 +73,7 @@ export async function startTestHookline(
     pollIntervalMs: options.pollIntervalMs,
     withoutJobs: options.withoutJobs,
     logger: options.logger,
+    tracingEnv: options.tracingEnv ?? {},
   });
   const api = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(hookline.url + p, {

@@ -31,6 +31,7 @@ import { EndpointOut, endpointOut, MessageOut, messageOut } from "../representat
 import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
 import { announceWork } from "../../core/announce-work.ts";
 import { createMessage } from "../../core/create-message.ts";
+import { incomingTrace } from "../../core/trace-context.ts";
 
 const RateLimit = Type.Integer({ minimum: 1, maximum: 65535 });
 /** Exact event-type names or wildcards: `invoice.*` matches every type that starts with `invoice.`. */
@@ -518,6 +519,7 @@ export const endpointRoutesIn =
           eventType: req.body.eventType,
           payload: payload as Record<string, unknown>,
           onlyEndpoint: endpoint,
+          trace: incomingTrace(req.headers),
         });
         return reply.code(202).send(messageOut(message, true, payload));
       },

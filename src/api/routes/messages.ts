@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { createMessage, endpointsReceiving } from "../../core/create-message.ts";
+import { incomingTrace } from "../../core/trace-context.ts";
 import { DuplicateIdempotencyKey, notFound } from "../../core/errors.ts";
 import { requestedDeliverAt } from "../../core/message-schedule.ts";
 import { validatePayload } from "../../core/payload-schemas.ts";
@@ -140,6 +141,8 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
           channels: b.channels,
           tags: b.tags,
           deliverAt,
+          // A malformed traceparent is ignored, never refused (core/trace-context.ts).
+          trace: incomingTrace(req.headers),
           payloadRetentionHours:
             b.payloadRetentionHours ?? (b.payloadRetentionPeriod ? b.payloadRetentionPeriod * 24 : null),
           idempotentResponse: idem

@@ -10,7 +10,7 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-/** Messages per statement: each is a row in eleven parallel arrays, its deliveries rows in eight. */
+/** Messages per statement: each is a row in thirteen parallel arrays, its deliveries rows in eight. */
 const MAX_GROUP = 500;
 
 /**
@@ -23,13 +23,13 @@ const MAX_GROUP = 500;
 const INSERT_GROUP = `
   WITH message_rows AS (
     INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at,
-      inbound, deliver_at)
+      inbound, deliver_at, traceparent, tracestate)
     SELECT m.id, m.app_id, m.event_type, m.event_id, m.payload, m.channels::jsonb, m.tags::jsonb, m.created_at,
-      m.payload_expires_at, m.inbound::jsonb, m.deliver_at
+      m.payload_expires_at, m.inbound::jsonb, m.deliver_at, m.traceparent, m.tracestate
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-      $9::bigint[], $10::text[], $18::bigint[])
+      $9::bigint[], $10::text[], $18::bigint[], $20::text[], $21::text[])
       AS m(id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at, inbound,
-        deliver_at)
+        deliver_at, traceparent, tracestate)
   ), event_key_rows AS (
     INSERT INTO message_event_key (app_id, event_id, msg_id)
     SELECT k.app_id, k.event_id, k.id FROM unnest($1::text[], $2::text[], $4::text[]) AS k(id, app_id, event_id)
@@ -126,5 +126,7 @@ function groupParams(group: Waiting[]): unknown[] {
     deliveries.map(({ m }) => m.createdAt),
     messages.map((m) => m.deliverAt ?? null),
     deliveries.map(({ m }) => firstAttemptAt(m)),
+    messages.map((m) => m.traceparent ?? null),
+    messages.map((m) => m.tracestate ?? null),
   ];
 }

@@ -21,6 +21,8 @@ interface MessageRow {
   payload_expires_at: number | null;
   inbound: InboundEnvelope | null;
   deliver_at: number | null;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 const toMessage = (r: MessageRow): Message => ({
@@ -35,6 +37,8 @@ const toMessage = (r: MessageRow): Message => ({
   payloadExpiresAt: r.payload_expires_at,
   inbound: r.inbound,
   deliverAt: r.deliver_at,
+  traceparent: r.traceparent,
+  tracestate: r.tracestate,
 });
 
 /**
@@ -47,8 +51,9 @@ const toMessage = (r: MessageRow): Message => ({
 export const INSERT_MESSAGE = `
   WITH message_row AS (
     INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at,
-      inbound, deliver_at)
-    VALUES ($1::text, $2::text, $3, $4, $5, $6::jsonb, $7::jsonb, $8::bigint, $13::bigint, $14::jsonb, $15::bigint)
+      inbound, deliver_at, traceparent, tracestate)
+    VALUES ($1::text, $2::text, $3, $4, $5, $6::jsonb, $7::jsonb, $8::bigint, $13::bigint, $14::jsonb, $15::bigint,
+      $17::text, $18::text)
   ), event_key_row AS (
     INSERT INTO message_event_key (app_id, event_id, msg_id) SELECT $2, $4, $1 WHERE $4::text IS NOT NULL
   ), delivery_rows AS (
@@ -64,10 +69,10 @@ export const INSERT_MESSAGE = `
  * the message is never created twice.
  */
 const INSERT_IDEMPOTENT = `, idempotent_row AS (
-    INSERT INTO idempotency_key (scope, key, status_code, body, created_at) VALUES ($17, $18, $19, $20, $8)
+    INSERT INTO idempotency_key (scope, key, status_code, body, created_at) VALUES ($19, $20, $21, $22, $8)
   )`;
 
-/** The parameters $1…$16 of INSERT_MESSAGE. */
+/** The parameters $1…$18 of INSERT_MESSAGE (INSERT_IDEMPOTENT's follow them). */
 export function insertMessageParams(m: Message, deliveries: NewDelivery[]): unknown[] {
   return [
     m.id,
@@ -86,6 +91,8 @@ export function insertMessageParams(m: Message, deliveries: NewDelivery[]): unkn
     json(m.inbound),
     m.deliverAt ?? null,
     firstAttemptAt(m),
+    m.traceparent ?? null,
+    m.tracestate ?? null,
   ];
 }
 

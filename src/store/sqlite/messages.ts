@@ -21,6 +21,8 @@ export interface MessageRow {
   payload_expires_at: number | null;
   inbound: string | null;
   deliver_at: number | null;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 export const toMessage = (r: MessageRow): Message => ({
@@ -35,6 +37,8 @@ export const toMessage = (r: MessageRow): Message => ({
   payloadExpiresAt: r.payload_expires_at,
   inbound: parseJson(r.inbound),
   deliverAt: r.deliver_at,
+  traceparent: r.traceparent,
+  tracestate: r.tracestate,
 });
 
 /**
@@ -45,8 +49,8 @@ export function insertMessageRows(db: Database.Database, m: Message, deliveries:
   prepared(
     db,
     `INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, payload_expires_at, inbound,
-       deliver_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       deliver_at, traceparent, tracestate)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     m.id,
     m.appId,
@@ -59,6 +63,8 @@ export function insertMessageRows(db: Database.Database, m: Message, deliveries:
     m.payloadExpiresAt,
     json(m.inbound),
     m.deliverAt ?? null,
+    m.traceparent ?? null,
+    m.tracestate ?? null,
   );
   const dueAt = firstAttemptAt(m);
   const insertDelivery = prepared(
