@@ -6,6 +6,11 @@ export interface ChartSeries {
   label: string;
   /** A CSS custom property of styles.css, so the line follows light and dark mode. */
   colorVar: string;
+  /**
+   * Join the points across empty buckets (a percentile has no value where nothing was delivered,
+   * which is not zero), and mark each point, so that a lone measurement shows.
+   */
+  sparse?: boolean;
   values: (number | null)[];
 }
 
@@ -48,7 +53,8 @@ export function Chart({
             label: s.label,
             stroke: cssVar(s.colorVar) || "#36c",
             width: 2,
-            spanGaps: false,
+            spanGaps: s.sparse ?? false,
+            points: s.sparse ? { show: true, size: 5 } : {},
           })),
         ],
         legend: { show: true },

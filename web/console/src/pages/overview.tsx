@@ -84,8 +84,8 @@ export function Overview() {
         { label: "Failed", colorVar: "--bad", values: data.map((b) => b.failure) },
       ],
       latency: [
-        { label: "p50", colorVar: "--accent", values: data.map((b) => b.endToEndMs.p50) },
-        { label: "p95", colorVar: "--warn", values: data.map((b) => b.endToEndMs.p95) },
+        { label: "p50", colorVar: "--accent", sparse: true, values: data.map((b) => b.endToEndMs.p50) },
+        { label: "p95", colorVar: "--warn", sparse: true, values: data.map((b) => b.endToEndMs.p95) },
       ],
     };
   }, [stats.data]);
