@@ -54,6 +54,14 @@ describe("signing in to the console", () => {
     assert.doesNotMatch(setCookie, new RegExp(TEST_TOKEN), "the admin token itself never goes into the cookie");
     const body = (await res.json()) as { expiresAt: string };
     assert.equal(body.expiresAt, new Date(clock.now() + SESSION_TTL_MS).toISOString());
+    // The audit log says who opened it.
+    const audit = await hookline.api("GET", "/api/v1/audit-log");
+    assert.ok(
+      audit.body.data.some(
+        (e: { actor: string; action: string }) => e.actor === "admin" && e.action === "POST /api/v1/console/session",
+      ),
+      audit.text,
+    );
   });
 
   test("the cookie authenticates the API's calls, reads and writes alike", async () => {
