@@ -76,6 +76,7 @@ try {
     await shot("message", `/apps/${acme.id}/messages/${last}`, "Payload");
     await shot("attempt", `/apps/${acme.id}/messages/${last}/attempts/${attempts.data[0].id}`, "Request headers");
     await shot("recovery", `/recovery?app=${acme.id}`, "Failed since");
+    await shot("administration", "/admin", "console session");
     await context.close();
   }
 } finally {

@@ -229,6 +229,26 @@ describe("the console in Chromium", { skip }, () => {
     await audit("applications");
   });
 
+  test("administration: creates a token shown once, revokes it, and reads the audit log", async () => {
+    await page.getByRole("link", { name: "Administration" }).click();
+    await page.getByRole("heading", { name: "Administration", level: 1 }).waitFor(WAIT);
+    await page.getByRole("cell", { name: "console session" }).first().waitFor(WAIT);
+    await page.getByLabel("Name").fill("ci");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const shown = (await page.getByTestId("new-token").textContent())!;
+    assert.match(shown, /^hk_admin_/);
+    const res = await fetch(`${hookline.url}/api/v1/app`, { headers: { authorization: `Bearer ${shown}` } });
+    assert.equal(res.status, 200, "the token shown works");
+    const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: "ci", exact: true }) });
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await row.getByRole("button", { name: "Revoke ci" }).click();
+    await row.getByRole("cell", { name: "revoked" }).waitFor(WAIT);
+    const after = await fetch(`${hookline.url}/api/v1/app`, { headers: { authorization: `Bearer ${shown}` } });
+    assert.equal(after.status, 401);
+    await page.getByRole("cell", { name: "POST /api/v1/app", exact: true }).first().waitFor(WAIT);
+    await audit("administration");
+  });
+
   test("a lost session leads to sign-in and back to the same page", async () => {
     const messages = await hookline.api("GET", `/api/v1/app/${appId}/msg?limit=1`);
     const path = `/apps/${appId}/messages/${messages.body.data[0].id}`;

@@ -6,6 +6,7 @@ import { ApiError, whenSessionLost } from "./api.ts";
 import { Layout } from "./components/layout.tsx";
 import { paths } from "./paths.ts";
 import { Applications } from "./pages/applications.tsx";
+import { Administration } from "./pages/administration.tsx";
 import { ApplicationDetail } from "./pages/application-detail.tsx";
 import { AttemptDetail } from "./pages/attempt-detail.tsx";
 import { EndpointDetail } from "./pages/endpoint-detail.tsx";
@@ -42,6 +43,7 @@ const router = createBrowserRouter([
       { path: "apps/:appId/messages/:msgId/attempts/:attemptId", element: <AttemptDetail /> },
       { path: "messages", element: <Messages /> },
       { path: "recovery", element: <Recovery /> },
+      { path: "admin", element: <Administration /> },
       { path: "*", element: <NotFound /> },
     ],
   },

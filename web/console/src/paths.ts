@@ -1,7 +1,7 @@
 import { CONSOLE_PAGES } from "../../../src/api/console-pages.ts";
 
 /** The console's paths, built from the segments the server answers (src/api/console-pages.ts). */
-const [signIn, apps, messages, recovery] = CONSOLE_PAGES;
+const [signIn, apps, messages, recovery, admin] = CONSOLE_PAGES;
 const e = encodeURIComponent;
 
 export const paths = {
@@ -17,4 +17,5 @@ export const paths = {
   attempt: (appId: string, msgId: string, attemptId: string) =>
     `/${apps}/${e(appId)}/messages/${e(msgId)}/attempts/${e(attemptId)}`,
   recovery: `/${recovery}`,
+  admin: `/${admin}`,
 } as const;

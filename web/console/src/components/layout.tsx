@@ -14,6 +14,7 @@ const NAV = [
   { to: paths.apps, label: "Applications" },
   { to: paths.messages, label: "Messages" },
   { to: paths.recovery, label: "Recovery" },
+  { to: paths.admin, label: "Administration" },
 ];
 
 /** The frame of every signed-in page: navigation, the session's end and logout. */
