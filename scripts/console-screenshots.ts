@@ -77,6 +77,7 @@ try {
     await shot("attempt", `/apps/${acme.id}/messages/${last}/attempts/${attempts.data[0].id}`, "Request headers");
     await shot("recovery", `/recovery?app=${acme.id}`, "Failed since");
     await shot("administration", "/admin", "console session");
+    await shot("event-types", "/event-types?type=invoice.paid", "Edit invoice.paid");
     await context.close();
   }
 } finally {

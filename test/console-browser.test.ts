@@ -229,6 +229,33 @@ describe("the console in Chromium", { skip }, () => {
     await audit("applications");
   });
 
+  test("event types: creates one with a schema, refuses an invalid schema in the API's words, archives it", async () => {
+    await page.getByRole("link", { name: "Event types" }).click();
+    await page.getByRole("heading", { name: "Event types", level: 1 }).waitFor(WAIT);
+    await page.getByLabel("Name").fill("invoice.refunded");
+    await page.getByLabel("Description", { exact: true }).fill("A payment was refunded");
+    await page.getByLabel("JSON Schema (optional)").fill('{"type": "object", "required": ["invoice"]}');
+    await page.getByRole("button", { name: "Create event type" }).click();
+    await page.getByRole("heading", { name: "Edit invoice.refunded" }).waitFor(WAIT);
+    const created = await hookline.api("GET", "/api/v1/event-type/invoice.refunded");
+    assert.deepEqual(created.body.schemas, { "1": { type: "object", required: ["invoice"] } });
+    await audit("event types");
+
+    await page.getByLabel("JSON Schema (version 1)").fill('{"type": "no-such-type"}');
+    await page.getByRole("button", { name: "Save event type" }).click();
+    const refusal = page.getByRole("alert").filter({ hasText: /schema/i });
+    await refusal.waitFor(WAIT);
+    console.log(`the API's refusal as shown: ${await refusal.textContent()}`);
+    await page.getByRole("button", { name: "Archive" }).click();
+    // Archived types leave the list until it is asked to show them.
+    await page.getByRole("heading", { name: "Edit invoice.refunded" }).waitFor({ ...WAIT, state: "hidden" });
+    await page.getByLabel("Show archived").check();
+    const row = page.getByRole("row").filter({ has: page.getByRole("button", { name: "invoice.refunded" }) });
+    await row.getByRole("cell", { name: "archived", exact: true }).waitFor(WAIT);
+    const archived = await hookline.api("GET", "/api/v1/event-type/invoice.refunded");
+    assert.equal(archived.body.archived, true);
+  });
+
   test("administration: creates a token shown once, revokes it, and reads the audit log", async () => {
     await page.getByRole("link", { name: "Administration" }).click();
     await page.getByRole("heading", { name: "Administration", level: 1 }).waitFor(WAIT);

@@ -11,6 +11,7 @@ import { ApplicationDetail } from "./pages/application-detail.tsx";
 import { AttemptDetail } from "./pages/attempt-detail.tsx";
 import { EndpointDetail } from "./pages/endpoint-detail.tsx";
 import { MessageDetail } from "./pages/message-detail.tsx";
+import { EventTypes } from "./pages/event-types.tsx";
 import { Messages } from "./pages/messages.tsx";
 import { NotFound } from "./pages/not-found.tsx";
 import { Overview } from "./pages/overview.tsx";
@@ -44,6 +45,7 @@ const router = createBrowserRouter([
       { path: "messages", element: <Messages /> },
       { path: "recovery", element: <Recovery /> },
       { path: "admin", element: <Administration /> },
+      { path: "event-types", element: <EventTypes /> },
       { path: "*", element: <NotFound /> },
     ],
   },

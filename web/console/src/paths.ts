@@ -1,7 +1,7 @@
 import { CONSOLE_PAGES } from "../../../src/api/console-pages.ts";
 
 /** The console's paths, built from the segments the server answers (src/api/console-pages.ts). */
-const [signIn, apps, messages, recovery, admin] = CONSOLE_PAGES;
+const [signIn, apps, messages, recovery, admin, eventTypes] = CONSOLE_PAGES;
 const e = encodeURIComponent;
 
 export const paths = {
@@ -18,4 +18,5 @@ export const paths = {
     `/${apps}/${e(appId)}/messages/${e(msgId)}/attempts/${e(attemptId)}`,
   recovery: `/${recovery}`,
   admin: `/${admin}`,
+  eventTypes: `/${eventTypes}`,
 } as const;

@@ -13,6 +13,7 @@ const NAV = [
   { to: paths.overview, label: "Overview", end: true },
   { to: paths.apps, label: "Applications" },
   { to: paths.messages, label: "Messages" },
+  { to: paths.eventTypes, label: "Event types" },
   { to: paths.recovery, label: "Recovery" },
   { to: paths.admin, label: "Administration" },
 ];
