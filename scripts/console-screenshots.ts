@@ -24,8 +24,18 @@ try {
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
     return res.body;
   };
-  await api("POST", "/api/v1/event-type", { name: "invoice.paid", description: "An invoice was paid" });
-  await api("POST", "/api/v1/event-type", { name: "invoice.failed", description: "x", retrySchedule: [] });
+  await api("POST", "/api/v1/event-type", {
+    name: "invoice.paid",
+    description: "An invoice was paid",
+    schemas: {
+      "1": {
+        type: "object",
+        required: ["invoice", "amount"],
+        properties: { invoice: { type: "string" }, amount: { type: "integer" }, currency: { type: "string" } },
+      },
+    },
+  });
+  await api("POST", "/api/v1/event-type", { name: "invoice.failed", description: "Payment failed", retrySchedule: [] });
   const acme = await api("POST", "/api/v1/app", { name: "Acme Inc", uid: "acme" });
   await api("POST", "/api/v1/app", { name: "Globex", uid: "globex" });
   await api("POST", "/api/v1/app", { name: "Initech", uid: "initech" });
@@ -78,6 +88,9 @@ try {
     await shot("recovery", `/recovery?app=${acme.id}`, "Failed since");
     await shot("administration", "/admin", "console session");
     await shot("event-types", "/event-types?type=invoice.paid", "Edit invoice.paid");
+    // The narrowest window the console supports.
+    await page.setViewportSize({ width: 1024, height: 860 });
+    await shot("application-1024", `/apps/${acme.id}`, "Recent messages");
     await context.close();
   }
 } finally {

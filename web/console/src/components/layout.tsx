@@ -54,7 +54,13 @@ export function Layout() {
               Session until <Time iso={session.data.expiresAt} />
             </span>
           ) : null}
-          <button type="button" onClick={() => void logout()}>
+          <button
+            type="button"
+            onClick={() => void logout()}
+            title={
+              session.data?.expiresAt ? `Session until ${new Date(session.data.expiresAt).toLocaleString()}` : undefined
+            }
+          >
             Log out
           </button>
         </div>
