@@ -229,6 +229,19 @@ describe("the console in Chromium", { skip }, () => {
     await audit("applications");
   });
 
+  test("the message log's tail mode shows a new message without a reload", async () => {
+    await page.goto(`${hookline.url}/messages?app=${appId}`);
+    await page.getByRole("link", { name: /^msg_/ }).first().waitFor(WAIT);
+    await page.getByLabel("Follow new messages").check();
+    await page.waitForURL(/tail=1/, WAIT);
+    const later = await hookline.api("POST", `/api/v1/app/${appId}/msg`, {
+      eventType: "invoice.paid",
+      payload: { invoice: "in_44" },
+    });
+    assert.equal(later.status, 202, later.text);
+    await page.getByRole("link", { name: later.body.id }).waitFor(WAIT);
+  });
+
   test("event types: creates one with a schema, refuses an invalid schema in the API's words, archives it", async () => {
     await page.getByRole("link", { name: "Event types" }).click();
     await page.getByRole("heading", { name: "Event types", level: 1 }).waitFor(WAIT);

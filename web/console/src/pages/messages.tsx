@@ -16,10 +16,13 @@ export function Messages() {
   const [params, setParams] = useSearchParams();
   const appId = params.get("app") ?? "";
   const iterator = params.get("iterator");
+  // Tail mode follows new messages: the newest page is read again every few seconds.
+  const tail = params.get("tail") === "1" && !iterator;
   const apps = useQuery({ queryKey: ["apps", "all"], queryFn: () => api<Page<Application>>("GET", "/app?limit=250") });
   const messages = useQuery({
     queryKey: ["messages", appId, params.toString()],
     enabled: appId !== "",
+    refetchInterval: tail ? 3000 : false,
     queryFn: () =>
       api<Page<Message>>(
         "GET",
@@ -64,6 +67,14 @@ export function Messages() {
         <FilterInput label="Channel" name="channel" params={params} set={set} />
         <FilterInput label="After" name="after" type="datetime-local" params={params} set={set} />
         <FilterInput label="Before" name="before" type="datetime-local" params={params} set={set} />
+        <label className="inline tail">
+          <input
+            type="checkbox"
+            checked={params.get("tail") === "1"}
+            onChange={(e) => set({ tail: e.target.checked ? "1" : null, iterator: null })}
+          />
+          Follow new messages
+        </label>
         {FILTERS.some((f) => params.get(f)) ? (
           <button type="button" onClick={() => set(Object.fromEntries(FILTERS.map((f) => [f, null])))}>
             Clear filters
