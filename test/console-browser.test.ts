@@ -242,6 +242,24 @@ describe("the console in Chromium", { skip }, () => {
     await page.getByRole("link", { name: later.body.id }).waitFor(WAIT);
   });
 
+  test("the endpoint's testing tab sends an event type's example and shows the attempt", async () => {
+    await page.goto(`${hookline.url}/apps/${appId}/endpoints/${endpointId}?tab=testing`);
+    await page.getByLabel("Event type").selectOption("invoice.failed");
+    await page.getByRole("button", { name: "Send example" }).click();
+    await page
+      .getByRole("status")
+      .getByText(/Sent as message/)
+      .waitFor(WAIT);
+    await page.getByRole("tabpanel").locator(".badge", { hasText: "success" }).first().waitFor(WAIT);
+    // A successful attempt is recorded only once the receiver has answered.
+    const examples = receiver.requests.map((r) => JSON.parse(r.body)).filter((b) => b.example === true);
+    assert.deepEqual(
+      examples.map((b) => b.type),
+      ["invoice.failed"],
+    );
+    await audit("endpoint testing");
+  });
+
   test("event types: creates one with a schema, refuses an invalid schema in the API's words, archives it", async () => {
     await page.getByRole("link", { name: "Event types" }).click();
     await page.getByRole("heading", { name: "Event types", level: 1 }).waitFor(WAIT);

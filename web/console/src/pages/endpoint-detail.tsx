@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
-import { api, enc, query, type Attempt, type Endpoint, type Page } from "../api.ts";
+import { api, enc, query, type Attempt, type Endpoint, type Message, type Page } from "../api.ts";
 import { ConfirmButton, ErrorNote, Loading, Pager, Section, splitList, StatusBadge, Time } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
 
@@ -9,6 +9,7 @@ const TABS = [
   ["settings", "Settings"],
   ["secret", "Secret"],
   ["attempts", "Attempts"],
+  ["testing", "Testing"],
 ] as const;
 type Tab = (typeof TABS)[number][0];
 
@@ -53,6 +54,7 @@ export function EndpointDetail() {
         {tab === "settings" ? <Settings appId={appId} base={base} endpoint={ep} /> : null}
         {tab === "secret" ? <Secret base={base} /> : null}
         {tab === "attempts" ? <Attempts appId={appId} endpointId={ep.id} /> : null}
+        {tab === "testing" ? <Testing appId={appId} base={base} /> : null}
       </div>
     </>
   );
@@ -278,5 +280,68 @@ export function AttemptTable({ appId, attempts }: { appId: string; attempts: Att
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** Sends an event type's example (from its schema, or a stand-in) to this endpoint alone, and shows the attempt as it arrives. */
+function Testing({ appId, base }: { appId: string; base: string }) {
+  const [eventType, setEventType] = useState("");
+  const types = useQuery({
+    queryKey: ["event-types", false],
+    queryFn: () => api<Page<{ name: string }>>("GET", "/event-type?limit=250&with_content=false"),
+  });
+  const send = useMutation({
+    mutationFn: () => api<Message>("POST", `${base}/send-example`, { eventType }),
+  });
+  const sent = send.data;
+  const attempts = useQuery({
+    queryKey: ["test-attempts", appId, sent?.id],
+    enabled: sent !== undefined,
+    queryFn: () => api<Page<Attempt>>("GET", `/app/${enc(appId)}/attempt/msg/${enc(sent!.id)}`),
+    // Until the first attempt is recorded.
+    refetchInterval: (q) => (q.state.data?.data.length ? false : 1000),
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    send.mutate();
+  };
+  return (
+    <Section title="Send a test event">
+      <p>
+        Sends the event type's example (the first example of its latest schema, or a small stand-in) to this endpoint
+        only, and shows the attempt as it arrives.
+      </p>
+      <form className="grid-form" onSubmit={submit}>
+        <label htmlFor="test-type">Event type</label>
+        <select id="test-type" required value={eventType} onChange={(e) => setEventType(e.target.value)}>
+          <option value="">Choose…</option>
+          {types.data?.data.map((t) => (
+            <option key={t.name} value={t.name}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+        <div />
+        <button type="submit" className="primary" disabled={send.isPending || !eventType}>
+          Send example
+        </button>
+      </form>
+      <ErrorNote error={types.error ?? send.error ?? attempts.error} />
+      {types.data?.data.length === 0 ? (
+        <p className="muted">The event-type catalog is empty: create a type on the Event types page first.</p>
+      ) : null}
+      {sent ? (
+        <>
+          <p role="status">
+            Sent as message{" "}
+            <Link to={paths.message(appId, sent.id)} className="mono">
+              {sent.id}
+            </Link>
+            {attempts.data?.data.length ? "." : "; waiting for the attempt…"}
+          </p>
+          {attempts.data?.data.length ? <AttemptTable appId={appId} attempts={attempts.data.data} /> : null}
+        </>
+      ) : null}
+    </Section>
   );
 }
