@@ -36,6 +36,9 @@ async function audit(name: string) {
   await page.emulateMedia({ colorScheme: "light" });
 }
 
+/** A link of the main navigation (pages have links of the same name, such as breadcrumbs). */
+const nav = (name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name });
+
 async function signIn(token = TEST_TOKEN) {
   await page.getByLabel("Admin token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -196,7 +199,7 @@ describe("the console in Chromium", { skip }, () => {
     await page.getByText("database down").waitFor(WAIT);
 
     receiver.respond(() => ({ status: 200, body: "ok" }));
-    await page.getByRole("link", { name: "Recovery" }).click();
+    await nav("Recovery").click();
     await page.getByLabel("Application", { exact: true }).selectOption(appId);
     await page.getByLabel("Endpoint", { exact: true }).selectOption(endpointId);
     await page.getByRole("button", { name: "Count failed messages" }).click();
@@ -212,7 +215,7 @@ describe("the console in Chromium", { skip }, () => {
   });
 
   test("the overview charts the attempts", async () => {
-    await page.getByRole("link", { name: "Overview" }).click();
+    await nav("Overview").click();
     await page.getByRole("heading", { name: "Overview" }).waitFor(WAIT);
     await page.getByLabel("Last hour").check();
     await page.waitForURL(/range=1h/, WAIT);
@@ -220,7 +223,11 @@ describe("the console in Chromium", { skip }, () => {
     await page.getByTestId("total-attempts").getByText("4", { exact: true }).waitFor(WAIT);
     assert.equal(await page.locator("figure.chart canvas").count(), 2);
     await audit("overview");
-    await page.getByRole("link", { name: "Applications" }).click();
+    // The application's endpoint list: failure rate and attempts per hour over the last day.
+    await page.goto(`${hookline.url}/apps/${appId}`);
+    await page.getByRole("cell", { name: "25% of 4" }).waitFor(WAIT);
+    await page.getByRole("img", { name: "4 attempts in 24 hours, 1 failed" }).waitFor(WAIT);
+    await nav("Applications").click();
     await page.getByRole("heading", { name: "Applications", level: 1 }).waitFor(WAIT);
     await page.getByPlaceholder("Search by name, uid or id").fill("acme");
     await page.getByRole("link", { name: "Acme Inc" }).waitFor(WAIT);
@@ -261,7 +268,7 @@ describe("the console in Chromium", { skip }, () => {
   });
 
   test("event types: creates one with a schema, refuses an invalid schema in the API's words, archives it", async () => {
-    await page.getByRole("link", { name: "Event types" }).click();
+    await nav("Event types").click();
     await page.getByRole("heading", { name: "Event types", level: 1 }).waitFor(WAIT);
     await page.getByLabel("Name").fill("invoice.refunded");
     await page.getByLabel("Description", { exact: true }).fill("A payment was refunded");
@@ -288,7 +295,7 @@ describe("the console in Chromium", { skip }, () => {
   });
 
   test("administration: creates a token shown once, revokes it, and reads the audit log", async () => {
-    await page.getByRole("link", { name: "Administration" }).click();
+    await nav("Administration").click();
     await page.getByRole("heading", { name: "Administration", level: 1 }).waitFor(WAIT);
     await page.getByRole("cell", { name: "console session" }).first().waitFor(WAIT);
     await page.getByLabel("Name").fill("ci");

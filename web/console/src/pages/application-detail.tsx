@@ -3,6 +3,8 @@ import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, enc, type Application, type Endpoint, type Message, type Page } from "../api.ts";
 import { ErrorNote, Loading, Section, splitList, Time } from "../components/ui.tsx";
+import { EndpointHealth } from "../components/endpoint-health.tsx";
+import { EventTypeOptions } from "../components/event-type-options.tsx";
 import { paths } from "../paths.ts";
 
 /** One application: its endpoints (and a form for a new one), its recent messages, and sending a message. */
@@ -53,6 +55,8 @@ export function ApplicationDetail() {
                 <th scope="col">URL</th>
                 <th scope="col">Status</th>
                 <th scope="col">Event types</th>
+                <th scope="col">Failed (24 h)</th>
+                <th scope="col">Attempts per hour</th>
               </tr>
             </thead>
             <tbody>
@@ -67,6 +71,7 @@ export function ApplicationDetail() {
                     </span>
                   </td>
                   <td>{ep.filterTypes?.join(", ") ?? <span className="muted">all</span>}</td>
+                  <EndpointHealth appId={a.id} endpointId={ep.id} />
                 </tr>
               ))}
             </tbody>
@@ -131,7 +136,14 @@ function CreateEndpoint({ appId }: { appId: string }) {
         placeholder="https://example.com/webhooks"
       />
       <label htmlFor="ep-types">Event types (comma-separated, empty for all)</label>
-      <input id="ep-types" value={types} onChange={(e) => setTypes(e.target.value)} placeholder="invoice.paid" />
+      <input
+        id="ep-types"
+        list="catalog-types"
+        value={types}
+        onChange={(e) => setTypes(e.target.value)}
+        placeholder="invoice.paid"
+      />
+      <EventTypeOptions id="catalog-types" />
       <div />
       <button type="submit" className="primary" disabled={create.isPending}>
         Add endpoint

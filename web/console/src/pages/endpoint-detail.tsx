@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, enc, query, type Attempt, type Endpoint, type Message, type Page } from "../api.ts";
 import { ConfirmButton, ErrorNote, Loading, Pager, Section, splitList, StatusBadge, Time } from "../components/ui.tsx";
+import { EventTypeOptions } from "../components/event-type-options.tsx";
 import { paths } from "../paths.ts";
 
 const TABS = [
@@ -112,7 +113,8 @@ function Settings({ appId, base, endpoint }: { appId: string; base: string; endp
           <label htmlFor="ep-description">Description</label>
           <input id="ep-description" value={description} onChange={(e) => setDescription(e.target.value)} />
           <label htmlFor="ep-types">Event types (comma-separated, empty for all)</label>
-          <input id="ep-types" value={types} onChange={(e) => setTypes(e.target.value)} />
+          <input id="ep-types" list="catalog-types" value={types} onChange={(e) => setTypes(e.target.value)} />
+          <EventTypeOptions id="catalog-types" />
           <label htmlFor="ep-channels">Channels (comma-separated, empty for all)</label>
           <input id="ep-channels" value={channels} onChange={(e) => setChannels(e.target.value)} />
           <label htmlFor="ep-rate">Rate limit (per second, empty for none)</label>
