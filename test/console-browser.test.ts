@@ -267,6 +267,28 @@ describe("the console in Chromium", { skip }, () => {
     await audit("endpoint testing");
   });
 
+  test("resends the failed deliveries of messages selected in the log", async () => {
+    receiver.respond(() => ({ status: 500, body: "down" }));
+    const failing = await hookline.api("POST", `/api/v1/app/${appId}/msg`, {
+      eventType: "invoice.failed",
+      payload: { invoice: "in_45" },
+    });
+    await page.goto(`${hookline.url}/apps/${appId}/messages/${failing.body.id}`);
+    await page
+      .getByRole("region", { name: `To ${receiver.url}/hook` })
+      .locator(".badge", { hasText: "fail" })
+      .first()
+      .waitFor(WAIT);
+    receiver.respond(() => ({ status: 200, body: "ok" }));
+    await page.goto(`${hookline.url}/messages?app=${appId}&type=invoice.failed`);
+    await page.getByLabel(`Select ${failing.body.id}`).check();
+    const before = receiver.requests.length;
+    await page.getByRole("button", { name: "Resend failed deliveries of 1 selected" }).click();
+    await page.getByText("Queued again: 1 failed delivery of 1 message.").waitFor(WAIT);
+    await receiver.waitFor(before + 1, 30_000);
+    assert.equal(JSON.parse(receiver.requests.at(-1)!.body).invoice, "in_45");
+  });
+
   test("event types: creates one with a schema, refuses an invalid schema in the API's words, archives it", async () => {
     await nav("Event types").click();
     await page.getByRole("heading", { name: "Event types", level: 1 }).waitFor(WAIT);

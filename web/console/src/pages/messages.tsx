@@ -1,7 +1,7 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { api, enc, query, type Application, type Message, type Page } from "../api.ts";
+import { api, enc, query, type Application, type Message, type MessageDestination, type Page } from "../api.ts";
 import { ErrorNote, Loading, Pager, Section, Time } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
 
@@ -38,7 +38,25 @@ export function Messages() {
           }),
       ),
   });
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const client = useQueryClient();
+  const resend = useMutation({
+    mutationFn: () => resendFailed(appId, [...selected]),
+    onSuccess: () => {
+      setSelected(new Set());
+      void client.invalidateQueries({ queryKey: ["destinations", appId] });
+    },
+  });
+  const toggle = (id: string) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
   const set = (changes: Record<string, string | null>) => {
+    // A selection is of what was on screen: another page or filter starts a new one.
+    setSelected(new Set());
     const next = new URLSearchParams(params);
     for (const [k, v] of Object.entries(changes)) {
       if (v === null || v === "") next.delete(k);
@@ -86,11 +104,28 @@ export function Messages() {
       {!appId ? <p className="muted">Choose an application to see its messages.</p> : null}
       {appId && messages.isPending ? <Loading what="messages" /> : null}
       {messages.data ? (
-        <Section title="Log">
+        <Section
+          title="Log"
+          actions={
+            <button type="button" disabled={selected.size === 0 || resend.isPending} onClick={() => resend.mutate()}>
+              Resend failed deliveries of {selected.size} selected
+            </button>
+          }
+        >
+          <ErrorNote error={resend.error} />
+          {resend.data ? (
+            <p role="status" className="ok-text">
+              Queued again: {resend.data.deliveries} failed deliver{resend.data.deliveries === 1 ? "y" : "ies"} of{" "}
+              {resend.data.messages} message{resend.data.messages === 1 ? "" : "s"}.
+            </p>
+          ) : null}
           {messages.data.data.length ? (
             <table>
               <thead>
                 <tr>
+                  <th scope="col">
+                    <span className="visually-hidden">Selected</span>
+                  </th>
                   <th scope="col">Message</th>
                   <th scope="col">Event type</th>
                   <th scope="col">Event id</th>
@@ -101,6 +136,14 @@ export function Messages() {
               <tbody>
                 {messages.data.data.map((m) => (
                   <tr key={m.id}>
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${m.id}`}
+                        checked={selected.has(m.id)}
+                        onChange={() => toggle(m.id)}
+                      />
+                    </td>
                     <td>
                       <Link to={paths.message(appId, m.id)} className="mono">
                         {m.id}
@@ -184,4 +227,20 @@ function FindMessage({ appId }: { appId: string }) {
       <button type="submit">Open</button>
     </form>
   );
+}
+
+/** Resends every delivery of the given messages that failed for good (status 2), endpoint by endpoint. */
+async function resendFailed(appId: string, ids: string[]): Promise<{ messages: number; deliveries: number }> {
+  let deliveries = 0;
+  for (const id of ids) {
+    const destinations = await api<Page<MessageDestination>>(
+      "GET",
+      `/app/${enc(appId)}/msg/${enc(id)}/endpoint?limit=250`,
+    );
+    for (const d of destinations.data.filter((x) => x.status === 2)) {
+      await api("POST", `/app/${enc(appId)}/msg/${enc(id)}/endpoint/${enc(d.id)}/resend`, {});
+      deliveries++;
+    }
+  }
+  return { messages: ids.length, deliveries };
 }
