@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "hookline-data/", "bench/results/", "docs/openapi.json", ".tmp/"] },
+  { ignores: ["node_modules/", "hookline-data/", "web/console/dist/", "bench/results/", "docs/openapi.json", ".tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,6 +14,20 @@ export default tseslint.config(
       "@typescript-eslint/no-non-null-assertion": "off",
       eqeqeq: ["error", "always"],
       "no-console": "error",
+    },
+  },
+  {
+    // The web console runs in the browser.
+    files: ["web/**"],
+    languageOptions: {
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        fetch: "readonly",
+        getComputedStyle: "readonly",
+        ResizeObserver: "readonly",
+        URLSearchParams: "readonly",
+      },
     },
   },
   {

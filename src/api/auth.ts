@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../main/context.ts";
+import { sessionCredential } from "./console-session.ts";
 import type { ApiToken } from "../store/store.ts";
 import { appTokenCatalogAccess } from "./event-catalog-access.ts";
 import { TokenBuckets } from "./token-buckets.ts";
@@ -96,10 +97,19 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.addHook("onRequest", async (request, reply) => {
     if (request.routeOptions.config?.public) return;
     const header = request.headers.authorization;
-    if (header === undefined || header.trim() === "") return unauthorized(reply, "missing");
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match || match[1]!.length < MIN_TOKEN_LENGTH) return unauthorized(reply, "malformed");
-    const hash = hashToken(match[1]!);
+    let presented: string;
+    if (header === undefined || header.trim() === "") {
+      // The web console's calls carry their token in the session cookie instead (console-session.ts).
+      const session = sessionCredential(request);
+      if (session === undefined) return unauthorized(reply, "missing");
+      if ("refused" in session) return reply.code(403).send({ code: "forbidden", detail: session.refused });
+      presented = session.token;
+    } else {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!match || match[1]!.length < MIN_TOKEN_LENGTH) return unauthorized(reply, "malformed");
+      presented = match[1]!;
+    }
+    const hash = hashToken(presented);
     if (timingSafeEqual(hash, ctx.adminTokenHash)) {
       request.principal = "admin";
     } else {

@@ -31,6 +31,8 @@ import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { apiReferenceRoutes } from "./routes/api-reference.ts";
+import { consoleRoutes } from "./routes/console.ts";
+import { consoleSessionRoutes } from "./routes/console-session.ts";
 import { completeOpenApiDocument, type OpenApiObject } from "./openapi-completion.ts";
 import { SOURCE_ENDPOINTS } from "./routes/endpoint-scope.ts";
 import { endpointRoutesIn } from "./routes/endpoints.ts";
@@ -258,6 +260,8 @@ export async function buildHttpServer(
   registerMetricsRoute(app, ctx.metrics);
   if (!options.api) return app;
   await app.register(apiReferenceRoutes);
+  await app.register(consoleRoutes);
+  await app.register(consoleSessionRoutes, { ctx });
   await app.register(applicationRoutes, { ctx });
   await app.register(eventTypeRoutes, { ctx });
   await app.register(endpointRoutes, { ctx });

@@ -164,6 +164,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hookline: could not start: ${describeStartError(error, config)}\n`);
     return 1;
   }
+  // The web console is one click away (docs/console.md); a worker-only process serves none.
+  if (config.role !== "worker") process.stdout.write(`\nConsole: ${hookline.url}/  (sign in with an admin token)\n\n`);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       hookline.ctx.log.info({ signal }, "shutting down");

@@ -1,0 +1,101 @@
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { launchChromium } from "../test/support/browser.ts";
+import { startTestHookline, TEST_TOKEN } from "../test/support/hookline.ts";
+import { Receiver } from "../test/support/receiver.ts";
+
+/**
+ * `npm run screenshots`: pictures of the console's main pages for docs/console.md and the README,
+ * taken from a real Hookline (a throwaway one, in a temporary data directory) that delivers real
+ * messages to a real receiver on loopback, in light and dark mode.
+ */
+const OUT = fileURLToPath(new URL("../docs/screenshots/", import.meta.url));
+mkdirSync(OUT, { recursive: true });
+
+const ok = await Receiver.start();
+const flaky = await Receiver.start();
+// One customer's endpoint fails a third of the time, so the charts and logs show both outcomes.
+flaky.respond((_req, i) => (i % 3 === 2 ? { status: 503, body: '{"error":"maintenance"}' } : { status: 200 }));
+const hookline = await startTestHookline();
+const browser = await launchChromium();
+try {
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await hookline.api(method, path, body);
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+    return res.body;
+  };
+  await api("POST", "/api/v1/event-type", {
+    name: "invoice.paid",
+    description: "An invoice was paid",
+    schemas: {
+      "1": {
+        type: "object",
+        required: ["invoice", "amount"],
+        properties: { invoice: { type: "string" }, amount: { type: "integer" }, currency: { type: "string" } },
+      },
+    },
+  });
+  await api("POST", "/api/v1/event-type", { name: "invoice.failed", description: "Payment failed", retrySchedule: [] });
+  const acme = await api("POST", "/api/v1/app", { name: "Acme Inc", uid: "acme" });
+  await api("POST", "/api/v1/app", { name: "Globex", uid: "globex" });
+  await api("POST", "/api/v1/app", { name: "Initech", uid: "initech" });
+  const endpoint = await api("POST", `/api/v1/app/${acme.id}/endpoint`, {
+    url: `${ok.url}/webhooks`,
+    description: "Acme's billing service",
+    filterTypes: ["invoice.paid"],
+  });
+  await api("POST", `/api/v1/app/${acme.id}/endpoint`, { url: `${flaky.url}/hooks` });
+  let last = "";
+  for (let i = 0; i < 24; i++) {
+    const type = i % 4 === 3 ? "invoice.failed" : "invoice.paid";
+    const msg = await api("POST", `/api/v1/app/${acme.id}/msg`, {
+      eventType: type,
+      eventId: `evt_${1000 + i}`,
+      payload: { invoice: `in_${4200 + i}`, amount: 1250 + i * 10, currency: "eur", customer: "cus_8812" },
+    });
+    if (type === "invoice.paid") last = msg.id;
+  }
+  await ok.waitFor(18, 60_000);
+  await flaky.waitFor(24, 60_000);
+  const attempts = await api("GET", `/api/v1/app/${acme.id}/attempt/msg/${last}`);
+
+  for (const colorScheme of ["light", "dark"] as const) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme });
+    const page = await context.newPage();
+    const shot = async (name: string, path: string, ready: string) => {
+      await page.goto(hookline.url + path);
+      await page.getByText(ready).first().waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(300);
+      const file = `${OUT}${name}${colorScheme === "dark" ? "-dark" : ""}.png`;
+      await page.screenshot({ path: file });
+      console.log(file);
+    };
+    await shot("sign-in", "/sign-in", "Admin token");
+    await page.getByLabel("Admin token").fill(TEST_TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${hookline.url}/`);
+    await shot("overview", "/?range=1h", "Success rate");
+    if (colorScheme === "dark") {
+      await context.close();
+      continue;
+    }
+    await shot("applications", "/apps", "Globex");
+    await shot("application", `/apps/${acme.id}`, "Recent messages");
+    await shot("endpoint", `/apps/${acme.id}/endpoints/${endpoint.id}`, "Save settings");
+    await shot("messages", `/messages?app=${acme.id}`, "evt_1023");
+    await shot("message", `/apps/${acme.id}/messages/${last}`, "Payload");
+    await shot("attempt", `/apps/${acme.id}/messages/${last}/attempts/${attempts.data[0].id}`, "Request headers");
+    await shot("recovery", `/recovery?app=${acme.id}`, "Failed since");
+    await shot("administration", "/admin", "console session");
+    await shot("event-types", "/event-types?type=invoice.paid", "Edit invoice.paid");
+    // The narrowest window the console supports.
+    await page.setViewportSize({ width: 1024, height: 860 });
+    await shot("application-1024", `/apps/${acme.id}`, "Recent messages");
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await hookline.close();
+  await ok.close();
+  await flaky.close();
+}

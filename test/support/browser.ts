@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+/** Debian's Chromium, which CI installs (.ci/run). */
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** Why browser tests skip here, or false: without Chromium they skip, except in CI, which must have it. */
+export const browserSkip: string | false =
+  !existsSync(CHROMIUM) && !process.env.CI
+    ? `${CHROMIUM} is absent (apt-get install chromium); set CI to make this fail instead`
+    : false;
+
+/** Headless, offline, with a fresh profile (playwright-core makes one per launch). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/**
+ * axe-core's audit of the page as it stands (WCAG 2 A and AA rules and best practices). The
+ * engine is evaluated through the DevTools protocol, which the page's Content-Security-Policy
+ * does not govern, so the page runs with its real policy.
+ */
+export async function axeAudit(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<any> } }).axe;
+    const result = await axe.run(document, { resultTypes: ["violations"] });
+    return result.violations as AxeViolation[];
+  });
+}
+
+/** The serious and critical violations, one line each, for an assertion message. */
+export function seriousViolations(violations: AxeViolation[]): string[] {
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")}`);
+}

@@ -1,0 +1,159 @@
+/**
+ * The console's one way to call Hookline's API: same origin, the session cookie (sent by the
+ * browser, never read by this code) and the header the server requires of every console request
+ * (src/api/console-session.ts). Errors keep the API's own words.
+ */
+export const CONSOLE_HEADER = "x-hookline-console";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The session ended (expired, logged out elsewhere, revoked): the caller is sent to sign in. */
+export class SessionLost extends ApiError {}
+
+interface FieldProblem {
+  loc?: (string | number)[];
+  msg?: string;
+}
+
+/** The API's error body as one sentence: `{code, detail}` or a 422's list of fields. */
+export function errorMessage(status: number, body: unknown): { code: string; message: string } {
+  const b = (body ?? {}) as { code?: string; detail?: string | FieldProblem[] };
+  if (typeof b.detail === "string") return { code: b.code ?? String(status), message: b.detail };
+  if (Array.isArray(b.detail)) {
+    const parts = b.detail.map((p) => `${(p.loc ?? []).join(".")}: ${p.msg ?? "invalid"}`);
+    return { code: "validation", message: parts.join("; ") };
+  }
+  return { code: String(status), message: `the server answered ${status}` };
+}
+
+let onSessionLost: () => void = () => {};
+
+/** Set by the app: where to go when a request answers 401. */
+export function whenSessionLost(handler: () => void): void {
+  onSessionLost = handler;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { [CONSOLE_HEADER]: "1", accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!res.ok) {
+    const { code, message } = errorMessage(res.status, parsed);
+    if (res.status === 401) {
+      onSessionLost();
+      throw new SessionLost(401, code, message);
+    }
+    throw new ApiError(res.status, code, message);
+  }
+  return parsed as T;
+}
+
+/** A query string from the set values only. */
+export function query(params: Record<string, string | number | string[] | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === "") continue;
+    if (Array.isArray(v)) v.forEach((x) => q.append(k, x));
+    else q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+export const enc = encodeURIComponent;
+
+export interface Page<T> {
+  data: T[];
+  iterator: string | null;
+  prevIterator: string | null;
+  done: boolean;
+}
+
+export interface Application {
+  id: string;
+  uid: string | null;
+  name: string;
+  createdAt: string;
+}
+
+export interface Endpoint {
+  id: string;
+  uid: string | null;
+  url: string;
+  description: string;
+  version: number;
+  disabled: boolean;
+  rateLimit: number | null;
+  filterTypes: string[] | null;
+  channels: string[] | null;
+  format: string;
+  ordered: boolean;
+  createdAt: string;
+}
+
+export interface Message {
+  id: string;
+  eventType: string;
+  eventId: string | null;
+  payload: Record<string, unknown>;
+  channels: string[] | null;
+  timestamp: string;
+}
+
+export interface Attempt {
+  id: string;
+  msgId: string;
+  endpointId: string;
+  url: string;
+  response: string;
+  responseStatusCode: number;
+  responseDurationMs: number;
+  status: number;
+  statusText: string;
+  triggerType: number;
+  timestamp: string;
+  errorKind: string | null;
+  requestHeaders: Record<string, string>;
+}
+
+export interface MessageDestination extends Endpoint {
+  status: number;
+  statusText: string;
+  nextAttempt: string | null;
+}
+
+export interface StatsBucket {
+  start: string;
+  total: number;
+  success: number;
+  failure: number;
+  endToEndMs: { p50: number | null; p95: number | null };
+  attemptDurationMs: { p50: number | null; p95: number | null };
+}
+
+export interface Stats {
+  interval: string;
+  since: string;
+  until: string;
+  data: StatsBucket[];
+}

@@ -1,0 +1,73 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link, useParams } from "react-router";
+import { api, enc, type Attempt } from "../api.ts";
+import { Code, ErrorNote, Loading, Section, StatusBadge, Time } from "../components/ui.tsx";
+import { paths } from "../paths.ts";
+
+/** Header names whose values are credentials: shown as redacted even to an operator looking over a shoulder. */
+const SENSITIVE = /authorization|cookie|token|secret|api-?key|password/i;
+
+/** One delivery attempt: what was sent (headers), what came back (status and body), how long it took and why it failed. */
+export function AttemptDetail() {
+  const { appId = "", msgId = "", attemptId = "" } = useParams();
+  const attempt = useQuery({
+    queryKey: ["attempt", appId, msgId, attemptId],
+    queryFn: () => api<Attempt>("GET", `/app/${enc(appId)}/msg/${enc(msgId)}/attempt/${enc(attemptId)}`),
+  });
+  if (attempt.isError) return <ErrorNote error={attempt.error} />;
+  if (!attempt.data) return <Loading what="the attempt" />;
+  const a = attempt.data;
+  return (
+    <>
+      <p className="crumbs">
+        <Link to={paths.app(appId)}>{appId}</Link> / <Link to={paths.message(appId, a.msgId)}>{a.msgId}</Link> /
+      </p>
+      <h1 className="mono break">{a.id}</h1>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd>
+          <StatusBadge text={a.statusText} />
+        </dd>
+        <dt>Response status</dt>
+        <dd>{a.responseStatusCode || "none"}</dd>
+        <dt>Error kind</dt>
+        <dd>{a.errorKind ?? "—"}</dd>
+        <dt>Duration</dt>
+        <dd>{a.responseDurationMs} ms</dd>
+        <dt>Trigger</dt>
+        <dd>{a.triggerType === 1 ? "manual (resend)" : "scheduled"}</dd>
+        <dt>When</dt>
+        <dd>
+          <Time iso={a.timestamp} />
+        </dd>
+        <dt>URL</dt>
+        <dd className="break">{a.url}</dd>
+        <dt>Endpoint</dt>
+        <dd>
+          <Link to={paths.endpoint(appId, a.endpointId)}>{a.endpointId}</Link>
+        </dd>
+      </dl>
+      <Section title="Request headers">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Header</th>
+              <th scope="col">Value</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(a.requestHeaders).map(([name, value]) => (
+              <tr key={name}>
+                <td className="mono">{name}</td>
+                <td className="mono break">{SENSITIVE.test(name) ? "(redacted)" : value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Section>
+      <Section title="Response body">
+        <Code value={a.response} label="Response body" />
+      </Section>
+    </>
+  );
+}

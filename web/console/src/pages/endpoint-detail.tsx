@@ -1,0 +1,349 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState, type FormEvent } from "react";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { api, enc, query, type Attempt, type Endpoint, type Message, type Page } from "../api.ts";
+import { ConfirmButton, ErrorNote, Loading, Pager, Section, splitList, StatusBadge, Time } from "../components/ui.tsx";
+import { EventTypeOptions } from "../components/event-type-options.tsx";
+import { paths } from "../paths.ts";
+
+const TABS = [
+  ["settings", "Settings"],
+  ["secret", "Secret"],
+  ["attempts", "Attempts"],
+  ["testing", "Testing"],
+] as const;
+type Tab = (typeof TABS)[number][0];
+
+/** One endpoint, in tabs: its settings (edit, enable or disable, delete), its signing secret and its attempts. */
+export function EndpointDetail() {
+  const { appId = "", endpointId = "" } = useParams();
+  const [params, setParams] = useSearchParams();
+  const tab = (TABS.some(([t]) => t === params.get("tab")) ? params.get("tab") : "settings") as Tab;
+  const base = `/app/${enc(appId)}/endpoint/${enc(endpointId)}`;
+  const endpoint = useQuery({ queryKey: ["endpoint", appId, endpointId], queryFn: () => api<Endpoint>("GET", base) });
+
+  if (endpoint.isError) return <ErrorNote error={endpoint.error} />;
+  if (!endpoint.data) return <Loading what="the endpoint" />;
+  const ep = endpoint.data;
+  return (
+    <>
+      <p className="crumbs">
+        <Link to={paths.apps}>Applications</Link> / <Link to={paths.app(appId)}>{appId}</Link> /
+      </p>
+      <h1 className="break">{ep.url}</h1>
+      <p>
+        <span className={`badge ${ep.disabled ? "bad" : "ok"}`}>{ep.disabled ? "disabled" : "enabled"}</span>{" "}
+        <span className="mono">{ep.id}</span> ·{" "}
+        <Link to={`${paths.overview}?app=${enc(appId)}&endpoint=${enc(ep.id)}`}>Statistics</Link>
+      </p>
+      <div role="tablist" aria-label="Endpoint" className="tabs">
+        {TABS.map(([key, label]) => (
+          <button
+            key={key}
+            role="tab"
+            type="button"
+            id={`tab-${key}`}
+            aria-selected={tab === key}
+            aria-controls="tabpanel"
+            onClick={() => setParams({ tab: key }, { replace: true })}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id="tabpanel" aria-labelledby={`tab-${tab}`}>
+        {tab === "settings" ? <Settings appId={appId} base={base} endpoint={ep} /> : null}
+        {tab === "secret" ? <Secret base={base} /> : null}
+        {tab === "attempts" ? <Attempts appId={appId} endpointId={ep.id} /> : null}
+        {tab === "testing" ? <Testing appId={appId} base={base} /> : null}
+      </div>
+    </>
+  );
+}
+
+function Settings({ appId, base, endpoint }: { appId: string; base: string; endpoint: Endpoint }) {
+  const [url, setUrl] = useState(endpoint.url);
+  const [description, setDescription] = useState(endpoint.description);
+  const [types, setTypes] = useState(endpoint.filterTypes?.join(", ") ?? "");
+  const [channels, setChannels] = useState(endpoint.channels?.join(", ") ?? "");
+  const [rateLimit, setRateLimit] = useState(endpoint.rateLimit?.toString() ?? "");
+  const [saved, setSaved] = useState(false);
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  useEffect(() => setSaved(false), [url, description, types, channels, rateLimit]);
+  const refresh = (ep: Endpoint) => {
+    client.setQueryData(["endpoint", appId, endpoint.id], ep);
+    void client.invalidateQueries({ queryKey: ["endpoints", appId] });
+  };
+  const save = useMutation({
+    mutationFn: () =>
+      api<Endpoint>("PATCH", base, {
+        url,
+        description,
+        filterTypes: splitList(types),
+        channels: splitList(channels),
+        rateLimit: rateLimit === "" ? null : Number(rateLimit),
+      }),
+    onSuccess: (ep) => {
+      refresh(ep);
+      setSaved(true);
+    },
+  });
+  const toggle = useMutation({
+    mutationFn: () => api<Endpoint>("PATCH", base, { disabled: !endpoint.disabled }),
+    onSuccess: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: () => api("DELETE", base),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["endpoints", appId] });
+      void navigate(paths.app(appId), { replace: true });
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate();
+  };
+  return (
+    <>
+      <Section title="Settings">
+        <form className="grid-form" onSubmit={submit}>
+          <label htmlFor="ep-url">URL</label>
+          <input id="ep-url" type="url" required value={url} onChange={(e) => setUrl(e.target.value)} />
+          <label htmlFor="ep-description">Description</label>
+          <input id="ep-description" value={description} onChange={(e) => setDescription(e.target.value)} />
+          <label htmlFor="ep-types">Event types (comma-separated, empty for all)</label>
+          <input id="ep-types" list="catalog-types" value={types} onChange={(e) => setTypes(e.target.value)} />
+          <EventTypeOptions id="catalog-types" />
+          <label htmlFor="ep-channels">Channels (comma-separated, empty for all)</label>
+          <input id="ep-channels" value={channels} onChange={(e) => setChannels(e.target.value)} />
+          <label htmlFor="ep-rate">Rate limit (per second, empty for none)</label>
+          <input id="ep-rate" type="number" min={1} value={rateLimit} onChange={(e) => setRateLimit(e.target.value)} />
+          <div />
+          <div>
+            <button type="submit" className="primary" disabled={save.isPending}>
+              Save settings
+            </button>{" "}
+            {saved ? (
+              <span role="status" className="ok-text">
+                Saved.
+              </span>
+            ) : null}
+          </div>
+        </form>
+        <ErrorNote error={save.error} />
+      </Section>
+      <Section title="State">
+        <p>
+          {endpoint.disabled
+            ? "Disabled: no message is delivered to it until it is enabled again."
+            : "Enabled: messages are delivered to it."}
+        </p>
+        <button type="button" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+          {endpoint.disabled ? "Enable endpoint" : "Disable endpoint"}
+        </button>{" "}
+        <ConfirmButton
+          label="Delete endpoint"
+          confirmLabel="Really delete this endpoint"
+          danger
+          onConfirm={() => remove.mutate()}
+        />
+        <ErrorNote error={toggle.error ?? remove.error} />
+      </Section>
+    </>
+  );
+}
+
+function Secret({ base }: { base: string }) {
+  const [shown, setShown] = useState<string | null>(null);
+  const [rotated, setRotated] = useState(false);
+  const reveal = useMutation({
+    mutationFn: () => api<{ key: string }>("GET", `${base}/secret`),
+    onSuccess: (s) => setShown(s.key),
+  });
+  const rotate = useMutation({
+    mutationFn: () => api("POST", `${base}/secret/rotate`, {}),
+    onSuccess: () => {
+      setRotated(true);
+      // Show the new secret if the old one was on screen.
+      if (shown !== null) reveal.mutate();
+    },
+  });
+  return (
+    <Section title="Signing secret">
+      <p>Receivers verify each delivery's signature with this secret. It is shown only when you ask for it.</p>
+      {shown !== null ? (
+        <p>
+          <code className="secret" data-testid="secret">
+            {shown}
+          </code>{" "}
+          <button type="button" onClick={() => setShown(null)}>
+            Hide
+          </button>
+        </p>
+      ) : (
+        <button type="button" onClick={() => reveal.mutate()} disabled={reveal.isPending}>
+          Reveal secret
+        </button>
+      )}
+      <h3>Rotate</h3>
+      <p>
+        A new secret signs every delivery from now on; the old one keeps signing alongside it for 24 hours so that
+        receivers can switch without losing a delivery.
+      </p>
+      <ConfirmButton label="Rotate secret" confirmLabel="Rotate now" onConfirm={() => rotate.mutate()} />
+      {rotated ? (
+        <p role="status" className="ok-text">
+          Rotated: the new secret is in effect.
+        </p>
+      ) : null}
+      <ErrorNote error={reveal.error ?? rotate.error} />
+    </Section>
+  );
+}
+
+export function Attempts({ appId, endpointId }: { appId: string; endpointId: string }) {
+  const [status, setStatus] = useState("");
+  const [iterator, setIterator] = useState<string | null>(null);
+  const attempts = useQuery({
+    queryKey: ["attempts", appId, endpointId, status, iterator],
+    queryFn: () =>
+      api<Page<Attempt>>(
+        "GET",
+        `/app/${enc(appId)}/attempt/endpoint/${enc(endpointId)}` + query({ status, iterator, limit: 50 }),
+      ),
+  });
+  return (
+    <Section
+      title="Attempts"
+      actions={
+        <label className="inline">
+          Status{" "}
+          <select
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value);
+              setIterator(null);
+            }}
+          >
+            <option value="">Any</option>
+            <option value="0">Succeeded</option>
+            <option value="2">Failed</option>
+            <option value="1">Pending</option>
+          </select>
+        </label>
+      }
+    >
+      <ErrorNote error={attempts.error} />
+      {attempts.isPending ? <Loading what="attempts" /> : null}
+      {attempts.data ? <AttemptTable appId={appId} attempts={attempts.data.data} /> : null}
+      <Pager
+        prev={iterator ? attempts.data?.prevIterator : null}
+        next={attempts.data && !attempts.data.done ? attempts.data.iterator : null}
+        onPrev={() => setIterator(attempts.data?.prevIterator ?? null)}
+        onNext={() => setIterator(attempts.data?.iterator ?? null)}
+      />
+    </Section>
+  );
+}
+
+export function AttemptTable({ appId, attempts }: { appId: string; attempts: Attempt[] }) {
+  if (!attempts.length) return <p className="muted">No attempts.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Status</th>
+          <th scope="col">Response</th>
+          <th scope="col">Duration</th>
+          <th scope="col">Trigger</th>
+          <th scope="col">Attempt</th>
+        </tr>
+      </thead>
+      <tbody>
+        {attempts.map((a) => (
+          <tr key={a.id}>
+            <td>
+              <Time iso={a.timestamp} />
+            </td>
+            <td>
+              <StatusBadge text={a.statusText} />
+            </td>
+            <td>{a.responseStatusCode || a.errorKind || "—"}</td>
+            <td>{a.responseDurationMs} ms</td>
+            <td>{a.triggerType === 1 ? "manual" : "scheduled"}</td>
+            <td>
+              <Link to={paths.attempt(appId, a.msgId, a.id)} className="mono">
+                {a.id}
+              </Link>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Sends an event type's example (from its schema, or a stand-in) to this endpoint alone, and shows the attempt as it arrives. */
+function Testing({ appId, base }: { appId: string; base: string }) {
+  const [eventType, setEventType] = useState("");
+  const types = useQuery({
+    queryKey: ["event-types", false],
+    queryFn: () => api<Page<{ name: string }>>("GET", "/event-type?limit=250&with_content=false"),
+  });
+  const send = useMutation({
+    mutationFn: () => api<Message>("POST", `${base}/send-example`, { eventType }),
+  });
+  const sent = send.data;
+  const attempts = useQuery({
+    queryKey: ["test-attempts", appId, sent?.id],
+    enabled: sent !== undefined,
+    queryFn: () => api<Page<Attempt>>("GET", `/app/${enc(appId)}/attempt/msg/${enc(sent!.id)}`),
+    // Until the first attempt is recorded.
+    refetchInterval: (q) => (q.state.data?.data.length ? false : 1000),
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    send.mutate();
+  };
+  return (
+    <Section title="Send a test event">
+      <p>
+        Sends the event type's example (the first example of its latest schema, or a small stand-in) to this endpoint
+        only, and shows the attempt as it arrives.
+      </p>
+      <form className="grid-form" onSubmit={submit}>
+        <label htmlFor="test-type">Event type</label>
+        <select id="test-type" required value={eventType} onChange={(e) => setEventType(e.target.value)}>
+          <option value="">Choose…</option>
+          {types.data?.data.map((t) => (
+            <option key={t.name} value={t.name}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+        <div />
+        <button type="submit" className="primary" disabled={send.isPending || !eventType}>
+          Send example
+        </button>
+      </form>
+      <ErrorNote error={types.error ?? send.error ?? attempts.error} />
+      {types.data?.data.length === 0 ? (
+        <p className="muted">The event-type catalog is empty: create a type on the Event types page first.</p>
+      ) : null}
+      {sent ? (
+        <>
+          <p role="status">
+            Sent as message{" "}
+            <Link to={paths.message(appId, sent.id)} className="mono">
+              {sent.id}
+            </Link>
+            {attempts.data?.data.length ? "." : "; waiting for the attempt…"}
+          </p>
+          {attempts.data?.data.length ? <AttemptTable appId={appId} attempts={attempts.data.data} /> : null}
+        </>
+      ) : null}
+    </Section>
+  );
+}
