@@ -97,6 +97,7 @@ export class AttemptExecutor {
     let result: SendResult;
     let decision: Decision;
     let requestSent = false;
+    let sentTo = endpoint.url;
     if (endpoint.disabled || message.payload === null) {
       result = endpoint.disabled
         ? noResponse("endpoint_disabled", "endpoint is disabled")
@@ -136,7 +137,10 @@ export class AttemptExecutor {
       } else {
         requestHeaders = prepared!.headers;
         requestSent = true;
-        const response = this.sender.post(endpoint.url, requestHeaders, prepared!.body);
+        // A JavaScript transformation may have chosen PUT or another URL; the SSRF guard checks
+        // that URL when connecting, like any endpoint's (src/delivery/ssrf/).
+        sentTo = prepared!.url;
+        const response = this.sender.post(prepared!.url, requestHeaders, prepared!.body, prepared!.method);
         const onTheWire = setTimeout(sent, ON_THE_WIRE_MS);
         result = await response;
         clearTimeout(onTheWire);
@@ -164,7 +168,7 @@ export class AttemptExecutor {
       appId: job.appId,
       msgId: job.msgId,
       endpointId: job.endpointId,
-      url: endpoint.url,
+      url: sentTo,
       status:
         decision.status === DeliveryStatus.Success || decision.status === DeliveryStatus.Canceled
           ? decision.status

@@ -1,4 +1,5 @@
 import { ownCpuMs } from "./cpu-time.ts";
+import { evaluateJavascriptJob, loadJavascriptEngine } from "./javascript-evaluator.ts";
 import { evaluateJsonataJob } from "./jsonata-evaluator.ts";
 import type { Job, JobMessage, JobResult, Language, SandboxMessage, Stage } from "./protocol.ts";
 
@@ -12,6 +13,7 @@ type Evaluator = (job: Job, entering: (stage: Stage) => void) => Promise<JobResu
 
 const EVALUATORS: Record<Language, Evaluator> = {
   jsonata: evaluateJsonataJob,
+  javascript: evaluateJavascriptJob,
 };
 
 const send = (message: SandboxMessage): void => void process.send!(message);
@@ -38,4 +40,8 @@ function runJob(message: JobMessage): Promise<void> {
   );
 }
 process.on("disconnect", () => process.exit(0));
-send({ type: "ready", cpuMs: ownCpuMs() });
+// QuickJS is compiled before the process says it is ready, so that work never counts against a
+// job's CPU budget (a first JavaScript job would otherwise pay for it). A failure shows in jobs.
+void loadJavascriptEngine()
+  .catch(() => {})
+  .then(() => send({ type: "ready", cpuMs: ownCpuMs() }));
