@@ -31,7 +31,8 @@ const failureOf = (result: JobResult) => {
 
 const pools: SandboxPool[] = [];
 const pool = async (options: ConstructorParameters<typeof SandboxPool>[0] = {}) => {
-  const p = new SandboxPool(options);
+  // Replacing a stopped process can take seconds on a loaded machine: jobs wait for it.
+  const p = new SandboxPool({ maxQueueWaitMs: 120_000, ...options });
   pools.push(p);
   await p.started();
   return p;
