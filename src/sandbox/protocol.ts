@@ -72,10 +72,15 @@ export interface JobMessage {
 
 /**
  * Sandbox process to server: `ready` once loaded, then per job a `stage` when it moves on from the
- * filter to the transformation, and one `done`.
+ * filter to the transformation, a `rebase` after loading an engine, and one `done`.
  */
 export type SandboxMessage =
   | { type: "ready"; cpuMs: number }
   | { type: "stage"; id: number; stage: Stage }
+  /**
+   * The process did work for job `id` that is not the job's own (loading the JavaScript engine on
+   * first use) and finished it at `cpuMs`: the job's CPU time counts from there.
+   */
+  | { type: "rebase"; id: number; cpuMs: number }
   /** `cpuMs`: the process's CPU time when it answered, the base for measuring its next job. */
   | { type: "done"; id: number; result: JobResult; cpuMs: number };

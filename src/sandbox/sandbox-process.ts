@@ -25,7 +25,22 @@ process.on("message", (message: JobMessage) => {
   queue = queue.then(() => runJob(message));
 });
 
-function runJob(message: JobMessage): Promise<void> {
+let engineLoaded = false;
+
+/**
+ * QuickJS is compiled on the first JavaScript job, so processes that only ever run JSONata never
+ * pay for it; that work is then taken out of the job's CPU budget (a `rebase`), so it cannot push
+ * an ordinary first script past its limit. A failure to load shows in the job's result.
+ */
+async function loadEngineFor(message: JobMessage): Promise<void> {
+  if (engineLoaded || message.job.language !== "javascript") return;
+  await loadJavascriptEngine().catch(() => {});
+  engineLoaded = true;
+  send({ type: "rebase", id: message.id, cpuMs: ownCpuMs() });
+}
+
+async function runJob(message: JobMessage): Promise<void> {
+  await loadEngineFor(message);
   const evaluator = EVALUATORS[message.job.language];
   const failed = (text: string): JobResult => ({
     ok: false,
@@ -40,8 +55,4 @@ function runJob(message: JobMessage): Promise<void> {
   );
 }
 process.on("disconnect", () => process.exit(0));
-// QuickJS is compiled before the process says it is ready, so that work never counts against a
-// job's CPU budget (a first JavaScript job would otherwise pay for it). A failure shows in jobs.
-void loadJavascriptEngine()
-  .catch(() => {})
-  .then(() => send({ type: "ready", cpuMs: ownCpuMs() }));
+send({ type: "ready", cpuMs: ownCpuMs() });
