@@ -75,7 +75,9 @@ const HANDLER_MISSING = "the code must define a function handler(webhook)";
 export async function evaluateJavascriptJob(job: Job, entering: (stage: Stage) => void = () => {}): Promise<JobResult> {
   if (job.compileOnly) return compileJob(job);
   if (job.filter !== null) {
-    const filtered = await evaluateJsonataJob({ ...job, language: "jsonata", transformation: null });
+    // The filter sees what a JSONata job's filter sees: no URL.
+    const { url: _url, ...input } = job.input;
+    const filtered = await evaluateJsonataJob({ ...job, language: "jsonata", transformation: null, input });
     if (!filtered.ok || !filtered.passed) return filtered;
   }
   if (job.transformation === null) return { ok: true, passed: true, body: null };
