@@ -10,7 +10,8 @@
  *   e2e           load generator → Hookline (SQLite) → receiver                 e2e_rps
  *   latency       1,000 msg/s open-loop; 202 received → webhook arrived         latency_p50_ms, latency_p99_ms
  *   fanout        one message to 50 endpoints                                   fanout_deliveries_per_s
- *   expressions   deliveries with no expression, a filter, a transformation, both  expressions_*_deliveries_per_s
+ *   expressions   deliveries with no expression, a filter, a transformation, both, a JavaScript
+ *                 transformation                                                expressions_*_deliveries_per_s
  *   bullmq        Fastify + BullMQ on Redis + undici, the hand-rolled baseline  bullmq_e2e_rps
  *   postgres      as e2e, on a throwaway PostgreSQL cluster                     postgres_e2e_rps
  *   backlog       N messages while the receiver is down, then drained           backlog_* and peak RSS
@@ -92,11 +93,15 @@ const METRICS: { key: string; scenario: ScenarioName; unit: string; label: strin
     unit: "deliveries/s",
     label: "Fan-out, 1 message → 50 endpoints",
   },
-  ...(["none", "filter", "transformation", "both"] as const).map((variant) => ({
+  ...(["none", "filter", "transformation", "both", "javascript"] as const).map((variant) => ({
     key: `expressions_${variant}_deliveries_per_s`,
     scenario: "expressions" as const,
     unit: "deliveries/s",
-    label: `Deliveries, 10 endpoints, ${variant === "none" ? "no expression" : variant === "both" ? "filter + transformation" : variant}`,
+    label: `Deliveries, 10 endpoints, ${
+      { none: "no expression", both: "filter + transformation", javascript: "JavaScript transformation" }[
+        variant as string
+      ] ?? variant
+    }`,
   })),
   {
     key: "e2e_msgs_per_core_s",

@@ -107,6 +107,8 @@ describe("Standard Webhooks signing", () => {
   });
 
   it("routes by event-type filter and channels", async () => {
+    // An endpoint's filter may only name event types that exist.
+    await h.api("POST", "/api/v1/event-type", { name: "user.created", description: "A user signed up" });
     const { appId } = await appWithEndpoint(h, `${receiver.url}/filtered`, {
       filterTypes: ["user.created"],
       channels: ["eu"],

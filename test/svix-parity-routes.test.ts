@@ -54,6 +54,8 @@ describe("Svix server routes: dashboard access and message precheck", () => {
 
   it("precheck answers whether any endpoint would receive the event type, by the routing rules", async () => {
     const app = await svix.application.create({ name: "precheck" });
+    // An endpoint's filter may only name event types that exist.
+    for (const name of ["user.created", "order.placed"]) await svix.eventType.create({ name, description: name });
     assert.deepEqual(await svix.message.precheck(app.id, { eventType: "invoice.paid" }), { active: false }, "none");
 
     await svix.endpoint.create(app.id, { url: "https://example.com/a", eventTypes: ["invoice.*"] });

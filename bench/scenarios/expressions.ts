@@ -1,6 +1,7 @@
 /**
- * expressions_{none,filter,transformation,both}_deliveries_per_s: what payload filters and
- * transformations cost delivery throughput now that they run in the expression sandbox
+ * expressions_{none,filter,transformation,both,javascript}_deliveries_per_s: what payload filters and
+ * transformations (JSONata, and the same transformation in JavaScript) cost delivery throughput
+ * now that they run in the expression sandbox
  * (src/sandbox/). One Hookline, one app per variant with 10 endpoints each (every endpoint with
  * the same ordinary expressions, all of which let every message through); per variant, a fixed
  * number of messages is sent by a small closed loop and the rate is deliveries ÷ time from the
@@ -17,12 +18,21 @@ const FILTER = 'eventType = "invoice.paid" and payload.data.amount_paid >= 1000 
 const TRANSFORMATION =
   '{"event": eventType, "id": msgId, "invoice": payload.data.id, "customer": payload.data.customer, "cents": payload.data.amount_paid, "region": payload.data.metadata.region}';
 
-const VARIANTS = {
+/** The same six fields, as a Svix-style JavaScript transformation (run in QuickJS in the sandbox). */
+const JAVASCRIPT = `function handler(webhook) {
+  const d = webhook.payload.data;
+  webhook.payload = { event: webhook.eventType, id: webhook.msgId, invoice: d.id, customer: d.customer,
+    cents: d.amount_paid, region: d.metadata.region };
+  return webhook;
+}`;
+
+const VARIANTS: Record<string, { filter: string | null; transformation: string | null }> = {
   none: { filter: null, transformation: null },
   filter: { filter: FILTER, transformation: null },
   transformation: { filter: null, transformation: TRANSFORMATION },
   both: { filter: FILTER, transformation: TRANSFORMATION },
-} as const;
+  javascript: { filter: null, transformation: JAVASCRIPT },
+};
 
 /** Waits until `expected` requests have arrived, or none arrived for `stallMs`. */
 async function waitForTotal(b: Bench, expected: number, stallMs = 15_000): Promise<void> {

@@ -115,7 +115,9 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
   statusText: "The status as a word: success, pending, fail or sending",
   msg: "The message, when with_msg is set",
   nextAttempt: "When the next attempt is due; null when there is none",
-  code: "A JSONata expression that rewrites the delivery (payload, url, method) or cancels it",
+  code: "A JSONata expression giving the body to send, or JavaScript defining Svix's handler(webhook), which may change the payload, url and method (POST or PUT) or cancel the delivery",
+  language:
+    "The transformation's language; when omitted, code that defines handler is JavaScript, anything else JSONata",
   enabled: "Whether the transformation runs",
   method: "The HTTP method the delivery would use",
   cancel: "True when the transformation cancels the delivery",

@@ -32,8 +32,13 @@ export interface PreviousSecret {
 export type EndpointFormat = "standard" | "cloudevents-binary" | "cloudevents-structured";
 
 export interface EndpointTransformation {
-  /** A JSONata expression over `{ eventType, payload, channels, msgId }`; its result is the body sent. */
+  /**
+   * A JSONata expression over `{ eventType, payload, channels, msgId }` whose result is the body
+   * sent, or JavaScript defining Svix's `handler(webhook)` (docs/api.md, "Transformations").
+   */
   code: string | null;
+  /** Absent on transformations stored before JavaScript was supported: those are JSONata. */
+  language?: "jsonata" | "javascript";
   enabled: boolean;
   /** Bound as `$name` variables inside the expression. */
   variables: Record<string, string> | null;

@@ -117,6 +117,7 @@ export class AttemptExecutor {
     let result: SendResult;
     let decision: Decision;
     let requestSent = false;
+    let sentTo = endpoint.url;
     if (endpoint.disabled || message.payload === null) {
       result = endpoint.disabled
         ? noResponse("endpoint_disabled", "endpoint is disabled")
@@ -157,7 +158,10 @@ export class AttemptExecutor {
         requestHeaders = prepared!.headers;
         if (trace) addTraceHeaders(requestHeaders, trace);
         requestSent = true;
-        const response = this.sender.post(endpoint.url, requestHeaders, prepared!.body);
+        // A JavaScript transformation may have chosen PUT or another URL; the SSRF guard checks
+        // that URL when connecting, like any endpoint's (src/delivery/ssrf/).
+        sentTo = prepared!.url;
+        const response = this.sender.post(prepared!.url, requestHeaders, prepared!.body, prepared!.method);
         const onTheWire = setTimeout(sent, ON_THE_WIRE_MS);
         result = await response;
         clearTimeout(onTheWire);
@@ -185,7 +189,7 @@ export class AttemptExecutor {
       appId: job.appId,
       msgId: job.msgId,
       endpointId: job.endpointId,
-      url: endpoint.url,
+      url: sentTo,
       status:
         decision.status === DeliveryStatus.Success || decision.status === DeliveryStatus.Canceled
           ? decision.status

@@ -72,8 +72,14 @@ export class HttpSender {
     this.policy.protectListener(listener);
   }
 
-  post(url: string, headers: Record<string, string>, body: string | Buffer): Promise<SendResult> {
-    return this.send("POST", url, headers, body);
+  /** Sends a delivery: POST, or PUT where a JavaScript transformation chose it. */
+  post(
+    url: string,
+    headers: Record<string, string>,
+    body: string | Buffer,
+    method: "POST" | "PUT" = "POST",
+  ): Promise<SendResult> {
+    return this.send(method, url, headers, body);
   }
 
   /** An OPTIONS request, for the CloudEvents validation handshake. */
@@ -82,7 +88,7 @@ export class HttpSender {
   }
 
   private async send(
-    method: "POST" | "OPTIONS",
+    method: "POST" | "PUT" | "OPTIONS",
     url: string,
     headers: Record<string, string>,
     body: string | Buffer | undefined,

@@ -2,12 +2,14 @@ import type { Endpoint, ErrorKind, Message } from "../core/entities.ts";
 import { ExpressionError, runExpressions } from "../core/expressions.ts";
 import { formatRequest } from "./cloudevents.ts";
 import { forwardedHeaders, inboundBody, inboundPayloadValue } from "./inbound-body.ts";
+import type { DeliveryMethod } from "../sandbox/protocol.ts";
 import { webhookHeaders } from "./webhook-request.ts";
 
 /** What the worker does with a delivery before any network traffic. */
 export type Prepared =
-  | { kind: "send"; headers: Record<string, string>; body: string | Buffer }
-  /** Settled without sending: the payload filter said no. */
+  /** `method` and `url`: as a JavaScript transformation left them (by default POST to the endpoint's URL). */
+  | { kind: "send"; headers: Record<string, string>; body: string | Buffer; method: DeliveryMethod; url: string }
+  /** Settled without sending: the payload filter said no, or a JavaScript transformation canceled it. */
   | { kind: "cancel"; detail: string }
   /**
    * Cannot be sent as configured (the filter or transformation failed). `retry`: the evaluation
@@ -39,6 +41,8 @@ export async function prepareRequest(
   let body: string | Buffer = message.inbound ? inboundBody(message, message.inbound) : message.payload;
   let contentType = message.inbound ? (message.inbound.contentType ?? "application/octet-stream") : "application/json";
   const transforms = transformation?.enabled === true && !!transformation.code;
+  let method: DeliveryMethod = "POST";
+  let url = endpoint.url;
   if (filter || transforms) {
     // One evaluation for both (in-process when both are bounded, else one sandbox round trip): the filter
     // first, the transformation only if it passed.
@@ -49,17 +53,30 @@ export async function prepareRequest(
       const outcome = await runExpressions(
         {
           filter: filter || null,
-          transformation: transforms ? { code: transformation.code!, variables: transformation.variables } : null,
+          transformation: transforms
+            ? {
+                code: transformation.code!,
+                variables: transformation.variables,
+                language: transformation.language ?? "jsonata",
+              }
+            : null,
         },
-        { eventType: message.eventType, channels: message.channels, msgId: message.id },
+        { eventType: message.eventType, channels: message.channels, msgId: message.id, url: endpoint.url },
         payloadJson,
         endpoint.appId,
       );
-      if (!outcome.passed) return { kind: "cancel", detail: "the endpoint's filter excluded this message" };
+      if (!outcome.passed) {
+        const detail = outcome.canceled
+          ? "the endpoint's transformation canceled this delivery"
+          : "the endpoint's filter excluded this message";
+        return { kind: "cancel", detail };
+      }
       if (outcome.body !== null) {
         body = outcome.body;
         contentType = "application/json";
       }
+      method = outcome.method;
+      url = outcome.url ?? endpoint.url;
     } catch (error) {
       return failure(error, filter ? "filter" : "transformation");
     }
@@ -72,5 +89,5 @@ export async function prepareRequest(
   };
   // CloudEvents abuse protection: the origin that was validated goes with every delivery.
   if (cloudEventsHandshake) headers["webhook-request-origin"] = origin;
-  return { kind: "send", headers, body: framed.body };
+  return { kind: "send", headers, body: framed.body, method, url };
 }

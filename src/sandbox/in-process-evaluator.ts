@@ -48,9 +48,12 @@ function compileInProcess(code: string): jsonata.Expression {
 /** JSONata's guardrails read the clock per evaluation themselves: nothing to mark. */
 const IN_PROCESS_RUNTIME: JsonataRuntime = { compile: compileInProcess, starting: () => {} };
 
-/** Whether every expression of an evaluation job is bounded (compile-only checks stay in the sandbox). */
+/**
+ * Whether every expression of an evaluation job is bounded (compile-only checks, and JavaScript
+ * transformations, stay in the sandbox).
+ */
 export function isBoundedJob(job: Job): boolean {
-  if (job.compileOnly) return false;
+  if (job.compileOnly || job.language !== "jsonata") return false;
   if (job.filter !== null && expressionRoute(job.filter) !== "bounded") return false;
   return job.transformation === null || expressionRoute(job.transformation.code) === "bounded";
 }

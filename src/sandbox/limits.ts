@@ -65,3 +65,12 @@ export const SANDBOX_NICENESS = 5;
 export const QUARANTINE_MS = 10 * 60_000;
 /** Expressions remembered as above; the oldest is forgotten first. */
 export const QUARANTINE_SIZE = 1000;
+
+/**
+ * Linear memory of the QuickJS engine in one sandbox process (javascript-evaluator.ts), about 48 MB
+ * of it free for a script: past it the engine raises an out-of-memory error in the script, which
+ * fails that evaluation only. JavaScript evaluations run one at a time, each in a fresh runtime.
+ */
+export const JAVASCRIPT_MEMORY_BYTES = 64 * 1024 * 1024;
+/** Stack of one JavaScript evaluation: deep recursion raises a stack-overflow error in the script. */
+export const JAVASCRIPT_STACK_BYTES = 256 * 1024;

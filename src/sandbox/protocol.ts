@@ -5,10 +5,14 @@
  */
 
 /**
- * The expression language of a job. Only JSONata today; a second language gets its own
- * evaluator in the sandbox process (see sandbox-process.ts) and a value here.
+ * The language of a job's transformation: JSONata, or a JavaScript `handler(webhook)` run in
+ * QuickJS (javascript-evaluator.ts). Filters are always JSONata. Each language has its own
+ * evaluator in the sandbox process (see sandbox-process.ts).
  */
-export type Language = "jsonata";
+export type Language = "jsonata" | "javascript";
+
+/** The HTTP methods a JavaScript transformation may choose for its delivery. */
+export type DeliveryMethod = "POST" | "PUT";
 
 /** What an expression sees: the message, in the same shape for filters and transformations. */
 export interface ExpressionInput {
@@ -16,6 +20,8 @@ export interface ExpressionInput {
   payload: unknown;
   channels: string[] | null;
   msgId: string;
+  /** The endpoint's URL: what a JavaScript transformation sees as `webhook.url` (and may change). */
+  url?: string;
 }
 
 export interface Job {
@@ -49,7 +55,14 @@ export interface Failure {
   stoppedProcess?: boolean;
 }
 
-export type JobResult = { ok: true; passed: boolean; body: string | null } | { ok: false; failure: Failure };
+/**
+ * `passed`: false when the filter excluded the message or a JavaScript transformation set
+ * `cancel` (then `canceled` is true). `method` and `url` are set only when a JavaScript
+ * transformation changed them.
+ */
+export type JobResult =
+  | { ok: true; passed: boolean; body: string | null; method?: DeliveryMethod; url?: string; canceled?: boolean }
+  | { ok: false; failure: Failure };
 
 /** Server to sandbox process. */
 export interface JobMessage {
@@ -59,10 +72,15 @@ export interface JobMessage {
 
 /**
  * Sandbox process to server: `ready` once loaded, then per job a `stage` when it moves on from the
- * filter to the transformation, and one `done`.
+ * filter to the transformation, a `rebase` after loading an engine, and one `done`.
  */
 export type SandboxMessage =
   | { type: "ready"; cpuMs: number }
   | { type: "stage"; id: number; stage: Stage }
+  /**
+   * The process did work for job `id` that is not the job's own (loading the JavaScript engine on
+   * first use) and finished it at `cpuMs`: the job's CPU time counts from there.
+   */
+  | { type: "rebase"; id: number; cpuMs: number }
   /** `cpuMs`: the process's CPU time when it answered, the base for measuring its next job. */
   | { type: "done"; id: number; result: JobResult; cpuMs: number };

@@ -1,4 +1,5 @@
 import { ownCpuMs } from "./cpu-time.ts";
+import { evaluateJavascriptJob, loadJavascriptEngine } from "./javascript-evaluator.ts";
 import { evaluateJsonataJob } from "./jsonata-evaluator.ts";
 import type { Job, JobMessage, JobResult, Language, SandboxMessage, Stage } from "./protocol.ts";
 
@@ -12,6 +13,7 @@ type Evaluator = (job: Job, entering: (stage: Stage) => void) => Promise<JobResu
 
 const EVALUATORS: Record<Language, Evaluator> = {
   jsonata: evaluateJsonataJob,
+  javascript: evaluateJavascriptJob,
 };
 
 const send = (message: SandboxMessage): void => void process.send!(message);
@@ -23,7 +25,22 @@ process.on("message", (message: JobMessage) => {
   queue = queue.then(() => runJob(message));
 });
 
-function runJob(message: JobMessage): Promise<void> {
+let engineLoaded = false;
+
+/**
+ * QuickJS is compiled on the first JavaScript job, so processes that only ever run JSONata never
+ * pay for it; that work is then taken out of the job's CPU budget (a `rebase`), so it cannot push
+ * an ordinary first script past its limit. A failure to load shows in the job's result.
+ */
+async function loadEngineFor(message: JobMessage): Promise<void> {
+  if (engineLoaded || message.job.language !== "javascript") return;
+  await loadJavascriptEngine().catch(() => {});
+  engineLoaded = true;
+  send({ type: "rebase", id: message.id, cpuMs: ownCpuMs() });
+}
+
+async function runJob(message: JobMessage): Promise<void> {
+  await loadEngineFor(message);
   const evaluator = EVALUATORS[message.job.language];
   const failed = (text: string): JobResult => ({
     ok: false,

@@ -99,6 +99,8 @@ export class SandboxWorker {
         markReady(true);
       } else if (message.type === "stage" && head?.id === message.id) {
         head.stage = message.stage;
+      } else if (message.type === "rebase" && head?.id === message.id) {
+        this.cpuBase = message.cpuMs;
       } else if (message.type === "done" && head?.id === message.id) {
         this.cpuBase = message.cpuMs;
         this.settleHead(message.result);

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Application, Endpoint, EndpointOptions } from "../../core/entities.ts";
 import { conflict, FieldError, notFound } from "../../core/errors.ts";
 import { checkExpressionField } from "./expression-field.ts";
@@ -28,6 +28,7 @@ import { checkHeaders, endpointHeadersOut } from "../endpoint-headers.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso, msOf, pageRequest } from "../pagination.ts";
 import { EndpointOut, endpointOut, MessageOut, messageOut } from "../representations.ts";
+import { checkEventTypesExist } from "./endpoint-event-types.ts";
 import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
 import { announceWork } from "../../core/announce-work.ts";
 import { createMessage } from "../../core/create-message.ts";
@@ -198,6 +199,17 @@ export const endpointRoutesIn =
   async (app: FastifyInstance, { ctx }: RouteOptions) => {
     const base = scope.base;
 
+    /** Refuses (422) a filter naming an event type that does not exist; see endpoint-event-types.ts. */
+    const checkTypes = async (
+      req: FastifyRequest,
+      b: { eventTypes?: string[] | null; filterTypes?: string[] | null },
+      already: string[] | null = null,
+    ) => {
+      if (scope !== APPLICATION_ENDPOINTS) return;
+      const field = b.eventTypes !== undefined ? "eventTypes" : "filterTypes";
+      await checkEventTypesExist(ctx, req, field, b.eventTypes !== undefined ? b.eventTypes : b.filterTypes, already);
+    };
+
     async function create(application: Application, b: EndpointIn, uidFallback?: string): Promise<Endpoint> {
       const uid = b.uid ?? uidFallback ?? null;
       await assertUidFree(ctx, application.id, uid);
@@ -265,6 +277,7 @@ export const endpointRoutesIn =
       },
       async (req, reply) => {
         const application = await scope.owner(ctx, req.params);
+        await checkTypes(req, req.body);
         return reply.code(201).send(endpointOut(await create(application, req.body)));
       },
     );
@@ -292,6 +305,7 @@ export const endpointRoutesIn =
         const application = await scope.owner(ctx, req.params);
         const existing = await ctx.store.endpoints.get(application.id, req.params.endpoint_id);
         const b = req.body;
+        await checkTypes(req, b, existing?.eventTypes ?? null);
         if (!existing) {
           const uid = req.params.endpoint_id.startsWith("ep_") ? undefined : req.params.endpoint_id;
           return reply.code(201).send(endpointOut(await create(application, b, uid)));
@@ -336,6 +350,7 @@ export const endpointRoutesIn =
         const b = req.body;
         await assertUidFree(ctx, application.id, b.uid, existing.id);
         await checkExpressionField("filter", b.filter, application.id);
+        await checkTypes(req, b, existing.eventTypes);
         const pick = <T>(v2: T | undefined, v1: T | undefined, current: T): T =>
           v2 !== undefined ? v2 : v1 !== undefined ? v1 : current;
         const types = pick(b.eventTypes, b.filterTypes, existing.eventTypes);

@@ -2,7 +2,8 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { EndpointTransformation } from "../../core/entities.ts";
 import { ApiError, FieldError } from "../../core/errors.ts";
-import { evaluateTransformation, ExpressionError } from "../../core/expressions.ts";
+import { ExpressionError, simulateTransformation } from "../../core/expressions.ts";
+import { detectLanguage, type TransformationLanguage } from "../../core/transformation-language.ts";
 import { Channel, DateTime, errorResponses, EventTypeName, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso } from "../pagination.ts";
@@ -11,25 +12,30 @@ import { checkExpressionField } from "./expression-field.ts";
 import { requireEndpoint } from "./endpoints.ts";
 
 /**
- * An endpoint's transformation: a JSONata expression over `{ eventType, payload, channels, msgId }`
- * whose result is the JSON body sent and signed (Svix's shape for the sub-resource; Svix runs
- * JavaScript, Hookline runs declarative JSONata in its expression sandbox, see src/sandbox/).
+ * An endpoint's transformation (Svix's shape for the sub-resource), in one of two languages, both
+ * evaluated in the expression sandbox (src/sandbox/): a JSONata expression over `{ eventType,
+ * payload, channels, msgId }` whose result is the JSON body sent and signed, or Svix's JavaScript
+ * `handler(webhook)`, which may also change the method and URL or cancel the delivery.
  */
-const Code = Type.String({ minLength: 1, maxLength: 51_200, description: "A JSONata expression" });
+const Code = Type.String({ minLength: 1, maxLength: 51_200, description: "JSONata, or JavaScript defining handler" });
+const LanguageField = Type.Union([Type.Literal("jsonata"), Type.Literal("javascript")]);
 const Variables = Type.Record(Type.String(), Type.String(), { description: "Bound as $name in the expression" });
 const TransformationOut = Type.Object({
   code: Nullable(Type.String()),
+  language: LanguageField,
   enabled: Type.Boolean(),
   variables: Nullable(Variables),
   updatedAt: Nullable(DateTime),
 });
 const TransformationPatch = Type.Object({
   code: Type.Optional(Nullable(Code)),
+  language: Type.Optional(LanguageField),
   enabled: Type.Optional(Type.Boolean()),
   variables: Type.Optional(Nullable(Variables)),
 });
 const SimulateIn = Type.Object({
   code: Code,
+  language: Type.Optional(LanguageField),
   eventType: EventTypeName,
   payload: Type.Record(Type.String(), Type.Unknown()),
   channels: Type.Optional(Nullable(Type.Array(Channel, { maxItems: 10 }))),
@@ -38,7 +44,7 @@ const SimulateIn = Type.Object({
 const SimulateOut = Type.Object({
   payload: Type.String({ description: "The body that would be sent, as JSON text" }),
   url: Type.String(),
-  method: Type.String(),
+  method: Type.Union([Type.Literal("POST"), Type.Literal("PUT")]),
   cancel: Type.Boolean(),
 });
 /** The owner's key (app_id or source_id, by scope) and the endpoint's. */
@@ -68,6 +74,7 @@ export const transformationRoutesIn =
         const t = endpoint.options.transformation;
         return {
           code: t?.code ?? null,
+          language: languageOf(t),
           enabled: t?.enabled ?? false,
           variables: t?.variables ?? null,
           updatedAt: t?.updatedAt ? iso(t.updatedAt) : null,
@@ -89,11 +96,17 @@ export const transformationRoutesIn =
         const application = await scope.owner(ctx, req.params);
         const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
         const b = req.body;
-        await checkExpressionField("code", b.code, endpoint.appId);
         const current = endpoint.options.transformation;
+        const code = b.code === undefined ? (current?.code ?? null) : b.code;
+        // Said, or else guessed from new code (Svix's SDKs never say), or else kept.
+        const language =
+          b.language ?? (b.code !== undefined || !current ? detectLanguage(code ?? "") : languageOf(current));
+        if (b.code !== undefined || b.language !== undefined)
+          await checkExpressionField("code", code, endpoint.appId, language);
         const now = ctx.clock.now();
         const next: EndpointTransformation = {
-          code: b.code === undefined ? (current?.code ?? null) : b.code,
+          code,
+          language,
           enabled: b.enabled ?? current?.enabled ?? false,
           variables: b.variables === undefined ? (current?.variables ?? null) : b.variables,
           updatedAt: now,
@@ -123,13 +136,18 @@ export const transformationRoutesIn =
       async (req) => {
         const endpoint = await requireEndpoint(ctx, await scope.owner(ctx, req.params), req.params.endpoint_id);
         const b = req.body;
-        await checkExpressionField("code", b.code, endpoint.appId);
-        let payload: string;
+        const language = b.language ?? detectLanguage(b.code);
+        await checkExpressionField("code", b.code, endpoint.appId, language);
         try {
-          payload = await evaluateTransformation(
-            b.code,
-            { eventType: b.eventType, payload: b.payload, channels: b.channels ?? null, msgId: "msg_simulated" },
-            b.variables ?? null,
+          return await simulateTransformation(
+            { code: b.code, variables: b.variables ?? null, language },
+            {
+              eventType: b.eventType,
+              payload: b.payload,
+              channels: b.channels ?? null,
+              msgId: "msg_simulated",
+              url: endpoint.url,
+            },
             endpoint.appId,
           );
         } catch (error) {
@@ -138,7 +156,11 @@ export const transformationRoutesIn =
           if (e.kind === "busy") throw new ApiError(429, "sandbox_busy", `the transformation was ${e.message}`);
           throw new FieldError(["code"], e.message, e.kind === "failed" ? "transformation_error" : e.kind);
         }
-        return { payload, url: endpoint.url, method: "POST", cancel: false };
       },
     );
   };
+
+/** A stored transformation's language: one stored before there was a choice is JSONata. */
+function languageOf(t: EndpointTransformation | undefined): TransformationLanguage {
+  return t?.language ?? "jsonata";
+}
