@@ -129,13 +129,13 @@ export async function checkAddressRules(
       const name = entry.slice(LIST_REFERENCE_PREFIX.length);
       if (!LIST_NAME.test(name) || !(await lists.get(name)))
         throw new FieldError(
-          [field, i],
+          [field, String(i)],
           `"${entry}" names no IP list (create it with PUT /api/v1/ip-list/${name})`,
           "value_error",
         );
       continue;
     }
     const parsed = parseAddressRange(entry);
-    if (typeof parsed === "string") throw new FieldError([field, i], parsed, "value_error");
+    if (typeof parsed === "string") throw new FieldError([field, String(i)], parsed, "value_error");
   }
 }

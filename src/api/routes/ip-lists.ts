@@ -52,7 +52,7 @@ const ipListOut = (l: IpList) => ({
 function checkedEntries(entries: string[]): string[] {
   return entries.map((entry, i) => {
     const parsed = parseAddressRange(entry);
-    if (typeof parsed === "string") throw new FieldError(["entries", i], parsed, "value_error");
+    if (typeof parsed === "string") throw new FieldError(["entries", String(i)], parsed, "value_error");
     return parsed.text;
   });
 }
