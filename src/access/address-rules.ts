@@ -22,6 +22,7 @@ export const IP_LIST_CACHE_MS = 5000;
 
 /** One allow or deny list compiled for checking: its inline ranges and the named lists it refers to. */
 export interface CompiledRules {
+  entries: readonly string[];
   inline: AddressSet;
   lists: string[];
 }
@@ -32,7 +33,10 @@ export interface CompiledRules {
  * search per set (docs/benchmarks.md, "Address rules").
  */
 export class AddressRules {
-  private readonly compiled = new Map<string, CompiledRules>();
+  /** By the list itself: a token's list is the same array for as long as its lookup is cached (api/auth.ts). */
+  private readonly byArray = new WeakMap<readonly string[], CompiledRules>();
+  /** By a caller's key for a version of a list (a source's id and updatedAt): its array is new on every read. */
+  private readonly byKey = new Map<string, CompiledRules>();
   private readonly named = new Map<string, { at: number; set: AddressSet | null }>();
 
   constructor(
@@ -40,10 +44,22 @@ export class AddressRules {
     private readonly now: () => number = Date.now,
   ) {}
 
-  compile(entries: readonly string[]): CompiledRules {
-    const key = entries.join("\n");
-    let rules = this.compiled.get(key);
+  /**
+   * The list compiled, once per list: `key`, when given, must change whenever the entries do.
+   * Keying by the entries' text instead cost a string of the whole list per request, which for a
+   * thousand entries was most of the check (docs/benchmarks.md, "Address rules").
+   */
+  compile(entries: readonly string[], key?: string): CompiledRules {
+    let rules = this.byArray.get(entries);
     if (rules) return rules;
+    if (key !== undefined) {
+      // A cheap guard against a key reused for other entries (two edits within one clock tick):
+      // the same length and the same first and last entry.
+      const hit = this.byKey.get(key);
+      const n = entries.length;
+      if (hit && hit.entries.length === n && hit.entries[0] === entries[0] && hit.entries[n - 1] === entries[n - 1])
+        return hit;
+    }
     const ranges: string[] = [];
     const lists: string[] = [];
     for (const entry of entries) {
@@ -52,23 +68,32 @@ export class AddressRules {
     }
     const inline = parseAddressList(ranges);
     // Entries were checked when stored; one that no longer parses matches nothing rather than failing requests.
-    rules = { inline: inline instanceof AddressSet ? inline : new AddressSet([]), lists };
-    if (this.compiled.size >= 10_000) this.compiled.clear();
-    this.compiled.set(key, rules);
+    rules = { entries, inline: inline instanceof AddressSet ? inline : new AddressSet([]), lists };
+    this.byArray.set(entries, rules);
+    if (key !== undefined) {
+      if (this.byKey.size >= 10_000) this.byKey.clear();
+      this.byKey.set(key, rules);
+    }
     return rules;
   }
 
   /** A named list's ranges, or null when there is no such list (it then matches nothing). */
   async namedList(name: string): Promise<AddressSet | null> {
+    const cached = this.cachedList(name);
+    if (cached !== undefined) return cached;
     const now = this.now();
-    const hit = this.named.get(name);
-    if (hit && now - hit.at < IP_LIST_CACHE_MS) return hit.set;
     const list = await this.lists.get(name);
     const parsed = list ? parseAddressList(list.entries) : null;
     const set = parsed instanceof AddressSet ? parsed : null;
     if (this.named.size >= 10_000) this.named.clear();
     this.named.set(name, { at: now, set });
     return set;
+  }
+
+  /** The named list if it was read recently enough; undefined when it must be read (no await on the hot path). */
+  private cachedList(name: string): AddressSet | null | undefined {
+    const hit = this.named.get(name);
+    return hit && this.now() - hit.at < IP_LIST_CACHE_MS ? hit.set : undefined;
   }
 
   /** Lets a change to a named list made in this process apply at once. */
@@ -78,31 +103,57 @@ export class AddressRules {
 
   /**
    * The entry of `entries` that covers `address`, as a person reads it (`203.0.113.0/24`, or
-   * `list:abusers (203.0.113.0/24)`), or null when none does. An address that is not an IP address
-   * (a Unix socket's client) is covered by nothing.
+   * `list:abusers (203.0.113.0/24)`), or null when none does. Finding the entry's text scans the
+   * list, so it is done only once a range is known to cover the address: on the way to a refusal.
    */
-  async matching(entries: readonly string[], address: string): Promise<string | null> {
-    const parsed = parseClientAddress(address);
-    if (parsed === null) return null;
-    const rules = this.compile(entries);
-    if (rules.inline.has(parsed)) return rules.inline.entryFor(parsed);
+  async matching(entries: readonly string[], address: ParsedAddress, key?: string): Promise<string | null> {
+    const rules = this.compile(entries, key);
+    if (rules.inline.has(address)) return rules.inline.entryFor(address);
     for (const name of rules.lists) {
       const set = await this.namedList(name);
-      if (set?.has(parsed)) return `${LIST_REFERENCE_PREFIX}${name} (${set.entryFor(parsed)})`;
+      if (set?.has(address)) return `${LIST_REFERENCE_PREFIX}${name} (${set.entryFor(address)})`;
     }
     return null;
   }
 
+  /** Whether some entry covers `address`: the hot path, which awaits only to read a named list afresh. */
+  async covers(entries: readonly string[], address: ParsedAddress, key?: string): Promise<boolean> {
+    const rules = this.compile(entries, key);
+    if (rules.inline.has(address)) return true;
+    for (const name of rules.lists) {
+      const cached = this.cachedList(name);
+      const set = cached === undefined ? await this.namedList(name) : cached;
+      if (set?.has(address)) return true;
+    }
+    return false;
+  }
+
+  /** Whether a client (its address as text) may pass an allow list. Not an IP address (a Unix socket): no. */
+  async allows(entries: readonly string[], address: string, key?: string): Promise<boolean> {
+    const parsed = parseClientAddress(address);
+    return parsed !== null && (await this.covers(entries, parsed, key));
+  }
+
   /**
    * Why a client is refused by a deny list and an allow list (null: it is not): the deny list is
-   * read first, so an address in both is refused. The text names the rule, for the log.
+   * read first, so an address in both is refused. The text names the rule, for the log. `key`
+   * identifies this version of the lists (see compile). An address that is not an IP address (a
+   * Unix socket's client) is in no list.
    */
-  async refusal(allowed: readonly string[] | null, denied: readonly string[] | null, address: string) {
-    if (denied) {
-      const entry = await this.matching(denied, address);
-      if (entry !== null) return `${address} is in deniedIps entry ${entry}`;
-    }
-    if (allowed && (await this.matching(allowed, address)) === null) return `${address} is not in any allowedIps entry`;
+  async refusal(
+    allowed: readonly string[] | null,
+    denied: readonly string[] | null,
+    address: string,
+    key?: string,
+  ): Promise<string | null> {
+    if (!allowed && !denied) return null;
+    const parsed = parseClientAddress(address);
+    if (parsed === null) return allowed ? `${address} is not in any allowedIps entry` : null;
+    const denyKey = key && `${key} deny`;
+    if (denied && (await this.covers(denied, parsed, denyKey)))
+      return `${address} is in deniedIps entry ${await this.matching(denied, parsed, denyKey)}`;
+    if (allowed && !(await this.covers(allowed, parsed, key && `${key} allow`)))
+      return `${address} is not in any allowedIps entry`;
     return null;
   }
 }

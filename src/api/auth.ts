@@ -124,7 +124,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
         .header("retry-after", String(Math.ceil(waitMs / 1000)))
         .send({ code: "rate_limited", detail: "too many requests for this token; retry after the given seconds" });
     }
-    if (allowedIps !== null && (await access.rules.matching(allowedIps, request.clientAddress)) === null)
+    if (allowedIps !== null && !(await access.rules.allows(allowedIps, request.clientAddress, request.principal)))
       return refuseAddress(request, reply);
     if (request.scopedAppId !== null) return authorizeAppToken(request, reply);
   });

@@ -130,6 +130,7 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
         source.options.allowedIps ?? null,
         source.options.deniedIps ?? null,
         request.clientAddress,
+        `${source.id}@${source.updatedAt}`,
       );
       if (refusal !== null) return blocked(request, reply, source, refusal, now);
       const waitMs = buckets.take(source.id, now);
@@ -183,6 +184,7 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
         source.options.allowedIps ?? null,
         source.options.deniedIps ?? null,
         request.clientAddress,
+        `${source.id}@${source.updatedAt}`,
       );
       if (refusal !== null)
         return reply
