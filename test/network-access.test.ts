@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ManualClock } from "../src/core/clock.ts";
 import { ForwardingProxy } from "./support/forwarding-proxy.ts";
 import { requestFrom } from "./support/from-address.ts";
 import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
@@ -239,6 +240,42 @@ describe("network access control", () => {
     await h.api("PUT", "/api/v1/ip-list/moving", { entries: ["127.0.0.3"] });
     assert.equal((await post("127.0.0.3", h.url, s.path)).status, 200);
     assert.equal((await post("127.0.0.2", h.url, s.path)).status, 403);
+  });
+});
+
+describe("a flood from a refused address", () => {
+  let h: TestHookline;
+  // A stopped clock: the bucket of log writes for refused requests never refills during the test.
+  const clock = new ManualClock(Date.now());
+  before(async () => {
+    h = await startTestHookline({ HOOKLINE_INGEST_RATE_LIMIT: "3" }, { clock });
+  });
+  after(async () => h.close());
+
+  it("is answered 403 every time but logged at most the source's rate a second, and gets no handshake", async () => {
+    const created = await h.api("POST", "/ingest/api/v1/source", {
+      name: "flood",
+      type: "generic-webhook",
+      deniedIps: ["127.0.0.3"],
+    });
+    const url = h.url + new URL(created.body.ingestUrl).pathname;
+    for (let i = 0; i < 8; i++) {
+      const r = await requestFrom("127.0.0.3", url, { headers: { "content-type": "application/json" }, body: "{}" });
+      assert.equal(r.status, 403);
+    }
+    const log = await h.api("GET", `/ingest/api/v1/source/${created.body.id}/log?limit=50`);
+    assert.equal(log.body.data.length, 3);
+    assert.ok(log.body.data.every((e: { outcome: string }) => e.outcome === "blocked"));
+    const handshake = await requestFrom("127.0.0.3", url, {
+      method: "OPTIONS",
+      headers: { "webhook-request-origin": "events.example.com" },
+    });
+    assert.equal(handshake.status, 403);
+    const allowed = await requestFrom("127.0.0.2", url, {
+      method: "OPTIONS",
+      headers: { "webhook-request-origin": "events.example.com" },
+    });
+    assert.equal(allowed.status, 200);
   });
 });
 
