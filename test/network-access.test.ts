@@ -248,7 +248,7 @@ describe("a flood from a refused address", () => {
   // A stopped clock: the bucket of log writes for refused requests never refills during the test.
   const clock = new ManualClock(Date.now());
   before(async () => {
-    h = await startTestHookline({ HOOKLINE_INGEST_RATE_LIMIT: "3" }, { clock });
+    h = await startTestHookline({ HOOKLINE_INGEST_RATE_LIMIT: "3", HOOKLINE_MAX_BODY_BYTES: "1024" }, { clock });
   });
   after(async () => h.close());
 
@@ -276,6 +276,18 @@ describe("a flood from a refused address", () => {
       headers: { "webhook-request-origin": "events.example.com" },
     });
     assert.equal(allowed.status, 200);
+  });
+
+  it("is refused before its body is read: an oversized body gets 403, not 413", async () => {
+    const created = await h.api("POST", "/ingest/api/v1/source", {
+      name: "early",
+      type: "generic-webhook",
+      deniedIps: ["127.0.0.3"],
+    });
+    const url = h.url + new URL(created.body.ingestUrl).pathname;
+    const big = { headers: { "content-type": "application/json" }, body: `{"pad":"${"x".repeat(4096)}"}` };
+    assert.equal((await requestFrom("127.0.0.3", url, big)).status, 403);
+    assert.equal((await requestFrom("127.0.0.2", url, big)).status, 413, "an allowed sender's body is read");
   });
 });
 

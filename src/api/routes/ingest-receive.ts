@@ -110,6 +110,8 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
       .code(403)
       .send({ code: "address_not_allowed", detail: "this source does not accept requests from your address" });
   }
+  /** The source each request's preParsing hook found (null: none at that URL), for its handler. */
+  const lookedUp = new WeakMap<object, IngestSource | null>();
   /** When each source's flood was last logged: once a minute is enough to notice it. */
   const floodLoggedAt = new Map<string, number>();
   const FLOOD_LOG_EVERY_MS = 60_000;
@@ -119,20 +121,29 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
     url: "/in/:source_id/:token",
     config: { public: true },
     schema: { hide: true },
-    handler: async (request, reply) => {
-      const now = ctx.clock.now();
+    // The source and its address rules are read before the body: a refused sender's body is never
+    // read at all, so it cannot make the server take in HOOKLINE_MAX_BODY_BYTES per request.
+    preParsing: async (request, reply, payload) => {
       const source = await sourceFor(request.params);
-      if (!source) {
-        ctx.metrics.ingestRequest("not_found");
-        return notFound(reply);
-      }
+      lookedUp.set(request.raw, source);
+      if (!source) return payload;
       const refusal = await access.rules.refusal(
         source.options.allowedIps ?? null,
         source.options.deniedIps ?? null,
         request.clientAddress,
         `${source.id}@${source.updatedAt}`,
       );
-      if (refusal !== null) return blocked(request, reply, source, refusal, now);
+      if (refusal === null) return payload;
+      await blocked(request, reply, source, refusal, ctx.clock.now());
+      return reply as unknown as typeof payload;
+    },
+    handler: async (request, reply) => {
+      const now = ctx.clock.now();
+      const source = lookedUp.has(request.raw) ? lookedUp.get(request.raw)! : await sourceFor(request.params);
+      if (!source) {
+        ctx.metrics.ingestRequest("not_found");
+        return notFound(reply);
+      }
       const waitMs = buckets.take(source.id, now);
       if (waitMs > 0) {
         ctx.metrics.ingestRequest("rate_limited");
