@@ -8,11 +8,21 @@
  * - every acknowledged event arrived once (the count of missing and duplicate arrivals).
  * The load runs in this process (it is light next to the server's work at these rates); the
  * server is a real `hookline serve` child process on a fresh SQLite data directory.
+ *
+ * `--address-rules N` (default 0) gives the source an allow list of N ranges (the bench's own
+ * 127.0.0.0/8 last) and a deny list naming a shared list of N more, and trusts 10.0.0.0/8 as
+ * proxies, so every request takes the full address check (docs/benchmarks.md, "Address rules").
+ * `address_check_ns` is that check alone (client address resolution plus both lists), timed in
+ * this process over many calls, since at these rates it is far below the noise of an HTTP round trip.
  */
 import { createHmac } from "node:crypto";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
+import { AddressRules } from "../src/access/address-rules.ts";
+import { parseAddressList, type AddressSet } from "../src/access/address-set.ts";
+import { resolveClientAddress } from "../src/access/client-address.ts";
+import type { IpListRepository } from "../src/store/store.ts";
 import { Hookline } from "./lib/hookline.ts";
 import { Receiver } from "./lib/receiver.ts";
 import { monoUs, summarize } from "./support/stats.ts";
@@ -21,8 +31,39 @@ const { values } = parseArgs({
   options: {
     rate: { type: "string", default: "500" },
     seconds: { type: "string", default: "10" },
+    "address-rules": { type: "string", default: "0" },
   },
 });
+const addressRules = Number(values["address-rules"]);
+/** N distinct /24 ranges in `first`.x.y.0 (never loopback). */
+const ranges = (first: number, n: number) =>
+  Array.from({ length: n }, (_, i) => `${first}.${(i >> 8) & 255}.${i & 255}.0/24`);
+const allowedIps = addressRules > 0 ? [...ranges(11, addressRules - 1), "127.0.0.0/8"] : null;
+const deniedList = addressRules > 0 ? ranges(198, addressRules) : null;
+
+/** The check every ingest request makes, alone: resolution and both lists, per call. */
+async function addressCheckNs(): Promise<number> {
+  const named = deniedList
+    ? { name: "bench-denied", description: "", entries: deniedList, createdAt: 0, updatedAt: 0 }
+    : undefined;
+  const lists = { get: async () => named } as unknown as IpListRepository;
+  const rules = new AddressRules(lists);
+  const trusted = parseAddressList(addressRules > 0 ? ["10.0.0.0/8"] : []) as AddressSet;
+  const denied = deniedList ? ["list:bench-denied"] : null;
+  const headers = { "content-type": "application/json" };
+  const calls = 200_000;
+  // The server reads the source afresh for every request: its lists are new arrays each time.
+  const copies = Array.from({ length: 50 }, () => (allowedIps ? [...allowedIps] : null));
+  const check = async (i: number) => {
+    const client = resolveClientAddress("127.0.0.1", headers, trusted);
+    if ((await rules.refusal(copies[i % copies.length]!, denied, client, "src_bench@1")) !== null)
+      throw new Error("the bench client was refused");
+  };
+  for (let i = 0; i < 10_000; i++) await check(i);
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) await check(i);
+  return Math.round(Number(process.hrtime.bigint() - started) / calls);
+}
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const WARMUP_SECONDS = 2;
@@ -35,8 +76,9 @@ const body = (i: number) => {
 
 const receiver = new Receiver();
 await receiver.start();
-const hookline = await Hookline.start();
+const hookline = await Hookline.start(addressRules > 0 ? { env: { HOOKLINE_TRUSTED_PROXIES: "10.0.0.0/8" } } : {});
 try {
+  if (deniedList) await hookline.call("PUT", "/api/v1/ip-list/bench-denied", { entries: deniedList }, 201);
   const source = await hookline.call(
     "POST",
     "/ingest/api/v1/source",
@@ -44,6 +86,7 @@ try {
       name: "bench",
       type: "github",
       config: { secret: SECRET },
+      ...(allowedIps ? { allowedIps, deniedIps: ["list:bench-denied"] } : {}),
     },
     201,
   );
@@ -115,6 +158,8 @@ try {
   const result = {
     rate,
     seconds,
+    address_rules: addressRules,
+    address_check_ns: await addressCheckNs(),
     accepted: acks.size,
     failures: failures.length,
     missing,

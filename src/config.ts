@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { hostname } from "node:os";
 import path from "node:path";
+import { AddressSet, MAX_INLINE_ENTRIES, parseAddressList } from "./access/address-set.ts";
 import { didYouMean } from "./core/did-you-mean.ts";
 import { parseAllowEntry } from "./delivery/ssrf/allow-list.ts";
 
@@ -71,6 +72,10 @@ export interface Config {
   metricsTenantLabels: boolean;
   /** Distinct application (and, separately, endpoint) label values before the rest are folded into `other`. */
   metricsTenantLimit: number;
+  /** Proxies whose X-Forwarded-For / Forwarded name the client (src/access/client-address.ts); empty: trust none. */
+  trustedProxies: string[];
+  /** When set, the management API answers only clients in these ranges (ingest URLs are not affected). */
+  apiAllowedIps: string[] | null;
 }
 
 export const ROLES = ["all", "api", "worker"] as const;
@@ -135,6 +140,8 @@ export const SETTINGS = {
   metricsHost: { env: "HOOKLINE_METRICS_HOST", flag: "metrics-host" },
   metricsTenantLabels: { env: "HOOKLINE_METRICS_TENANT_LABELS", flag: "metrics-tenant-labels" },
   metricsTenantLimit: { env: "HOOKLINE_METRICS_TENANT_LIMIT", flag: "metrics-tenant-limit" },
+  trustedProxies: { env: "HOOKLINE_TRUSTED_PROXIES", flag: "trusted-proxies" },
+  apiAllowedIps: { env: "HOOKLINE_API_ALLOWED_IPS", flag: "api-allowed-ips" },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -266,6 +273,19 @@ export function loadConfig(
   if (isIP(metricsHost) === 0 && !/^[a-zA-Z0-9.-]+$/.test(metricsHost))
     fail("metricsHost", `"${metricsHost}" is not an address or host name`);
 
+  const addressList = (name: SettingName): string[] => {
+    const entries = (raw(name) ?? "")
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    if (entries.length > MAX_INLINE_ENTRIES) fail(name, `at most ${MAX_INLINE_ENTRIES} entries`);
+    const parsed = parseAddressList(entries);
+    if (!(parsed instanceof AddressSet)) fail(name, parsed.reason);
+    return entries;
+  };
+  const trustedProxies = addressList("trustedProxies");
+  const apiAllowedIps = raw("apiAllowedIps") === undefined ? null : addressList("apiAllowedIps");
+
   const requestTimeoutMs = Math.round(seconds("requestTimeout", 15, 0.05, 300) * 1000);
   const workerConcurrency = integer("workerConcurrency", 512, 1, 100_000);
   return {
@@ -303,6 +323,8 @@ export function loadConfig(
     metricsHost,
     metricsTenantLabels: boolean("metricsTenantLabels", false),
     metricsTenantLimit: integer("metricsTenantLimit", 100, 1, 10_000),
+    trustedProxies,
+    apiAllowedIps,
   };
 }
 

@@ -17,6 +17,7 @@ import {
   startPostgresCluster,
   type PostgresCluster,
 } from "./support/postgres-cluster.ts";
+import { requestFrom } from "./support/from-address.ts";
 
 /** `hookline token create|list|revoke` against a data directory, beside a running server. */
 
@@ -100,6 +101,38 @@ describe("beside a running server", () => {
       assert.match(refused.body.detail, /revoked/);
       const list = await cli(["token", "list"], dataDir);
       assert.match(list.stdout, new RegExp(`^${id}\\trevoked\\tadmin\\tcli$`, "m"), explain(list));
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("token create --allowed-ips", () => {
+  test("a bad entry exits 2 naming it", async () => {
+    const r = await cli(["token", "create", "--create", "--allowed-ips", "127.0.0.2,10.0.0.0/33"], newDir());
+    assert.equal(r.code, 2, explain(r));
+    assert.match(r.stderr, /--allowed-ips: "10\.0\.0\.0\/33" is not an IPv4 or IPv6 address or CIDR/, explain(r));
+  });
+
+  test("the created token works from its addresses only", async () => {
+    const dataDir = newDir();
+    const server = await ServerProcess.start({ dataDir, readyTimeoutMs: CLI_TIMEOUT_MS });
+    try {
+      const created = await cli(["token", "create", "--name", "ci", "--allowed-ips", "127.0.0.2/32"], dataDir);
+      assert.equal(created.code, 0, explain(created));
+      assert.match(created.stdout, /^from: +127\.0\.0\.2\/32 only$/m, explain(created));
+      const token = /^token: +(\S+)$/m.exec(created.stdout)![1]!;
+      const headers = { authorization: `Bearer ${token}` };
+      assert.equal(
+        (await requestFrom("127.0.0.2", `${server.url}/api/v1/app`, { method: "GET", headers })).status,
+        200,
+      );
+      assert.equal(
+        (await requestFrom("127.0.0.3", `${server.url}/api/v1/app`, { method: "GET", headers })).status,
+        403,
+      );
+      const list = await cli(["token", "list"], dataDir);
+      assert.match(list.stdout, /^tok_\S+\tactive\tadmin\tci\tfrom 127\.0\.0\.2\/32$/m, explain(list));
     } finally {
       await server.stop();
     }

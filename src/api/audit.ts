@@ -37,6 +37,8 @@ export function registerAudit(app: FastifyInstance, ctx: AppContext): void {
         appId,
         status: reply.statusCode,
         createdAt: ctx.clock.now(),
+        clientIp: request.clientAddress,
+        detail: null,
       });
     } catch (error) {
       ctx.log.error({ err: error, action }, "could not write the audit log entry");

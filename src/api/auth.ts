@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { networkAccess } from "../access/network-access.ts";
+import { newId } from "../core/ids.ts";
 import type { AppContext } from "../main/context.ts";
 import { sessionCredential } from "./console-session.ts";
 import type { ApiToken } from "../store/store.ts";
@@ -80,6 +82,7 @@ function unauthorized(reply: FastifyReply, why: keyof typeof AUTH_FAILURES) {
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   const cache = new Map<string, { at: number; token: ApiToken | undefined }>();
   const buckets = new TokenBuckets(ctx.config.apiRateLimit);
+  const access = networkAccess(ctx);
   app.decorateRequest("principal", "");
   app.decorateRequest("scopedAppId", null);
 
@@ -110,6 +113,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
       presented = match[1]!;
     }
     const hash = hashToken(presented);
+    let allowedIps: string[] | null = null;
     if (timingSafeEqual(hash, ctx.adminTokenHash)) {
       request.principal = "admin";
     } else {
@@ -120,6 +124,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
       if (token.expiresAt !== null && token.expiresAt <= now) return unauthorized(reply, "expired");
       request.principal = token.id;
       request.scopedAppId = token.appId;
+      allowedIps = token.allowedIps;
     }
 
     const waitMs = buckets.take(request.principal);
@@ -129,8 +134,44 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
         .header("retry-after", String(Math.ceil(waitMs / 1000)))
         .send({ code: "rate_limited", detail: "too many requests for this token; retry after the given seconds" });
     }
+    if (allowedIps !== null && !(await access.rules.allows(allowedIps, request.clientAddress, request.principal)))
+      return refuseAddress(request, reply);
     if (request.scopedAppId !== null) return authorizeAppToken(request, reply);
   });
+
+  /**
+   * A token used from outside its allowedIps: 403, and an audit log entry saying who and from where
+   * (at most one a second per token and address, so a stolen token replayed in a loop does not turn
+   * into a write per request).
+   */
+  const refusalsLoggedAt = new Map<string, number>();
+  async function refuseAddress(request: FastifyRequest, reply: FastifyReply) {
+    const now = ctx.clock.now();
+    const key = `${request.principal} ${request.clientAddress}`;
+    if (now - (refusalsLoggedAt.get(key) ?? -Infinity) >= 1000) {
+      if (refusalsLoggedAt.size >= 10_000) refusalsLoggedAt.clear();
+      refusalsLoggedAt.set(key, now);
+      try {
+        await ctx.store.audit.append({
+          id: newId("audit", now),
+          actor: request.principal,
+          action: `${request.method} ${request.routeOptions.url ?? request.url.split("?")[0]!}`,
+          path: request.url.split("?")[0]!,
+          appId: request.scopedAppId,
+          status: 403,
+          createdAt: now,
+          clientIp: request.clientAddress,
+          detail: `refused: ${request.clientAddress} is outside the token's allowedIps`,
+        });
+      } catch (error) {
+        ctx.log.error({ err: error }, "could not write the audit log entry");
+      }
+    }
+    return reply.code(403).send({
+      code: "address_not_allowed",
+      detail: `this token may not be used from ${request.clientAddress}`,
+    });
+  }
 
   async function authorizeAppToken(request: FastifyRequest, reply: FastifyReply) {
     const routeUrl = request.routeOptions.url ?? "";

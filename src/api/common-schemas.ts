@@ -1,3 +1,4 @@
+import { MAX_INLINE_ENTRIES } from "../access/address-set.ts";
 import { Type, type TSchema } from "@sinclair/typebox";
 
 /** Schemas shared by several resources, in the Svix API's shapes. */
@@ -75,3 +76,10 @@ export const PathKey = Type.String({ minLength: 1, maxLength: 256, pattern: "^[a
 export const AppParams = Type.Object({ app_id: PathKey });
 export const EndpointParams = Type.Object({ app_id: PathKey, endpoint_id: PathKey });
 export const MessageParams = Type.Object({ app_id: PathKey, msg_id: PathKey });
+
+/**
+ * An allow or deny list: addresses, CIDRs and `list:NAME` references to named lists, at most
+ * MAX_INLINE_ENTRIES (src/access/address-set.ts); each entry is checked by checkAddressRules.
+ */
+export const AddressRuleList = (description: string) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: MAX_INLINE_ENTRIES, description });

@@ -13,6 +13,7 @@ import { ApiError, FieldError } from "../core/errors.ts";
 import type { AppContext } from "../main/context.ts";
 import { registerAudit } from "./audit.ts";
 import { registerAuth } from "./auth.ts";
+import { registerClientAddress } from "./client-address.ts";
 import { registerIdempotency } from "./idempotency.ts";
 import { RouteMethods } from "./method-not-allowed.ts";
 import {
@@ -40,6 +41,7 @@ import { ingestLogRoutes } from "./routes/ingest-logs.ts";
 import { ingestReceiveRoutes } from "./routes/ingest-receive.ts";
 import { ingestSourceRoutes } from "./routes/ingest-sources.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
+import { ipListRoutes } from "./routes/ip-lists.ts";
 import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { statsRoutes } from "./routes/stats.ts";
@@ -251,6 +253,7 @@ export async function buildHttpServer(
       completeOpenApiDocument((document as { openapiObject: OpenApiObject }).openapiObject),
   });
   app.get("/api/v1/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  registerClientAddress(app, ctx);
   registerAuth(app, ctx);
   registerAudit(app, ctx);
   registerIdempotency(app, ctx);
@@ -271,6 +274,7 @@ export async function buildHttpServer(
   await app.register(transformationRoutes, { ctx });
   await app.register(authRoutes, { ctx });
   await app.register(integrationRoutes, { ctx });
+  await app.register(ipListRoutes, { ctx });
   await app.register(ingestSourceRoutes, { ctx });
   await app.register(endpointRoutesIn(SOURCE_ENDPOINTS), { ctx });
   await app.register(transformationRoutesIn(SOURCE_ENDPOINTS), { ctx });

@@ -140,6 +140,16 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
   body: "The body of the answer",
   publicUrl: "The exact URL providers call, for schemes that sign the URL (Twilio) behind a proxy",
   source_id: "The source's id (`src_…`)",
+  allowedIps: {
+    default:
+      "Addresses, CIDRs and named lists (`list:NAME`) the ingest URL accepts requests from; others get 403, logged; null: any address",
+    Authentication:
+      "Addresses, CIDRs and named lists (`list:NAME`) the token may be used from; elsewhere 403 and an audit log entry; null: anywhere",
+  },
+  deniedIps: "Addresses, CIDRs and named lists (`list:NAME`) refused with 403, logged; checked before allowedIps",
+  entries: "The list's addresses and CIDRs, IPv4 and IPv6",
+  clientIp: "The client's address, resolved through HOOKLINE_TRUSTED_PROXIES; null for entries recorded before it was",
+  detail: "Why the request was refused (e.g. an address outside the token's allowedIps); null for a change made",
   replayed: "How many destinations the event was sent to again",
 };
 
@@ -170,6 +180,7 @@ export const PARAMETER_DESCRIPTIONS: Record<string, string> = {
   integ_id: "The integration's id",
   source_id: "The source's id or uid",
   log_id: "The log entry's id",
+  list_name: "The IP list's name",
 };
 
 export function fieldDescription(name: string, resource: string): string | undefined {

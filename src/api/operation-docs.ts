@@ -144,6 +144,11 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
     summary: "Get Dashboard Access (Deprecated Form)",
   },
   "POST /api/v1/auth/logout": { operationId: "v1.authentication.logout", summary: "Logout (Revoke This Token)" },
+  "GET /api/v1/ip-list": { operationId: "v1.ip-list.list", summary: "List IP Lists" },
+  "POST /api/v1/ip-list": { operationId: "v1.ip-list.create", summary: "Create IP List" },
+  "GET /api/v1/ip-list/{list_name}": { operationId: "v1.ip-list.get", summary: "Get IP List" },
+  "PUT /api/v1/ip-list/{list_name}": { operationId: "v1.ip-list.upsert", summary: "Create or Replace IP List" },
+  "DELETE /api/v1/ip-list/{list_name}": { operationId: "v1.ip-list.delete", summary: "Delete IP List" },
   "GET /api/v1/auth/token": { operationId: "v1.authentication.token.list", summary: "List API Tokens" },
   "POST /api/v1/auth/token": { operationId: "v1.authentication.token.create", summary: "Create API Token" },
   "DELETE /api/v1/auth/token/{token_id}": {

@@ -5,7 +5,7 @@ import { newId } from "./ids.ts";
 /** 32 random bytes: guessing is hopeless, and only the SHA-256 is ever stored. */
 export function issueToken(
   kind: "admin" | "app",
-  fields: { appId: string | null; name: string; now: number; expiresAt: number | null },
+  fields: { appId: string | null; name: string; now: number; expiresAt: number | null; allowedIps?: string[] | null },
 ): { token: string; record: ApiToken } {
   const token = `hk_${kind}_${randomBytes(32).toString("base64url")}`;
   return {
@@ -18,6 +18,7 @@ export function issueToken(
       createdAt: fields.now,
       expiresAt: fields.expiresAt,
       revokedAt: null,
+      allowedIps: fields.allowedIps ?? null,
     },
   };
 }

@@ -195,6 +195,10 @@ export interface IngestSourceOptions {
   response: { status: number; contentType: string; body: string } | null;
   /** The public URL providers call (for schemes that sign the URL, like Twilio); null derives it from the request. */
   publicUrl: string | null;
+  /** Only clients in these ranges (addresses, CIDRs, `list:NAME`) may call the ingest URL; null: any. */
+  allowedIps: string[] | null;
+  /** Clients in these ranges are refused; null: none. Checked before allowedIps. */
+  deniedIps: string[] | null;
 }
 
 export interface IngestSource {
@@ -217,7 +221,7 @@ export interface IngestSource {
 }
 
 /** What became of one inbound request. */
-export type IngestOutcome = "accepted" | "duplicate" | "refused" | "replied" | "rejected";
+export type IngestOutcome = "accepted" | "duplicate" | "refused" | "replied" | "rejected" | "blocked";
 
 export interface IngestLogEntry {
   id: string;
@@ -232,6 +236,8 @@ export interface IngestLogEntry {
   /** The message the request became (or repeated); null when it was not stored. */
   msgId: string | null;
   createdAt: number;
+  /** The client's address (src/access/client-address.ts); null for a cron emission and older entries. */
+  clientIp: string | null;
 }
 
 /**

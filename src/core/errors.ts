@@ -19,7 +19,7 @@ export const badRequest = (detail: string) => new ApiError(400, "bad_request", d
 /** A 422 for one field, shaped like the schema validator's own answers. */
 export class FieldError extends Error {
   constructor(
-    readonly loc: string[],
+    readonly loc: (string | number)[],
     readonly msg: string,
     readonly type = "value_error",
   ) {

@@ -191,5 +191,6 @@ function logEntry(
     payload: body.text.length > LOG_PAYLOAD_LIMIT ? body.text.slice(0, LOG_PAYLOAD_LIMIT) : body.text,
     msgId,
     createdAt: request.now,
+    clientIp: request.clientIp ?? null,
   };
 }

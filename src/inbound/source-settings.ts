@@ -20,7 +20,15 @@ export interface SourceSettingsInput {
   forwardHeaders?: string[] | null;
   response?: { status: number; contentType?: string; body?: string } | null;
   publicUrl?: string | null;
+  allowedIps?: string[] | null;
+  deniedIps?: string[] | null;
 }
+
+/** An address rule list as stored: trimmed entries; an empty list means no rule (null). */
+const ruleList = (entries: string[] | null | undefined, current: string[] | null | undefined): string[] | null => {
+  const list = entries === undefined ? (current ?? null) : entries;
+  return list === null || list.length === 0 ? null : list.map((e) => e.trim());
+};
 
 export function sourceOptions(input: SourceSettingsInput, current?: IngestSourceOptions): IngestSourceOptions {
   const forwardHeaders = input.forwardHeaders === undefined ? (current?.forwardHeaders ?? null) : input.forwardHeaders;
@@ -59,6 +67,8 @@ export function sourceOptions(input: SourceSettingsInput, current?: IngestSource
     forwardHeaders: forwardHeaders && forwardHeaders.map((h) => h.toLowerCase()),
     response,
     publicUrl,
+    allowedIps: ruleList(input.allowedIps, current?.allowedIps),
+    deniedIps: ruleList(input.deniedIps, current?.deniedIps),
   };
 }
 

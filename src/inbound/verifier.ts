@@ -19,6 +19,8 @@ export interface InboundRequest {
   rawBody: Buffer;
   /** Receipt time, Unix milliseconds (timestamp tolerances are checked against it). */
   now: number;
+  /** The client's address as resolved through trusted proxies (src/access/client-address.ts), for the log. */
+  clientIp?: string | null;
 }
 
 /** An immediate answer instead of storing and forwarding (Slack's url_verification challenge). */

@@ -176,6 +176,18 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
     meaning: "distinct application (and endpoint) label values before the rest count as `other` (1-10000)",
     example: "500",
   },
+  trustedProxies: {
+    default: "none",
+    meaning:
+      "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For (else Forwarded) names the client; every address Hookline records or checks is the client found this way; at most 1000 entries",
+    example: "10.0.0.0/8,fd00::/8",
+  },
+  apiAllowedIps: {
+    default: "none (any address)",
+    meaning:
+      "comma-separated addresses or CIDRs the management API answers (403 to others); ingest URLs and health checks are not affected; at most 1000 entries",
+    example: "10.0.0.0/8,192.0.2.15",
+  },
 };
 
 const settingNames = () => Object.keys(SETTINGS) as SettingName[];

@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import pino from "pino";
+import { LIST_REFERENCE_PREFIX } from "../access/address-rules.ts";
+import { MAX_INLINE_ENTRIES, parseAddressRange } from "../access/address-set.ts";
 import { TOKEN_CACHE_MS } from "../api/auth.ts";
 import type { Config } from "../config.ts";
 import { issueToken } from "../core/api-tokens.ts";
@@ -12,8 +14,8 @@ import { openStore } from "./hookline.ts";
 import { settingLines } from "./settings-reference.ts";
 
 /** The token command's own flags (the configuration flags follow them). */
-export const TOKEN_FLAGS = ["--name", "--expires-in", "--create", "--help"] as const;
-const VALUED = new Set(["--name", "--expires-in"]);
+export const TOKEN_FLAGS = ["--name", "--expires-in", "--allowed-ips", "--create", "--help"] as const;
+const VALUED = new Set(["--name", "--expires-in", "--allowed-ips"]);
 const SWITCHES = new Set(["--create", "--help", "-h"]);
 
 const REVOCATION_DELAY_S = Math.ceil(TOKEN_CACHE_MS / 1000);
@@ -27,13 +29,16 @@ Manages admin API tokens directly in the database the configuration points at: t
 directory (HOOKLINE_DATA_DIR / --data-dir), or HOOKLINE_DATABASE_URL. Run it where the server's data directory is,
 or point --data-dir at it. Servers need not be stopped.
 
-  token create [--name NAME] [--expires-in SECONDS]   create an admin token; its value is printed once
+  token create [--name NAME] [--expires-in SECONDS] [--allowed-ips LIST]
+                                                      create an admin token; its value is printed once
   token list                                          list tokens: id, state, scope, name (never their values)
   token revoke ID                                     revoke a token
 
 Flags:
   --name NAME             a label shown by \`token list\`; default: none
   --expires-in SECONDS    lifetime of a created token, at least 60; default: never expires
+  --allowed-ips LIST      comma-separated addresses, CIDRs and list:NAME references the created token may be
+                          used from (elsewhere: 403 and an audit log entry); default: anywhere
   --create                create the database if there is none yet; default: refuse, since an empty new
                           database is almost always a wrong data directory
 ${settingLines(["dataDir", "databaseUrl"])}
@@ -122,6 +127,22 @@ export async function tokenCommand(
     err("hookline: --expires-in must be a whole number of seconds, at least 60");
     return 2;
   }
+  const allowedIps = (args.own["allowed-ips"] ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of allowedIps) {
+    if (entry.startsWith(LIST_REFERENCE_PREFIX)) continue; // checked against the database below
+    const parsed = parseAddressRange(entry);
+    if (typeof parsed === "string") {
+      err(`hookline: --allowed-ips: ${parsed}`);
+      return 2;
+    }
+  }
+  if (allowedIps.length > MAX_INLINE_ENTRIES) {
+    err(`hookline: --allowed-ips: at most ${MAX_INLINE_ENTRIES} entries`);
+    return 2;
+  }
   if (!args.switches.has("--create") && !(await databaseExists(config))) {
     err(
       `hookline: there is no Hookline database in ${where(config)}. Run this where the server keeps its data, ` +
@@ -134,15 +155,24 @@ export async function tokenCommand(
   try {
     const now = Date.now();
     if (sub === "create") {
+      for (const entry of allowedIps) {
+        const name = entry.slice(LIST_REFERENCE_PREFIX.length);
+        if (entry.startsWith(LIST_REFERENCE_PREFIX) && !(await store.ipLists.get(name))) {
+          err(`hookline: --allowed-ips: "${entry}" names no IP list`);
+          return 2;
+        }
+      }
       const { token, record } = issueToken("admin", {
         appId: null,
         name: args.own.name ?? "",
         now,
         expiresAt: expiresIn === null ? null : now + expiresIn * 1000,
+        allowedIps: allowedIps.length > 0 ? allowedIps : null,
       });
       await store.tokens.insert(record);
       out(`id:    ${record.id}`);
       out(`token: ${token}`);
+      if (record.allowedIps) out(`from:  ${record.allowedIps.join(", ")} only`);
       out("(the token is shown once; only its hash is stored)");
       return 0;
     }
@@ -157,7 +187,8 @@ export async function tokenCommand(
               : t.expiresAt !== null && t.expiresAt <= now
                 ? "expired"
                 : "active";
-          out(`${t.id}\t${state}\t${t.appId ?? "admin"}\t${t.name}`);
+          const from = t.allowedIps ? `\tfrom ${t.allowedIps.join(",")}` : "";
+          out(`${t.id}\t${state}\t${t.appId ?? "admin"}\t${t.name}${from}`);
         }
         if (page.done || page.data.length === 0) return 0;
         iterator = page.iterator;

@@ -13,6 +13,7 @@ export type IngestRequestOutcome =
   | "replied"
   | "misconfigured"
   | "rate_limited"
+  | "address_blocked"
   | "not_found"
   | "error";
 

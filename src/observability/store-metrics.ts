@@ -62,6 +62,7 @@ const OPERATIONS = {
   rateLimits: ["take"],
   tokens: ["insert", "byHash", "get", "list", "revoke"],
   audit: ["append", "list"],
+  ipLists: ["get", "list", "put", "delete"],
   settings: ["get", "putIfAbsent"],
   ingest: [
     "insertSource",

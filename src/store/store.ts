@@ -36,6 +36,8 @@ export interface Store {
   readonly settings: SettingRepository;
   readonly ingest: IngestRepository;
   readonly integrations: IntegrationRepository;
+  /** Named address lists that sources and tokens refer to (docs/inbound-sources.md, "Address rules"). */
+  readonly ipLists: IpListRepository;
   /**
    * Resolves once the database answers and would take a write; rejects otherwise, with an error
    * isStoreUnavailable recognises (a read-only database: SQLITE_READONLY or SQLSTATE 25006). What
@@ -55,6 +57,8 @@ export interface ApiToken {
   createdAt: number;
   expiresAt: number | null;
   revokedAt: number | null;
+  /** Addresses, CIDRs and `list:NAME` references the token may be used from; null: anywhere. */
+  allowedIps: string[] | null;
 }
 
 export interface TokenRepository {
@@ -77,11 +81,33 @@ export interface AuditEntry {
   appId: string | null;
   status: number;
   createdAt: number;
+  /** The client's address (src/access/client-address.ts); null for entries from before it was recorded. */
+  clientIp: string | null;
+  /** Why a request was refused (e.g. an address outside the token's allowedIps); null for a change made. */
+  detail: string | null;
 }
 
 export interface AuditRepository {
   append(entry: AuditEntry): Promise<void>;
   list(page: PageRequest, appId?: string): Promise<Page<AuditEntry>>;
+}
+
+/** A named list of addresses and CIDRs, e.g. a provider's published sending ranges. */
+export interface IpList {
+  name: string;
+  description: string;
+  entries: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface IpListRepository {
+  get(name: string): Promise<IpList | undefined>;
+  list(page: PageRequest): Promise<Page<IpList>>;
+  /** Creates the list or replaces its description and entries (keeping createdAt). */
+  put(list: IpList): Promise<void>;
+  /** Whether a list was deleted. */
+  delete(name: string): Promise<boolean>;
 }
 
 export interface SettingRepository {

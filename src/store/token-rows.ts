@@ -1,4 +1,4 @@
-import type { ApiToken, AuditEntry } from "./store.ts";
+import type { ApiToken, AuditEntry, IpList } from "./store.ts";
 
 /** Token and audit rows have the same columns and types in both dialects, so one mapping serves both. */
 export interface TokenRow {
@@ -9,6 +9,8 @@ export interface TokenRow {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  /** JSON text in SQLite, already parsed (jsonb) in PostgreSQL. */
+  allowed_ips: string | string[] | null;
 }
 
 export const toToken = (r: TokenRow): ApiToken => ({
@@ -19,6 +21,7 @@ export const toToken = (r: TokenRow): ApiToken => ({
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   revokedAt: r.revoked_at,
+  allowedIps: typeof r.allowed_ips === "string" ? (JSON.parse(r.allowed_ips) as string[]) : r.allowed_ips,
 });
 
 export interface AuditRow {
@@ -29,6 +32,8 @@ export interface AuditRow {
   app_id: string | null;
   status: number;
   created_at: number;
+  client_ip: string | null;
+  detail: string | null;
 }
 
 export const toAudit = (r: AuditRow): AuditEntry => ({
@@ -39,4 +44,23 @@ export const toAudit = (r: AuditRow): AuditEntry => ({
   appId: r.app_id,
   status: r.status,
   createdAt: r.created_at,
+  clientIp: r.client_ip,
+  detail: r.detail,
+});
+
+/** A named address list's row: `entries` is JSON text in SQLite, already parsed (jsonb) in PostgreSQL. */
+export interface IpListRow {
+  name: string;
+  description: string;
+  entries: string | string[];
+  created_at: number;
+  updated_at: number;
+}
+
+export const toIpList = (r: IpListRow): IpList => ({
+  name: r.name,
+  description: r.description,
+  entries: typeof r.entries === "string" ? (JSON.parse(r.entries) as string[]) : r.entries,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });

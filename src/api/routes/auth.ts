@@ -1,9 +1,11 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { checkAddressRules } from "../../access/address-rules.ts";
 import { issueToken } from "../../core/api-tokens.ts";
 import { notFound } from "../../core/errors.ts";
 import type { ApiToken } from "../../store/store.ts";
 import {
+  AddressRuleList,
   DateTime,
   errorResponses,
   ListQuery,
@@ -17,6 +19,8 @@ import type { RouteOptions } from "../http-server.ts";
 import { iso, pageRequest } from "../pagination.ts";
 import { createApplication } from "./applications.ts";
 
+const ALLOWED_IPS_DESCRIPTION =
+  "Hookline: addresses, CIDRs and named lists (`list:NAME`) the token may be used from; elsewhere it gets 403 and an audit log entry; null or empty: anywhere";
 const PortalAccessIn = Type.Object({
   /** Seconds the token is valid: one hour to one week, as in Svix. */
   expiry: Type.Optional(Nullable(Type.Integer({ minimum: 3600, maximum: 604_800 }))),
@@ -32,12 +36,14 @@ const PortalAccessIn = Type.Object({
   featureFlags: Type.Optional(Type.Array(Type.String(), { maxItems: 25 })),
   readOnly: Type.Optional(Nullable(Type.Boolean())),
   sessionId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  allowedIps: Type.Optional(Nullable(AddressRuleList(ALLOWED_IPS_DESCRIPTION))),
 });
 const PortalAccessOut = Type.Object({ url: Type.String(), token: Type.String() });
 const TokenIn = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 256 })),
   /** Seconds until the token stops working; omitted means it lasts until revoked. */
   expiresIn: Type.Optional(Nullable(Type.Integer({ minimum: 60, maximum: 10 * 365 * 86_400 }))),
+  allowedIps: Type.Optional(Nullable(AddressRuleList(ALLOWED_IPS_DESCRIPTION))),
 });
 const TokenOut = Type.Object({
   id: Type.String(),
@@ -46,6 +52,7 @@ const TokenOut = Type.Object({
   createdAt: DateTime,
   expiresAt: Nullable(DateTime),
   revokedAt: Nullable(DateTime),
+  allowedIps: Nullable(Type.Array(Type.String())),
 });
 const IssuedTokenOut = Type.Composite([TokenOut, Type.Object({ token: Type.String({ description: "Shown once" }) })]);
 const AuditOut = Type.Object({
@@ -56,12 +63,18 @@ const AuditOut = Type.Object({
   appId: Nullable(Type.String()),
   status: Type.Integer(),
   timestamp: DateTime,
+  clientIp: Nullable(Type.String()),
+  detail: Nullable(Type.String()),
 });
 const TokenListQuery = Type.Composite([
   ListQuery,
   Type.Object({ app_id: Type.Optional(Type.String({ maxLength: 256 })) }),
 ]);
 const tags = ["Authentication"];
+
+/** An empty list means no restriction, as for sources. */
+const allowedIpsOf = (entries: string[] | null | undefined): string[] | null =>
+  entries && entries.length > 0 ? entries.map((e) => e.trim()) : null;
 
 const tokenOut = (t: ApiToken) => ({
   id: t.id,
@@ -70,6 +83,7 @@ const tokenOut = (t: ApiToken) => ({
   createdAt: iso(t.createdAt),
   expiresAt: t.expiresAt === null ? null : iso(t.expiresAt),
   revokedAt: t.revokedAt === null ? null : iso(t.revokedAt),
+  allowedIps: t.allowedIps,
 });
 
 /** A week: Svix's default lifetime for app portal access. */
@@ -121,14 +135,16 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
   async function grantPortalAccess(
     req: FastifyRequest,
     appId: string,
-    options: { expiry?: number | null; sessionId?: string | null },
+    options: { expiry?: number | null; sessionId?: string | null; allowedIps?: string[] | null },
   ): Promise<Static<typeof PortalAccessOut>> {
+    await checkAddressRules(ctx.store.ipLists, "allowedIps", options.allowedIps);
     const now = ctx.clock.now();
     const { token, record } = issueToken("app", {
       appId,
       name: `app portal access${options.sessionId ? ` (${options.sessionId})` : ""}`,
       now,
       expiresAt: now + (options.expiry ?? DEFAULT_PORTAL_EXPIRY_SECONDS) * 1000,
+      allowedIps: allowedIpsOf(options.allowedIps),
     });
     await ctx.store.tokens.insert(record);
     // The portal (a later release) reads the token from the fragment, which browsers never send to servers.
@@ -171,12 +187,14 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     "/api/v1/auth/token",
     { schema: { tags, body: TokenIn, response: { 201: IssuedTokenOut, ...errorResponses } } },
     async (req, reply) => {
+      await checkAddressRules(ctx.store.ipLists, "allowedIps", req.body.allowedIps);
       const now = ctx.clock.now();
       const { token, record } = issueToken("admin", {
         appId: null,
         name: req.body.name ?? "",
         now,
         expiresAt: req.body.expiresIn ? now + req.body.expiresIn * 1000 : null,
+        allowedIps: allowedIpsOf(req.body.allowedIps),
       });
       await ctx.store.tokens.insert(record);
       return reply.code(201).send({ ...tokenOut(record), token });

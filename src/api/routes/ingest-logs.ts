@@ -22,14 +22,17 @@ const LogOut = Type.Object({
   created_at: Type.String(),
   updated_at: Type.String(),
   outcome: Type.Union(
-    ["accepted", "duplicate", "refused", "replied", "rejected"].map((o) => Type.Literal(o)),
+    ["accepted", "duplicate", "refused", "replied", "rejected", "blocked"].map((o) => Type.Literal(o)),
     {
       description:
-        "Hookline: accepted, duplicate (acknowledged, not forwarded), refused (verification failed), replied (answered directly, e.g. a Slack challenge) or rejected",
+        "Hookline: accepted, duplicate (acknowledged, not forwarded), refused (verification failed), replied (answered directly, e.g. a Slack challenge), rejected, or blocked (the client's address was refused by allowedIps or deniedIps)",
     },
   ),
   msg_id: Type.Union([Type.String(), Type.Null()], {
     description: "Hookline: the event this request became (or repeated), in the source's application",
+  }),
+  client_ip: Type.Union([Type.String(), Type.Null()], {
+    description: "Hookline: the client's address, resolved through HOOKLINE_TRUSTED_PROXIES",
   }),
 });
 const LogParams = Type.Object({ source_id: PathKey, log_id: PathKey });
@@ -53,6 +56,7 @@ const logOut = (e: IngestLogEntry) => ({
   updated_at: iso(e.createdAt),
   outcome: e.outcome,
   msg_id: e.msgId,
+  client_ip: e.clientIp,
 });
 
 /** Every inbound request as received and what became of it; replay of accepted events. */

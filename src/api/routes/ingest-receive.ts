@@ -1,6 +1,9 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IngestSource } from "../../core/entities.ts";
+import { networkAccess } from "../../access/network-access.ts";
+import { newId } from "../../core/ids.ts";
+import { loggableHeaders } from "../../inbound/forwarded-headers.ts";
 import { receiveInbound } from "../../inbound/receive.ts";
 import type { InboundRequest } from "../../inbound/verifier.ts";
 import type { RouteOptions } from "../http-server.ts";
@@ -69,6 +72,46 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
     reply.code(404).send({ code: "not_found", detail: "no ingest source at this URL" });
 
   const buckets = new TokenBuckets(ctx.config.ingestRateLimit);
+  const access = networkAccess(ctx);
+  /** Log entries of blocked requests: as many a second as the source accepts, so a blocked flood stays bounded. */
+  const blockedLogBuckets = new TokenBuckets(ctx.config.ingestRateLimit);
+
+  /**
+   * A request from an address the source's rules refuse: 403, before its body is stored anywhere.
+   * The source's log records the address and the rule (not the body), up to the source's rate a
+   * second; a flood beyond that is answered the same but only counted (docs/inbound-sources.md).
+   */
+  async function blocked(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    source: IngestSource,
+    rule: string,
+    now: number,
+  ): Promise<FastifyReply> {
+    ctx.metrics.ingestRequest("address_blocked");
+    if (blockedLogBuckets.take(source.id, now) === 0) {
+      await ctx.store.ingest.appendLog({
+        id: newId("ilog", now),
+        sourceId: source.id,
+        statusCode: 403,
+        outcome: "blocked",
+        errorText: `address refused: ${rule}`,
+        headers: loggableHeaders(
+          headersOf(request),
+          source.type === "api-key" ? String(source.config.header ?? "").toLowerCase() : null,
+        ),
+        payload: "",
+        msgId: null,
+        createdAt: now,
+        clientIp: request.clientAddress,
+      });
+    }
+    return reply
+      .code(403)
+      .send({ code: "address_not_allowed", detail: "this source does not accept requests from your address" });
+  }
+  /** The source each request's preParsing hook found (null: none at that URL), for its handler. */
+  const lookedUp = new WeakMap<object, IngestSource | null>();
   /** When each source's flood was last logged: once a minute is enough to notice it. */
   const floodLoggedAt = new Map<string, number>();
   const FLOOD_LOG_EVERY_MS = 60_000;
@@ -78,9 +121,25 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
     url: "/in/:source_id/:token",
     config: { public: true },
     schema: { hide: true },
+    // The source and its address rules are read before the body: a refused sender's body is never
+    // read at all, so it cannot make the server take in HOOKLINE_MAX_BODY_BYTES per request.
+    preParsing: async (request, reply, payload) => {
+      const source = await sourceFor(request.params);
+      lookedUp.set(request.raw, source);
+      if (!source) return payload;
+      const refusal = await access.rules.refusal(
+        source.options.allowedIps ?? null,
+        source.options.deniedIps ?? null,
+        request.clientAddress,
+        `${source.id}@${source.updatedAt}`,
+      );
+      if (refusal === null) return payload;
+      await blocked(request, reply, source, refusal, ctx.clock.now());
+      return reply as unknown as typeof payload;
+    },
     handler: async (request, reply) => {
       const now = ctx.clock.now();
-      const source = await sourceFor(request.params);
+      const source = lookedUp.has(request.raw) ? lookedUp.get(request.raw)! : await sourceFor(request.params);
       if (!source) {
         ctx.metrics.ingestRequest("not_found");
         return notFound(reply);
@@ -90,7 +149,10 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
         ctx.metrics.ingestRequest("rate_limited");
         if (now - (floodLoggedAt.get(source.id) ?? -Infinity) >= FLOOD_LOG_EVERY_MS) {
           floodLoggedAt.set(source.id, now);
-          request.log.warn({ sourceId: source.id, limit: ctx.config.ingestRateLimit }, "ingest rate limit reached");
+          request.log.warn(
+            { sourceId: source.id, limit: ctx.config.ingestRateLimit, clientIp: request.clientAddress },
+            "ingest rate limit reached",
+          );
         }
         return reply
           .code(429)
@@ -106,6 +168,7 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
         headers: headersOf(request),
         rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
         now,
+        clientIp: request.clientAddress,
       };
       let response;
       try {
@@ -128,6 +191,16 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
     async (request, reply) => {
       const source = await sourceFor(request.params);
       if (!source) return notFound(reply);
+      const refusal = await access.rules.refusal(
+        source.options.allowedIps ?? null,
+        source.options.deniedIps ?? null,
+        request.clientAddress,
+        `${source.id}@${source.updatedAt}`,
+      );
+      if (refusal !== null)
+        return reply
+          .code(403)
+          .send({ code: "address_not_allowed", detail: "this source does not accept requests from your address" });
       const origin = request.headers["webhook-request-origin"];
       reply.header("allow", "POST, PUT, PATCH, OPTIONS");
       if (typeof origin === "string" && origin !== "") {

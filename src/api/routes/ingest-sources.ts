@@ -11,8 +11,17 @@ import {
   sourceOptions,
 } from "../../inbound/source-settings.ts";
 import { SOURCE_TYPES } from "../../inbound/verifier-registry.ts";
+import { checkAddressRules } from "../../access/address-rules.ts";
 import type { AppContext } from "../../main/context.ts";
-import { DateTime, errorResponses, ListQuery, ListResponse, Metadata, Nullable } from "../common-schemas.ts";
+import {
+  AddressRuleList,
+  DateTime,
+  errorResponses,
+  ListQuery,
+  ListResponse,
+  Metadata,
+  Nullable,
+} from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso, pageRequest } from "../pagination.ts";
 import { SourceParams } from "./endpoint-scope.ts";
@@ -61,7 +70,27 @@ const settingsFields = {
       }),
     ),
   ),
+  allowedIps: Type.Optional(
+    Nullable(
+      AddressRuleList(
+        "Hookline: only clients in these addresses, CIDRs or named lists (`list:NAME`) may call the ingest URL; others get 403, logged; null or empty: any address",
+      ),
+    ),
+  ),
+  deniedIps: Type.Optional(
+    Nullable(
+      AddressRuleList(
+        "Hookline: clients in these addresses, CIDRs or named lists (`list:NAME`) get 403, logged; checked before allowedIps",
+      ),
+    ),
+  ),
 };
+
+/** Checks the address rules a create, replace or patch names (a 422 names a bad entry). */
+async function checkSourceRules(ctx: AppContext, body: { allowedIps?: string[] | null; deniedIps?: string[] | null }) {
+  await checkAddressRules(ctx.store.ipLists, "allowedIps", body.allowedIps);
+  await checkAddressRules(ctx.store.ipLists, "deniedIps", body.deniedIps);
+}
 
 const SourceIn = Type.Object({
   name: Type.String({ minLength: 2, maxLength: 256 }),
@@ -99,6 +128,8 @@ const SourceOut = Type.Object({
   forwardHeaders: Nullable(Type.Array(Type.String())),
   response: Nullable(Type.Object({ status: Type.Integer(), contentType: Type.String(), body: Type.String() })),
   publicUrl: Nullable(Type.String()),
+  allowedIps: Nullable(Type.Array(Type.String())),
+  deniedIps: Nullable(Type.Array(Type.String())),
 });
 const RotateTokenOut = Type.Object({ ingestUrl: Type.String() });
 
@@ -126,6 +157,9 @@ function sourceOut(ctx: AppContext, request: FastifyRequest, s: IngestSource) {
     updatedAt: iso(s.updatedAt),
     appId: s.appId,
     ...s.options,
+    // Sources stored before address rules existed have neither field.
+    allowedIps: s.options.allowedIps ?? null,
+    deniedIps: s.options.deniedIps ?? null,
   };
 }
 
@@ -149,6 +183,7 @@ export async function ingestSourceRoutes(app: FastifyInstance, { ctx }: RouteOpt
     const uid = body.uid ?? uidFallback ?? null;
     await assertUidFree(ctx, uid);
     const config = checkSourceConfig(body.type, body.config);
+    await checkSourceRules(ctx, body);
     const now = ctx.clock.now();
     const id = newId("src", now);
     // The backing application: its endpoints are the destinations, its messages the accepted events.
@@ -218,6 +253,7 @@ export async function ingestSourceRoutes(app: FastifyInstance, { ctx }: RouteOpt
         return reply.code(201).send(sourceOut(ctx, req, await create(b, uid)));
       }
       await assertUidFree(ctx, b.uid, existing.id);
+      await checkSourceRules(ctx, b);
       const updated: IngestSource = {
         ...existing,
         uid: b.uid === undefined ? existing.uid : b.uid,
@@ -240,6 +276,7 @@ export async function ingestSourceRoutes(app: FastifyInstance, { ctx }: RouteOpt
       const existing = await requireSource(ctx, req.params.source_id);
       const b = req.body;
       await assertUidFree(ctx, b.uid, existing.id);
+      await checkSourceRules(ctx, b);
       const updated: IngestSource = {
         ...existing,
         uid: b.uid === undefined ? existing.uid : b.uid,

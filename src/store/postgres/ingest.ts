@@ -33,6 +33,7 @@ interface LogRow {
   payload: string;
   msg_id: string | null;
   created_at: number;
+  client_ip: string | null;
 }
 
 const toLog = (r: LogRow): IngestLogEntry => ({
@@ -45,10 +46,11 @@ const toLog = (r: LogRow): IngestLogEntry => ({
   payload: r.payload,
   msgId: r.msg_id,
   createdAt: r.created_at,
+  clientIp: r.client_ip,
 });
 
 const INSERT_LOG = `INSERT INTO ingest_log (id, source_id, status_code, outcome, error_text, headers, payload, msg_id,
-  created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $9)`;
+  created_at, updated_at, client_ip) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $9, $10)`;
 const logParams = (e: IngestLogEntry): unknown[] => [
   e.id,
   e.sourceId,
@@ -59,6 +61,7 @@ const logParams = (e: IngestLogEntry): unknown[] => [
   e.payload,
   e.msgId,
   e.createdAt,
+  e.clientIp,
 ];
 
 export class PostgresIngest implements IngestRepository {

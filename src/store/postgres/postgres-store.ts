@@ -1,7 +1,7 @@
 import pg from "pg";
 import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import type { Store } from "../store.ts";
-import { PostgresAudit, PostgresSettings, PostgresTokens } from "./tokens.ts";
+import { PostgresAudit, PostgresIpLists, PostgresSettings, PostgresTokens } from "./tokens.ts";
 import { PostgresRateLimits } from "./rate-limits.ts";
 import { PostgresRetention } from "./retention.ts";
 import { PostgresApplications } from "./applications.ts";
@@ -60,6 +60,7 @@ export class PostgresStore implements Store {
   readonly rateLimits;
   readonly tokens;
   readonly audit;
+  readonly ipLists;
   readonly settings;
   readonly ingest;
   readonly integrations;
@@ -86,6 +87,7 @@ export class PostgresStore implements Store {
     this.rateLimits = new PostgresRateLimits(pool);
     this.tokens = new PostgresTokens(pool);
     this.audit = new PostgresAudit(pool);
+    this.ipLists = new PostgresIpLists(pool);
     this.settings = new PostgresSettings(pool);
     this.ingest = new PostgresIngest(pool, box, this.partitions);
     this.integrations = new PostgresIntegrations(pool, box);

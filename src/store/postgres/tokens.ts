@@ -2,12 +2,14 @@ import type {
   ApiToken,
   AuditEntry,
   AuditRepository,
+  IpList,
+  IpListRepository,
   Page,
   PageRequest,
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
-import { toAudit, toToken, type AuditRow, type TokenRow } from "../token-rows.ts";
+import { toAudit, toIpList, toToken, type AuditRow, type IpListRow, type TokenRow } from "../token-rows.ts";
 import { paginate } from "./paginate.ts";
 import { Params, type Queryable } from "./sql.ts";
 
@@ -16,9 +18,18 @@ export class PostgresTokens implements TokenRepository {
 
   async insert(t: ApiToken): Promise<void> {
     await this.db.query(
-      `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [t.id, t.tokenHash, t.appId, t.name, t.createdAt, t.expiresAt, t.revokedAt],
+      `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at, allowed_ips)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+      [
+        t.id,
+        t.tokenHash,
+        t.appId,
+        t.name,
+        t.createdAt,
+        t.expiresAt,
+        t.revokedAt,
+        t.allowedIps === null ? null : JSON.stringify(t.allowedIps),
+      ],
     );
   }
 
@@ -54,8 +65,9 @@ export class PostgresAudit implements AuditRepository {
 
   async append(e: AuditEntry): Promise<void> {
     await this.db.query(
-      "INSERT INTO audit_log (id, actor, action, path, app_id, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      [e.id, e.actor, e.action, e.path, e.appId, e.status, e.createdAt],
+      `INSERT INTO audit_log (id, actor, action, path, app_id, status, created_at, client_ip, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [e.id, e.actor, e.action, e.path, e.appId, e.status, e.createdAt, e.clientIp, e.detail],
     );
   }
 
@@ -69,6 +81,39 @@ export class PostgresAudit implements AuditRepository {
       toAudit,
       (r) => r.id,
     );
+  }
+}
+
+export class PostgresIpLists implements IpListRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async get(name: string): Promise<IpList | undefined> {
+    const { rows } = await this.db.query<IpListRow>("SELECT * FROM ip_list WHERE name = $1", [name]);
+    return rows[0] && toIpList(rows[0]);
+  }
+
+  async list(page: PageRequest): Promise<Page<IpList>> {
+    return paginate<IpListRow, IpList>(
+      this.db,
+      { from: "ip_list", where: [], params: new Params(), key: "name" },
+      page,
+      toIpList,
+      (r) => r.name,
+    );
+  }
+
+  async put(l: IpList): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ip_list (name, description, entries, created_at, updated_at) VALUES ($1, $2, $3::jsonb, $4, $5)
+       ON CONFLICT (name) DO UPDATE SET description = excluded.description, entries = excluded.entries,
+         updated_at = excluded.updated_at`,
+      [l.name, l.description, JSON.stringify(l.entries), l.createdAt, l.updatedAt],
+    );
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const { rowCount } = await this.db.query("DELETE FROM ip_list WHERE name = $1", [name]);
+    return (rowCount ?? 0) > 0;
   }
 }
 

@@ -32,6 +32,7 @@ interface LogRow {
   payload: string;
   msg_id: string | null;
   created_at: number;
+  client_ip: string | null;
 }
 
 const toLog = (r: LogRow): IngestLogEntry => ({
@@ -44,6 +45,7 @@ const toLog = (r: LogRow): IngestLogEntry => ({
   payload: r.payload,
   msgId: r.msg_id,
   createdAt: r.created_at,
+  clientIp: r.client_ip,
 });
 
 export class SqliteIngest implements IngestRepository {
@@ -183,8 +185,9 @@ export class SqliteIngest implements IngestRepository {
   private insertLog(e: IngestLogEntry): void {
     prepared(
       this.db,
-      `INSERT INTO ingest_log (id, source_id, status_code, outcome, error_text, headers, payload, msg_id, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO ingest_log (id, source_id, status_code, outcome, error_text, headers, payload, msg_id, created_at,
+         updated_at, client_ip)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       e.id,
       e.sourceId,
@@ -196,6 +199,7 @@ export class SqliteIngest implements IngestRepository {
       e.msgId,
       e.createdAt,
       e.createdAt,
+      e.clientIp,
     );
   }
 

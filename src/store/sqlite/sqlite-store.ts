@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import type { Store } from "../store.ts";
-import { SqliteAudit, SqliteSettings, SqliteTokens } from "./tokens.ts";
+import { SqliteAudit, SqliteIpLists, SqliteSettings, SqliteTokens } from "./tokens.ts";
 import { SqliteRateLimits } from "./rate-limits.ts";
 import { SqliteRetention } from "./retention.ts";
 import { SqliteApplications } from "./applications.ts";
@@ -34,6 +34,7 @@ export class SqliteStore implements Store {
   readonly rateLimits;
   readonly tokens;
   readonly audit;
+  readonly ipLists;
   readonly settings;
   readonly ingest;
   readonly integrations;
@@ -62,6 +63,7 @@ export class SqliteStore implements Store {
     this.ingest = new SqliteIngest(db, this.writer, box);
     this.integrations = new SqliteIntegrations(db, this.writer, box);
     this.audit = new SqliteAudit(db, this.writer);
+    this.ipLists = new SqliteIpLists(db, this.writer);
     this.settings = new SqliteSettings(db, this.writer);
   }
 

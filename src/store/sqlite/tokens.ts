@@ -3,12 +3,14 @@ import type {
   ApiToken,
   AuditEntry,
   AuditRepository,
+  IpList,
+  IpListRepository,
   Page,
   PageRequest,
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
-import { toAudit, toToken, type AuditRow, type TokenRow } from "../token-rows.ts";
+import { toAudit, toIpList, toToken, type AuditRow, type IpListRow, type TokenRow } from "../token-rows.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
@@ -23,9 +25,18 @@ export class SqliteTokens implements TokenRepository {
     await this.writer.run(() =>
       prepared(
         this.db,
-        `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(t.id, t.tokenHash, t.appId, t.name, t.createdAt, t.expiresAt, t.revokedAt),
+        `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at, allowed_ips)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        t.id,
+        t.tokenHash,
+        t.appId,
+        t.name,
+        t.createdAt,
+        t.expiresAt,
+        t.revokedAt,
+        t.allowedIps === null ? null : JSON.stringify(t.allowedIps),
+      ),
     );
   }
 
@@ -72,8 +83,9 @@ export class SqliteAudit implements AuditRepository {
     await this.writer.run(() =>
       prepared(
         this.db,
-        "INSERT INTO audit_log (id, actor, action, path, app_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      ).run(e.id, e.actor, e.action, e.path, e.appId, e.status, e.createdAt),
+        `INSERT INTO audit_log (id, actor, action, path, app_id, status, created_at, client_ip, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(e.id, e.actor, e.action, e.path, e.appId, e.status, e.createdAt, e.clientIp, e.detail),
     );
   }
 
@@ -90,6 +102,43 @@ export class SqliteAudit implements AuditRepository {
       toAudit,
       (r) => r.id,
     );
+  }
+}
+
+export class SqliteIpLists implements IpListRepository {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writer: WriteBatcher,
+  ) {}
+
+  async get(name: string): Promise<IpList | undefined> {
+    const row = prepared(this.db, "SELECT * FROM ip_list WHERE name = ?").get(name) as IpListRow | undefined;
+    return row && toIpList(row);
+  }
+
+  async list(page: PageRequest): Promise<Page<IpList>> {
+    return paginate<IpListRow, IpList>(
+      this.db,
+      { from: "ip_list", where: [], params: [], key: "name" },
+      page,
+      toIpList,
+      (r) => r.name,
+    );
+  }
+
+  async put(l: IpList): Promise<void> {
+    await this.writer.run(() =>
+      prepared(
+        this.db,
+        `INSERT INTO ip_list (name, description, entries, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET description = excluded.description, entries = excluded.entries,
+           updated_at = excluded.updated_at`,
+      ).run(l.name, l.description, JSON.stringify(l.entries), l.createdAt, l.updatedAt),
+    );
+  }
+
+  async delete(name: string): Promise<boolean> {
+    return this.writer.run(() => prepared(this.db, "DELETE FROM ip_list WHERE name = ?").run(name).changes > 0);
   }
 }
 
