@@ -26,6 +26,9 @@ import {
 } from "./input-limits.ts";
 import { applicationRoutes } from "./routes/applications.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { portalAccessRoutes } from "./routes/portal-access.ts";
+import { portalPageRoutes } from "./routes/portal-page.ts";
+import { registerPortalFraming } from "./portal-framing.ts";
 import { attemptRoutes } from "./routes/attempts.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
@@ -252,6 +255,7 @@ export async function buildHttpServer(
   registerAuth(app, ctx);
   registerAudit(app, ctx);
   registerIdempotency(app, ctx);
+  registerPortalFraming(app, ctx);
 
   await app.register(healthRoutes, { ctx });
   // Workers expose their metrics too.
@@ -266,6 +270,8 @@ export async function buildHttpServer(
   await app.register(statsRoutes, { ctx });
   await app.register(transformationRoutes, { ctx });
   await app.register(authRoutes, { ctx });
+  await app.register(portalAccessRoutes, { ctx });
+  await app.register(portalPageRoutes);
   await app.register(integrationRoutes, { ctx });
   await app.register(ingestSourceRoutes, { ctx });
   await app.register(endpointRoutesIn(SOURCE_ENDPOINTS), { ctx });

@@ -60,7 +60,8 @@ const OPERATIONS = {
     "endPass",
   ],
   rateLimits: ["take"],
-  tokens: ["insert", "byHash", "get", "list", "revoke"],
+  tokens: ["insert", "byHash", "get", "list", "revoke", "expirePortalSessions"],
+  inspectors: ["insert", "get", "listLive", "delete", "record", "requests", "deleteExpired"],
   audit: ["append", "list"],
   settings: ["get", "putIfAbsent"],
   ingest: [

@@ -7,7 +7,7 @@ import type {
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
-import { toAudit, toToken, type AuditRow, type TokenRow } from "../token-rows.ts";
+import { portalColumns, toAudit, toToken, TOKEN_COLUMNS, type AuditRow, type TokenRow } from "../token-rows.ts";
 import { paginate } from "./paginate.ts";
 import { Params, type Queryable } from "./sql.ts";
 
@@ -16,9 +16,8 @@ export class PostgresTokens implements TokenRepository {
 
   async insert(t: ApiToken): Promise<void> {
     await this.db.query(
-      `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [t.id, t.tokenHash, t.appId, t.name, t.createdAt, t.expiresAt, t.revokedAt],
+      `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [t.id, t.tokenHash, t.appId, t.name, t.createdAt, t.expiresAt, t.revokedAt, ...portalColumns(t)],
     );
   }
 
@@ -46,6 +45,18 @@ export class PostgresTokens implements TokenRepository {
 
   async revoke(id: string, at: number): Promise<void> {
     await this.db.query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [at, id]);
+  }
+
+  async expirePortalSessions(appId: string, at: number, sessionIds?: readonly string[]): Promise<string[]> {
+    const bySession = sessionIds !== undefined && sessionIds.length > 0;
+    const { rows } = await this.db.query<{ token_hash: string }>(
+      `UPDATE api_token SET revoked_at = $2
+        WHERE app_id = $1 AND portal_capabilities IS NOT NULL AND (revoked_at IS NULL OR revoked_at > $2)
+        ${bySession ? "AND portal_session_id = ANY($3::text[])" : ""}
+        RETURNING token_hash`,
+      bySession ? [appId, at, [...sessionIds]] : [appId, at],
+    );
+    return rows.map((r) => r.token_hash);
   }
 }
 

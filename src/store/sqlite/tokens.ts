@@ -8,7 +8,7 @@ import type {
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
-import { toAudit, toToken, type AuditRow, type TokenRow } from "../token-rows.ts";
+import { portalColumns, toAudit, toToken, TOKEN_COLUMNS, type AuditRow, type TokenRow } from "../token-rows.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
@@ -23,9 +23,8 @@ export class SqliteTokens implements TokenRepository {
     await this.writer.run(() =>
       prepared(
         this.db,
-        `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(t.id, t.tokenHash, t.appId, t.name, t.createdAt, t.expiresAt, t.revokedAt),
+        `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(t.id, t.tokenHash, t.appId, t.name, t.createdAt, t.expiresAt, t.revokedAt, ...portalColumns(t)),
     );
   }
 
@@ -59,6 +58,26 @@ export class SqliteTokens implements TokenRepository {
     await this.writer.run(() =>
       prepared(this.db, "UPDATE api_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id),
     );
+  }
+
+  async expirePortalSessions(
+    appId: string,
+    at: number,
+    sessionIds?: readonly string[],
+  ): Promise<string[]> {
+    const bySession = sessionIds !== undefined && sessionIds.length > 0;
+    const where =
+      "app_id = ? AND portal_capabilities IS NOT NULL AND (revoked_at IS NULL OR revoked_at > ?)" +
+      (bySession ? ` AND portal_session_id IN (SELECT value FROM json_each(?))` : "");
+    const params: unknown[] = [appId, at];
+    if (bySession) params.push(JSON.stringify(sessionIds));
+    return this.writer.run(() => {
+      const hashes = prepared(this.db, `SELECT token_hash FROM api_token WHERE ${where}`)
+        .pluck()
+        .all(...params) as string[];
+      prepared(this.db, `UPDATE api_token SET revoked_at = ? WHERE ${where}`).run(at, ...params);
+      return hashes;
+    });
   }
 }
 
