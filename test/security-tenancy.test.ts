@@ -51,7 +51,7 @@ describe("tokens and tenancy", () => {
   it("gives an app portal token its own application's endpoints, messages and attempts, and nothing else", async () => {
     const { appId } = await appWithEndpoint(h, `${receiver.url}/portal`);
     const access = await h.api("POST", `/api/v1/auth/app-portal-access/${appId}`, { expiry: 3600 });
-    assert.match(access.body.url, /^http:\/\/127\.0\.0\.1:\d+\/portal\/#token=hk_app_/);
+    assert.match(access.body.url, /^http:\/\/127\.0\.0\.1:\d+\/portal\/app\/app_\w+\/#token=hk_app_/);
     const token = access.body.token as string;
     const msgId = await sendMessage(h, appId);
     await h.dispatcher.idle();

@@ -143,7 +143,21 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
     operationId: "v1.authentication.dashboard-access",
     summary: "Get Dashboard Access (Deprecated Form)",
   },
+  "POST /api/v1/auth/app/{app_id}/expire-all": {
+    operationId: "v1.authentication.expire-all",
+    summary: "Expire All Portal Sessions",
+  },
   "POST /api/v1/auth/logout": { operationId: "v1.authentication.logout", summary: "Logout (Revoke This Token)" },
+  "POST /api/v1/app/{app_id}/inspector": { operationId: "v1.inspector.create", summary: "Create Inspector" },
+  "GET /api/v1/app/{app_id}/inspector": { operationId: "v1.inspector.list", summary: "List Inspectors" },
+  "GET /api/v1/app/{app_id}/inspector/{inspector_id}": {
+    operationId: "v1.inspector.get",
+    summary: "Get Inspector and Received Requests",
+  },
+  "DELETE /api/v1/app/{app_id}/inspector/{inspector_id}": {
+    operationId: "v1.inspector.delete",
+    summary: "Delete Inspector",
+  },
   "GET /api/v1/auth/token": { operationId: "v1.authentication.token.list", summary: "List API Tokens" },
   "POST /api/v1/auth/token": { operationId: "v1.authentication.token.create", summary: "Create API Token" },
   "DELETE /api/v1/auth/token/{token_id}": {

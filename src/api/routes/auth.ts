@@ -3,13 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { issueToken } from "../../core/api-tokens.ts";
 import { notFound } from "../../core/errors.ts";
 import type { ApiToken } from "../../store/store.ts";
-import {
-  DateTime,
-  errorResponses,
-  ListQuery,
-  ListResponse,
-  Nullable,
-} from "../common-schemas.ts";
+import { DateTime, errorResponses, ListQuery, ListResponse, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso, pageRequest } from "../pagination.ts";
 

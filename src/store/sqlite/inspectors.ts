@@ -43,7 +43,10 @@ export class SqliteInspectors implements InspectorRepository {
 
   async delete(appId: string, id: string): Promise<boolean> {
     return this.writer.run(() => {
-      prepared(this.db, "DELETE FROM inspector_request WHERE inspector_id IN (SELECT id FROM inspector WHERE id = ? AND app_id = ?)").run(id, appId);
+      prepared(
+        this.db,
+        "DELETE FROM inspector_request WHERE inspector_id IN (SELECT id FROM inspector WHERE id = ? AND app_id = ?)",
+      ).run(id, appId);
       return prepared(this.db, "DELETE FROM inspector WHERE id = ? AND app_id = ?").run(id, appId).changes > 0;
     });
   }

@@ -21,10 +21,16 @@ export class SqliteTokens implements TokenRepository {
 
   async insert(t: ApiToken): Promise<void> {
     await this.writer.run(() =>
-      prepared(
-        this.db,
-        `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(t.id, t.tokenHash, t.appId, t.name, t.createdAt, t.expiresAt, t.revokedAt, ...portalColumns(t)),
+      prepared(this.db, `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        t.id,
+        t.tokenHash,
+        t.appId,
+        t.name,
+        t.createdAt,
+        t.expiresAt,
+        t.revokedAt,
+        ...portalColumns(t),
+      ),
     );
   }
 
@@ -60,11 +66,7 @@ export class SqliteTokens implements TokenRepository {
     );
   }
 
-  async expirePortalSessions(
-    appId: string,
-    at: number,
-    sessionIds?: readonly string[],
-  ): Promise<string[]> {
+  async expirePortalSessions(appId: string, at: number, sessionIds?: readonly string[]): Promise<string[]> {
     const bySession = sessionIds !== undefined && sessionIds.length > 0;
     const where =
       "app_id = ? AND portal_capabilities IS NOT NULL AND (revoked_at IS NULL OR revoked_at > ?)" +
