@@ -155,7 +155,7 @@ export async function inspectorReceiveRoutes(app: FastifyInstance, { ctx }: Rout
       if (!inspector) return reply.code(404).send({ code: "not_found", detail: "inspector not found" });
       if (!isLive(inspector, ctx.clock.now()))
         return reply.code(410).send({ code: "gone", detail: "this inspector has expired" });
-      const waitMs = buckets.take(inspector.id);
+      const waitMs = buckets.take(inspector.id, ctx.clock.now());
       if (waitMs > 0) {
         return reply
           .code(429)
