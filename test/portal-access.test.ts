@@ -110,6 +110,31 @@ describe("consumer-portal sessions through the official SDK", () => {
     assert.equal((await statusOf(replayer.endpoint.create(appId, { url: receiver.url }))).status, 403);
   });
 
+  it("tells a session what it was granted, and no other token", async () => {
+    const access = await operator.authentication.appPortalAccess(appId, {
+      capabilities: [AppPortalCapability.ViewEndpointSecret],
+      readOnly: true,
+      featureFlags: ["beta"],
+      sessionId: "user_42",
+      expiry: 3600,
+    });
+    const res = await fetch(`${h.url}/api/v1/auth/portal-session`, {
+      headers: { authorization: `Bearer ${access.token}` },
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), {
+      appId,
+      capabilities: ["ViewBase", "ViewEndpointSecret"],
+      readOnly: true,
+      featureFlags: ["beta"],
+      sessionId: "user_42",
+      expiresAt: new Date(clock.now() + 3_600_000).toISOString(),
+    });
+    const admin = await h.api("GET", "/api/v1/auth/portal-session");
+    assert.equal(admin.status, 404);
+    assert.equal(admin.body.code, "not_a_portal_session");
+  });
+
   it("readOnly refuses writes even with every capability", async () => {
     const access = await operator.authentication.appPortalAccess(appId, { readOnly: true });
     const reader = portal(access.token);

@@ -112,7 +112,10 @@ describe("consumer-portal capabilities over the whole route table", () => {
       assert.ok(known.has(key), `${key} is in the portal's table but not a route`);
       const url = key.split(" ")[1]!;
       assert.ok(
-        url.startsWith("/api/v1/app/:app_id") || url.startsWith("/api/v1/event-type") || url === "/api/v1/auth/logout",
+        url.startsWith("/api/v1/app/:app_id") ||
+          url.startsWith("/api/v1/event-type") ||
+          url === "/api/v1/auth/logout" ||
+          url === "/api/v1/auth/portal-session",
         `${key} does not name the token's application`,
       );
     }

@@ -38,6 +38,7 @@ const ENDPOINT = `${APP}/endpoint/:endpoint_id`;
 export const PORTAL_ROUTES: Readonly<Record<string, PortalRoute>> = {
   // The session itself and the read-only catalog.
   "POST /api/v1/auth/logout": read("ViewBase"),
+  "GET /api/v1/auth/portal-session": read("ViewBase"),
   "GET /api/v1/event-type": read("ViewBase"),
   "GET /api/v1/event-type/:event_type_name": read("ViewBase"),
   [`GET ${APP}`]: read("ViewBase"),

@@ -1,9 +1,10 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { issueToken } from "../../core/api-tokens.ts";
-import { notFound } from "../../core/errors.ts";
+import { ApiError, notFound } from "../../core/errors.ts";
 import type { AppContext } from "../../main/context.ts";
-import { errorResponses, Metadata, Nullable, PathKey, Uid } from "../common-schemas.ts";
+import { DateTime, errorResponses, Metadata, Nullable, PathKey, Uid } from "../common-schemas.ts";
+import { iso } from "../pagination.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { grantedCapabilities, PORTAL_CAPABILITIES, type PortalCapability } from "../portal-capabilities.ts";
 import { createApplication } from "./applications.ts";
@@ -40,6 +41,14 @@ const PortalAccessOut = Type.Object({ url: Type.String(), token: Type.String() }
 const ExpireAllIn = Type.Object({
   expiry: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: EXPIRE_ALL_MAX_DELAY_SECONDS }))),
   sessionIds: Type.Optional(Nullable(Type.Array(SessionId, { maxItems: 1000 }))),
+});
+const PortalSessionOut = Type.Object({
+  appId: Type.String(),
+  capabilities: Type.Array(Capability),
+  readOnly: Type.Boolean(),
+  featureFlags: Type.Array(Type.String()),
+  sessionId: Nullable(Type.String()),
+  expiresAt: Nullable(DateTime),
 });
 const tags = ["Authentication"];
 
@@ -113,6 +122,29 @@ export async function portalAccessRoutes(app: FastifyInstance, { ctx }: RouteOpt
       // This process stops trusting its cached copies at once; others within TOKEN_CACHE_MS (auth.ts).
       for (const hash of ended) app.forgetToken(hash);
       return reply.code(204).send();
+    },
+  );
+
+  /**
+   * What the calling portal session was granted, so that the portal's pages can offer only what
+   * the API will allow (the API enforces it regardless).
+   */
+  app.get(
+    "/api/v1/auth/portal-session",
+    { schema: { tags, response: { 200: PortalSessionOut, ...errorResponses } } },
+    async (req) => {
+      const token = req.portal === null ? undefined : await ctx.store.tokens.get(req.principal);
+      if (!token || token.portal === null || token.appId === null) {
+        throw new ApiError(404, "not_a_portal_session", "the request's token is not a consumer-portal session");
+      }
+      return {
+        appId: token.appId,
+        capabilities: token.portal.capabilities as PortalCapability[],
+        readOnly: token.portal.readOnly,
+        featureFlags: token.portal.featureFlags,
+        sessionId: token.portal.sessionId,
+        expiresAt: token.expiresAt === null ? null : iso(token.expiresAt),
+      };
     },
   );
 
