@@ -231,6 +231,30 @@ describe("consumer-portal sessions through the official SDK", () => {
     assert.equal(refused.body.detail, "the token has expired");
   });
 
+  it("tells a page without a session where to get a fresh link, by application id only", async () => {
+    const withReturn = await operator.application.create({
+      name: "With return",
+      uid: "with-return",
+      metadata: { "hookline.portal.returnUrl": "https://app.example.com/webhooks" },
+    });
+    const settings = async (id: string) => {
+      const res = await fetch(`${h.url}/api/v1/portal/${id}/settings`);
+      return { status: res.status, body: (await res.json()) as { returnUrl?: string | null; code?: string } };
+    };
+    assert.deepEqual(await settings(withReturn.id), {
+      status: 200,
+      body: { returnUrl: "https://app.example.com/webhooks" },
+    });
+    // A uid is guessable: it does not name the application here.
+    assert.equal((await settings("with-return")).status, 404);
+    assert.deepEqual((await settings(appId)).body, { returnUrl: null });
+    const unsafe = await operator.application.create({
+      name: "Unsafe",
+      metadata: { "hookline.portal.returnUrl": "javascript:alert(1)" },
+    });
+    assert.deepEqual((await settings(unsafe.id)).body, { returnUrl: null });
+  });
+
   it("expireAll on an unknown application is 404, and a portal session cannot call it", async () => {
     assert.equal((await statusOf(operator.authentication.expireAll("app_unknown", {}))).status, 404);
     const token = (await operator.authentication.appPortalAccess(appId, {})).token;

@@ -28,6 +28,7 @@ import { applicationRoutes } from "./routes/applications.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { portalAccessRoutes } from "./routes/portal-access.ts";
 import { portalPageRoutes } from "./routes/portal-page.ts";
+import { portalSettingsRoutes } from "./routes/portal-settings.ts";
 import { inspectorReceiveRoutes, inspectorRoutes } from "./routes/inspector.ts";
 import { registerPortalFraming } from "./portal-framing.ts";
 import { attemptRoutes } from "./routes/attempts.ts";
@@ -275,6 +276,7 @@ export async function buildHttpServer(
   await app.register(authRoutes, { ctx });
   await app.register(portalAccessRoutes, { ctx });
   await app.register(portalPageRoutes);
+  await app.register(portalSettingsRoutes, { ctx });
   await app.register(inspectorRoutes, { ctx });
   await app.register(inspectorReceiveRoutes, { ctx });
   await app.register(integrationRoutes, { ctx });

@@ -128,6 +128,8 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
   },
   capabilities:
     "What the session may do: ViewBase, ViewEndpointSecret, ManageEndpointSecret, ManageTransformations, CreateAttempts, ManageEndpoint; unset: all. ViewBase is always granted (docs/portal.md)",
+  returnUrl:
+    "Where to get a fresh portal link (application metadata `hookline.portal.returnUrl`); null when not configured",
   sessionIds: "End only the sessions created with one of these session ids; unset or empty: every portal session",
   readOnly: "A read-only session cannot change anything",
   sessionId: "Your own id for the session; expire-all can end the sessions that carry it",

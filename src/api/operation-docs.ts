@@ -148,6 +148,10 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
     summary: "Expire All Portal Sessions",
   },
   "POST /api/v1/auth/logout": { operationId: "v1.authentication.logout", summary: "Logout (Revoke This Token)" },
+  "GET /api/v1/portal/{app_id}/settings": {
+    operationId: "v1.portal.settings",
+    summary: "Get Portal Settings (No Token)",
+  },
   "GET /api/v1/auth/portal-session": {
     operationId: "v1.authentication.portal-session",
     summary: "Get This Portal Session's Grants",
