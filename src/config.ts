@@ -4,6 +4,7 @@ import path from "node:path";
 import { AddressSet, MAX_INLINE_ENTRIES, parseAddressList } from "./access/address-set.ts";
 import { didYouMean } from "./core/did-you-mean.ts";
 import { parseAllowEntry } from "./delivery/ssrf/allow-list.ts";
+import { parseFrameAncestors } from "./core/frame-ancestors.ts";
 
 /**
  * Every HOOKLINE_* setting, parsed and validated once at start-up into one typed object.
@@ -20,6 +21,8 @@ export interface Config {
   requestTimeoutMs: number;
   logLevel: LogLevel;
   allowPrivateNetworks: string[];
+  /** Origins that may frame the consumer portal (CSP frame-ancestors); empty means 'self' only. */
+  portalFrameAncestors: string[];
   /** An endpoint failing without a single success for this long is disabled. */
   endpointDisableAfterMs: number;
   maxBodyBytes: number;
@@ -131,6 +134,7 @@ export const SETTINGS = {
   retentionInterval: { env: "HOOKLINE_RETENTION_INTERVAL", flag: "retention-interval" },
   webhookOrigin: { env: "HOOKLINE_WEBHOOK_ORIGIN", flag: "webhook-origin" },
   publicUrl: { env: "HOOKLINE_PUBLIC_URL", flag: "public-url" },
+  portalFrameAncestors: { env: "HOOKLINE_PORTAL_FRAME_ANCESTORS", flag: "portal-frame-ancestors" },
   validatePayloads: { env: "HOOKLINE_VALIDATE_PAYLOADS", flag: "validate-payloads" },
   endpointHttpsOnly: { env: "HOOKLINE_ENDPOINT_HTTPS_ONLY", flag: "endpoint-https-only" },
   masterKey: { env: "HOOKLINE_MASTER_KEY", flag: "master-key" },
@@ -243,6 +247,13 @@ export function loadConfig(
     }
   }
 
+  const frameAncestors = parseFrameAncestors(raw("portalFrameAncestors") ?? "");
+  if (frameAncestors.invalid.length > 0)
+    fail(
+      "portalFrameAncestors",
+      `${frameAncestors.invalid.map((e) => JSON.stringify(e)).join(", ")} is not an origin (https://app.example.com) or 'self'`,
+    );
+
   const adminToken = raw("adminToken");
   if (adminToken !== undefined && adminToken.length < 16)
     fail("adminToken", "must be at least 16 characters so it cannot be guessed");
@@ -297,6 +308,7 @@ export function loadConfig(
     requestTimeoutMs,
     logLevel,
     allowPrivateNetworks,
+    portalFrameAncestors: frameAncestors.sources,
     endpointDisableAfterMs: Math.round(seconds("endpointDisableAfter", 5 * 24 * 3600, 1, 365 * 24 * 3600) * 1000),
     maxBodyBytes: integer("maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
     // Held leases are renewed every third of this, in flight or queued, so it need not outlast

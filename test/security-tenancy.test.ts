@@ -29,6 +29,7 @@ describe("tokens and tenancy", () => {
   const clock = new ManualClock();
   let victim: { appId: string; endpointId: string; msgId: string; attemptId: string };
   let attackerToken: string;
+  let attackerAppId: string;
 
   before(async () => {
     receiver = await Receiver.start();
@@ -42,6 +43,7 @@ describe("tokens and tenancy", () => {
     const access = await h.api("POST", `/api/v1/auth/app-portal-access/${attacker.appId}`, {});
     assert.equal(access.status, 200, access.text);
     attackerToken = access.body.token;
+    attackerAppId = attacker.appId;
   });
   after(async () => {
     await h.close();
@@ -51,7 +53,7 @@ describe("tokens and tenancy", () => {
   it("gives an app portal token its own application's endpoints, messages and attempts, and nothing else", async () => {
     const { appId } = await appWithEndpoint(h, `${receiver.url}/portal`);
     const access = await h.api("POST", `/api/v1/auth/app-portal-access/${appId}`, { expiry: 3600 });
-    assert.match(access.body.url, /^http:\/\/127\.0\.0\.1:\d+\/portal\/#token=hk_app_/);
+    assert.match(access.body.url, /^http:\/\/127\.0\.0\.1:\d+\/portal\/app\/app_\w+\/#token=hk_app_/);
     const token = access.body.token as string;
     const msgId = await sendMessage(h, appId);
     await h.dispatcher.idle();
@@ -105,8 +107,12 @@ describe("tokens and tenancy", () => {
         const res = await as(h, attackerToken, method.toUpperCase(), p, body);
         // The event-type catalog is global and readable by every application (api/event-catalog-access.ts).
         const catalogRead = method === "get" && template.startsWith("/api/v1/event-type");
+        // The caller's own session, and the one public portal setting (docs/portal.md): neither is the victim's data.
+        const ownOrPublic =
+          method === "get" && (p === "/api/v1/auth/portal-session" || template.startsWith("/api/v1/portal/"));
+        if (p === "/api/v1/auth/portal-session") assert.equal(res.body?.appId, attackerAppId, res.text);
         assert.ok(
-          [401, 403, 404].includes(res.status) || (catalogRead && res.status === 200),
+          [401, 403, 404].includes(res.status) || ((catalogRead || ownOrPublic) && res.status === 200),
           `${method.toUpperCase()} ${p} answered ${res.status}: ${res.text}`,
         );
         assert.ok(!res.text.includes("victim data"), `${method.toUpperCase()} ${p} leaked the victim's payload`);

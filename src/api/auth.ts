@@ -4,8 +4,9 @@ import { networkAccess } from "../access/network-access.ts";
 import { newId } from "../core/ids.ts";
 import type { AppContext } from "../main/context.ts";
 import { sessionCredential } from "./console-session.ts";
-import type { ApiToken } from "../store/store.ts";
+import type { ApiToken, PortalGrant } from "../store/store.ts";
 import { appTokenCatalogAccess } from "./event-catalog-access.ts";
+import { portalRefusal } from "./portal-capabilities.ts";
 import { TokenBuckets } from "./token-buckets.ts";
 
 declare module "fastify" {
@@ -18,6 +19,8 @@ declare module "fastify" {
     principal: string;
     /** For a token confined to one application: that application's id. Null for admin tokens. */
     scopedAppId: string | null;
+    /** For a consumer-portal session: what it was granted (portal-capabilities.ts). */
+    portal: PortalGrant | null;
   }
 }
 
@@ -85,6 +88,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   const access = networkAccess(ctx);
   app.decorateRequest("principal", "");
   app.decorateRequest("scopedAppId", null);
+  app.decorateRequest("portal", null);
 
   async function lookup(hash: Buffer): Promise<ApiToken | undefined> {
     const key = hash.toString("hex");
@@ -125,6 +129,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
       request.principal = token.id;
       request.scopedAppId = token.appId;
       allowedIps = token.allowedIps;
+      request.portal = token.portal;
     }
 
     const waitMs = buckets.take(request.principal);
@@ -175,7 +180,12 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
 
   async function authorizeAppToken(request: FastifyRequest, reply: FastifyReply) {
     const routeUrl = request.routeOptions.url ?? "";
-    if (!appTokenAccess(request.method, routeUrl)) {
+    // A portal session is governed by the portal's capability table; other application tokens
+    // (integration keys) by the table above.
+    if (request.portal !== null) {
+      const refusal = portalRefusal(request.portal, request.method, routeUrl);
+      if (refusal) return reply.code(403).send(refusal);
+    } else if (!appTokenAccess(request.method, routeUrl)) {
       return reply.code(403).send({ code: "forbidden", detail: "this token is confined to one application" });
     }
     const named = (request.params as { app_id?: string }).app_id;
@@ -192,6 +202,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
 
 declare module "fastify" {
   interface FastifyInstance {
+    /** Drops a token (by its hex hash) from this process's cache; other processes see it within TOKEN_CACHE_MS. */
     forgetToken(tokenHash: string): void;
   }
 }

@@ -11,8 +11,9 @@ import type { AppContext } from "../main/context.ts";
  * - A token confined to one application (app portal access) may read the catalog: list event
  *   types and get one, and use one through `…/send-example`. Every other catalog route (create,
  *   replace, patch, archive or delete, import) answers it 403.
- * - It sees only event types without a feature flag: app tokens carry no flags, and a flagged type
- *   is one the operator has not released to consumers yet. To it a flagged type does not exist.
+ * - It sees only event types without a feature flag, and those with a flag its portal session was
+ *   granted (app portal access's `featureFlags`): a flagged type is one the operator has not
+ *   released to every consumer yet. To it any other flagged type does not exist.
  * - A type that does not exist (or that the caller cannot see) is 404 wherever one is named,
  *   `send-example` included.
  */
@@ -34,7 +35,11 @@ export function appTokenCatalogAccess(method: string, routeUrl: string): boolean
 /** Whether the caller may see this event type (see the rule above). */
 export function catalogShows(request: FastifyRequest, eventType: EventType): boolean {
   if (request.scopedAppId === null) return true;
-  return (eventType.featureFlags ?? []).length === 0;
+  const flags = eventType.featureFlags ?? [];
+  if (flags.length === 0) return true;
+  // A portal session granted one of the type's flags (app portal access's `featureFlags`) sees it.
+  const granted = request.portal?.featureFlags ?? [];
+  return flags.some((flag) => granted.includes(flag));
 }
 
 /** The named event type as the caller may see it; 404 when it does not exist for them. */

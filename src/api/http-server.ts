@@ -27,6 +27,11 @@ import {
 } from "./input-limits.ts";
 import { applicationRoutes } from "./routes/applications.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { portalAccessRoutes } from "./routes/portal-access.ts";
+import { portalPageRoutes } from "./routes/portal-page.ts";
+import { portalSettingsRoutes } from "./routes/portal-settings.ts";
+import { inspectorReceiveRoutes, inspectorRoutes } from "./routes/inspector.ts";
+import { registerPortalFraming } from "./portal-framing.ts";
 import { attemptRoutes } from "./routes/attempts.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
@@ -121,6 +126,8 @@ export async function buildHttpServer(
   app.setValidatorCompiler(validatorCompiler());
   // Before any route is added, so it sees them all: a wrong method on a real path answers 405.
   const routeMethods = new RouteMethods(app);
+  // The route table, for tests that check a rule against every route (test/portal-capabilities.test.ts).
+  app.decorate("routeList", () => routeMethods.list());
   registerHttpMetrics(app, ctx.metrics);
 
   // An empty body on a JSON POST (the SDKs send one on resend and rotate) means "no fields"; a
@@ -257,6 +264,7 @@ export async function buildHttpServer(
   registerAuth(app, ctx);
   registerAudit(app, ctx);
   registerIdempotency(app, ctx);
+  registerPortalFraming(app, ctx);
 
   await app.register(healthRoutes, { ctx });
   // Workers expose their metrics too.
@@ -273,6 +281,11 @@ export async function buildHttpServer(
   await app.register(statsRoutes, { ctx });
   await app.register(transformationRoutes, { ctx });
   await app.register(authRoutes, { ctx });
+  await app.register(portalAccessRoutes, { ctx });
+  await app.register(portalPageRoutes);
+  await app.register(portalSettingsRoutes, { ctx });
+  await app.register(inspectorRoutes, { ctx });
+  await app.register(inspectorReceiveRoutes, { ctx });
   await app.register(integrationRoutes, { ctx });
   await app.register(ipListRoutes, { ctx });
   await app.register(ingestSourceRoutes, { ctx });
@@ -282,6 +295,12 @@ export async function buildHttpServer(
   // Its own plugin scope: there, every content type is read as raw bytes.
   await app.register(ingestReceiveRoutes, { ctx });
   return app;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    routeList(): { method: string; url: string; public: boolean }[];
+  }
 }
 
 export interface RouteOptions {

@@ -8,6 +8,7 @@ import type { FastifyInstance } from "fastify";
 export class RouteMethods {
   private readonly routes: { pattern: RegExp; methods: Set<string> }[] = [];
   private readonly byUrl = new Map<string, Set<string>>();
+  private readonly publicUrls = new Set<string>();
 
   /** Records every route added to `app` (and its child plugins) from now on. */
   constructor(app: FastifyInstance) {
@@ -20,7 +21,15 @@ export class RouteMethods {
         this.routes.push({ pattern: patternOf(route.url), methods: known });
       }
       for (const m of methods) known.add(m.toUpperCase());
+      if ((route.config as { public?: boolean } | undefined)?.public) this.publicUrls.add(route.url);
     });
+  }
+
+  /** Every route: its method, its URL as declared, and whether it answers without a token. */
+  list(): { method: string; url: string; public: boolean }[] {
+    return [...this.byUrl].flatMap(([url, methods]) =>
+      [...methods].map((method) => ({ method, url, public: this.publicUrls.has(url) })),
+    );
   }
 
   /** The methods some route takes at `path` (no query string), sorted; empty when no route has the path. */

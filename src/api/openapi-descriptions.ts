@@ -21,6 +21,7 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
     Audit: "The audit entry's id",
     Integration: "The integration's id (`integ_…`)",
     "Ingest Source": "The source's id (`src_…`), assigned by Hookline",
+    Inspector: "The inspector's id (`insp_…`)",
   },
   uid: "Your own unique identifier for it, usable wherever its id is",
   name: {
@@ -51,6 +52,7 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
   url: {
     default: "The URL deliveries are POSTed to",
     Authentication: "The consumer portal URL to open",
+    Inspector: "The inspector's URL: add it as an endpoint's URL to watch deliveries arrive",
   },
   version: "Incremented by you to mark a change of the endpoint; informational",
   disabled: "A disabled endpoint receives nothing; Hookline disables one that keeps failing",
@@ -121,11 +123,27 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
   enabled: "Whether the transformation runs",
   method: "The HTTP method the delivery would use",
   cancel: "True when the transformation cancels the delivery",
-  expiry: "How long the session lasts, in seconds",
+  expiry: {
+    default: "How long the session lasts, in seconds (3600 to 604800; default 604800)",
+    Authentication:
+      "For app portal access: how long the session lasts, in seconds (3600 to 604800; default 604800). For expire-all: seconds until the sessions end (0 to 259200; default 0, at once)",
+  },
+  capabilities:
+    "What the session may do: ViewBase, ViewEndpointSecret, ManageEndpointSecret, ManageTransformations, CreateAttempts, ManageEndpoint; unset: all. ViewBase is always granted (docs/portal.md)",
+  returnUrl:
+    "Where to get a fresh portal link (application metadata `hookline.portal.returnUrl`); null when not configured",
+  sessionIds: "End only the sessions created with one of these session ids; unset or empty: every portal session",
   readOnly: "A read-only session cannot change anything",
-  sessionId: "Your own id for the session; logging out ends it",
+  sessionId: "Your own id for the session; expire-all can end the sessions that carry it",
+  requests: "What the inspector received, newest first (at most 100)",
+  receivedAt: "When the inspector received it",
+  bodyBytes: "The body's full size in bytes",
+  truncated: "True when the body was longer than the 64 KiB kept",
   token: "The token, shown this once: Hookline stores only its hash",
-  expiresAt: "When it stops working; null: never",
+  expiresAt: {
+    default: "When it stops working; null: never",
+    Inspector: "When the inspector expires (24 hours after its creation)",
+  },
   revokedAt: "When it was revoked; null while it is valid",
   expiresIn: "Seconds until the token expires; unset: never",
   actor: "Who made the request: `admin` or the token's id",
@@ -181,6 +199,7 @@ export const PARAMETER_DESCRIPTIONS: Record<string, string> = {
   source_id: "The source's id or uid",
   log_id: "The log entry's id",
   list_name: "The IP list's name",
+  inspector_id: "The inspector's id (`insp_…`)",
 };
 
 export function fieldDescription(name: string, resource: string): string | undefined {

@@ -45,6 +45,7 @@ const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
   Integration: "integ",
   "Ingest Source": "src",
   "Ingest Log": "ilog",
+  Inspector: "insp",
 };
 
 /** Fields whose example is better shown empty (`null`) than filled, e.g. a token that is not revoked. */
@@ -132,6 +133,8 @@ const ARRAY_BY_NAME: Record<string, unknown[]> = {
   eventTypes: ["invoice.paid"],
   filterTypes: ["invoice.paid"],
   featureFlags: ["beta"],
+  capabilities: ["ViewBase", "ManageEndpoint"],
+  sessionIds: ["user_1FB8"],
   sensitive: ["Authorization"],
   deleteHeaders: ["X-Team"],
   forwardHeaders: ["x-github-event"],

@@ -143,12 +143,34 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
     operationId: "v1.authentication.dashboard-access",
     summary: "Get Dashboard Access (Deprecated Form)",
   },
+  "POST /api/v1/auth/app/{app_id}/expire-all": {
+    operationId: "v1.authentication.expire-all",
+    summary: "Expire All Portal Sessions",
+  },
   "POST /api/v1/auth/logout": { operationId: "v1.authentication.logout", summary: "Logout (Revoke This Token)" },
   "GET /api/v1/ip-list": { operationId: "v1.ip-list.list", summary: "List IP Lists" },
   "POST /api/v1/ip-list": { operationId: "v1.ip-list.create", summary: "Create IP List" },
   "GET /api/v1/ip-list/{list_name}": { operationId: "v1.ip-list.get", summary: "Get IP List" },
   "PUT /api/v1/ip-list/{list_name}": { operationId: "v1.ip-list.upsert", summary: "Create or Replace IP List" },
   "DELETE /api/v1/ip-list/{list_name}": { operationId: "v1.ip-list.delete", summary: "Delete IP List" },
+  "GET /api/v1/portal/{app_id}/settings": {
+    operationId: "v1.portal.settings",
+    summary: "Get Portal Settings (No Token)",
+  },
+  "GET /api/v1/auth/portal-session": {
+    operationId: "v1.authentication.portal-session",
+    summary: "Get This Portal Session's Grants",
+  },
+  "POST /api/v1/app/{app_id}/inspector": { operationId: "v1.inspector.create", summary: "Create Inspector" },
+  "GET /api/v1/app/{app_id}/inspector": { operationId: "v1.inspector.list", summary: "List Inspectors" },
+  "GET /api/v1/app/{app_id}/inspector/{inspector_id}": {
+    operationId: "v1.inspector.get",
+    summary: "Get Inspector and Received Requests",
+  },
+  "DELETE /api/v1/app/{app_id}/inspector/{inspector_id}": {
+    operationId: "v1.inspector.delete",
+    summary: "Delete Inspector",
+  },
   "GET /api/v1/auth/token": { operationId: "v1.authentication.token.list", summary: "List API Tokens" },
   "POST /api/v1/auth/token": { operationId: "v1.authentication.token.create", summary: "Create API Token" },
   "DELETE /api/v1/auth/token/{token_id}": {

@@ -1,11 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { ApiToken } from "../store/store.ts";
+import type { ApiToken, PortalGrant } from "../store/store.ts";
 import { newId } from "./ids.ts";
 
 /** 32 random bytes: guessing is hopeless, and only the SHA-256 is ever stored. */
 export function issueToken(
   kind: "admin" | "app",
-  fields: { appId: string | null; name: string; now: number; expiresAt: number | null; allowedIps?: string[] | null },
+  fields: {
+    appId: string | null;
+    name: string;
+    now: number;
+    expiresAt: number | null;
+    allowedIps?: string[] | null;
+    portal?: PortalGrant | null;
+  },
 ): { token: string; record: ApiToken } {
   const token = `hk_${kind}_${randomBytes(32).toString("base64url")}`;
   return {
@@ -19,6 +26,7 @@ export function issueToken(
       expiresAt: fields.expiresAt,
       revokedAt: null,
       allowedIps: fields.allowedIps ?? null,
+      portal: fields.portal ?? null,
     },
   };
 }

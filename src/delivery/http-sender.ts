@@ -36,6 +36,11 @@ export interface SenderOptions {
   allowPrivateNetworks?: readonly string[];
   /** Name resolution; the system resolver unless a test substitutes one. */
   resolver?: Resolver;
+  /**
+   * Receivers inside Hookline itself (the portal's inspectors): answers a POST without HTTP when
+   * the URL is one of theirs, else null (see inspector-delivery.ts).
+   */
+  localDelivery?: (url: string, headers: Record<string, string>, body: string | Buffer) => Promise<SendResult | null>;
 }
 
 /**
@@ -50,12 +55,14 @@ export interface SenderOptions {
 export class HttpSender {
   private readonly agent: Agent;
   private readonly policy: AddressPolicy;
+  private readonly localDelivery: SenderOptions["localDelivery"];
 
   constructor(
     private readonly timeoutMs: number,
     connectionsPerOrigin: number,
     options: SenderOptions = {},
   ) {
+    this.localDelivery = options.localDelivery;
     const policy = new AddressPolicy(options.allowPrivateNetworks ?? []);
     this.policy = policy;
     this.agent = new Agent({
@@ -73,13 +80,14 @@ export class HttpSender {
   }
 
   /** Sends a delivery: POST, or PUT where a JavaScript transformation chose it. */
-  post(
+  async post(
     url: string,
     headers: Record<string, string>,
     body: string | Buffer,
     method: "POST" | "PUT" = "POST",
   ): Promise<SendResult> {
-    return this.send(method, url, headers, body);
+    const local = this.localDelivery && (await this.localDelivery(url, headers, body));
+    return local || this.send(method, url, headers, body);
   }
 
   /** An OPTIONS request, for the CloudEvents validation handshake. */

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from "../core/clock.ts";
 import { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Sealer } from "../core/secret-box.ts";
 import { Dispatcher } from "../delivery/dispatcher.ts";
+import { inspectorDelivery } from "../delivery/inspector-delivery.ts";
 import { HttpSender } from "../delivery/http-sender.ts";
 import { PostgresStore } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
@@ -118,6 +119,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const sender = runsWorker
     ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency, {
         allowPrivateNetworks: config.allowPrivateNetworks,
+        localDelivery: inspectorDelivery(store, clock),
       })
     : null;
   const endpoints = new EndpointDirectory(store);

@@ -130,6 +130,12 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
     meaning: "base URL providers reach this server at; inbound ingestUrls are built on it",
     example: "https://hooks.example.com",
   },
+  portalFrameAncestors: {
+    default: "'self' only",
+    meaning:
+      "origins (space- or comma-separated) whose pages may embed the consumer portal in an iframe; an application's metadata key hookline.portal.frameAncestors overrides it (docs/portal.md)",
+    example: "https://app.example.com https://*.example.org",
+  },
   validatePayloads: {
     default: "false",
     meaning: "refuse (422) messages whose payload does not match their event type's JSON Schema",

@@ -38,6 +38,7 @@ export interface Store {
   readonly integrations: IntegrationRepository;
   /** Named address lists that sources and tokens refer to (docs/inbound-sources.md, "Address rules"). */
   readonly ipLists: IpListRepository;
+  readonly inspectors: InspectorRepository;
   /**
    * Resolves once the database answers and would take a write; rejects otherwise, with an error
    * isStoreUnavailable recognises (a read-only database: SQLITE_READONLY or SQLSTATE 25006). What
@@ -59,6 +60,20 @@ export interface ApiToken {
   revokedAt: number | null;
   /** Addresses, CIDRs and `list:NAME` references the token may be used from; null: anywhere. */
   allowedIps: string[] | null;
+  /** For a consumer-portal session: what it may do (docs/portal.md). Null for every other token. */
+  portal: PortalGrant | null;
+}
+
+/** What app portal access granted a session; stored with its token. */
+export interface PortalGrant {
+  /** Capability names (src/api/portal-capabilities.ts); ViewBase is always among them. */
+  capabilities: string[];
+  /** Refuses every change, whatever the capabilities. */
+  readOnly: boolean;
+  /** Feature flags whose event types the session may see. */
+  featureFlags: string[];
+  /** The operator's session id, which expire-all may name. */
+  sessionId: string | null;
 }
 
 export interface TokenRepository {
@@ -68,6 +83,11 @@ export interface TokenRepository {
   list(page: PageRequest, appId?: string): Promise<Page<ApiToken>>;
   /** Sets when the token stops working (now, to revoke). */
   revoke(id: string, at: number): Promise<void>;
+  /**
+   * Ends, at `at` (now or later), the portal sessions of an application not already ended by then
+   * (only those with one of `sessionIds`, when given). Returns the hashes of the tokens it changed.
+   */
+  expirePortalSessions(appId: string, at: number, sessionIds?: readonly string[]): Promise<string[]>;
 }
 
 export interface AuditEntry {
@@ -520,3 +540,40 @@ export interface IdempotencyRepository {
 }
 
 export type { TriggerType };
+
+/** A consumer-portal inspector: a test URL that keeps what it receives (docs/portal.md). */
+export interface Inspector {
+  id: string;
+  appId: string;
+  url: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface InspectedRequest {
+  id: string;
+  inspectorId: string;
+  receivedAt: number;
+  method: string;
+  headers: Record<string, string>;
+  /** The body as UTF-8, cut at the inspector's body cap. */
+  body: string;
+  /** The body's full size in bytes. */
+  bodyBytes: number;
+  truncated: boolean;
+}
+
+export interface InspectorRepository {
+  insert(inspector: Inspector): Promise<void>;
+  get(id: string): Promise<Inspector | undefined>;
+  /** The application's inspectors that have not expired at `now`, newest first. */
+  listLive(appId: string, now: number): Promise<Inspector[]>;
+  /** Deletes it and what it received; false when the application has no such inspector. */
+  delete(appId: string, id: string): Promise<boolean>;
+  /** Keeps the request and drops all but the newest `keep` of the inspector's requests. */
+  record(request: InspectedRequest, keep: number): Promise<void>;
+  /** What the inspector received, newest first. */
+  requests(inspectorId: string, limit: number): Promise<InspectedRequest[]>;
+  /** Deletes inspectors expired at `now` and what they received; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}

@@ -11,6 +11,10 @@ export interface TokenRow {
   revoked_at: number | null;
   /** JSON text in SQLite, already parsed (jsonb) in PostgreSQL. */
   allowed_ips: string | string[] | null;
+  portal_capabilities: string | null;
+  portal_read_only: number;
+  portal_feature_flags: string | null;
+  portal_session_id: string | null;
 }
 
 export const toToken = (r: TokenRow): ApiToken => ({
@@ -22,7 +26,28 @@ export const toToken = (r: TokenRow): ApiToken => ({
   expiresAt: r.expires_at,
   revokedAt: r.revoked_at,
   allowedIps: typeof r.allowed_ips === "string" ? (JSON.parse(r.allowed_ips) as string[]) : r.allowed_ips,
+  portal:
+    r.portal_capabilities === null
+      ? null
+      : {
+          capabilities: JSON.parse(r.portal_capabilities) as string[],
+          readOnly: r.portal_read_only === 1,
+          featureFlags: r.portal_feature_flags === null ? [] : (JSON.parse(r.portal_feature_flags) as string[]),
+          sessionId: r.portal_session_id,
+        },
 });
+
+/** The values of the portal columns, in the order TOKEN_COLUMNS lists them. */
+export const portalColumns = (t: ApiToken): [string | null, number, string | null, string | null] => [
+  t.portal ? JSON.stringify(t.portal.capabilities) : null,
+  t.portal?.readOnly ? 1 : 0,
+  t.portal && t.portal.featureFlags.length > 0 ? JSON.stringify(t.portal.featureFlags) : null,
+  t.portal?.sessionId ?? null,
+];
+
+export const TOKEN_COLUMNS =
+  "id, token_hash, app_id, name, created_at, expires_at, revoked_at, " +
+  "portal_capabilities, portal_read_only, portal_feature_flags, portal_session_id, allowed_ips";
 
 export interface AuditRow {
   id: string;

@@ -1,44 +1,15 @@
 import { Type, type Static } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { checkAddressRules } from "../../access/address-rules.ts";
 import { issueToken } from "../../core/api-tokens.ts";
 import { notFound } from "../../core/errors.ts";
 import type { ApiToken } from "../../store/store.ts";
-import {
-  AddressRuleList,
-  DateTime,
-  errorResponses,
-  ListQuery,
-  ListResponse,
-  Metadata,
-  Nullable,
-  PathKey,
-  Uid,
-} from "../common-schemas.ts";
+import { AddressRuleList, DateTime, errorResponses, ListQuery, ListResponse, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso, pageRequest } from "../pagination.ts";
-import { createApplication } from "./applications.ts";
 
-const ALLOWED_IPS_DESCRIPTION =
+export const ALLOWED_IPS_DESCRIPTION =
   "Hookline: addresses, CIDRs and named lists (`list:NAME`) the token may be used from; elsewhere it gets 403 and an audit log entry; null or empty: anywhere";
-const PortalAccessIn = Type.Object({
-  /** Seconds the token is valid: one hour to one week, as in Svix. */
-  expiry: Type.Optional(Nullable(Type.Integer({ minimum: 3600, maximum: 604_800 }))),
-  application: Type.Optional(
-    Nullable(
-      Type.Object({
-        name: Type.String({ minLength: 1, maxLength: 256 }),
-        uid: Type.Optional(Nullable(Uid)),
-        metadata: Type.Optional(Metadata),
-      }),
-    ),
-  ),
-  featureFlags: Type.Optional(Type.Array(Type.String(), { maxItems: 25 })),
-  readOnly: Type.Optional(Nullable(Type.Boolean())),
-  sessionId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
-  allowedIps: Type.Optional(Nullable(AddressRuleList(ALLOWED_IPS_DESCRIPTION))),
-});
-const PortalAccessOut = Type.Object({ url: Type.String(), token: Type.String() });
 const TokenIn = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 256 })),
   /** Seconds until the token stops working; omitted means it lasts until revoked. */
@@ -73,7 +44,7 @@ const TokenListQuery = Type.Composite([
 const tags = ["Authentication"];
 
 /** An empty list means no restriction, as for sources. */
-const allowedIpsOf = (entries: string[] | null | undefined): string[] | null =>
+export const allowedIpsOf = (entries: string[] | null | undefined): string[] | null =>
   entries && entries.length > 0 ? entries.map((e) => e.trim()) : null;
 
 const tokenOut = (t: ApiToken) => ({
@@ -86,72 +57,7 @@ const tokenOut = (t: ApiToken) => ({
   allowedIps: t.allowedIps,
 });
 
-/** A week: Svix's default lifetime for app portal access. */
-const DEFAULT_PORTAL_EXPIRY_SECONDS = 604_800;
-
 export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
-  app.post<{ Params: { app_id: string }; Body: Static<typeof PortalAccessIn> }>(
-    "/api/v1/auth/app-portal-access/:app_id",
-    {
-      schema: {
-        tags,
-        params: Type.Object({ app_id: PathKey }),
-        body: PortalAccessIn,
-        response: { 200: PortalAccessOut, ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      let application = await ctx.store.applications.get(req.params.app_id);
-      if (!application) {
-        if (!req.body.application) throw notFound("application");
-        const uid = req.body.application.uid ?? (req.params.app_id.startsWith("app_") ? null : req.params.app_id);
-        application = await createApplication(ctx, { ...req.body.application, uid });
-      }
-      return reply.code(200).send(await grantPortalAccess(req, application.id, req.body));
-    },
-  );
-
-  /**
-   * The older spelling of app portal access (the v1 SDK's `authentication.dashboardAccess`): no
-   * body, so the default lifetime, and no application created on the fly.
-   */
-  app.post<{ Params: { app_id: string } }>(
-    "/api/v1/auth/dashboard-access/:app_id",
-    {
-      schema: {
-        tags,
-        params: Type.Object({ app_id: PathKey }),
-        response: { 200: PortalAccessOut, ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      const application = await ctx.store.applications.get(req.params.app_id);
-      if (!application) throw notFound("application");
-      return reply.code(200).send(await grantPortalAccess(req, application.id, {}));
-    },
-  );
-
-  /** Issues a token confined to one application, and the portal URL that carries it. */
-  async function grantPortalAccess(
-    req: FastifyRequest,
-    appId: string,
-    options: { expiry?: number | null; sessionId?: string | null; allowedIps?: string[] | null },
-  ): Promise<Static<typeof PortalAccessOut>> {
-    await checkAddressRules(ctx.store.ipLists, "allowedIps", options.allowedIps);
-    const now = ctx.clock.now();
-    const { token, record } = issueToken("app", {
-      appId,
-      name: `app portal access${options.sessionId ? ` (${options.sessionId})` : ""}`,
-      now,
-      expiresAt: now + (options.expiry ?? DEFAULT_PORTAL_EXPIRY_SECONDS) * 1000,
-      allowedIps: allowedIpsOf(options.allowedIps),
-    });
-    await ctx.store.tokens.insert(record);
-    // The portal (a later release) reads the token from the fragment, which browsers never send to servers.
-    const url = `${req.protocol}://${req.host}/portal/#token=${encodeURIComponent(token)}`;
-    return { url, token };
-  }
-
   app.post(
     "/api/v1/auth/logout",
     { schema: { tags, response: { 204: Type.Null(), ...errorResponses } } },

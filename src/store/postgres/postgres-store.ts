@@ -15,6 +15,7 @@ import { PostgresEventTypes } from "./event-types.ts";
 import { PostgresIdempotency } from "./idempotency.ts";
 import { PostgresIngest } from "./ingest.ts";
 import { PostgresIntegrations } from "./integrations.ts";
+import { PostgresInspectors } from "./inspectors.ts";
 import { PostgresMessages } from "./messages.ts";
 import { migratePostgres } from "./migrate.ts";
 import { HistoryPartitions, partitionWidthMs } from "./partitions.ts";
@@ -64,6 +65,7 @@ export class PostgresStore implements Store {
   readonly settings;
   readonly ingest;
   readonly integrations;
+  readonly inspectors;
   readonly partitions: HistoryPartitions;
 
   constructor(
@@ -91,6 +93,7 @@ export class PostgresStore implements Store {
     this.settings = new PostgresSettings(pool);
     this.ingest = new PostgresIngest(pool, box, this.partitions);
     this.integrations = new PostgresIntegrations(pool, box);
+    this.inspectors = new PostgresInspectors(pool);
   }
 
   /**

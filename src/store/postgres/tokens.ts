@@ -9,7 +9,16 @@ import type {
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
-import { toAudit, toIpList, toToken, type AuditRow, type IpListRow, type TokenRow } from "../token-rows.ts";
+import {
+  portalColumns,
+  toAudit,
+  toIpList,
+  toToken,
+  TOKEN_COLUMNS,
+  type AuditRow,
+  type IpListRow,
+  type TokenRow,
+} from "../token-rows.ts";
 import { paginate } from "./paginate.ts";
 import { Params, type Queryable } from "./sql.ts";
 
@@ -18,8 +27,7 @@ export class PostgresTokens implements TokenRepository {
 
   async insert(t: ApiToken): Promise<void> {
     await this.db.query(
-      `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at, allowed_ips)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+      `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)`,
       [
         t.id,
         t.tokenHash,
@@ -28,6 +36,7 @@ export class PostgresTokens implements TokenRepository {
         t.createdAt,
         t.expiresAt,
         t.revokedAt,
+        ...portalColumns(t),
         t.allowedIps === null ? null : JSON.stringify(t.allowedIps),
       ],
     );
@@ -57,6 +66,18 @@ export class PostgresTokens implements TokenRepository {
 
   async revoke(id: string, at: number): Promise<void> {
     await this.db.query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [at, id]);
+  }
+
+  async expirePortalSessions(appId: string, at: number, sessionIds?: readonly string[]): Promise<string[]> {
+    const bySession = sessionIds !== undefined && sessionIds.length > 0;
+    const { rows } = await this.db.query<{ token_hash: string }>(
+      `UPDATE api_token SET revoked_at = $2
+        WHERE app_id = $1 AND portal_capabilities IS NOT NULL AND (revoked_at IS NULL OR revoked_at > $2)
+        ${bySession ? "AND portal_session_id = ANY($3::text[])" : ""}
+        RETURNING token_hash`,
+      bySession ? [appId, at, [...sessionIds]] : [appId, at],
+    );
+    return rows.map((r) => r.token_hash);
   }
 }
 

@@ -14,6 +14,7 @@ import { SqliteEventTypes } from "./event-types.ts";
 import { SqliteIdempotency } from "./idempotency.ts";
 import { SqliteIngest } from "./ingest.ts";
 import { SqliteIntegrations } from "./integrations.ts";
+import { SqliteInspectors } from "./inspectors.ts";
 import { SqliteMessages } from "./messages.ts";
 import { openSqlite, type SqliteOptions } from "./open-database.ts";
 import { WriteBatcher } from "./write-batcher.ts";
@@ -38,6 +39,7 @@ export class SqliteStore implements Store {
   readonly settings;
   readonly ingest;
   readonly integrations;
+  readonly inspectors;
   private readonly writer: WriteBatcher;
   /** Taken by every write transaction: the group commit's and the retention thread's. */
   readonly writeLock: WriteLock;
@@ -62,6 +64,7 @@ export class SqliteStore implements Store {
     this.tokens = new SqliteTokens(db, this.writer);
     this.ingest = new SqliteIngest(db, this.writer, box);
     this.integrations = new SqliteIntegrations(db, this.writer, box);
+    this.inspectors = new SqliteInspectors(db, this.writer);
     this.audit = new SqliteAudit(db, this.writer);
     this.ipLists = new SqliteIpLists(db, this.writer);
     this.settings = new SqliteSettings(db, this.writer);

@@ -10,7 +10,16 @@ import type {
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
-import { toAudit, toIpList, toToken, type AuditRow, type IpListRow, type TokenRow } from "../token-rows.ts";
+import {
+  portalColumns,
+  toAudit,
+  toIpList,
+  toToken,
+  TOKEN_COLUMNS,
+  type AuditRow,
+  type IpListRow,
+  type TokenRow,
+} from "../token-rows.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
@@ -23,11 +32,7 @@ export class SqliteTokens implements TokenRepository {
 
   async insert(t: ApiToken): Promise<void> {
     await this.writer.run(() =>
-      prepared(
-        this.db,
-        `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at, allowed_ips)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
+      prepared(this.db, `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         t.id,
         t.tokenHash,
         t.appId,
@@ -35,6 +40,7 @@ export class SqliteTokens implements TokenRepository {
         t.createdAt,
         t.expiresAt,
         t.revokedAt,
+        ...portalColumns(t),
         t.allowedIps === null ? null : JSON.stringify(t.allowedIps),
       ),
     );
@@ -70,6 +76,22 @@ export class SqliteTokens implements TokenRepository {
     await this.writer.run(() =>
       prepared(this.db, "UPDATE api_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id),
     );
+  }
+
+  async expirePortalSessions(appId: string, at: number, sessionIds?: readonly string[]): Promise<string[]> {
+    const bySession = sessionIds !== undefined && sessionIds.length > 0;
+    const where =
+      "app_id = ? AND portal_capabilities IS NOT NULL AND (revoked_at IS NULL OR revoked_at > ?)" +
+      (bySession ? ` AND portal_session_id IN (SELECT value FROM json_each(?))` : "");
+    const params: unknown[] = [appId, at];
+    if (bySession) params.push(JSON.stringify(sessionIds));
+    return this.writer.run(() => {
+      const hashes = prepared(this.db, `SELECT token_hash FROM api_token WHERE ${where}`)
+        .pluck()
+        .all(...params) as string[];
+      prepared(this.db, `UPDATE api_token SET revoked_at = ? WHERE ${where}`).run(at, ...params);
+      return hashes;
+    });
   }
 }
 
