@@ -40,6 +40,8 @@ import { ingestSourceRoutes } from "./routes/ingest-sources.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
+import { alertRuleRoutes } from "./routes/alert-rules.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { transformationRoutes } from "./routes/transformations.ts";
 import { isStoreUnavailable, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "../store/store-unavailable.ts";
@@ -267,6 +269,8 @@ export async function buildHttpServer(
   await app.register(transformationRoutes, { ctx });
   await app.register(authRoutes, { ctx });
   await app.register(integrationRoutes, { ctx });
+  await app.register(operationalWebhookRoutes, { ctx });
+  await app.register(alertRuleRoutes, { ctx });
   await app.register(ingestSourceRoutes, { ctx });
   await app.register(endpointRoutesIn(SOURCE_ENDPOINTS), { ctx });
   await app.register(transformationRoutesIn(SOURCE_ENDPOINTS), { ctx });

@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
  * The first 48 bits are the creation time in milliseconds and the ids made by one process are
  * strictly increasing, so sorting by id sorts by creation time. Pagination iterators rely on that.
  */
-export type IdPrefix = "app" | "ep" | "msg" | "atmpt" | "dlv" | "qtask" | "tok" | "audit" | "src" | "ilog" | "integ";
+export type IdPrefix =
+  "app" | "ep" | "msg" | "atmpt" | "dlv" | "qtask" | "tok" | "audit" | "src" | "ilog" | "integ" | "alert";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const ID_CHARS = 27;

@@ -15,6 +15,7 @@ import { PostgresEventTypes } from "./event-types.ts";
 import { PostgresIdempotency } from "./idempotency.ts";
 import { PostgresIngest } from "./ingest.ts";
 import { PostgresIntegrations } from "./integrations.ts";
+import { PostgresAlerts } from "./alerts.ts";
 import { PostgresMessages } from "./messages.ts";
 import { migratePostgres } from "./migrate.ts";
 import { HistoryPartitions, partitionWidthMs } from "./partitions.ts";
@@ -63,6 +64,7 @@ export class PostgresStore implements Store {
   readonly settings;
   readonly ingest;
   readonly integrations;
+  readonly alerts;
   readonly partitions: HistoryPartitions;
 
   constructor(
@@ -89,6 +91,7 @@ export class PostgresStore implements Store {
     this.settings = new PostgresSettings(pool);
     this.ingest = new PostgresIngest(pool, box, this.partitions);
     this.integrations = new PostgresIntegrations(pool, box);
+    this.alerts = new PostgresAlerts(pool);
   }
 
   /**
