@@ -21,6 +21,8 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
     Audit: "The audit entry's id",
     Integration: "The integration's id (`integ_…`)",
     "Ingest Source": "The source's id (`src_…`), assigned by Hookline",
+    "Operational Webhook Endpoint": "The operational webhook endpoint's id (`ep_…`), assigned by Hookline",
+    "Alert Rule": "The alert rule's id (`alert_…`), assigned by Hookline",
   },
   uid: "Your own unique identifier for it, usable wherever its id is",
   name: {
@@ -139,6 +141,12 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
   publicUrl: "The exact URL providers call, for schemes that sign the URL (Twilio) behind a proxy",
   source_id: "The source's id (`src_…`)",
   replayed: "How many destinations the event was sent to again",
+  threshold:
+    "consecutive_failures: failed attempts in a row that use the whole budget (default 10); failure_rate: the failure percentage that fires (default 50); backlog_age: seconds the oldest due delivery may wait (default 300)",
+  windowSeconds: "failure_rate: the window the rate is measured over, in whole minutes of seconds (default 300)",
+  minAttempts: "failure_rate: fewer attempts than this in the window are not judged (default 10)",
+  dedupeSeconds:
+    "A notice at the same level about the same subject is sent at most once per this many seconds (default 3600)",
 };
 
 export const PARAMETER_DESCRIPTIONS: Record<string, string> = {
@@ -168,6 +176,7 @@ export const PARAMETER_DESCRIPTIONS: Record<string, string> = {
   integ_id: "The integration's id",
   source_id: "The source's id or uid",
   log_id: "The log entry's id",
+  rule_id: "The alert rule's id",
 };
 
 export function fieldDescription(name: string, resource: string): string | undefined {
