@@ -261,6 +261,40 @@ describe("operational events and alert notices for a failing endpoint", () => {
     await gone.close();
   });
 
+  test("a source's destinations get the ingest.* events, naming the source", async () => {
+    const inbound = await Receiver.start();
+    await hookline.api("POST", "/api/v1/operational-webhook/endpoint", { url: inbound.url, eventTypes: ["ingest.*"] });
+    const gone = await Receiver.start();
+    gone.respond(() => ({ status: 410 }));
+    const source = (
+      await hookline.api("POST", "/ingest/api/v1/source", { name: "raw", type: "generic-webhook", config: {} })
+    ).body;
+    const dest = (await hookline.api("POST", `/ingest/api/v1/source/${source.id}/endpoint`, { url: gone.url })).body;
+    const res = await fetch(source.ingestUrl, {
+      method: "POST",
+      body: '{"a":1}',
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(res.status, 200);
+    const types = () => inbound.requests.map((r) => JSON.parse(r.body).type);
+    await until(
+      () =>
+        ["ingest.endpoint.created", "ingest.message.attempt.exhausted", "ingest.endpoint.disabled"].every((t) =>
+          types().includes(t),
+        ),
+      "the ingest events",
+    );
+    for (const r of inbound.requests) {
+      const event = JSON.parse(r.body);
+      assert.equal(event.data.sourceId, source.id);
+      assert.equal(event.data.endpointId, dest.id);
+      assert.equal(event.data.appId, undefined);
+    }
+    const disabled = inbound.requests.map((r) => JSON.parse(r.body)).find((e) => e.type === "ingest.endpoint.disabled");
+    assert.equal(disabled.data.trigger, "automatic");
+    await Promise.all([inbound.close(), gone.close()]);
+  });
+
   test("endpoint lifecycle events and no events about operational deliveries themselves", async () => {
     const created = (await hookline.api("POST", "/api/v1/app/shop/endpoint", { url: "https://example.com/x" })).body;
     await hookline.api("PATCH", `/api/v1/app/shop/endpoint/${created.id}`, { description: "changed" });
