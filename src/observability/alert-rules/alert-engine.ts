@@ -19,6 +19,9 @@ export function budgetLevel(failures: number, threshold: number): number | null 
   return level;
 }
 
+/** Failing endpoints this process remembers (see failingHere). */
+const MAX_TRACKED_ENDPOINTS = 100_000;
+
 /** How long this process uses its copy of the rules before reading them again (changes made here apply at once). */
 const RULE_CACHE_MS = 5_000;
 
@@ -74,7 +77,11 @@ export class AlertEngine {
     const failed = attempt.status === DeliveryStatus.Fail && o.requestSent;
     const succeeded = attempt.status === DeliveryStatus.Success;
     const wasFailing = job.attemptCount > 0 || this.failingHere.has(job.endpointId);
-    if (failed) this.failingHere.add(job.endpointId);
+    if (failed) {
+      // Bounded: forgetting an endpoint only means its resolved notice waits for a retried message's success.
+      if (this.failingHere.size >= MAX_TRACKED_ENDPOINTS) this.failingHere.clear();
+      this.failingHere.add(job.endpointId);
+    }
     if (succeeded) this.failingHere.delete(job.endpointId);
     for (const rule of rules) {
       if (rule.kind === "consecutive_failures") {
