@@ -49,6 +49,8 @@ import { integrationRoutes } from "./routes/integrations.ts";
 import { ipListRoutes } from "./routes/ip-lists.ts";
 import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
+import { alertRuleRoutes } from "./routes/alert-rules.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { transformationRoutes } from "./routes/transformations.ts";
 import { isStoreUnavailable, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "../store/store-unavailable.ts";
@@ -288,6 +290,8 @@ export async function buildHttpServer(
   await app.register(inspectorReceiveRoutes, { ctx });
   await app.register(integrationRoutes, { ctx });
   await app.register(ipListRoutes, { ctx });
+  await app.register(operationalWebhookRoutes, { ctx });
+  await app.register(alertRuleRoutes, { ctx });
   await app.register(ingestSourceRoutes, { ctx });
   await app.register(endpointRoutesIn(SOURCE_ENDPOINTS), { ctx });
   await app.register(transformationRoutesIn(SOURCE_ENDPOINTS), { ctx });

@@ -22,6 +22,8 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
     Integration: "The integration's id (`integ_…`)",
     "Ingest Source": "The source's id (`src_…`), assigned by Hookline",
     Inspector: "The inspector's id (`insp_…`)",
+    "Operational Webhook Endpoint": "The operational webhook endpoint's id (`ep_…`), assigned by Hookline",
+    "Alert Rule": "The alert rule's id (`alert_…`), assigned by Hookline",
   },
   uid: "Your own unique identifier for it, usable wherever its id is",
   name: {
@@ -169,6 +171,12 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
   clientIp: "The client's address, resolved through HOOKLINE_TRUSTED_PROXIES; null for entries recorded before it was",
   detail: "Why the request was refused (e.g. an address outside the token's allowedIps); null for a change made",
   replayed: "How many destinations the event was sent to again",
+  threshold:
+    "consecutive_failures: failed attempts in a row that use the whole budget (default 10); failure_rate: the failure percentage that fires (default 50); backlog_age: seconds the oldest due delivery may wait (default 300)",
+  windowSeconds: "failure_rate: the window the rate is measured over, in whole minutes of seconds (default 300)",
+  minAttempts: "failure_rate: fewer attempts than this in the window are not judged (default 10)",
+  dedupeSeconds:
+    "A notice at the same level about the same subject is sent at most once per this many seconds (default 3600)",
 };
 
 export const PARAMETER_DESCRIPTIONS: Record<string, string> = {
@@ -200,6 +208,7 @@ export const PARAMETER_DESCRIPTIONS: Record<string, string> = {
   log_id: "The log entry's id",
   list_name: "The IP list's name",
   inspector_id: "The inspector's id (`insp_…`)",
+  rule_id: "The alert rule's id",
 };
 
 export function fieldDescription(name: string, resource: string): string | undefined {

@@ -43,6 +43,8 @@ const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
   Authentication: "tok",
   Audit: "audit",
   Integration: "integ",
+  "Operational Webhook Endpoint": "ep",
+  "Alert Rule": "alert",
   "Ingest Source": "src",
   "Ingest Log": "ilog",
   Inspector: "insp",

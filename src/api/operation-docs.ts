@@ -179,6 +179,49 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
   },
   "GET /api/v1/audit-log": { operationId: "v1.audit-log.list", summary: "List Audit Log Entries" },
 
+  "GET /api/v1/operational-webhook/endpoint": {
+    operationId: "v1.operational-webhook.endpoint.list",
+    summary: "List Operational Webhook Endpoints",
+  },
+  "POST /api/v1/operational-webhook/endpoint": {
+    operationId: "v1.operational-webhook.endpoint.create",
+    summary: "Create Operational Webhook Endpoint",
+  },
+  "GET /api/v1/operational-webhook/endpoint/{endpoint_id}": {
+    operationId: "v1.operational-webhook.endpoint.get",
+    summary: "Get Operational Webhook Endpoint",
+  },
+  "PUT /api/v1/operational-webhook/endpoint/{endpoint_id}": {
+    operationId: "v1.operational-webhook.endpoint.upsert",
+    summary: "Upsert Operational Webhook Endpoint",
+  },
+  "DELETE /api/v1/operational-webhook/endpoint/{endpoint_id}": {
+    operationId: "v1.operational-webhook.endpoint.delete",
+    summary: "Delete Operational Webhook Endpoint",
+  },
+  "GET /api/v1/operational-webhook/endpoint/{endpoint_id}/headers": {
+    operationId: "v1.operational-webhook.endpoint.get-headers",
+    summary: "Get Operational Webhook Endpoint Headers",
+  },
+  "PUT /api/v1/operational-webhook/endpoint/{endpoint_id}/headers": {
+    operationId: "v1.operational-webhook.endpoint.set-headers",
+    summary: "Set Operational Webhook Endpoint Headers",
+  },
+  "GET /api/v1/operational-webhook/endpoint/{endpoint_id}/secret": {
+    operationId: "v1.operational-webhook.endpoint.get-secret",
+    summary: "Get Operational Webhook Endpoint Secret",
+  },
+  "POST /api/v1/operational-webhook/endpoint/{endpoint_id}/secret/rotate": {
+    operationId: "v1.operational-webhook.endpoint.rotate-secret",
+    summary: "Rotate Operational Webhook Endpoint Secret",
+  },
+
+  "GET /api/v1/alert-rule": { operationId: "v1.alert-rule.list", summary: "List Alert Rules" },
+  "POST /api/v1/alert-rule": { operationId: "v1.alert-rule.create", summary: "Create Alert Rule" },
+  "GET /api/v1/alert-rule/{rule_id}": { operationId: "v1.alert-rule.get", summary: "Get Alert Rule" },
+  "PUT /api/v1/alert-rule/{rule_id}": { operationId: "v1.alert-rule.update", summary: "Update Alert Rule" },
+  "DELETE /api/v1/alert-rule/{rule_id}": { operationId: "v1.alert-rule.delete", summary: "Delete Alert Rule" },
+
   "GET /api/v1/app/{app_id}/integration": { operationId: "v1.integration.list", summary: "List Integrations" },
   "POST /api/v1/app/{app_id}/integration": { operationId: "v1.integration.create", summary: "Create Integration" },
   "GET /api/v1/app/{app_id}/integration/{integ_id}": {

@@ -55,6 +55,8 @@ export interface EndpointOptions {
   ordered?: boolean;
   /** Perform the CloudEvents webhook validation handshake (OPTIONS) before the first delivery. */
   cloudEventsHandshake?: boolean;
+  /** Operational webhook endpoints only: how events are rendered (src/core/operational-formats.ts). */
+  operationalFormat?: "standard" | "slack" | "teams";
 }
 
 export interface Endpoint {

@@ -6,7 +6,20 @@ import { randomBytes } from "node:crypto";
  * strictly increasing, so sorting by id sorts by creation time. Pagination iterators rely on that.
  */
 export type IdPrefix =
-  "app" | "ep" | "msg" | "atmpt" | "dlv" | "qtask" | "tok" | "audit" | "src" | "ilog" | "integ" | "insp" | "ireq";
+  | "app"
+  | "ep"
+  | "msg"
+  | "atmpt"
+  | "dlv"
+  | "qtask"
+  | "tok"
+  | "audit"
+  | "src"
+  | "ilog"
+  | "integ"
+  | "insp"
+  | "ireq"
+  | "alert";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const ID_CHARS = 27;

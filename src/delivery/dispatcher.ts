@@ -93,6 +93,13 @@ export class Dispatcher {
   private readonly held = new Map<string, DeliveryJob>();
   private inflight = 0;
   private readonly inflightIds = new Set<string>();
+  /**
+   * Deliveries claimed again while their previous attempt was still finishing: its outcome was
+   * committed (a retry due very soon) and a poll in the same group commit claimed the retry before
+   * the attempt's own bookkeeping ended. Taken up once it has; dropped, the retry would wait for
+   * its lease to expire.
+   */
+  private readonly reclaimed = new Map<string, DeliveryJob>();
   private stopping = false;
   private started = false;
   private polling: Promise<void> | null = null;
@@ -194,7 +201,10 @@ export class Dispatcher {
 
   /** Takes a delivery this worker has leased. */
   accept(job: DeliveryJob): void {
-    if (this.held.has(job.id)) return;
+    if (this.held.has(job.id)) {
+      if (this.inflightIds.has(job.id)) this.reclaimed.set(job.id, job);
+      return;
+    }
     this.held.set(job.id, job);
     this.pendingSends.add(job.id);
     let lane = this.lanes.get(job.endpointId);
@@ -398,6 +408,11 @@ export class Dispatcher {
           this.inflightIds.delete(job.id);
           this.held.delete(job.id);
           if (lane.inflight === 0 && lane.queue.length === 0) this.lanes.delete(endpointId);
+          const again = this.reclaimed.get(job.id);
+          if (again) {
+            this.reclaimed.delete(job.id);
+            this.accept(again);
+          }
           if (this.held.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
           this.pump();
           this.pollEarlyIfBacklog(endpointId, lane);

@@ -3,6 +3,8 @@ import type { Config } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
+import type { OperationalEvents } from "../core/operational-events.ts";
+import type { AlertEngine } from "../observability/alert-rules/alert-engine.ts";
 import type { HooklineMetrics } from "../observability/metrics.ts";
 import type { Tracing } from "../observability/tracing.ts";
 import type { Store } from "../store/store.ts";
@@ -20,4 +22,8 @@ export interface AppContext {
   metrics: HooklineMetrics;
   /** Spans for accept, attempt and ingest; TRACING_OFF unless the OTEL_* variables ask for them. */
   tracing: Tracing;
+  /** Operational webhooks (src/core/operational-events.ts); absent where a context serves no traffic (document generation). */
+  operational?: OperationalEvents;
+  /** The alert rules' evaluation; absent with `operational`. */
+  alerts?: AlertEngine;
 }

@@ -22,6 +22,10 @@ import { CRON_INTERVAL_MS, emitDueCronEvents } from "../inbound/cron-emitter.ts"
 import { runRetention, startHousekeeping, type PeriodicJob } from "./housekeeping.ts";
 import { AttemptLog } from "../observability/attempt-log.ts";
 import { allOf } from "../observability/delivery-observer.ts";
+import { OperationalApp } from "../core/operational-app.ts";
+import { OperationalEvents } from "../core/operational-events.ts";
+import { AlertEngine } from "../observability/alert-rules/alert-engine.ts";
+import { OperationalObserver } from "../observability/operational-observer.ts";
 import { DeliveryMetrics } from "../observability/delivery-metrics.ts";
 import { startMetricsListener } from "../observability/http-metrics.ts";
 import { HooklineMetrics } from "../observability/metrics.ts";
@@ -76,6 +80,10 @@ export async function openStore(config: Config, log: Logger, box: Sealer): Promi
 const INGEST_PURGE_BATCH = 500;
 /** Idempotency keys are purged hourly, once across the whole cluster. */
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 3_600_000;
+/** How often the window alert rules are evaluated. */
+const ALERT_RULES_INTERVAL_MS = 60_000;
+/** How long shutdown waits for operational events still queued. */
+const OPERATIONAL_DRAIN_MS = 2_000;
 /**
  * A retention batch waits for a moment when no delivery is about to be sent, but at most this
  * long: a worker at full speed always has one, and the purge must still keep up with the growth.
@@ -123,6 +131,16 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       })
     : null;
   const endpoints = new EndpointDirectory(store);
+  // Operational webhooks are messages of a hidden application; it must exist before any delivery is observed.
+  const operational = new OperationalEvents(new OperationalApp(store, clock), log);
+  const alerts = new AlertEngine(store, clock, operational, log);
+  try {
+    await operational.app.id();
+    await alerts.refresh();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const dispatcher = sender
     ? new Dispatcher(
         store,
@@ -136,8 +154,9 @@ export async function startHookline(config: Config, options: StartOptions = {}):
           endpointDisableAfterMs: config.endpointDisableAfterMs,
           webhookOrigin: config.webhookOrigin,
           pollIntervalMs: options.pollIntervalMs,
-          observer: allOf([new DeliveryMetrics(metrics), new AttemptLog(log)], (error) =>
-            log.error({ err: error }, "a delivery observer failed"),
+          observer: allOf(
+            [new DeliveryMetrics(metrics), new AttemptLog(log), new OperationalObserver(store, operational, alerts)],
+            (error) => log.error({ err: error }, "a delivery observer failed"),
           ),
           tracing,
         },
@@ -155,7 +174,10 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     adminTokenHash: hashToken(admin.token),
     metrics,
     tracing,
+    operational,
+    alerts,
   };
+  operational.start(ctx);
   registerQueueMetrics(metrics, store, clock, dispatcher, (error) =>
     log.warn({ err: error }, "reading the delivery backlog for metrics failed"),
   );
@@ -225,6 +247,12 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       },
     },
     {
+      // Failure-rate and backlog-age alert rules (docs/operations.md, "Alert rules"), once a minute across the cluster.
+      name: "alert-rules",
+      intervalMs: ALERT_RULES_INTERVAL_MS,
+      run: () => alerts.evaluateWindows(),
+    },
+    {
       // Inbound de-duplication claims past their window, and inbound log entries past the retention period.
       name: "ingest-purge",
       intervalMs: config.retentionIntervalMs,
@@ -268,6 +296,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         await stopHousekeeping();
         await stopWatching();
         await dispatcher?.stop(config.shutdownGraceMs);
+        await operational.close(OPERATIONAL_DRAIN_MS);
         await sender?.close();
         await store.close();
         // Last: the spans of the deliveries that finished during the grace period are exported too.

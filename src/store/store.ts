@@ -12,6 +12,7 @@ import type {
   TriggerType,
 } from "../core/entities.ts";
 import type { StatsCells } from "./attempt-stats-rows.ts";
+import type { AlertRule } from "../core/alert-rule.ts";
 
 /**
  * The persistence boundary. The API and the workers speak only to this interface; each
@@ -39,6 +40,8 @@ export interface Store {
   /** Named address lists that sources and tokens refer to (docs/inbound-sources.md, "Address rules"). */
   readonly ipLists: IpListRepository;
   readonly inspectors: InspectorRepository;
+  /** Alert rules and the state that de-duplicates their notices. */
+  readonly alerts: AlertRepository;
   /**
    * Resolves once the database answers and would take a write; rejects otherwise, with an error
    * isStoreUnavailable recognises (a read-only database: SQLITE_READONLY or SQLSTATE 25006). What
@@ -530,6 +533,31 @@ export interface IntegrationRepository {
   rotateKey(appId: string, id: string, key: string, token: ApiToken, now: number): Promise<void>;
   /** Deletes the integration and revokes its key's token at `now`. */
   delete(appId: string, id: string, now: number): Promise<void>;
+}
+
+/**
+ * Alert rules, and per rule and subject (an endpoint id, `app:<id>` or `instance`) the state behind
+ * their notices. The state changes are single atomic statements, so processes sharing the database
+ * count failures and claim notices without sending one twice.
+ */
+export interface AlertRepository {
+  insertRule(rule: AlertRule): Promise<void>;
+  getRule(id: string): Promise<AlertRule | undefined>;
+  listRules(page: PageRequest): Promise<Page<AlertRule>>;
+  /** Every rule (there are few), for evaluation. */
+  allRules(): Promise<AlertRule[]>;
+  updateRule(rule: AlertRule): Promise<void>;
+  /** Deletes the rule with its state. */
+  deleteRule(id: string): Promise<void>;
+  /** Counts one more consecutive failure for the subject; returns the count now stored. */
+  countFailure(ruleId: string, subject: string): Promise<number>;
+  /**
+   * Records that a notice at `level` is sent for the subject now, unless one at the same level was
+   * sent less than `dedupeMs` ago; true when the caller should send it.
+   */
+  claimNotice(ruleId: string, subject: string, level: number, now: number, dedupeMs: number): Promise<boolean>;
+  /** Forgets the subject's state (the condition cleared); returns the level last notified, or null if none was. */
+  clearState(ruleId: string, subject: string): Promise<number | null>;
 }
 
 export interface IdempotencyRepository {

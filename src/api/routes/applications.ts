@@ -27,7 +27,8 @@ const tags = ["Application"];
 
 export async function requireApp(ctx: AppContext, idOrUid: string): Promise<Application> {
   const app = await ctx.store.applications.get(idOrUid);
-  if (!app) throw notFound("application");
+  // The hidden application of the operational webhooks is managed only through their own routes.
+  if (!app || ctx.operational?.isOperational(app.id)) throw notFound("application");
   return app;
 }
 
@@ -59,7 +60,8 @@ export async function applicationRoutes(app: FastifyInstance, { ctx }: RouteOpti
     { schema: { tags, querystring: ListQuery, response: { 200: ListResponse(ApplicationOut), ...errorResponses } } },
     async (req) => {
       const page = await ctx.store.applications.list(pageRequest(req.query));
-      return { ...page, data: page.data.map(applicationOut) };
+      const listed = page.data.filter((a) => !ctx.operational?.isOperational(a.id));
+      return { ...page, data: listed.map(applicationOut) };
     },
   );
 
@@ -101,6 +103,7 @@ export async function applicationRoutes(app: FastifyInstance, { ctx }: RouteOpti
     },
     async (req, reply) => {
       const existing = await ctx.store.applications.get(req.params.app_id);
+      if (existing && ctx.operational?.isOperational(existing.id)) throw notFound("application");
       if (!existing) {
         const uid = req.body.uid ?? (req.params.app_id.startsWith("app_") ? null : req.params.app_id);
         return reply.code(201).send(applicationOut(await createApplication(ctx, { ...req.body, uid })));

@@ -2,6 +2,7 @@ import { Type, type TObject } from "@sinclair/typebox";
 import type { Application } from "../../core/entities.ts";
 import { notFound } from "../../core/errors.ts";
 import type { AppContext } from "../../main/context.ts";
+import type { EndpointOwner } from "../../core/operational-payloads.ts";
 import { AppParams, EndpointParams, PathKey } from "../common-schemas.ts";
 import { requireApp } from "./applications.ts";
 
@@ -18,6 +19,8 @@ export interface EndpointScope {
   tags: string[];
   /** The application whose endpoints the path names (404 if there is none). */
   owner(ctx: AppContext, params: Record<string, string>): Promise<Application>;
+  /** Whom operational events about these endpoints name: the application, or the source (`ingest.*` events). */
+  eventOwner(ctx: AppContext, params: Record<string, string>, app: Application): Promise<EndpointOwner>;
 }
 
 export const APPLICATION_ENDPOINTS: EndpointScope = {
@@ -26,6 +29,7 @@ export const APPLICATION_ENDPOINTS: EndpointScope = {
   endpointParams: EndpointParams,
   tags: ["Endpoint"],
   owner: (ctx, params) => requireApp(ctx, params.app_id!),
+  eventOwner: async (_ctx, _params, app) => ({ kind: "app", appId: app.id }),
 };
 
 export const SourceParams = Type.Object({ source_id: PathKey });
@@ -45,4 +49,8 @@ export const SOURCE_ENDPOINTS: EndpointScope = {
   endpointParams: SourceEndpointParams,
   tags: ["Ingest Endpoint"],
   owner: (ctx, params) => requireSourceApp(ctx, params.source_id!),
+  eventOwner: async (ctx, params) => {
+    const source = await ctx.store.ingest.getSource(params.source_id!);
+    return { kind: "source", sourceId: source?.id ?? params.source_id! };
+  },
 };

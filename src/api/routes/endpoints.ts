@@ -33,6 +33,7 @@ import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
 import { announceWork } from "../../core/announce-work.ts";
 import { createMessage } from "../../core/create-message.ts";
 import { incomingTrace } from "../../core/trace-context.ts";
+import { announceEndpointChange } from "../../core/operational-endpoint-changes.ts";
 
 const RateLimit = Type.Integer({ minimum: 1, maximum: 65535 });
 /** Exact event-type names or wildcards: `invoice.*` matches every type that starts with `invoice.`. */
@@ -121,10 +122,10 @@ const StatsOut = Type.Object({
 /** The owner's key (app_id or source_id, by scope) and the endpoint's. */
 type Params = Record<string, string> & { endpoint_id: string };
 /** Svix's default grace period for the old secret after a rotation: 24 hours. */
-const DEFAULT_GRACE_SECONDS = 86_400;
+export const DEFAULT_GRACE_SECONDS = 86_400;
 
 /** `httpsOnly` (HOOKLINE_ENDPOINT_HTTPS_ONLY) refuses plain-http URLs as they are created or changed. */
-function checkUrl(url: string, httpsOnly: boolean, field = "url"): string {
+export function checkUrl(url: string, httpsOnly: boolean, field = "url"): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -139,7 +140,7 @@ function checkUrl(url: string, httpsOnly: boolean, field = "url"): string {
   return url;
 }
 
-function checkSecret(secret: string | null | undefined, field: string): string | null {
+export function checkSecret(secret: string | null | undefined, field: string): string | null {
   if (secret === null || secret === undefined) return null;
   if (!isValidSecret(secret))
     throw new FieldError(
@@ -151,7 +152,7 @@ function checkSecret(secret: string | null | undefined, field: string): string |
 }
 
 /** Hookline's `signingScheme` picks the kind of a generated secret: HMAC-SHA256 (`v1`) or ed25519 (`v1a`). */
-const newSecret = (scheme: "hmac-sha256" | "ed25519" | undefined) =>
+export const newSecret = (scheme: "hmac-sha256" | "ed25519" | undefined) =>
   scheme === "ed25519" ? generateEd25519Secret() : generateSecret();
 
 const emptyToNull = (list: string[] | null | undefined): string[] | null =>
@@ -210,7 +211,12 @@ export const endpointRoutesIn =
       await checkEventTypesExist(ctx, req, field, b.eventTypes !== undefined ? b.eventTypes : b.filterTypes, already);
     };
 
-    async function create(application: Application, b: EndpointIn, uidFallback?: string): Promise<Endpoint> {
+    async function create(
+      params: Params,
+      application: Application,
+      b: EndpointIn,
+      uidFallback?: string,
+    ): Promise<Endpoint> {
       const uid = b.uid ?? uidFallback ?? null;
       await assertUidFree(ctx, application.id, uid);
       await checkExpressionField("filter", b.filter, application.id);
@@ -239,7 +245,13 @@ export const endpointRoutesIn =
       };
       await ctx.store.endpoints.insert(endpoint);
       ctx.endpoints.invalidate(application.id);
+      announce(params, application, null, endpoint);
       return endpoint;
+    }
+
+    /** Operational events about a change made through these routes (operational-endpoint-changes.ts). */
+    function announce(params: Params, application: Application, before: Endpoint | null, after: Endpoint | null) {
+      announceEndpointChange(ctx, () => scope.eventOwner(ctx, params, application), before, after);
     }
 
     async function save(endpoint: Endpoint): Promise<Endpoint> {
@@ -278,7 +290,7 @@ export const endpointRoutesIn =
       async (req, reply) => {
         const application = await scope.owner(ctx, req.params);
         await checkTypes(req, req.body);
-        return reply.code(201).send(endpointOut(await create(application, req.body)));
+        return reply.code(201).send(endpointOut(await create(req.params, application, req.body)));
       },
     );
 
@@ -308,7 +320,7 @@ export const endpointRoutesIn =
         await checkTypes(req, b, existing?.eventTypes ?? null);
         if (!existing) {
           const uid = req.params.endpoint_id.startsWith("ep_") ? undefined : req.params.endpoint_id;
-          return reply.code(201).send(endpointOut(await create(application, b, uid)));
+          return reply.code(201).send(endpointOut(await create(req.params, application, b, uid)));
         }
         await assertUidFree(ctx, application.id, b.uid, existing.id);
         await checkExpressionField("filter", b.filter, application.id);
@@ -330,6 +342,7 @@ export const endpointRoutesIn =
           options: optionsFrom(b, { transformation: existing.options.transformation }),
           updatedAt: ctx.clock.now(),
         });
+        announce(req.params, application, existing, updated);
         return reply.code(200).send(endpointOut(updated));
       },
     );
@@ -370,6 +383,7 @@ export const endpointRoutesIn =
           options: optionsFrom(b, existing.options),
           updatedAt: ctx.clock.now(),
         });
+        announce(req.params, application, existing, updated);
         return endpointOut(updated);
       },
     );
@@ -382,6 +396,7 @@ export const endpointRoutesIn =
         const existing = await requireEndpoint(ctx, application, req.params.endpoint_id);
         await ctx.store.endpoints.delete(application.id, existing.id);
         ctx.endpoints.invalidate(application.id);
+        announce(req.params, application, existing, null);
         return reply.code(204).send();
       },
     );

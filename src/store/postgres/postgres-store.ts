@@ -16,6 +16,7 @@ import { PostgresIdempotency } from "./idempotency.ts";
 import { PostgresIngest } from "./ingest.ts";
 import { PostgresIntegrations } from "./integrations.ts";
 import { PostgresInspectors } from "./inspectors.ts";
+import { PostgresAlerts } from "./alerts.ts";
 import { PostgresMessages } from "./messages.ts";
 import { migratePostgres } from "./migrate.ts";
 import { HistoryPartitions, partitionWidthMs } from "./partitions.ts";
@@ -66,6 +67,7 @@ export class PostgresStore implements Store {
   readonly ingest;
   readonly integrations;
   readonly inspectors;
+  readonly alerts;
   readonly partitions: HistoryPartitions;
 
   constructor(
@@ -94,6 +96,7 @@ export class PostgresStore implements Store {
     this.ingest = new PostgresIngest(pool, box, this.partitions);
     this.integrations = new PostgresIntegrations(pool, box);
     this.inspectors = new PostgresInspectors(pool);
+    this.alerts = new PostgresAlerts(pool);
   }
 
   /**

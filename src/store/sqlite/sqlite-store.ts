@@ -6,6 +6,7 @@ import { SqliteRateLimits } from "./rate-limits.ts";
 import { SqliteRetention } from "./retention.ts";
 import { SqliteApplications } from "./applications.ts";
 import { SqliteCoordination } from "./coordination.ts";
+import { SqliteAlerts } from "./alerts.ts";
 import { SqliteAttemptStats } from "./attempt-stats.ts";
 import { SqliteAttempts } from "./attempts.ts";
 import { SqliteDeliveries } from "./deliveries.ts";
@@ -40,6 +41,7 @@ export class SqliteStore implements Store {
   readonly ingest;
   readonly integrations;
   readonly inspectors;
+  readonly alerts;
   private readonly writer: WriteBatcher;
   /** Taken by every write transaction: the group commit's and the retention thread's. */
   readonly writeLock: WriteLock;
@@ -65,6 +67,7 @@ export class SqliteStore implements Store {
     this.ingest = new SqliteIngest(db, this.writer, box);
     this.integrations = new SqliteIntegrations(db, this.writer, box);
     this.inspectors = new SqliteInspectors(db, this.writer);
+    this.alerts = new SqliteAlerts(db, this.writer);
     this.audit = new SqliteAudit(db, this.writer);
     this.ipLists = new SqliteIpLists(db, this.writer);
     this.settings = new SqliteSettings(db, this.writer);
