@@ -25,6 +25,8 @@ const PortalAccessIn = Type.Object({
       Type.Object({
         name: Type.String({ minLength: 1, maxLength: 256 }),
         uid: Type.Optional(Nullable(Uid)),
+        throttleRate: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 65535 }))),
+        rateLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 65535 }))),
         metadata: Type.Optional(Metadata),
       }),
     ),
@@ -32,6 +34,15 @@ const PortalAccessIn = Type.Object({
   featureFlags: Type.Optional(Type.Array(Type.String(), { maxItems: 25 })),
   readOnly: Type.Optional(Nullable(Type.Boolean())),
   sessionId: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  // Svix's field, accepted so its SDKs' requests pass; not used yet (docs/api.md).
+  capabilities: Type.Optional(
+    Nullable(
+      Type.Array(Type.String({ maxLength: 64 }), {
+        maxItems: 20,
+        description: "Accepted for compatibility with Svix and ignored: the token may do what any portal token may",
+      }),
+    ),
+  ),
 });
 const PortalAccessOut = Type.Object({ url: Type.String(), token: Type.String() });
 const TokenIn = Type.Object({

@@ -83,7 +83,18 @@ const EndpointIn = Type.Object({
   headers: Type.Optional(Nullable(Headers)),
 });
 type EndpointIn = Static<typeof EndpointIn>;
-const EndpointPatch = Type.Partial(Type.Object(endpointFields));
+const EndpointPatch = Type.Partial(
+  Type.Object({
+    ...endpointFields,
+    // The v1 SDK's EndpointPatch carries it; a secret changes through …/secret/rotate (docs/api.md).
+    secret: Nullable(
+      Type.String({
+        maxLength: 200,
+        description: "Accepted for compatibility with the v1 Svix SDK and ignored: rotate the secret instead",
+      }),
+    ),
+  }),
+);
 type EndpointPatch = Static<typeof EndpointPatch>;
 
 const HeadersIn = Type.Object({ headers: Headers });
