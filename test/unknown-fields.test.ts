@@ -33,14 +33,23 @@ describe("unknown fields in request bodies", () => {
       filtertypes: ["invoice.paid"],
     });
     assert.deepEqual(refused(res), [
-      { loc: ["body", "filtertypes"], msg: 'unknown field "filtertypes" (did you mean filterTypes?)', type: "extra_forbidden" },
+      {
+        loc: ["body", "filtertypes"],
+        msg: 'unknown field "filtertypes" (did you mean filterTypes?)',
+        type: "extra_forbidden",
+      },
     ]);
     const list = await h.api("GET", `/api/v1/app/${appId}/endpoint`);
     assert.equal(list.body.data.length, 0, "no endpoint subscribed to every event type");
   });
 
   it("names every unknown field of the object at once, and lists the known ones when nothing is close", async () => {
-    const res = await h.api("POST", "/api/v1/event-type", { name: "a.b", description: "x", groupname: "g", colour: "red" });
+    const res = await h.api("POST", "/api/v1/event-type", {
+      name: "a.b",
+      description: "x",
+      groupname: "g",
+      colour: "red",
+    });
     const detail = refused(res);
     assert.deepEqual(
       detail.map((d) => d.loc),
@@ -101,11 +110,10 @@ describe("unknown fields in request bodies", () => {
       payload: { filtertypes: 1, nested: { whatever: true } },
     });
     assert.equal(message.status, 202, message.text);
-    const transformation = await h.api(
-      "PATCH",
-      `/api/v1/app/${appId}/endpoint/${endpoint.body.id}/transformation`,
-      { code: "payload", variables: { anyName: "1" } },
-    );
+    const transformation = await h.api("PATCH", `/api/v1/app/${appId}/endpoint/${endpoint.body.id}/transformation`, {
+      code: "payload",
+      variables: { anyName: "1" },
+    });
     assert.equal(transformation.status, 204, transformation.text);
     const source = await h.api("POST", "/ingest/api/v1/source", {
       name: "GitHub",

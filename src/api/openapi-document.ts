@@ -9,6 +9,7 @@ import { HooklineMetrics } from "../observability/metrics.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { hashToken } from "./auth.ts";
 import { buildHttpServer } from "./http-server.ts";
+import { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
 
 /**
  * The OpenAPI document, generated from the same TypeBox schemas that validate requests, so the
@@ -29,6 +30,7 @@ export async function generateOpenApiDocument(): Promise<string> {
       dispatcher: null,
       adminTokenHash: hashToken("unused-for-document-generation"),
       metrics: new HooklineMetrics(config, {}),
+      addressPolicy: new AddressPolicy(config.allowPrivateNetworks),
     });
     await app.ready();
     const document = JSON.stringify(app.swagger(), null, 2) + "\n";

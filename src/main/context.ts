@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
+import type { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
 import type { HooklineMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";
 
@@ -17,4 +18,6 @@ export interface AppContext {
   dispatcher: Dispatcher | null;
   adminTokenHash: Buffer;
   metrics: HooklineMetrics;
+  /** The SSRF rule delivery applies (HOOKLINE_ALLOW_PRIVATE_NETWORKS), also judging endpoint URLs as they are set. */
+  addressPolicy: AddressPolicy;
 }

@@ -9,6 +9,7 @@ import { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Sealer } from "../core/secret-box.ts";
 import { Dispatcher } from "../delivery/dispatcher.ts";
 import { HttpSender } from "../delivery/http-sender.ts";
+import { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
 import { PostgresStore } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { Store } from "../store/store.ts";
@@ -110,10 +111,10 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   });
   instrumentStore(store, metrics);
   const runsWorker = config.role !== "api";
+  // One SSRF rule per process: delivery applies it, and the API judges endpoint URLs by it as they are set.
+  const addressPolicy = new AddressPolicy(config.allowPrivateNetworks);
   const sender = runsWorker
-    ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency, {
-        allowPrivateNetworks: config.allowPrivateNetworks,
-      })
+    ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency, { policy: addressPolicy })
     : null;
   const endpoints = new EndpointDirectory(store);
   const dispatcher = sender
@@ -146,6 +147,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     dispatcher,
     adminTokenHash: hashToken(admin.token),
     metrics,
+    addressPolicy,
   };
   registerQueueMetrics(metrics, store, clock, dispatcher, (error) =>
     log.warn({ err: error }, "reading the delivery backlog for metrics failed"),
@@ -158,7 +160,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const address = http.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   // Before the worker starts: an allow-listed range must not reach this process's own API.
-  sender?.protectOwnListener({ host: config.host, port, localAddresses: localInterfaceAddresses() });
+  addressPolicy.protectListener({ host: config.host, port, localAddresses: localInterfaceAddresses() });
   const metricsListener =
     config.metricsPort === null
       ? null
@@ -171,7 +173,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         });
   // The metrics listener needs no token: it is as closed to tenants' endpoints as the API.
   if (metricsListener)
-    sender?.protectOwnListener({
+    addressPolicy.protectListener({
       host: config.metricsHost,
       port: Number(new URL(metricsListener.url).port),
       localAddresses: localInterfaceAddresses(),

@@ -31,6 +31,7 @@ import { EndpointOut, endpointOut, MessageOut, messageOut } from "../representat
 import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
 import { announceWork } from "../../core/announce-work.ts";
 import { createMessage } from "../../core/create-message.ts";
+import { destinationRefusal } from "../../delivery/ssrf/destination-check.ts";
 
 const RateLimit = Type.Integer({ minimum: 1, maximum: 65535 });
 /** Exact event-type names or wildcards: `invoice.*` matches every type that starts with `invoice.`. */
@@ -148,6 +149,18 @@ function checkUrl(url: string, httpsOnly: boolean, field = "url"): string {
   return url;
 }
 
+/**
+ * A URL delivery would refuse under the SSRF policy (loopback, private and metadata addresses, a
+ * name resolving to one, unless HOOKLINE_ALLOW_PRIVATE_NETWORKS opens it) is refused as it is set,
+ * rather than failing every delivery later (src/delivery/ssrf/destination-check.ts).
+ */
+async function checkedUrl(ctx: AppContext, url: string): Promise<string> {
+  checkUrl(url, ctx.config.endpointHttpsOnly);
+  const refusal = await destinationRefusal(new URL(url), ctx.addressPolicy);
+  if (refusal !== null) throw new FieldError(["url"], refusal, "ssrf_blocked");
+  return url;
+}
+
 function checkSecret(secret: string | null | undefined, field: string): string | null {
   if (secret === null || secret === undefined) return null;
   if (!isValidSecret(secret))
@@ -218,7 +231,7 @@ export const endpointRoutesIn =
         id: newId("ep", now),
         appId: application.id,
         uid,
-        url: checkUrl(b.url, ctx.config.endpointHttpsOnly),
+        url: await checkedUrl(ctx, b.url),
         description: b.description ?? "",
         version: b.version ?? 1,
         disabled: b.disabled ?? false,
@@ -312,7 +325,7 @@ export const endpointRoutesIn =
         const updated = await save({
           ...existing,
           uid: b.uid === undefined ? existing.uid : b.uid,
-          url: checkUrl(b.url, ctx.config.endpointHttpsOnly),
+          url: await checkedUrl(ctx, b.url),
           description: b.description ?? "",
           version: b.version ?? existing.version,
           disabled: b.disabled ?? false,
@@ -352,7 +365,7 @@ export const endpointRoutesIn =
         const updated = await save({
           ...existing,
           uid: b.uid === undefined ? existing.uid : b.uid,
-          url: b.url === undefined ? existing.url : checkUrl(b.url, ctx.config.endpointHttpsOnly),
+          url: b.url === undefined ? existing.url : await checkedUrl(ctx, b.url),
           description: b.description ?? existing.description,
           version: b.version ?? existing.version,
           disabled: b.disabled ?? existing.disabled,
