@@ -111,7 +111,7 @@ describe("unknown fields in request bodies", () => {
     });
     assert.equal(message.status, 202, message.text);
     const transformation = await h.api("PATCH", `/api/v1/app/${appId}/endpoint/${endpoint.body.id}/transformation`, {
-      code: "payload",
+      // No code: checking an expression needs a sandbox process, which this test does not.
       variables: { anyName: "1" },
     });
     assert.equal(transformation.status, 204, transformation.text);
