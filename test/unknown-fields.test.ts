@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { Type } from "@sinclair/typebox";
+import { closedBodySchema } from "../src/api/unknown-fields.ts";
 import { startTestHookline, type ApiResponse, type TestHookline } from "./support/hookline.ts";
 
 /**
@@ -146,5 +148,31 @@ describe("unknown fields in request bodies", () => {
     assert.equal(patched.status, 200, patched.text);
     const secretAfter = await h.api("GET", `/api/v1/app/${appId}/endpoint/${endpoint.body.id}/secret`);
     assert.equal(secretAfter.body.key, secretBefore.body.key);
+  });
+});
+
+describe("closing a body schema", () => {
+  it("closes objects that list fields, at every depth, and leaves records, empty objects and allOf parts open", () => {
+    const closed = closedBodySchema(
+      Type.Object({
+        nested: Type.Object({ a: Type.String() }),
+        maybe: Type.Union([Type.Object({ b: Type.String() }), Type.Null()]),
+        record: Type.Record(Type.String(), Type.String()),
+        anything: Type.Object({}),
+        both: Type.Intersect([Type.Object({ c: Type.String() }), Type.Object({ d: Type.String() })]),
+      }),
+    ) as any;
+    assert.equal(closed.additionalProperties, false);
+    assert.equal(closed.properties.nested.additionalProperties, false);
+    assert.equal(closed.properties.maybe.anyOf[0].additionalProperties, false);
+    assert.equal(closed.properties.record.additionalProperties, undefined);
+    assert.equal(closed.properties.anything.additionalProperties, undefined);
+    for (const part of closed.properties.both.allOf) assert.equal(part.additionalProperties, undefined);
+  });
+
+  it("copies: the route's own schema, which the OpenAPI document also reads, is unchanged", () => {
+    const schema = Type.Object({ a: Type.String() });
+    closedBodySchema(schema);
+    assert.equal((schema as { additionalProperties?: unknown }).additionalProperties, undefined);
   });
 });

@@ -20,17 +20,20 @@ const isObject = (value: unknown): value is JsonSchema =>
  * route's own schema object also feeds the OpenAPI document and response serialisation; only
  * string keys are copied (TypeBox's symbol markers mean nothing to Ajv).
  */
-export function closedBodySchema<T>(schema: T): T {
-  if (Array.isArray(schema)) return schema.map((item) => closedBodySchema(item)) as T;
+export function closedBodySchema<T>(schema: T, close = true): T {
+  if (Array.isArray(schema)) return schema.map((item) => closedBodySchema(item, close)) as T;
   if (!isObject(schema)) return schema;
   const copy: JsonSchema = {};
   for (const [key, value] of Object.entries(schema)) {
-    // Values of `const`, `enum`, `default` and `examples` are data, not schemas.
-    copy[key] = ["const", "enum", "default", "examples", "example"].includes(key) ? value : closedBodySchema(value);
+    // Values of `const`, `enum`, `default` and `examples` are data, not schemas. The parts of an
+    // `allOf` each list only some of the fields, so closing one would refuse the others' fields.
+    copy[key] = ["const", "enum", "default", "examples", "example"].includes(key)
+      ? value
+      : closedBodySchema(value, key !== "allOf");
   }
   const properties = copy.properties;
   const listsFields = isObject(properties) && Object.keys(properties).length > 0;
-  if (listsFields && copy.additionalProperties === undefined && copy.patternProperties === undefined)
+  if (close && listsFields && copy.additionalProperties === undefined && copy.patternProperties === undefined)
     copy.additionalProperties = false;
   return copy as T;
 }
