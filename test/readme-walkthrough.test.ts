@@ -52,6 +52,8 @@ describe("the README walk-through, in sh", { skip: hasCurl ? false : "curl is no
       cwd: work,
       env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, "node_modules") },
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, so that stopping it also stops the node process sh started.
+      detached: true,
     });
     receiver.stdout!.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
     receiver.stderr!.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
@@ -62,7 +64,7 @@ describe("the README walk-through, in sh", { skip: hasCurl ? false : "curl is no
     );
   });
   after(async () => {
-    receiver?.kill();
+    if (receiver?.pid !== undefined && receiver.exitCode === null) process.kill(-receiver.pid, "SIGTERM");
     await hookline?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -70,12 +72,15 @@ describe("the README walk-through, in sh", { skip: hasCurl ? false : "curl is no
   it("delivers a verified webhook and forwards a verified inbound event", async () => {
     // The third terminal: the API calls, then the inbound example, in one shell.
     const script = ports(block("TOKEN=$(cat hookline-data/admin-token)") + block("# A source:"));
-    const shell = spawn("sh", ["-e", "-c", script], { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+    const shell = spawn("sh", ["-e", "-c", script], { cwd: work, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let output = "";
     shell.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
     shell.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    // Generous for a loaded machine (it takes seconds on a quiet one); a hang is stopped and reported.
+    const stop = setTimeout(() => process.kill(-shell.pid!, "SIGTERM"), 120_000);
     const code = await new Promise<number | null>((resolve) => shell.on("close", resolve));
-    assert.equal(code, 0, output);
+    clearTimeout(stop);
+    assert.equal(code, 0, `the walk-through's calls failed or hung:\n${output}`);
     assert.doesNotMatch(output, /"detail"/, "no call was refused");
 
     await waitFor(
