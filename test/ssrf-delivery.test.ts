@@ -95,6 +95,14 @@ describe("SSRF protection in delivery", () => {
     const named = await guarded.api("POST", base, { url: `http://localhost:${port}/x` });
     assert.match(named.body.detail[0].msg, /localhost: it resolves to a loopback address/);
     assert.doesNotMatch(named.body.detail[0].msg, /127\.0\.0\.1|::1/, "a name's address is not shown to the tenant");
+    // An inbound source's destinations are endpoints too.
+    const source = await guarded.api("POST", "/ingest/api/v1/source", { name: "GitHub", type: "github" });
+    assert.equal(source.status, 201, source.text);
+    const destination = await guarded.api("POST", `/ingest/api/v1/source/${source.body.id}/endpoint`, {
+      url: `http://127.0.0.1:${port}/forward`,
+    });
+    assert.equal(destination.status, 422, destination.text);
+    assert.equal(destination.body.detail[0].type, "ssrf_blocked");
     // Nothing was stored or changed.
     const list = await guarded.api("GET", base);
     assert.deepEqual(
