@@ -62,7 +62,6 @@ async function resolveWithin(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<[]>((resolve) => {
     timer = setTimeout(() => resolve([]), timeoutMs);
-    timer.unref();
   });
   try {
     return await Promise.race([resolver(host, { family: 0 }).catch(() => []), timeout]);
