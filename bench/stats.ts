@@ -39,6 +39,7 @@ import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../src/store/store.ts";
 import { findPostgresBin, startBenchCluster } from "./support/postgres.ts";
 import { TRACING_OFF } from "../src/observability/tracing.ts";
+import { AddressPolicy } from "../src/delivery/ssrf/address-policy.ts";
 
 const flags = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) flags.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1]!);
@@ -165,6 +166,7 @@ async function measure(kind: string, store: Store) {
     endpoints: new EndpointDirectory(store),
     dispatcher: null,
     adminTokenHash: hashToken(TOKEN),
+    addressPolicy: new AddressPolicy(config.allowPrivateNetworks),
   });
   await app.ready();
   // The routes look the application and endpoint up; create the ones the charts name.

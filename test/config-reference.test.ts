@@ -24,6 +24,7 @@ describe("did you mean", () => {
     assert.equal(closestName("data-dri", ["data-dir", "database-url"]), "data-dir");
     assert.equal(closestName("bogus", ["port", "host", "lease"]), null);
     assert.equal(closestName("port", ["port"]), null, "an exact name is not a misspelling");
+    assert.equal(closestName("filtertypes", ["filterTypes", "filter"]), "filterTypes", "a different case is");
   });
 
   it("an unknown flag names the closest known flag, a command's own flags included", () => {

@@ -6,7 +6,7 @@ import { parseAllowEntry } from "../src/delivery/ssrf/allow-list.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 import { freePort } from "./support/server-process.ts";
-import { appWithEndpoint, attempts, sendMessage } from "./support/setup.ts";
+import { appWithEndpoint, attempts, sendMessage, storeEndpointUrl } from "./support/setup.ts";
 
 /**
  * HOOKLINE_ALLOW_PRIVATE_NETWORKS with ports: `address:port` and `cidr:port` open one port, a
@@ -148,6 +148,18 @@ describe("allow-list ports in delivery", () => {
     await h.dispatcher.idle();
     return (await attempts(h, appId, msgId))[0]!;
   }
+  /** A URL the policy refuses: refused as the endpoint is set, and by delivery when stored past the API. */
+  async function refusedTo(h: TestHookline, url: string) {
+    const app = await h.api("POST", "/api/v1/app", { name: "refused" });
+    const created = await h.api("POST", `/api/v1/app/${app.body.id}/endpoint`, { url });
+    assert.equal(created.status, 422, `${url}: ${created.text}`);
+    assert.equal(created.body.detail[0].type, "ssrf_blocked", created.text);
+    const { appId, endpointId } = await appWithEndpoint(h, "http://hookline-test.invalid/");
+    await storeEndpointUrl(h, appId, endpointId, url);
+    const msgId = await sendMessage(h, appId);
+    await h.dispatcher.idle();
+    return (await attempts(h, appId, msgId))[0]!;
+  }
 
   it("reaches the receiver's port and nothing else on the same address", async () => {
     const port = new URL(receiver.url).port;
@@ -156,23 +168,23 @@ describe("allow-list ports in delivery", () => {
     assert.equal(ok.responseStatusCode, 200, ok.response);
     assert.equal(receiver.requests.filter((r) => r.path === "/scoped").length, 1);
 
-    const refused = await deliverTo(h, `${other.url}/other-port`);
+    const refused = await refusedTo(h, `${other.url}/other-port`);
     assert.equal(refused.errorKind, "ssrf_blocked");
     assert.equal(other.requests.length, 0, "the other port was never contacted");
-    const api = await deliverTo(h, `${h.url}/api/v1/health`);
+    const api = await refusedTo(h, `${h.url}/api/v1/health`);
     assert.equal(api.errorKind, "ssrf_blocked", "nor Hookline's own API");
   });
 
   it("refuses its metrics listener under a plain loopback range", async () => {
     const guarded = await start({ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8", HOOKLINE_METRICS_PORT: "0" });
-    const metrics = await deliverTo(guarded, guarded.metricsUrl!);
+    const metrics = await refusedTo(guarded, guarded.metricsUrl!);
     assert.equal(metrics.errorKind, "ssrf_blocked", metrics.response);
     assert.equal(metrics.responseStatusCode, 0);
   });
 
   it("refuses its own API under a plain loopback range (the test default), and opens it only when named", async () => {
     const guarded = await start({ HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8" });
-    const own = await deliverTo(guarded, `${guarded.url}/api/v1/app`);
+    const own = await refusedTo(guarded, `${guarded.url}/api/v1/app`);
     assert.equal(own.errorKind, "ssrf_blocked", own.response);
     assert.equal(own.responseStatusCode, 0);
     const receiverStill = await deliverTo(guarded, `${receiver.url}/range`);

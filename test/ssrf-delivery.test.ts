@@ -5,7 +5,7 @@ import pino from "pino";
 import { ManualClock } from "../src/core/clock.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
-import { appWithEndpoint, attempts, destination, sendMessage } from "./support/setup.ts";
+import { appWithEndpoint, attempts, destination, sendMessage, storeEndpointUrl } from "./support/setup.ts";
 
 /**
  * SSRF protection end to end: a server whose allow-list does not cover loopback never contacts a
@@ -64,10 +64,59 @@ describe("SSRF protection in delivery", () => {
     `http://0.0.0.0:${port}`,
   ];
 
+  it("refuses a loopback receiver's URL as the endpoint is created, replaced or patched, whatever the spelling", async () => {
+    const app = await guarded.api("POST", "/api/v1/app", { name: "refused at create" });
+    const base = `/api/v1/app/${app.body.id}/endpoint`;
+    // A name that cannot resolve is accepted (it may be set up later; delivery checks again).
+    const created = await guarded.api("POST", base, { url: "http://hookline-test.invalid/hook" });
+    assert.equal(created.status, 201, created.text);
+    const endpoint = `${base}/${created.body.id}`;
+    for (const spelling of spellings()) {
+      const url = `${spelling}/hook`;
+      for (const [method, path] of [
+        ["POST", base],
+        ["PUT", endpoint],
+        ["PATCH", endpoint],
+      ] as const) {
+        const res = await guarded.api(method, path, { url });
+        assert.equal(res.status, 422, `${method} ${url}: ${res.text}`);
+        const [problem] = res.body.detail;
+        assert.deepEqual(problem.loc, ["body", "url"]);
+        assert.equal(problem.type, "ssrf_blocked");
+        assert.match(problem.msg, /delivery would refuse/, url);
+        assert.match(problem.msg, /HOOKLINE_ALLOW_PRIVATE_NETWORKS/, url);
+      }
+    }
+    // An address names its kind and the allow-list entry that would open it; a name gives only the kind.
+    const literal = await guarded.api("POST", base, { url: `http://127.0.0.1:${port}/x` });
+    assert.match(literal.body.detail[0].msg, new RegExp(`127\\.0\\.0\\.1 \\(loopback\\).*127\\.0\\.0\\.1:${port}`));
+    const metadata = await guarded.api("POST", base, { url: "http://169.254.169.254/latest/meta-data/" });
+    assert.match(metadata.body.detail[0].msg, /169\.254\.169\.254 \(linkLocal\)/);
+    const named = await guarded.api("POST", base, { url: `http://localhost:${port}/x` });
+    assert.match(named.body.detail[0].msg, /localhost: it resolves to a loopback address/);
+    assert.doesNotMatch(named.body.detail[0].msg, /127\.0\.0\.1|::1/, "a name's address is not shown to the tenant");
+    // An inbound source's destinations are endpoints too.
+    const source = await guarded.api("POST", "/ingest/api/v1/source", { name: "GitHub", type: "github" });
+    assert.equal(source.status, 201, source.text);
+    const destination = await guarded.api("POST", `/ingest/api/v1/source/${source.body.id}/endpoint`, {
+      url: `http://127.0.0.1:${port}/forward`,
+    });
+    assert.equal(destination.status, 422, destination.text);
+    assert.equal(destination.body.detail[0].type, "ssrf_blocked");
+    // Nothing was stored or changed.
+    const list = await guarded.api("GET", base);
+    assert.deepEqual(
+      list.body.data.map((e: { url: string }) => e.url),
+      ["http://hookline-test.invalid/hook"],
+    );
+  });
+
   it("never contacts a loopback receiver: each attempt is ssrf_blocked and the delivery fails without retries", async () => {
     for (const base of spellings()) {
       const url = `${base}/hook`;
-      const { appId, endpointId } = await appWithEndpoint(guarded, url);
+      // The API refuses such a URL; one stored earlier (or resolving elsewhere by now) meets delivery's own check.
+      const { appId, endpointId } = await appWithEndpoint(guarded, "http://hookline-test.invalid/hook");
+      await storeEndpointUrl(guarded, appId, endpointId, url);
       const msgId = await sendMessage(guarded, appId);
       await guarded.dispatcher.idle();
 
@@ -116,8 +165,11 @@ describe("SSRF protection in delivery", () => {
     await allowing.dispatcher.idle();
     const [attempt] = await attempts(allowing, appId, msgId);
     assert.notEqual(attempt!.errorKind, "ssrf_blocked", attempt!.response);
-    // 0.0.0.0 is not in 127.0.0.0/8 and stays refused.
-    const zero = await appWithEndpoint(allowing, `http://0.0.0.0:${port}/zero`);
+    // 0.0.0.0 is not in 127.0.0.0/8 and stays refused: when the endpoint is created, and at delivery.
+    const refused = await allowing.api("POST", `/api/v1/app/${appId}/endpoint`, { url: `http://0.0.0.0:${port}/zero` });
+    assert.equal(refused.status, 422, refused.text);
+    const zero = await appWithEndpoint(allowing, "http://hookline-test.invalid/zero");
+    await storeEndpointUrl(allowing, zero.appId, zero.endpointId, `http://0.0.0.0:${port}/zero`);
     const zeroMsg = await sendMessage(allowing, zero.appId);
     await allowing.dispatcher.idle();
     assert.equal((await attempts(allowing, zero.appId, zeroMsg))[0]!.errorKind, "ssrf_blocked");

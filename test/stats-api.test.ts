@@ -6,7 +6,7 @@ import { idTimeMs, newId } from "../src/core/ids.ts";
 import { runRetention } from "../src/main/housekeeping.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
-import { appWithEndpoint, sendMessage } from "./support/setup.ts";
+import { appWithEndpoint, sendMessage, storeEndpointUrl } from "./support/setup.ts";
 
 const HOUR = 3_600_000;
 const T0 = Date.parse("2026-03-01T10:00:00Z");
@@ -92,8 +92,10 @@ describe("attempt stats API", () => {
     await add("slow", { url: `${receiver.url}/slow` });
     await add("reset", { url: `${receiver.url}/reset` });
     await add("moved", { url: `${receiver.url}/moved` });
-    // Outside the allow-listed loopback range: the SSRF guard refuses it without connecting.
-    await add("blocked", { url: "http://10.255.255.1/hook" });
+    // Outside the allow-listed loopback range: the SSRF guard refuses it without connecting. The API
+    // refuses such a URL too, so it is stored past it (as one set before the allow-list narrowed).
+    await add("blocked", { url: "http://hookline-test.invalid/hook" });
+    await storeEndpointUrl(h, appA, ep.blocked!, "http://10.255.255.1/hook");
     await add("filtered", { url: `${receiver.url}/filtered`, filter: "false" });
     appB = (await appWithEndpoint(h, `${receiver.url}/ok`)).appId;
 

@@ -16,6 +16,7 @@ import { registerAuth } from "./auth.ts";
 import { registerClientAddress } from "./client-address.ts";
 import { registerIdempotency } from "./idempotency.ts";
 import { RouteMethods } from "./method-not-allowed.ts";
+import { closedBodySchema, unknownFields } from "./unknown-fields.ts";
 import {
   clientErrorHandler,
   finiteNumbersOnly,
@@ -66,7 +67,8 @@ import { registerHttpMetrics, registerMetricsRoute } from "../observability/http
 function validatorCompiler(): (route: { schema: FastifySchema; httpPart?: string }) => Validator {
   // Fastify's own defaults, except for coercion; allErrors stays off (all errors is a DoS vector).
   const base: AjvOptions = { useDefaults: true, removeAdditional: false, allErrors: false, addUsedSchema: false };
-  const bodies = new Ajv({ ...base, coerceTypes: false });
+  // `verbose` hands the formatter an unknown field's object and schema, for "did you mean".
+  const bodies = new Ajv({ ...base, coerceTypes: false, verbose: true });
   const text = new Ajv({ ...base, coerceTypes: "array" });
   ajvFormats.default(bodies);
   ajvFormats.default(text);
@@ -83,7 +85,7 @@ function validatorCompiler(): (route: { schema: FastifySchema; httpPart?: string
   // A number coerced from text must be finite: Ajv turns `limit=1e309` into Infinity and then skips
   // its minimum/maximum checks.
   return ({ schema, httpPart }) =>
-    httpPart === "body" ? bodies.compile(schema) : finiteNumbersOnly(text.compile(schema));
+    httpPart === "body" ? bodies.compile(closedBodySchema(schema)) : finiteNumbersOnly(text.compile(schema));
 }
 
 export interface HttpServerOptions {
@@ -186,6 +188,12 @@ export async function buildHttpServer(
       for (const { v, loc, key } of located) {
         if (seen.has(key)) continue;
         seen.add(key);
+        // A field the body's schema does not list (src/api/unknown-fields.ts).
+        if (v.keyword === "additionalProperties") {
+          for (const field of unknownFields(v))
+            detail.push({ loc: [...loc, field.name], msg: field.msg, type: "extra_forbidden" });
+          continue;
+        }
         // An enum is a union of constants: each branch says only "must be equal to constant", so
         // the answer lists every value the field takes instead (`format`, `signingScheme`, …).
         const values = allowed.get(key);
@@ -194,6 +202,10 @@ export async function buildHttpServer(
           continue;
         }
         detail.push({ loc, msg: v.message ?? "invalid value", type: v.keyword });
+        // A misspelt required field is reported as missing (Ajv checks that first): name the misspelling too.
+        if (v.keyword === "required" && context === "body")
+          for (const field of unknownFields(v, { onlyExtras: true }))
+            detail.push({ loc: [...loc.slice(0, -1), field.name], msg: field.msg, type: "extra_forbidden" });
       }
       return reply.code(422).send({ detail });
     }

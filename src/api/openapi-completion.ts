@@ -1,6 +1,7 @@
 import { fieldDescription, PARAMETER_DESCRIPTIONS } from "./openapi-descriptions.ts";
 import { exampleOf } from "./openapi-examples.ts";
 import { OPERATIONS } from "./operation-docs.ts";
+import { closedBodySchema } from "./unknown-fields.ts";
 
 interface Media {
   schema?: Schema;
@@ -71,6 +72,8 @@ export function completeOpenApiDocument<T extends OpenApiObject>(generated: T): 
       for (const parameter of operation.parameters ?? [])
         parameter.description ??= PARAMETER_DESCRIPTIONS[parameter.name];
       for (const media of Object.values(operation.requestBody?.content ?? {})) {
+        // As the server validates it: a field the schema does not list is refused (unknown-fields.ts).
+        media.schema = closedBodySchema(media.schema);
         addExample(media, resource);
         describeFields(media.schema, tag);
       }

@@ -10,6 +10,7 @@ import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { hashToken } from "./auth.ts";
 import { buildHttpServer } from "./http-server.ts";
 import { TRACING_OFF } from "../observability/tracing.ts";
+import { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
 
 /**
  * The OpenAPI document, generated from the same TypeBox schemas that validate requests, so the
@@ -31,6 +32,7 @@ export async function generateOpenApiDocument(): Promise<string> {
       tracing: TRACING_OFF,
       adminTokenHash: hashToken("unused-for-document-generation"),
       metrics: new HooklineMetrics(config, {}),
+      addressPolicy: new AddressPolicy(config.allowPrivateNetworks),
     });
     await app.ready();
     const document = JSON.stringify(app.swagger(), null, 2) + "\n";

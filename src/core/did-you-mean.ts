@@ -1,7 +1,8 @@
 /**
- * Suggestions for misspelt names (flags, environment variables): the closest candidate by edit
- * distance, where swapping two neighbouring characters counts as one edit (`PROT` → `PORT`), or
- * null when nothing is close enough to be a plausible intent.
+ * Suggestions for misspelt names (flags, environment variables, body fields): the closest
+ * candidate by edit distance, where swapping two neighbouring characters counts as one edit
+ * (`PROT` → `PORT`) and case does not count (`filtertypes` → `filterTypes`), or null when nothing
+ * is close enough to be a plausible intent, or the name is itself a candidate.
  */
 export function closestName(input: string, candidates: Iterable<string>): string | null {
   const wanted = input.toLowerCase();
@@ -10,13 +11,14 @@ export function closestName(input: string, candidates: Iterable<string>): string
   let best: string | null = null;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
+    if (candidate === input) return null;
     const d = editDistance(wanted, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
   }
-  return bestDistance > 0 && bestDistance <= allowed ? best : null;
+  return bestDistance <= allowed ? best : null;
 }
 
 /** Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent transpositions. */

@@ -131,7 +131,7 @@ export class Dispatcher {
    * half the cap, a fan-out to 50 endpoints (~40 held each) sent more deliveries the store's way
    * (claim and message read) instead of handing them over, a measurable loss of fan-out
    * throughput; at half the cap the reserve costs nothing measurable (docs/benchmarks.md,
-   * "Dispatcher reserve and fan-out").
+   * "Figures behind design choices"; the runs: docs/history/benchmarks-log.md).
    */
   private readonly busyMaxHeld: number;
   /** Lanes with a request in flight start another only while fewer than this are in flight overall. */

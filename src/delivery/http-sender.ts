@@ -34,6 +34,8 @@ export interface SenderOptions {
    * not public is refused before a connection is opened.
    */
   allowPrivateNetworks?: readonly string[];
+  /** The policy itself, when the process shares it with the API (which judges endpoint URLs by it too). */
+  policy?: AddressPolicy;
   /** Name resolution; the system resolver unless a test substitutes one. */
   resolver?: Resolver;
   /**
@@ -63,7 +65,7 @@ export class HttpSender {
     options: SenderOptions = {},
   ) {
     this.localDelivery = options.localDelivery;
-    const policy = new AddressPolicy(options.allowPrivateNetworks ?? []);
+    const policy = options.policy ?? new AddressPolicy(options.allowPrivateNetworks ?? []);
     this.policy = policy;
     this.agent = new Agent({
       connections: connectionsPerOrigin,

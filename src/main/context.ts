@@ -5,6 +5,7 @@ import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
 import type { OperationalEvents } from "../core/operational-events.ts";
 import type { AlertEngine } from "../observability/alert-rules/alert-engine.ts";
+import type { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
 import type { HooklineMetrics } from "../observability/metrics.ts";
 import type { Tracing } from "../observability/tracing.ts";
 import type { Store } from "../store/store.ts";
@@ -26,4 +27,6 @@ export interface AppContext {
   operational?: OperationalEvents;
   /** The alert rules' evaluation; absent with `operational`. */
   alerts?: AlertEngine;
+  /** The SSRF rule delivery applies (HOOKLINE_ALLOW_PRIVATE_NETWORKS), also judging endpoint URLs as they are set. */
+  addressPolicy: AddressPolicy;
 }

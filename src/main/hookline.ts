@@ -10,6 +10,7 @@ import type { Sealer } from "../core/secret-box.ts";
 import { Dispatcher } from "../delivery/dispatcher.ts";
 import { inspectorDelivery } from "../delivery/inspector-delivery.ts";
 import { HttpSender } from "../delivery/http-sender.ts";
+import { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
 import { PostgresStore } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { Store } from "../store/store.ts";
@@ -124,9 +125,11 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   // Off unless the OTEL_* variables ask for spans; only then is OpenTelemetry's SDK loaded.
   const tracing = await startTracing(options.tracingEnv ?? process.env, log, VERSION);
   const runsWorker = config.role !== "api";
+  // One SSRF rule per process: delivery applies it, and the API judges endpoint URLs by it as they are set.
+  const addressPolicy = new AddressPolicy(config.allowPrivateNetworks);
   const sender = runsWorker
     ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency, {
-        allowPrivateNetworks: config.allowPrivateNetworks,
+        policy: addressPolicy,
         localDelivery: inspectorDelivery(store, clock),
       })
     : null;
@@ -176,6 +179,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     tracing,
     operational,
     alerts,
+    addressPolicy,
   };
   operational.start(ctx);
   registerQueueMetrics(metrics, store, clock, dispatcher, (error) =>
@@ -189,7 +193,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const address = http.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   // Before the worker starts: an allow-listed range must not reach this process's own API.
-  sender?.protectOwnListener({ host: config.host, port, localAddresses: localInterfaceAddresses() });
+  addressPolicy.protectListener({ host: config.host, port, localAddresses: localInterfaceAddresses() });
   const metricsListener =
     config.metricsPort === null
       ? null
@@ -202,7 +206,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         });
   // The metrics listener needs no token: it is as closed to tenants' endpoints as the API.
   if (metricsListener)
-    sender?.protectOwnListener({
+    addressPolicy.protectListener({
       host: config.metricsHost,
       port: Number(new URL(metricsListener.url).port),
       localAddresses: localInterfaceAddresses(),

@@ -45,3 +45,15 @@ export async function attempts(h: TestHookline, appId: string, msgId: string) {
     timestamp: string;
   }[];
 }
+
+/**
+ * Points an endpoint at `url` in the store, past the API, which refuses a URL the SSRF policy
+ * would block: an endpoint stored before that check existed or before the allow-list narrowed
+ * (or a name that resolves elsewhere by now), which delivery must still refuse on its own.
+ */
+export async function storeEndpointUrl(h: TestHookline, appId: string, endpointId: string, url: string): Promise<void> {
+  const endpoint = await h.ctx.store.endpoints.get(appId, endpointId);
+  assert.ok(endpoint, `no endpoint ${endpointId}`);
+  await h.ctx.store.endpoints.update({ ...endpoint, url });
+  h.ctx.endpoints.invalidate(appId);
+}

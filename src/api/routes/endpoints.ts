@@ -34,6 +34,8 @@ import { announceWork } from "../../core/announce-work.ts";
 import { createMessage } from "../../core/create-message.ts";
 import { incomingTrace } from "../../core/trace-context.ts";
 import { announceEndpointChange } from "../../core/operational-endpoint-changes.ts";
+import { destinationRefusal } from "../../delivery/ssrf/destination-check.ts";
+import { INSPECT_PATH, isLive } from "../../core/inspector.ts";
 
 const RateLimit = Type.Integer({ minimum: 1, maximum: 65535 });
 /** Exact event-type names or wildcards: `invoice.*` matches every type that starts with `invoice.`. */
@@ -86,7 +88,18 @@ const EndpointIn = Type.Object({
   headers: Type.Optional(Nullable(Headers)),
 });
 type EndpointIn = Static<typeof EndpointIn>;
-const EndpointPatch = Type.Partial(Type.Object(endpointFields));
+const EndpointPatch = Type.Partial(
+  Type.Object({
+    ...endpointFields,
+    // The v1 SDK's EndpointPatch carries it; a secret changes through …/secret/rotate (docs/api.md).
+    secret: Nullable(
+      Type.String({
+        maxLength: 200,
+        description: "Accepted for compatibility with the v1 Svix SDK and ignored: rotate the secret instead",
+      }),
+    ),
+  }),
+);
 type EndpointPatch = Static<typeof EndpointPatch>;
 
 const HeadersIn = Type.Object({ headers: Headers });
@@ -137,6 +150,31 @@ export function checkUrl(url: string, httpsOnly: boolean, field = "url"): string
   if (httpsOnly && parsed.protocol !== "https:")
     throw new FieldError([field], "must be an https URL (this server only accepts https endpoints)", "url");
   if (parsed.username || parsed.password) throw new FieldError([field], "must not contain credentials", "url");
+  return url;
+}
+
+/** Whether `url` is exactly the URL of a live inspector of this application (docs/portal.md). */
+async function isOwnInspectorUrl(ctx: AppContext, url: string, appId: string): Promise<boolean> {
+  const at = url.indexOf(INSPECT_PATH);
+  if (at === -1) return false;
+  const inspector = await ctx.store.inspectors.get(url.slice(at + INSPECT_PATH.length));
+  return (
+    inspector !== undefined && inspector.url === url && inspector.appId === appId && isLive(inspector, ctx.clock.now())
+  );
+}
+
+/**
+ * A URL delivery would refuse under the SSRF policy (loopback, private and metadata addresses, a
+ * name resolving to one, unless HOOKLINE_ALLOW_PRIVATE_NETWORKS opens it) is refused as it is set,
+ * rather than failing every delivery later (src/delivery/ssrf/destination-check.ts).
+ */
+async function checkedUrl(ctx: AppContext, url: string, appId: string): Promise<string> {
+  checkUrl(url, ctx.config.endpointHttpsOnly);
+  // The application's own inspector is on Hookline's listener, which the policy refuses; delivery
+  // records it without HTTP (src/delivery/inspector-delivery.ts), so it is accepted here too.
+  if (await isOwnInspectorUrl(ctx, url, appId)) return url;
+  const refusal = await destinationRefusal(new URL(url), ctx.addressPolicy);
+  if (refusal !== null) throw new FieldError(["url"], refusal, "ssrf_blocked");
   return url;
 }
 
@@ -226,7 +264,7 @@ export const endpointRoutesIn =
         id: newId("ep", now),
         appId: application.id,
         uid,
-        url: checkUrl(b.url, ctx.config.endpointHttpsOnly),
+        url: await checkedUrl(ctx, b.url, application.id),
         description: b.description ?? "",
         version: b.version ?? 1,
         disabled: b.disabled ?? false,
@@ -328,7 +366,7 @@ export const endpointRoutesIn =
         const updated = await save({
           ...existing,
           uid: b.uid === undefined ? existing.uid : b.uid,
-          url: checkUrl(b.url, ctx.config.endpointHttpsOnly),
+          url: await checkedUrl(ctx, b.url, application.id),
           description: b.description ?? "",
           version: b.version ?? existing.version,
           disabled: b.disabled ?? false,
@@ -370,7 +408,7 @@ export const endpointRoutesIn =
         const updated = await save({
           ...existing,
           uid: b.uid === undefined ? existing.uid : b.uid,
-          url: b.url === undefined ? existing.url : checkUrl(b.url, ctx.config.endpointHttpsOnly),
+          url: b.url === undefined ? existing.url : await checkedUrl(ctx, b.url, application.id),
           description: b.description ?? existing.description,
           version: b.version ?? existing.version,
           disabled: b.disabled ?? existing.disabled,

@@ -43,6 +43,14 @@ const MessageIn = Type.Object({
       }),
     ),
   ),
+  // Svix's field, accepted so its SDKs' requests pass; not used (docs/api.md).
+  transformationsParams: Type.Optional(
+    Nullable(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: "Accepted for compatibility with Svix and ignored",
+      }),
+    ),
+  ),
   payloadRetentionPeriod: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 90 }))),
   payloadRetentionHours: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 2160 }))),
   deliverAt: Type.Optional(

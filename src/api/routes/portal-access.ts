@@ -29,6 +29,9 @@ const PortalAccessIn = Type.Object({
       Type.Object({
         name: Type.String({ minLength: 1, maxLength: 256 }),
         uid: Type.Optional(Nullable(Uid)),
+        // Svix's fields, accepted so its SDKs' requests pass; not used (docs/api.md).
+        throttleRate: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 65535 }))),
+        rateLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 65535 }))),
         metadata: Type.Optional(Metadata),
       }),
     ),

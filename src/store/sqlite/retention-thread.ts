@@ -12,7 +12,7 @@ import { RETENTION_THREAD, WriteLock } from "./write-lock.ts";
  * The thread keeps the process's scheduling priority on purpose: everything it does happens
  * while it holds the write lock, so a lower priority only made the group commit wait longer
  * behind a preempted batch (purge delivery p99 at nice 10: 0.72–2.27 ms in five runs, two over the
- * bound; at nice 0: 0.55–1.03 ms in seven; see docs/benchmarks.md).
+ * bound; at nice 0: 0.55–1.03 ms in seven; see docs/history/benchmarks-log.md).
  */
 export interface RetentionThreadData {
   dataDir: string;
