@@ -70,7 +70,11 @@ const cli = (args: string[], env: Record<string, string> = connected()) => runCl
 /** Runs the CLI with `input` on its stdin (runCli gives none). */
 function cliWithStdin(args: string[], input: string, env: Record<string, string> = connected()): Promise<CliResult> {
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: childEnv(env),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
@@ -108,13 +112,26 @@ describe("resources over the API", () => {
         "event-type",
         "create",
         "--data",
-        JSON.stringify({ name: "invoice.paid", description: "paid", schemas: { "1": { type: "object", examples: [EXAMPLE] } } }),
+        JSON.stringify({
+          name: "invoice.paid",
+          description: "paid",
+          schemas: { "1": { type: "object", examples: [EXAMPLE] } },
+        }),
       ]),
     );
     assert.equal(eventType.name, "invoice.paid");
 
     const endpoint = json(
-      await cli(["endpoint", "create", "--app", "acme", "--endpoint-url", receiver.url, "--event-types", "invoice.paid"]),
+      await cli([
+        "endpoint",
+        "create",
+        "--app",
+        "acme",
+        "--endpoint-url",
+        receiver.url,
+        "--event-types",
+        "invoice.paid",
+      ]),
     );
     assert.match(endpoint.id, /^ep_/);
     assert.deepEqual(endpoint.filterTypes, ["invoice.paid"]);
@@ -216,7 +233,7 @@ describe("exit codes by kind, with the API's text", { concurrency: 3 }, () => {
   });
 
   test("a refused body exits 5 and names the field", async () => {
-    const r = await cli(["event-type", "create", "--name", "not a valid name!"]);
+    const r = await cli(["event-type", "create", "--name", "not a valid name!", "--description", "x"]);
     assert.equal(r.code, 5, explain(r));
     assert.match(r.stderr, /422 validation failed\n {2}body\.name: /, explain(r));
   });
@@ -234,7 +251,11 @@ describe("exit codes by kind, with the API's text", { concurrency: 3 }, () => {
       [["app", "lst"], connected(), /unknown app subcommand "lst" \(did you mean list\?\)/],
       [["endpoint", "get", "ep_1"], connected(), /--app <app> is required/],
       [["app", "get"], connected(), /missing argument <app>/],
-      [["app", "list"], { XDG_CONFIG_HOME: tempDir() }, /no server: pass --url, set HOOKLINE_URL, or run `hookline login`/],
+      [
+        ["app", "list"],
+        { XDG_CONFIG_HOME: tempDir() },
+        /no server: pass --url, set HOOKLINE_URL, or run `hookline login`/,
+      ],
       [["app", "create", "-f", "/nonexistent/app.json"], connected(), /cannot read \/nonexistent\/app\.json/],
     ];
     for (const [args, env, expected] of cases) {
@@ -283,13 +304,28 @@ describe("local commands", { concurrency: 3 }, () => {
     const body = '{"type":"invoice.paid","data":{"id":"in_1"}}';
     const dir = tempDir();
     writeFileSync(path.join(dir, "body.json"), body);
-    const signed = json(await cli(["signature", "sign", "--secret", secret, "--id", "msg_1", "-f", path.join(dir, "body.json")], {}));
+    const signed = json(
+      await cli(["signature", "sign", "--secret", secret, "--id", "msg_1", "-f", path.join(dir, "body.json")], {}),
+    );
     assert.equal(signed["webhook-id"], "msg_1");
     assert.match(signed["webhook-timestamp"], /^\d+$/);
     assert.match(signed["webhook-signature"], /^v1,[A-Za-z0-9+/]+=*$/);
     const verify = (b: string, s = secret) =>
       cliWithStdin(
-        ["signature", "verify", "--secret", s, "--id", "msg_1", "--timestamp", signed["webhook-timestamp"], "--signature", signed["webhook-signature"], "-f", "-"],
+        [
+          "signature",
+          "verify",
+          "--secret",
+          s,
+          "--id",
+          "msg_1",
+          "--timestamp",
+          signed["webhook-timestamp"],
+          "--signature",
+          signed["webhook-signature"],
+          "-f",
+          "-",
+        ],
         b,
         {},
       );

@@ -1,4 +1,15 @@
-import { bodyOf, deleteCommand, flagString, getCommand, listCommand, PAGE_FLAGS, arg, sendCommand, seg, type Family } from "./command.ts";
+import {
+  bodyOf,
+  deleteCommand,
+  flagString,
+  getCommand,
+  listCommand,
+  PAGE_FLAGS,
+  arg,
+  sendCommand,
+  seg,
+  type Family,
+} from "./command.ts";
 
 /** `hookline app`: applications (the tenants messages are sent for). */
 const APP_FIELDS = [
@@ -60,4 +71,3 @@ export const appCommands: Family = {
     },
   ],
 };
-

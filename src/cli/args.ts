@@ -54,7 +54,8 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): ParsedArgs {
     flags[spec.name] = value;
   }
   for (const spec of specs) {
-    if (spec.required && flags[spec.name] === undefined) throw usageError(`--${spec.name} ${spec.value ?? ""} is required`);
+    if (spec.required && flags[spec.name] === undefined)
+      throw usageError(`--${spec.name} ${spec.value ?? ""} is required`);
   }
   return { positionals, flags };
 }
@@ -68,7 +69,12 @@ export function flagValue(parsed: ParsedArgs, name: string): string | undefined 
 /** A comma-separated flag as a list (`--event-types a,b`). */
 export function listFlag(parsed: ParsedArgs, name: string): string[] | undefined {
   const v = flagValue(parsed, name);
-  return v === undefined ? undefined : v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return v === undefined
+    ? undefined
+    : v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
 }
 
 /** The flag lines of a help text: `  --app <id>   meaning (default: x)`. */

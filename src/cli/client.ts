@@ -44,7 +44,10 @@ export class ApiClient {
       }
     }
     if (response.ok) return body;
-    throw new CliError(`${method} ${path}: ${response.status} ${describeError(body, text)}`, exitCodeForStatus(response.status));
+    throw new CliError(
+      `${method} ${path}: ${response.status} ${describeError(body, text)}`,
+      exitCodeForStatus(response.status),
+    );
   }
 
   private urlFor(path: string, query: Query = {}): URL {

@@ -56,7 +56,12 @@ export const PAGE_FLAGS: FlagSpec[] = [
   { name: "limit", value: "<n>", description: "how many per page", default: "50" },
   { name: "iterator", value: "<cursor>", description: "continue after the previous page's iterator" },
 ];
-export const APP_FLAG: FlagSpec = { name: "app", value: "<app>", description: "the application (id or uid)", required: true };
+export const APP_FLAG: FlagSpec = {
+  name: "app",
+  value: "<app>",
+  description: "the application (id or uid)",
+  required: true,
+};
 
 /** Every flag a subcommand accepts, in the order --help shows them. */
 export function flagsOf(sub: Subcommand): FlagSpec[] {
@@ -95,11 +100,17 @@ export function flagString(c: CommandContext, name: string): string | undefined 
 export function bodyOf(c: CommandContext, fromFlags: Record<string, unknown>): Record<string, unknown> {
   const body = { ...(readJsonInput(c.parsed, c.readStdin) ?? {}) };
   for (const [k, v] of Object.entries(fromFlags)) if (v !== undefined) body[k] = v;
-  if (Object.keys(body).length === 0) throw usageError("nothing to send: give the fields as flags or JSON with --data / -f");
+  if (Object.keys(body).length === 0)
+    throw usageError("nothing to send: give the fields as flags or JSON with --data / -f");
   return body;
 }
 
-export async function listCommand(c: CommandContext, path: string, columns: string[], query: Query = {}): Promise<void> {
+export async function listCommand(
+  c: CommandContext,
+  path: string,
+  columns: string[],
+  query: Query = {},
+): Promise<void> {
   printList(c.out, await c.client().request("GET", path, { query: pageQuery(c, query) }), columns);
 }
 

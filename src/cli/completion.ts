@@ -12,7 +12,8 @@ function words(families: Family[], extraCommands: string[]) {
   const flags: { key: string; flags: string[] }[] = [];
   for (const f of families) {
     if (f.single) flags.push({ key: f.name, flags: flagsOf(f.single).map((s) => `--${s.name}`) });
-    for (const s of f.subcommands ?? []) flags.push({ key: `${f.name} ${s.name}`, flags: flagsOf(s).map((x) => `--${x.name}`) });
+    for (const s of f.subcommands ?? [])
+      flags.push({ key: `${f.name} ${s.name}`, flags: flagsOf(s).map((x) => `--${x.name}`) });
   }
   return { commands, subs, flags };
 }

@@ -14,7 +14,8 @@ export interface Credentials {
 }
 
 export function credentialsFile(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(homedir(), ".config");
+  const base =
+    env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(homedir(), ".config");
   return path.join(base, "hookline", "credentials.json");
 }
 
@@ -28,11 +29,15 @@ export function readCredentials(file: string): Credentials | null {
   }
   try {
     const parsed = JSON.parse(text) as Partial<Credentials>;
-    if (typeof parsed.url === "string" && typeof parsed.token === "string") return { url: parsed.url, token: parsed.token };
+    if (typeof parsed.url === "string" && typeof parsed.token === "string")
+      return { url: parsed.url, token: parsed.token };
   } catch {
     /* reported below */
   }
-  throw new CliError(`${file} is not a credentials file of \`hookline login\`; run \`hookline logout\` and log in again`, EXIT.failure);
+  throw new CliError(
+    `${file} is not a credentials file of \`hookline login\`; run \`hookline logout\` and log in again`,
+    EXIT.failure,
+  );
 }
 
 export function writeCredentials(file: string, credentials: Credentials): void {

@@ -67,7 +67,8 @@ export const endpointCommands: Family = {
       flags: [APP_FLAG, ...ENDPOINT_FIELDS],
       input: true,
       description: "The URL is --endpoint-url (--url is the server's); any other field goes in --data.",
-      example: "hookline endpoint create --app acme --endpoint-url https://example.com/hooks --event-types invoice.paid",
+      example:
+        "hookline endpoint create --app acme --endpoint-url https://example.com/hooks --event-types invoice.paid",
       run: (c) => sendCommand(c, "POST", base(c), endpointBody(c)),
     },
     {
@@ -102,7 +103,12 @@ export const endpointCommands: Family = {
       flags: [
         APP_FLAG,
         { name: "key", value: "<whsec_…>", description: "the new secret", default: "a generated one" },
-        { name: "grace-period", value: "<seconds>", description: "how long the old secret still signs too", default: "the server's" },
+        {
+          name: "grace-period",
+          value: "<seconds>",
+          description: "how long the old secret still signs too",
+          default: "the server's",
+        },
       ],
       example: "hookline endpoint rotate ep_2a6p1c0 --app acme",
       run: async (c) => {
@@ -121,7 +127,12 @@ export const endpointCommands: Family = {
       args: ["<endpoint>"],
       flags: [
         APP_FLAG,
-        { name: "since", value: "<time>", description: "ISO 8601 time, or a duration back from now (90m, 24h, 7d)", required: true },
+        {
+          name: "since",
+          value: "<time>",
+          description: "ISO 8601 time, or a duration back from now (90m, 24h, 7d)",
+          required: true,
+        },
         { name: "until", value: "<time>", description: "the end of the window, as --since", default: "now" },
       ],
       example: "hookline endpoint recover ep_2a6p1c0 --app acme --since 24h",

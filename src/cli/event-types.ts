@@ -1,4 +1,15 @@
-import { arg, bodyOf, deleteCommand, flagString, getCommand, listCommand, PAGE_FLAGS, sendCommand, seg, type Family } from "./command.ts";
+import {
+  arg,
+  bodyOf,
+  deleteCommand,
+  flagString,
+  getCommand,
+  listCommand,
+  PAGE_FLAGS,
+  sendCommand,
+  seg,
+  type Family,
+} from "./command.ts";
 
 /** `hookline event-type`: the event catalog. */
 const FIELDS = [
@@ -33,7 +44,7 @@ export const eventTypeCommands: Family = {
       flags: FIELDS,
       input: true,
       example:
-        "hookline event-type create --data '{\"name\":\"invoice.paid\",\"description\":\"An invoice was paid\",\"schemas\":{\"1\":{\"type\":\"object\",\"examples\":[{\"id\":\"in_1\"}]}}}'",
+        'hookline event-type create --data \'{"name":"invoice.paid","description":"An invoice was paid","schemas":{"1":{"type":"object","examples":[{"id":"in_1"}]}}}\'',
       run: (c) =>
         sendCommand(
           c,

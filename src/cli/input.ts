@@ -35,7 +35,8 @@ export function readJsonInput(parsed: ParsedArgs, readStdin: () => Buffer): Reco
   } catch (error) {
     throw usageError(`the input is not JSON: ${(error as Error).message}`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw usageError("the input must be a JSON object");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw usageError("the input must be a JSON object");
   return value as Record<string, unknown>;
 }
 

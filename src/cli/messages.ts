@@ -73,7 +73,7 @@ export const messageCommands: Family = {
       ],
       input: true,
       description: "--data / -f give the whole message ({eventType, payload, …}); flags override its fields.",
-      example: "hookline message create --app acme --event-type invoice.paid --payload '{\"id\":\"in_1\"}'",
+      example: 'hookline message create --app acme --event-type invoice.paid --payload \'{"id":"in_1"}\'',
       run: (c) =>
         sendCommand(
           c,
@@ -115,7 +115,11 @@ export const attemptCommands: Family = {
         APP_FLAG,
         { name: "msg", value: "<message>", description: "the message's attempts" },
         { name: "endpoint", value: "<endpoint>", description: "the endpoint's attempts (with --msg: to it only)" },
-        { name: "status", value: "<0-4>", description: "only this status: 0 success, 1 pending, 2 fail, 3 sending, 4 canceled" },
+        {
+          name: "status",
+          value: "<0-4>",
+          description: "only this status: 0 success, 1 pending, 2 fail, 3 sending, 4 canceled",
+        },
         ...PAGE_FLAGS,
       ],
       example: "hookline attempt list --app acme --msg msg_2a6p1c0",
@@ -139,8 +143,7 @@ export const attemptCommands: Family = {
       args: ["<attempt>"],
       flags: [APP_FLAG, { name: "msg", value: "<message>", description: "the attempt's message", required: true }],
       example: "hookline attempt get atmpt_2a6p1c0 --app acme --msg msg_2a6p1c0",
-      run: (c) =>
-        getCommand(c, `${base(c)}/${seg(flagString(c, "msg")!)}/attempt/${seg(arg(c, 0, "<attempt>"))}`),
+      run: (c) => getCommand(c, `${base(c)}/${seg(flagString(c, "msg")!)}/attempt/${seg(arg(c, 0, "<attempt>"))}`),
     },
   ],
 };

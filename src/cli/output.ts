@@ -21,7 +21,12 @@ export function printList(out: Output, page: unknown, columns: string[]): void {
   if (out.json) return printJson(out, page);
   const p = page as { data?: Record<string, unknown>[]; iterator?: string | null; done?: boolean };
   const rows = p.data ?? [];
-  out.write(table(columns, rows.map((r) => columns.map((c) => cell(r[c])))));
+  out.write(
+    table(
+      columns,
+      rows.map((r) => columns.map((c) => cell(r[c]))),
+    ),
+  );
   if (p.done === false && p.iterator) out.write(`(more: --iterator ${p.iterator})\n`);
 }
 

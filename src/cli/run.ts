@@ -37,7 +37,10 @@ const completionCommand: Family = {
       const shell = c.parsed.positionals[0];
       if (shell === "bash") c.out.write(bashCompletion(CLIENT_FAMILIES, SERVER_COMMANDS));
       else if (shell === "zsh") c.out.write(zshCompletion(CLIENT_FAMILIES, SERVER_COMMANDS));
-      else throw usageError(shell === undefined ? "name the shell: bash or zsh" : `no completion for "${shell}": bash or zsh`);
+      else
+        throw usageError(
+          shell === undefined ? "name the shell: bash or zsh" : `no completion for "${shell}": bash or zsh`,
+        );
     },
   },
 };
@@ -130,7 +133,9 @@ export async function runClientCommand(name: string, argv: string[], io: ClientI
     sub = family.subcommands!.find((s) => s.name === subName);
     if (!sub) {
       const names = family.subcommands!.map((s) => s.name);
-      io.stderr(`hookline: unknown ${family.name} subcommand "${subName}"${didYouMean(subName, names)}\n\n${familyHelp(family)}`);
+      io.stderr(
+        `hookline: unknown ${family.name} subcommand "${subName}"${didYouMean(subName, names)}\n\n${familyHelp(family)}`,
+      );
       return EXIT.usage;
     }
     rest = argv.slice(1);
@@ -144,8 +149,7 @@ export async function runClientCommand(name: string, argv: string[], io: ClientI
   try {
     const parsed = parseArgs(rest, flagsOf(sub));
     const allowed = sub.args?.length ?? 0;
-    if (parsed.positionals.length > allowed)
-      throw usageError(`unexpected argument "${parsed.positionals[allowed]}"`);
+    if (parsed.positionals.length > allowed) throw usageError(`unexpected argument "${parsed.positionals[allowed]}"`);
     let client: ApiClient | undefined;
     const context: CommandContext = {
       parsed,
@@ -188,6 +192,7 @@ function resolveConnection(flags: Record<string, string | true>, env: NodeJS.Pro
   const url = flagUrl ?? env.HOOKLINE_URL ?? stored?.url;
   if (!url) throw usageError("no server: pass --url, set HOOKLINE_URL, or run `hookline login`");
   const token = flagToken ?? env.HOOKLINE_TOKEN ?? (stored && stored.url === url ? stored.token : null);
-  const tokenSource = flagToken !== undefined ? "flag" : env.HOOKLINE_TOKEN !== undefined ? "env" : token ? "file" : "none";
+  const tokenSource =
+    flagToken !== undefined ? "flag" : env.HOOKLINE_TOKEN !== undefined ? "env" : token ? "file" : "none";
   return { url, token: token || null, tokenSource };
 }

@@ -46,7 +46,12 @@ export const sendExampleCommand: Family = {
     args: ["<event-type>"],
     flags: [
       APP_FLAG,
-      { name: "endpoint", value: "<endpoint>", description: "deliver to this endpoint only", default: "every subscribed one" },
+      {
+        name: "endpoint",
+        value: "<endpoint>",
+        description: "deliver to this endpoint only",
+        default: "every subscribed one",
+      },
       { name: "example-index", value: "<n>", description: "which of the schema's examples", default: "0" },
     ],
     description:

@@ -41,7 +41,12 @@ async function sign(c: CommandContext): Promise<void> {
   const signature = signatureHeader([signingKeyOf(secret)], id, timestamp, body(c));
   const headers = { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signature };
   if (c.out.json) printJson(c.out, headers);
-  else c.out.write(Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("\n") + "\n");
+  else
+    c.out.write(
+      Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join("\n") + "\n",
+    );
 }
 
 async function verify(c: CommandContext): Promise<number> {
@@ -93,7 +98,7 @@ export const signatureCommands: Family = {
         { name: "id", value: "<msg-id>", description: "the webhook-id", default: "a random msg_…" },
         { name: "timestamp", value: "<unix-seconds>", description: "the webhook-timestamp", default: "now" },
       ],
-      example: "hookline signature sign --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --data '{\"type\":\"ping\"}'",
+      example: 'hookline signature sign --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --data \'{"type":"ping"}\'',
       run: sign,
     },
     {

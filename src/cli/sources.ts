@@ -1,4 +1,15 @@
-import { arg, bodyOf, deleteCommand, flagString, getCommand, listCommand, PAGE_FLAGS, sendCommand, seg, type Family } from "./command.ts";
+import {
+  arg,
+  bodyOf,
+  deleteCommand,
+  flagString,
+  getCommand,
+  listCommand,
+  PAGE_FLAGS,
+  sendCommand,
+  seg,
+  type Family,
+} from "./command.ts";
 
 /** `hookline source`: inbound sources (docs/inbound-sources.md). */
 const FIELDS = [
@@ -28,7 +39,10 @@ export const sourceCommands: Family = {
     {
       name: "create",
       summary: "create a source; its config (secrets) through --data or -f",
-      flags: [...FIELDS, { name: "type", value: "<type>", description: "github, stripe, svix, … (docs/inbound-sources.md)" }],
+      flags: [
+        ...FIELDS,
+        { name: "type", value: "<type>", description: "github, stripe, svix, … (docs/inbound-sources.md)" },
+      ],
       input: true,
       example: "hookline source create --name GitHub --uid github --type github -f github-source.json",
       run: (c) =>

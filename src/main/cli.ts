@@ -1,5 +1,11 @@
 import pino from "pino";
-import { clientCommandNames, clientCommandsSummary, clientHelp, isClientCommand, runClientCommand } from "../cli/run.ts";
+import {
+  clientCommandNames,
+  clientCommandsSummary,
+  clientHelp,
+  isClientCommand,
+  runClientCommand,
+} from "../cli/run.ts";
 import { ConfigError, loadConfig, parseFlags, type Config } from "../config.ts";
 import { didYouMean } from "../core/did-you-mean.ts";
 import { migratePostgres } from "../store/postgres/migrate.ts";
@@ -182,7 +188,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function unknownCommand(command: string): number {
-  process.stderr.write(`hookline: unknown command "${command}"${didYouMean(command, [...Object.keys(HELP), ...clientCommandNames()])}\n\n${USAGE}`);
+  process.stderr.write(
+    `hookline: unknown command "${command}"${didYouMean(command, [...Object.keys(HELP), ...clientCommandNames()])}\n\n${USAGE}`,
+  );
   return 2;
 }
 
