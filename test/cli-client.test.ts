@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CLIENT_FAMILIES, runClientCommand } from "../src/cli/run.ts";
+import { unknownVariableWarnings } from "../src/main/environment-check.ts";
 import { Receiver } from "./support/receiver.ts";
 import {
   BIN,
@@ -416,4 +417,12 @@ describe("help", () => {
     assert.equal(top.code, 0, explain(top));
     assert.match(top.stdout, /^ {2}endpoint +endpoints of an application/m);
   });
+});
+
+test("the client's HOOKLINE_URL and HOOKLINE_TOKEN are not unknown variables to `serve`", () => {
+  assert.deepEqual(
+    unknownVariableWarnings({ HOOKLINE_URL: "http://127.0.0.1:8080", HOOKLINE_TOKEN: "hk_admin_x" }),
+    [],
+  );
+  assert.equal(unknownVariableWarnings({ HOOKLINE_URLS: "x" }).length, 1);
 });
