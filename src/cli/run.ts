@@ -188,10 +188,13 @@ export async function runClientCommand(name: string, argv: string[], io: ClientI
 function resolveConnection(flags: Record<string, string | true>, env: NodeJS.ProcessEnv) {
   const flagUrl = typeof flags.url === "string" ? flags.url : undefined;
   const flagToken = typeof flags.token === "string" ? flags.token : undefined;
-  const stored = readCredentials(credentialsFile(env));
-  const url = flagUrl ?? env.HOOKLINE_URL ?? stored?.url;
+  const givenUrl = flagUrl ?? env.HOOKLINE_URL;
+  const givenToken = flagToken ?? env.HOOKLINE_TOKEN;
+  // The file is read only when something is missing, so a broken one does not stop explicit use.
+  const stored = givenUrl !== undefined && givenToken !== undefined ? null : readCredentials(credentialsFile(env));
+  const url = givenUrl ?? stored?.url;
   if (!url) throw usageError("no server: pass --url, set HOOKLINE_URL, or run `hookline login`");
-  const token = flagToken ?? env.HOOKLINE_TOKEN ?? (stored && stored.url === url ? stored.token : null);
+  const token = givenToken ?? (stored && stored.url === url ? stored.token : null);
   const tokenSource =
     flagToken !== undefined ? "flag" : env.HOOKLINE_TOKEN !== undefined ? "env" : token ? "file" : "none";
   return { url, token: token || null, tokenSource };
