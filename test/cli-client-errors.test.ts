@@ -19,6 +19,7 @@ import { freePort, killAllServers, removeDir, ServerProcess, tempDataDir } from 
  * credentials file, as the real binary against a real server.
  */
 
+const dirs: string[] = [];
 let server: ServerProcess;
 
 before(async () => {
@@ -33,7 +34,6 @@ after(async () => {
   removeTempDirs();
 });
 
-const dirs: string[] = [];
 const connected = (extra: Record<string, string> = {}) => connectedTo(server, extra);
 const cli = (args: string[], env: Record<string, string> = connected()) => run(args, env);
 const cliWithStdin = (args: string[], input: string, env: Record<string, string> = connected()) =>

@@ -18,6 +18,7 @@ import { killAllServers, removeDir, ServerProcess, tempDataDir, waitUntil } from
  * `hookline signature verify` using the secret `hookline endpoint secret` showed.
  */
 
+const dirs: string[] = [];
 let server: ServerProcess;
 let receiver: Receiver;
 
@@ -37,7 +38,6 @@ after(async () => {
   removeTempDirs();
 });
 
-const dirs: string[] = [];
 const connected = (extra: Record<string, string> = {}) => connectedTo(server, extra);
 const cli = (args: string[], env: Record<string, string> = connected()) => run(args, env);
 const cliWithStdin = (args: string[], input: string, env: Record<string, string> = connected()) =>
@@ -45,7 +45,7 @@ const cliWithStdin = (args: string[], input: string, env: Record<string, string>
 
 const EXAMPLE = { id: "in_1", amount: 4200 };
 
-describe("resources over the API", () => {
+describe("resources over the API", { concurrency: 2 }, () => {
   test("app, event type, endpoint, message and attempts round-trip through the binary", async () => {
     // Piped stdout: JSON without --json.
     const [appRun, eventTypeRun] = await Promise.all([
@@ -167,5 +167,47 @@ describe("resources over the API", () => {
     const gone = await cli(["endpoint", "get", endpoint.id, "--app", "acme"]);
     assert.equal(gone.code, 4, explain(gone));
     assert.match(gone.stderr, /404 not_found: /, explain(gone));
+  });
+  test("sources, endpoint stats and recover, message resend", async () => {
+    const source = json(
+      await cli(["source", "create", "--name", "Hooks", "--uid", "hooks", "--type", "generic-webhook"]),
+    );
+    assert.match(source.id, /^src_/);
+    const [sources, rotated, app] = await Promise.all([
+      cli(["source", "list"]),
+      cli(["source", "rotate", "hooks"]),
+      cli(["app", "create", "--name", "Beta", "--uid", "beta"]),
+    ]);
+    assert.ok(json(sources).data.some((s: { id: string }) => s.id === source.id));
+    assert.notEqual(json(rotated).ingestUrl, source.ingestUrl);
+    json(app);
+    const endpoint = json(await cli(["endpoint", "create", "--app", "beta", "--endpoint-url", receiver.url]));
+    const message = json(
+      await cli(["message", "create", "--app", "beta", "--event-type", "beta.ping", "--payload", "{}"]),
+    );
+    await waitUntil(
+      async () => (await server.api("GET", `/api/v1/app/beta/attempt/msg/${message.id}`)).body?.data?.length > 0,
+      60_000,
+      "the first attempt",
+      250,
+    );
+    const resent = json(await cli(["message", "resend", message.id, "--app", "beta", "--endpoint", endpoint.id]));
+    assert.deepEqual(resent, { resent: message.id, endpoint: endpoint.id });
+    await waitUntil(
+      async () => (await server.api("GET", `/api/v1/app/beta/attempt/msg/${message.id}`)).body?.data?.length > 1,
+      60_000,
+      "the resent attempt",
+      250,
+    );
+    const [stats, recovered, deleted] = await Promise.all([
+      cli(["endpoint", "stats", endpoint.id, "--app", "beta", "--since", "1h"]),
+      cli(["endpoint", "recover", endpoint.id, "--app", "beta", "--since", "1h"]),
+      cli(["source", "delete", "hooks"]),
+    ]);
+    assert.ok(json(stats).success >= 1, stats.stdout);
+    assert.equal(json(recovered).task, "endpoint.recover");
+    assert.deepEqual(json(deleted), { deleted: "hooks" });
+    const gone = await cli(["source", "get", "hooks"]);
+    assert.equal(gone.code, 4, explain(gone));
   });
 });
