@@ -17,8 +17,9 @@ const files = process.argv.slice(2).length
 
 /**
  * Files that do not depend on which store the server runs on, so the PostgreSQL leg skips them:
- * pure unit tests, the OpenAPI drift check, CLI start-up checks (always on a data directory), and
- * the PostgreSQL store's own tests (they start their own cluster and already ran in the first leg).
+ * pure unit tests, the OpenAPI drift check, CLI start-up checks (always on a data directory), the
+ * API-client commands (they only call the HTTP API), and the PostgreSQL store's own tests (they
+ * start their own cluster and already ran in the first leg).
  */
 const STORE_INDEPENDENT = new Set([
   "test/config.test.ts",
@@ -26,6 +27,9 @@ const STORE_INDEPENDENT = new Set([
   "test/cli-config.test.ts",
   "test/cli-help.test.ts",
   "test/cli-token.test.ts",
+  "test/cli-client-resources.test.ts",
+  "test/cli-client-errors.test.ts",
+  "test/cli-client-local.test.ts",
   "test/config-reference.test.ts",
   "test/store-postgres.test.ts",
   "test/postgres-partitions.test.ts",

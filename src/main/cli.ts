@@ -1,4 +1,11 @@
 import pino from "pino";
+import {
+  clientCommandNames,
+  clientCommandsSummary,
+  clientHelp,
+  isClientCommand,
+  runClientCommand,
+} from "../cli/run.ts";
 import { ConfigError, loadConfig, parseFlags, type Config } from "../config.ts";
 import { didYouMean } from "../core/did-you-mean.ts";
 import { migratePostgres } from "../store/postgres/migrate.ts";
@@ -17,6 +24,9 @@ Commands:
   migrate    apply database migrations and exit
 ${TOKEN_SUMMARY}
   help       show this text
+
+API clients of a running server (docs/cli.md):
+${clientCommandsSummary()}
 
   hookline <command> --help   what one command does, its flags with their defaults, and an example
   hookline --version          print the version
@@ -84,11 +94,13 @@ export async function main(argv: string[]): Promise<number> {
   const [command, rest] = first.startsWith("-") ? ["serve", argv] : [first, afterFirst];
   if (command === "help") {
     const topic = rest[0];
-    const help = topic === undefined ? USAGE : HELP[topic]?.();
+    const help = topic === undefined ? USAGE : (HELP[topic]?.() ?? clientHelp(topic));
     if (help === undefined) return unknownCommand(topic!);
     process.stdout.write(help);
     return 0;
   }
+  // The API-client commands parse their own flags and never load the server's configuration.
+  if (isClientCommand(command)) return runClientCommand(command, rest);
   if (!(command in HELP)) return unknownCommand(command);
   if (rest.some(isHelpFlag)) {
     process.stdout.write(HELP[command]!());
@@ -181,7 +193,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function unknownCommand(command: string): number {
-  process.stderr.write(`hookline: unknown command "${command}"${didYouMean(command, Object.keys(HELP))}\n\n${USAGE}`);
+  process.stderr.write(
+    `hookline: unknown command "${command}"${didYouMean(command, [...Object.keys(HELP), ...clientCommandNames()])}\n\n${USAGE}`,
+  );
   return 2;
 }
 

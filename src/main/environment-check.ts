@@ -13,7 +13,8 @@ export const TOOLING_VARIABLES: Readonly<Record<string, string>> = {
   HOOKLINE_RELIABILITY_REPORT: "where the reliability suite writes its report",
   HOOKLINE_RELIABILITY_SEED: "the reliability suite's random seed",
   HOOKLINE_BENCH_SOURCE: "the commit the retention benchmark reports when it runs outside a git checkout",
-  HOOKLINE_TOKEN: "an API token for clients (the README's SDK example)",
+  HOOKLINE_TOKEN: "the API token of the `hookline` client commands and the README's SDK example (docs/cli.md)",
+  HOOKLINE_URL: "the server the `hookline` client commands call (docs/cli.md)",
   HOOKLINE_WRITE_SCREENSHOTS: "makes the API reference test refresh docs/images/api-reference.png",
 };
 
