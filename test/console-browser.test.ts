@@ -217,7 +217,9 @@ describe("the console in Chromium", { skip }, () => {
   test("the overview charts the attempts", async () => {
     await nav("Overview").click();
     await page.getByRole("heading", { name: "Overview" }).waitFor(WAIT);
-    await page.getByLabel("Last hour").check();
+    // These controls follow the URL: the click navigates, and the control shows the new state once the
+    // navigation renders, a moment after the click (so click and wait, rather than check()).
+    await page.getByLabel("Last hour").click();
     await page.waitForURL(/range=1h/, WAIT);
     // Four attempts so far: two to invoice.paid (one resend), one failure and its recovery.
     await page.getByTestId("total-attempts").getByText("4", { exact: true }).waitFor(WAIT);
@@ -239,7 +241,7 @@ describe("the console in Chromium", { skip }, () => {
   test("the message log's tail mode shows a new message without a reload", async () => {
     await page.goto(`${hookline.url}/messages?app=${appId}`);
     await page.getByRole("link", { name: /^msg_/ }).first().waitFor(WAIT);
-    await page.getByLabel("Follow new messages").check();
+    await page.getByLabel("Follow new messages").click();
     await page.waitForURL(/tail=1/, WAIT);
     const later = await hookline.api("POST", `/api/v1/app/${appId}/msg`, {
       eventType: "invoice.paid",
@@ -309,7 +311,8 @@ describe("the console in Chromium", { skip }, () => {
     await page.getByRole("button", { name: "Archive" }).click();
     // Archived types leave the list until it is asked to show them.
     await page.getByRole("heading", { name: "Edit invoice.refunded" }).waitFor({ ...WAIT, state: "hidden" });
-    await page.getByLabel("Show archived").check();
+    await page.getByLabel("Show archived").click();
+    await page.waitForURL(/archived=1/, WAIT);
     const row = page.getByRole("row").filter({ has: page.getByRole("button", { name: "invoice.refunded" }) });
     await row.getByRole("cell", { name: "archived", exact: true }).waitFor(WAIT);
     const archived = await hookline.api("GET", "/api/v1/event-type/invoice.refunded");

@@ -4,7 +4,7 @@ import { Webhook } from "svix";
 import { INSPECTOR_LIMITS } from "../src/core/inspector.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
-import { attempts, sendMessage } from "./support/setup.ts";
+import { attempts, sendMessage, storeEndpointUrl } from "./support/setup.ts";
 
 /** Calls the API with a given bearer token. */
 async function as(h: TestHookline, token: string, method: string, p: string, body?: unknown) {
@@ -87,8 +87,14 @@ describe("consumer-portal inspector", () => {
 
   it("delivers only to the exact URL handed out: another URL on Hookline's listener stays refused", async () => {
     const created = await as(h, portal, "POST", `/api/v1/app/${appId}/inspector`);
-    const direct = await h.api("POST", `/api/v1/app/${appId}/endpoint`, { url: `${created.body.url}?x=1` });
+    // Refused as it is set: only the inspector's exact URL passes the endpoint URL check.
+    const refusedAtCreate = await h.api("POST", `/api/v1/app/${appId}/endpoint`, { url: `${created.body.url}?x=1` });
+    assert.equal(refusedAtCreate.status, 422, refusedAtCreate.text);
+    assert.equal(refusedAtCreate.body.detail[0].type, "ssrf_blocked");
+    // And at delivery, for a URL stored before the check existed.
+    const direct = await h.api("POST", `/api/v1/app/${appId}/endpoint`, { url: "https://receiver.example/hook" });
     assert.equal(direct.status, 201, direct.text);
+    await storeEndpointUrl(h, appId, direct.body.id, `${created.body.url}?x=1`);
     const msgId = await sendMessage(h, appId, { eventType: "other.event", payload: { n: 1 } });
     const list = await eventually("attempts to both endpoints", async () => {
       const all = await attempts(h, appId, msgId);
