@@ -154,5 +154,5 @@ test("the client's HOOKLINE_URL and HOOKLINE_TOKEN are not unknown variables to 
     unknownVariableWarnings({ HOOKLINE_URL: "http://127.0.0.1:8080", HOOKLINE_TOKEN: "hk_admin_x" }),
     [],
   );
-  assert.equal(unknownVariableWarnings({ HOOKLINE_URLS: "x" }).length, 1);
+  assert.equal(unknownVariableWarnings({ HOOKLINE_PORTT: "x" }).length, 1);
 });

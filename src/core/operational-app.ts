@@ -1,9 +1,9 @@
 import type { Clock } from "./clock.ts";
-import type { Store } from "../store/store.ts";
+import { OPERATIONAL_APP_SETTING, type Store } from "../store/store.ts";
 import { newId } from "./ids.ts";
 
 /** The setting that names the hidden application holding the operational webhook endpoints. */
-const SETTING = "operational_app_id";
+const SETTING = OPERATIONAL_APP_SETTING;
 
 /**
  * Operational webhooks travel through the ordinary delivery engine (docs/operations.md,

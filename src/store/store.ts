@@ -256,6 +256,12 @@ export interface CoordinationRepository {
 
 export type Ordering = "ascending" | "descending";
 
+/**
+ * The setting naming the hidden application of the operational webhooks (src/core/operational-app.ts):
+ * application listings leave it out, as they leave out inbound sources' backing applications.
+ */
+export const OPERATIONAL_APP_SETTING = "operational_app_id";
+
 export interface PageRequest {
   limit: number;
   /** The `iterator` of the previous page, or the `prevIterator` of the next one; null for the first page. */

@@ -1,5 +1,5 @@
 import type { Application } from "../../core/entities.ts";
-import type { ApplicationRepository, Page, PageRequest } from "../store.ts";
+import { OPERATIONAL_APP_SETTING, type ApplicationRepository, type Page, type PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { json, Params, type Queryable } from "./sql.ts";
 
@@ -49,7 +49,10 @@ export class PostgresApplications implements ApplicationRepository {
       {
         from: "application",
         // An inbound source's backing application is managed through the source, not listed here.
-        where: ["id NOT IN (SELECT app_id FROM ingest_source)"],
+        where: [
+          "id NOT IN (SELECT app_id FROM ingest_source)",
+          `id NOT IN (SELECT value FROM setting WHERE name = '${OPERATIONAL_APP_SETTING}')`,
+        ],
         params: new Params(),
         key: "id",
       },

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Application } from "../../core/entities.ts";
-import type { ApplicationRepository, Page, PageRequest } from "../store.ts";
+import { OPERATIONAL_APP_SETTING, type ApplicationRepository, type Page, type PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { json, parseJson, prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
@@ -55,7 +55,10 @@ export class SqliteApplications implements ApplicationRepository {
       {
         from: "application",
         // An inbound source's backing application is managed through the source, not listed here.
-        where: ["id NOT IN (SELECT app_id FROM ingest_source)"],
+        where: [
+          "id NOT IN (SELECT app_id FROM ingest_source)",
+          `id NOT IN (SELECT value FROM setting WHERE name = '${OPERATIONAL_APP_SETTING}')`,
+        ],
         params: [],
         key: "id",
       },
