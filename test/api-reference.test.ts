@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { chromium } from "playwright-core";
+import { browserSkip, launchChromium } from "./support/browser.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 
 /**
@@ -10,10 +9,6 @@ import { startTestHookline, type TestHookline } from "./support/hookline.ts";
  * HOOKLINE_WRITE_SCREENSHOTS=1 it also refreshes docs/images/api-reference.png, the picture the README
  * links (not on every run: the bytes differ from run to run and would leave the tree changed).
  */
-
-const CHROMIUM = "/usr/bin/chromium";
-// Without a browser the rendering test skips, except in CI, which installs one (.ci/run).
-const browserMissing = !existsSync(CHROMIUM) && !process.env.CI;
 
 let hookline: TestHookline;
 before(async () => {
@@ -58,24 +53,10 @@ describe("the reference in Chromium", () => {
   test(
     "renders the operations of the OpenAPI document",
     {
-      skip: browserMissing
-        ? `${CHROMIUM} is absent (apt-get install chromium); set CI to make this fail instead`
-        : false,
+      skip: browserSkip,
     },
     async () => {
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
         // Redoc's sidebar badge points at its CDN; the page's Content-Security-Policy blocks it
