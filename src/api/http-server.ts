@@ -36,6 +36,8 @@ import { registerPortalFraming } from "./portal-framing.ts";
 import { attemptRoutes } from "./routes/attempts.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
+import { eventTypeOpenApiImportRoutes } from "./routes/event-type-openapi-import.ts";
+import { environmentRoutes } from "./routes/environment.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { apiReferenceRoutes } from "./routes/api-reference.ts";
 import { consoleRoutes } from "./routes/console.ts";
@@ -289,6 +291,8 @@ export async function buildHttpServer(
   await app.register(consoleSessionRoutes, { ctx });
   await app.register(applicationRoutes, { ctx });
   await app.register(eventTypeRoutes, { ctx });
+  await app.register(eventTypeOpenApiImportRoutes, { ctx });
+  await app.register(environmentRoutes, { ctx });
   await app.register(endpointRoutes, { ctx });
   await app.register(messageRoutes, { ctx });
   await app.register(attemptRoutes, { ctx });

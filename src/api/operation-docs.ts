@@ -35,6 +35,23 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
     operationId: "v1.event-type.delete",
     summary: "Delete (Archive) Event Type",
   },
+  "POST /api/v1/event-type/import/openapi": {
+    operationId: "v1.event-type.import-openapi",
+    summary: "Event Type Import From Openapi",
+  },
+
+  "POST /api/v1/environment/export": {
+    operationId: "v1.environment.export",
+    summary: "Export Environment Configuration",
+  },
+  "POST /api/v1/environment/import": {
+    operationId: "v1.environment.import",
+    summary: "Import Environment Configuration",
+  },
+  "GET /api/v1/environment/settings": {
+    operationId: "v1.environment.get-settings",
+    summary: "Get Environment Settings",
+  },
 
   "GET /api/v1/app/{app_id}/endpoint": { operationId: "v1.endpoint.list", summary: "List Endpoints" },
   "POST /api/v1/app/{app_id}/endpoint": { operationId: "v1.endpoint.create", summary: "Create Endpoint" },

@@ -75,7 +75,7 @@ const OPERATIONS = {
   inspectors: ["insert", "get", "listLive", "delete", "record", "requests", "deleteExpired"],
   audit: ["append", "list"],
   ipLists: ["get", "list", "put", "delete"],
-  settings: ["get", "putIfAbsent"],
+  settings: ["get", "putIfAbsent", "put"],
   ingest: [
     "insertSource",
     "getSource",

@@ -137,6 +137,8 @@ export interface SettingRepository {
   get(name: string): Promise<string | undefined>;
   /** Stores `value` unless the setting exists; returns the value now stored. */
   putIfAbsent(name: string, value: string): Promise<string>;
+  /** Stores `value`, replacing what the setting held. */
+  put(name: string, value: string): Promise<void>;
 }
 
 export interface RateGrant {

@@ -12,7 +12,8 @@ import { EventTypeOut, eventTypeOut } from "../representations.ts";
 const Schemas = Type.Record(Type.String(), Type.Unknown());
 const FeatureFlags = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 25 });
 
-const EventTypeFields = {
+/** The fields of an event type a write sets (also what an environment import takes per type). */
+export const EventTypeFields = {
   description: Type.String({ maxLength: 10_000 }),
   archived: Type.Optional(Type.Boolean()),
   deprecated: Type.Optional(Type.Boolean()),
@@ -40,7 +41,7 @@ type NameParams = Static<typeof NameParams>;
 
 const tags = ["Event Type"];
 
-const flagsOf = (b: { featureFlags?: string[] | null; featureFlag?: string | null }) =>
+export const flagsOf = (b: { featureFlags?: string[] | null; featureFlag?: string | null }) =>
   b.featureFlags ?? (b.featureFlag ? [b.featureFlag] : null);
 
 export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {

@@ -153,4 +153,11 @@ export class PostgresSettings implements SettingRepository {
     ]);
     return (await this.get(name))!;
   }
+
+  async put(name: string, value: string): Promise<void> {
+    await this.db.query(
+      "INSERT INTO setting (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+      [name, value],
+    );
+  }
 }

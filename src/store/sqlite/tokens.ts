@@ -180,4 +180,13 @@ export class SqliteSettings implements SettingRepository {
       return prepared(this.db, "SELECT value FROM setting WHERE name = ?").pluck().get(name) as string;
     });
   }
+
+  async put(name: string, value: string): Promise<void> {
+    await this.writer.run(() => {
+      prepared(
+        this.db,
+        "INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      ).run(name, value);
+    });
+  }
 }

@@ -1,0 +1,119 @@
+import { Type, type Static } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { FieldError } from "../../core/errors.ts";
+import { checkSchemas } from "../../core/payload-schemas.ts";
+import { DateTime, errorResponses, EventTypeName, Nullable } from "../common-schemas.ts";
+import {
+  EnvironmentSettingsIn,
+  EnvironmentSettingsOut,
+  mergeEnvironmentSettings,
+  readEnvironmentSettings,
+} from "../environment-settings.ts";
+import { allEventTypes, putEventType } from "../event-type-writes.ts";
+import type { RouteOptions } from "../http-server.ts";
+import { EventTypeOut, eventTypeOut } from "../representations.ts";
+import { EventTypeFields, flagsOf } from "./event-types.ts";
+
+/**
+ * Svix's environment export and import (admin tokens only): the event catalog, with schemas and
+ * examples, and the environment's settings, as one JSON document that another instance (Hookline
+ * or Svix) imports. Applications and endpoints are not part of it, as on Svix; `hookline plan` and
+ * `hookline apply` manage those (docs/cli.md, "Configuration as code"). No secret is in it.
+ */
+
+const tags = ["Environment"];
+
+/** Svix's format version of the document; an import accepts it and ignores it. */
+const FORMAT_VERSION = 1;
+
+const EnvironmentOut = Type.Object({
+  version: Type.Integer(),
+  createdAt: DateTime,
+  eventTypes: Type.Array(EventTypeOut),
+  settings: Nullable(EnvironmentSettingsOut),
+  connectors: Type.Array(Type.Unknown(), { description: "always empty: Hookline has no connectors" }),
+});
+
+/**
+ * One event type of an import: what a `PUT` takes, plus the fields an export carries that an
+ * import ignores (timestamps, the singular `featureFlag`), so an export imports as it is.
+ */
+const ImportedEventType = Type.Object({
+  name: EventTypeName,
+  ...EventTypeFields,
+  createdAt: Type.Optional(Type.String()),
+  updatedAt: Type.Optional(Type.String()),
+});
+
+const EnvironmentIn = Type.Object({
+  eventTypes: Type.Optional(Nullable(Type.Array(ImportedEventType, { maxItems: 10_000 }))),
+  settings: Type.Optional(Nullable(EnvironmentSettingsIn)),
+  connectors: Type.Optional(
+    Nullable(Type.Array(Type.Unknown(), { maxItems: 0, description: "must be empty: Hookline has no connectors" })),
+  ),
+  version: Type.Optional(Type.Integer({ description: "an export's format version; ignored" })),
+  createdAt: Type.Optional(Type.String({ description: "an export's time; ignored" })),
+});
+type EnvironmentIn = Static<typeof EnvironmentIn>;
+
+export async function environmentRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.post(
+    "/api/v1/environment/export",
+    { schema: { tags, response: { 200: EnvironmentOut, ...errorResponses } } },
+    async () => ({
+      version: FORMAT_VERSION,
+      createdAt: new Date(ctx.clock.now()).toISOString(),
+      eventTypes: (await allEventTypes(ctx.store)).map(eventTypeOut),
+      settings: await readEnvironmentSettings(ctx.store),
+      connectors: [],
+    }),
+  );
+
+  app.post<{ Body: EnvironmentIn }>(
+    "/api/v1/environment/import",
+    { schema: { tags, body: EnvironmentIn, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => {
+      const eventTypes = req.body.eventTypes ?? [];
+      // Every type is checked before any is written, so a refused import changes nothing.
+      const seen = new Set<string>();
+      eventTypes.forEach((e, index) => {
+        if (seen.has(e.name))
+          throw new FieldError(["eventTypes", index, "name"], `"${e.name}" is named twice`, "value_error");
+        seen.add(e.name);
+        try {
+          checkSchemas(e.schemas);
+        } catch (error) {
+          if (error instanceof FieldError)
+            throw new FieldError(["eventTypes", index, ...error.loc], error.msg, error.type);
+          throw error;
+        }
+      });
+      const now = ctx.clock.now();
+      for (const e of eventTypes) {
+        await putEventType(
+          ctx.store,
+          await ctx.store.eventTypes.get(e.name),
+          {
+            name: e.name,
+            description: e.description,
+            archived: e.archived ?? false,
+            deprecated: e.deprecated ?? false,
+            schemas: e.schemas ?? null,
+            groupName: e.groupName ?? null,
+            featureFlags: flagsOf(e),
+            retrySchedule: e.retrySchedule ?? null,
+          },
+          now,
+        );
+      }
+      if (req.body.settings) await mergeEnvironmentSettings(ctx.store, req.body.settings);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    "/api/v1/environment/settings",
+    { schema: { tags: ["Environment-Settings"], response: { 200: EnvironmentSettingsOut, ...errorResponses } } },
+    async () => readEnvironmentSettings(ctx.store),
+  );
+}
