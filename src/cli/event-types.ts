@@ -1,3 +1,5 @@
+import { readFileArgument } from "./environment.ts";
+import { printJson } from "./output.ts";
 import {
   arg,
   bodyOf,
@@ -17,9 +19,14 @@ const FIELDS = [
   { name: "description", value: "<text>", description: "what the event means" },
 ];
 
+/** What an OpenAPI import did (or, on a dry run, would do), one line per type. */
+interface OpenApiImport {
+  data: { modified: string[]; to_modify: { name: string }[] | null; archived?: string[] };
+}
+
 export const eventTypeCommands: Family = {
   name: "event-type",
-  summary: "the event catalog: list, get, create, update, delete",
+  summary: "the event catalog: list, get, create, update, delete, import-openapi",
   subcommands: [
     {
       name: "list",
@@ -78,6 +85,36 @@ export const eventTypeCommands: Family = {
         const name = arg(c, 0, "<name>");
         const expunge = c.parsed.flags.expunge === true ? "?expunge=true" : "";
         await deleteCommand(c, `/api/v1/event-type/${seg(name)}${expunge}`, name);
+      },
+    },
+    {
+      name: "import-openapi",
+      summary: "create or update event types from an OpenAPI document's webhooks",
+      args: ["<spec.yaml|spec.json>"],
+      flags: [
+        { name: "dry-run", description: "show what would change; change nothing" },
+        { name: "replace-all", description: "archive the event types the document does not name" },
+      ],
+      description:
+        "Each entry of `webhooks` (or `x-webhooks`) becomes an event type named by its key, with the\n" +
+        "request body's schema and examples. Types that already match are left alone.",
+      example: "hookline event-type import-openapi openapi.yaml --dry-run",
+      run: async (c) => {
+        const specRaw = readFileArgument(c, arg(c, 0, "<spec.yaml|spec.json>"));
+        const dryRun = c.parsed.flags["dry-run"] === true;
+        const result = (await c.client().request("POST", "/api/v1/event-type/import/openapi", {
+          body: { specRaw, dryRun, replaceAll: c.parsed.flags["replace-all"] === true },
+        })) as OpenApiImport;
+        if (c.out.json) return printJson(c.out, result);
+        const archived = new Set(result.data.archived ?? []);
+        const changed = dryRun ? (result.data.to_modify ?? []).map((e) => e.name) : result.data.modified;
+        const lines = [
+          ...changed
+            .filter((n) => !archived.has(n))
+            .map((n) => `${dryRun ? "would create or update" : "created or updated"}  ${n}`),
+          ...[...archived].map((n) => `${dryRun ? "would archive" : "archived"}  ${n}`),
+        ];
+        c.out.write((lines.length ? lines.join("\n") : "nothing to change: the catalog matches the document") + "\n");
       },
     },
   ],

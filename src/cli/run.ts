@@ -6,12 +6,14 @@ import { flagsOf, type CommandContext, type Family, type Subcommand } from "./co
 import { bashCompletion, zshCompletion } from "./completion.ts";
 import { credentialsFile, readCredentials } from "./credentials.ts";
 import { endpointCommands } from "./endpoints.ts";
+import { environmentCommands } from "./environment.ts";
 import { eventTypeCommands } from "./event-types.ts";
 import { CliError, EXIT, usageError } from "./exit-codes.ts";
 import { readStdinSync } from "./input.ts";
 import { loginCommand, logoutCommand } from "./login.ts";
 import { attemptCommands, messageCommands } from "./messages.ts";
 import { chooseOutput } from "./output.ts";
+import { applyFamily, planFamily } from "./plan-apply.ts";
 import { sendExampleCommand } from "./send-example.ts";
 import { signatureCommands } from "./signature.ts";
 import { sourceCommands } from "./sources.ts";
@@ -52,6 +54,9 @@ export const CLIENT_FAMILIES: Family[] = [
   messageCommands,
   attemptCommands,
   sourceCommands,
+  environmentCommands,
+  planFamily,
+  applyFamily,
   sendExampleCommand,
   signatureCommands,
   loginCommand,
