@@ -10,37 +10,42 @@ import { Nullable } from "./common-schemas.ts";
  * and portal do not read them yet (docs/api.md, "Environment").
  */
 
-const Text = Nullable(Type.String({ maxLength: 65_536 }));
-const Flag = Type.Boolean();
+const Text = (description: string) => Nullable(Type.String({ maxLength: 65_536, description }));
+const Flag = (description: string) => Type.Boolean({ description });
 /** Theme and string overrides and colour palettes: objects of the portal's own keys. */
-const Overrides = Nullable(Type.Record(Type.String(), Type.Unknown()));
+const Overrides = (description: string) => Nullable(Type.Record(Type.String(), Type.Unknown(), { description }));
 
 const SETTING_FIELDS = {
-  customColor: Text,
-  logoUrl: Text,
-  customLogoUrl: Text,
-  customFontFamily: Text,
-  customFontFamilyUrl: Text,
-  customThemeOverride: Overrides,
-  customStringsOverride: Overrides,
-  displayName: Text,
-  enableChannels: Flag,
-  enableMessageTags: Flag,
-  enableMessageStream: Flag,
-  enableIntegrationManagement: Flag,
-  enableTransformations: Flag,
-  enableEndpointOauthConfig: Flag,
-  enableEndpointMtlsConfig: Flag,
-  colorPaletteLight: Overrides,
-  colorPaletteDark: Overrides,
-  showUseSvixPlay: Flag,
-  showSvixBrandFooter: Flag,
-  wipeSuccessfulPayload: Flag,
-  showFeatureTooltips: Flag,
-  advancedEndpointTypes: Type.Array(Type.String({ maxLength: 256 }), { maxItems: 50 }),
+  customColor: Text("The portal's accent colour (CSS colour)"),
+  logoUrl: Text("The URL of the logo the portal shows"),
+  customLogoUrl: Text("Deprecated spelling of `logoUrl`"),
+  customFontFamily: Text("The portal's font family, e.g. `Open Sans`"),
+  customFontFamilyUrl: Text("Where the portal loads that font from"),
+  customThemeOverride: Overrides("Theme overrides: `borderRadius`, `fontSize`"),
+  customStringsOverride: Overrides("Replacement texts: `channelsOne`, `channelsMany`, `channelsHelp`"),
+  displayName: Text("The name the portal shows for the operator"),
+  enableChannels: Flag("Show channels in the portal"),
+  enableMessageTags: Flag("Show message tags in the portal"),
+  enableMessageStream: Flag("Enable the message stream"),
+  enableIntegrationManagement: Flag("Let consumers manage integrations"),
+  enableTransformations: Flag("Let consumers edit transformations"),
+  enableEndpointOauthConfig: Flag("Let consumers configure OAuth for endpoints"),
+  enableEndpointMtlsConfig: Flag("Let consumers configure mTLS for endpoints"),
+  colorPaletteLight: Overrides("The light theme's colours"),
+  colorPaletteDark: Overrides("The dark theme's colours"),
+  showUseSvixPlay: Flag("Offer a test URL service in the portal"),
+  showSvixBrandFooter: Flag("Show the platform's brand footer"),
+  wipeSuccessfulPayload: Flag("Delete payloads once delivered"),
+  showFeatureTooltips: Flag("Show feature tooltips in the portal"),
+  advancedEndpointTypes: Type.Array(Type.String({ maxLength: 256 }), {
+    maxItems: 50,
+    description: "Advanced endpoint types offered in the portal",
+  }),
 };
 
-export const EnvironmentSettingsOut = Type.Object(SETTING_FIELDS);
+export const EnvironmentSettingsOut = Type.Object(SETTING_FIELDS, {
+  description: "The environment's settings (Svix's names); stored and returned, not yet read by the console or portal",
+});
 export type EnvironmentSettings = Static<typeof EnvironmentSettingsOut>;
 
 /**
@@ -48,7 +53,10 @@ export type EnvironmentSettings = Static<typeof EnvironmentSettingsOut>;
  * Svix's import takes settings as a JSON blob: a field this version does not know is accepted
  * and dropped rather than failing an export made by a newer Svix or Hookline.
  */
-export const EnvironmentSettingsIn = Type.Partial(Type.Object(SETTING_FIELDS), { additionalProperties: true });
+export const EnvironmentSettingsIn = Type.Partial(Type.Object(SETTING_FIELDS), {
+  additionalProperties: true,
+  description: "Settings to set; the others keep their values, and names this version does not know are ignored",
+});
 export type EnvironmentSettingsIn = Static<typeof EnvironmentSettingsIn>;
 
 /** Svix's defaults: a fresh environment answers these. */

@@ -26,12 +26,35 @@ const tags = ["Environment"];
 /** Svix's format version of the document; an import accepts it and ignores it. */
 const FORMAT_VERSION = 1;
 
+/** An event type as an export carries it, for the examples of the OpenAPI document. */
+const EXAMPLE_TYPE = {
+  name: "invoice.paid",
+  description: "An invoice was paid",
+  archived: false,
+  deprecated: false,
+  schemas: { "1": { type: "object", properties: { id: { type: "string" } }, examples: [{ id: "in_1" }] } },
+  groupName: "billing",
+  featureFlags: null,
+  featureFlag: null,
+  retrySchedule: null,
+  createdAt: "2026-06-01T12:00:00.000Z",
+  updatedAt: "2026-06-01T12:00:00.000Z",
+};
+const NoConnectors = Type.Array(Type.Unknown(), {
+  maxItems: 0,
+  examples: [[]],
+  description: "Svix's connectors: always empty, Hookline has none",
+});
+
 const EnvironmentOut = Type.Object({
   version: Type.Integer(),
   createdAt: DateTime,
-  eventTypes: Type.Array(EventTypeOut),
-  settings: Nullable(EnvironmentSettingsOut),
-  connectors: Type.Array(Type.Unknown(), { description: "always empty: Hookline has no connectors" }),
+  eventTypes: Type.Array(EventTypeOut, {
+    examples: [[EXAMPLE_TYPE]],
+    description: "Every event type, archived ones too",
+  }),
+  settings: Type.Union([EnvironmentSettingsOut, Type.Null()], { description: "The environment's settings" }),
+  connectors: NoConnectors,
 });
 
 /**
@@ -46,11 +69,21 @@ const ImportedEventType = Type.Object({
 });
 
 const EnvironmentIn = Type.Object({
-  eventTypes: Type.Optional(Nullable(Type.Array(ImportedEventType, { maxItems: 10_000 }))),
-  settings: Type.Optional(Nullable(EnvironmentSettingsIn)),
-  connectors: Type.Optional(
-    Nullable(Type.Array(Type.Unknown(), { maxItems: 0, description: "must be empty: Hookline has no connectors" })),
+  eventTypes: Type.Optional(
+    Nullable(
+      Type.Array(ImportedEventType, {
+        maxItems: 10_000,
+        examples: [[{ name: EXAMPLE_TYPE.name, description: EXAMPLE_TYPE.description, schemas: EXAMPLE_TYPE.schemas }]],
+        description: "Event types to create or replace, by name",
+      }),
+    ),
   ),
+  settings: Type.Optional(
+    Type.Union([EnvironmentSettingsIn, Type.Null()], {
+      description: "Settings to set; the others keep their values (an import never clears)",
+    }),
+  ),
+  connectors: Type.Optional(Nullable(NoConnectors)),
   version: Type.Optional(Type.Integer({ description: "an export's format version; ignored" })),
   createdAt: Type.Optional(Type.String({ description: "an export's time; ignored" })),
 });

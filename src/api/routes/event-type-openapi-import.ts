@@ -19,10 +19,16 @@ import type { RouteOptions } from "../http-server.ts";
  */
 
 const ImportIn = Type.Object({
-  dryRun: Type.Optional(Type.Boolean({ default: false })),
-  replaceAll: Type.Optional(Type.Boolean({ default: false })),
-  spec: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
-  specRaw: Type.Optional(Nullable(Type.String())),
+  dryRun: Type.Optional(
+    Type.Boolean({ default: false, description: "Answer what would change in `to_modify`, and change nothing" }),
+  ),
+  replaceAll: Type.Optional(
+    Type.Boolean({ default: false, description: "Archive every event type the document does not name" }),
+  ),
+  spec: Type.Optional(
+    Nullable(Type.Record(Type.String(), Type.Unknown(), { description: "The OpenAPI document as a JSON object" })),
+  ),
+  specRaw: Type.Optional(Nullable(Type.String({ description: "The OpenAPI document as YAML or JSON text" }))),
 });
 type ImportIn = Static<typeof ImportIn>;
 
