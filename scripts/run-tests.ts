@@ -46,6 +46,7 @@ const STORE_INDEPENDENT = new Set([
   "test/inbound-verifiers-twilio.test.ts",
   "test/retention-pacer.test.ts",
   "test/pending-sends.test.ts",
+  "test/config-as-code-file.test.ts",
 ]);
 
 function runLeg(name: string, env: Record<string, string>, legFiles: string[]): boolean {

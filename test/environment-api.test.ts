@@ -39,7 +39,12 @@ describe("environment export and import", () => {
 
   test("an export imports into a fresh instance and reproduces the event types and settings", async () => {
     for (const body of [
-      { name: "invoice.paid", description: "An invoice was paid", schemas: { "1": INVOICE_SCHEMA }, groupName: "billing" },
+      {
+        name: "invoice.paid",
+        description: "An invoice was paid",
+        schemas: { "1": INVOICE_SCHEMA },
+        groupName: "billing",
+      },
       { name: "invoice.voided", description: "Voided", deprecated: true, retrySchedule: [5, 60] },
       { name: "user.gone", description: "Old", archived: true, featureFlags: ["beta"] },
     ]) {
@@ -87,7 +92,10 @@ describe("environment export and import", () => {
 
     // Importing again changes nothing; a later import updates and adds, never deletes.
     const again = await target.api("POST", "/api/v1/environment/import", {
-      eventTypes: [{ name: "invoice.paid", description: "Paid in full" }, { name: "order.placed", description: "New" }],
+      eventTypes: [
+        { name: "invoice.paid", description: "Paid in full" },
+        { name: "order.placed", description: "New" },
+      ],
       settings: { enableChannels: false },
     });
     assert.equal(again.status, 204, again.text);
