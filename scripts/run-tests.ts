@@ -47,6 +47,7 @@ const STORE_INDEPENDENT = new Set([
   "test/retention-pacer.test.ts",
   "test/pending-sends.test.ts",
   "test/config-as-code-file.test.ts",
+  "test/config-as-code-refusals.test.ts",
 ]);
 
 function runLeg(name: string, env: Record<string, string>, legFiles: string[]): boolean {

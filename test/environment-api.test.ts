@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startTestHookline, type TestHookline } from "./support/hookline.ts";
+import { Svix } from "svix";
+import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
 
 /**
  * `POST /api/v1/environment/export` and `/import` and `GET /api/v1/environment/settings`, on the
@@ -153,6 +154,30 @@ describe("environment export and import", () => {
         authorization: `Bearer ${token.body.token}`,
       });
       assert.equal(res.status, 403, `${method} ${path}: ${res.text}`);
+    }
+  });
+
+  test("the official SDK's environment export, import and OpenAPI import work", async () => {
+    const fresh = await startTestHookline();
+    try {
+      const from = new Svix(TEST_TOKEN, { serverUrl: source.url });
+      const to = new Svix(TEST_TOKEN, { serverUrl: fresh.url });
+      const exported = await from.environment.export();
+      assert.ok(exported.eventTypes.some((e) => e.name === "invoice.paid"));
+      await to.environment.import({ eventTypes: exported.eventTypes, settings: exported.settings });
+      const paid = await to.eventType.get("invoice.paid");
+      assert.deepEqual(paid.schemas, { "1": INVOICE_SCHEMA });
+      const dry = await to.eventType.importOpenapi({
+        dryRun: true,
+        spec: { openapi: "3.1.0", info: { title: "x", version: "1" }, webhooks: { "pet.new": { post: {} } } },
+      });
+      assert.deepEqual(dry.data.modified, []);
+      assert.deepEqual(
+        dry.data.toModify?.map((e) => e.name),
+        ["pet.new"],
+      );
+    } finally {
+      await fresh.close();
     }
   });
 });

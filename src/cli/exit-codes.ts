@@ -12,7 +12,7 @@ export const EXIT = {
   auth: 3,
   /** 404: the resource does not exist (or is not visible to the token). */
   notFound: 4,
-  /** 400, 409, 413 or 422: the API refused the input. */
+  /** 400, 409, 413 or 422: the API refused the input; or a `plan`/`apply` file that is not valid. */
   validation: 5,
   /** The server could not be reached: refused connection, DNS failure, timeout. */
   network: 6,

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, describe, test } from "node:test";
+import { cli, explain, removeTempDirs, tempDir } from "./support/cli-client.ts";
+import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
+
+/**
+ * `hookline plan` / `apply` refuse an invalid configuration file before calling the server: each
+ * bad field with its line and path, exit 5 (validation), never echoing a secret.
+ */
+
+const servers: TestHookline[] = [];
+
+async function server(): Promise<TestHookline> {
+  const h = await startTestHookline();
+  servers.push(h);
+  return h;
+}
+
+after(async () => {
+  await Promise.all(servers.map((h) => h.close()));
+  removeTempDirs();
+});
+
+const SECRET = "whsec_" + Buffer.alloc(24, 5).toString("base64");
+const NEW_SECRET = "whsec_" + Buffer.alloc(24, 6).toString("base64");
+
+const envFor = (h: TestHookline, extra: Record<string, string> = {}) => ({
+  HOOKLINE_URL: h.url,
+  HOOKLINE_TOKEN: TEST_TOKEN,
+  XDG_CONFIG_HOME: tempDir(),
+  ACME_SECRET: SECRET,
+  ...extra,
+});
+
+function file(name: string, text: string): string {
+  const p = path.join(tempDir(), name);
+  writeFileSync(p, text);
+  return p;
+}
+
+function assertNoSecret(text: string) {
+  assert.ok(!text.includes(SECRET) && !text.includes(NEW_SECRET), `a secret was printed:\n${text}`);
+}
+
+describe("configuration as code: invalid files", () => {
+  test("an invalid file is refused with the path and line of each bad field, exit 5", async () => {
+    const h = await server();
+    const bad = file(
+      "bad.yaml",
+      `applications:
+  - uid: acme
+    name: Acme
+    endpoints:
+      - uid: primary
+        urll: https://example.com/hooks
+      - uid: second
+        url: https://example.com/2
+        secret: ${SECRET}
+`,
+    );
+    const refused = await cli(["plan", "-f", bad], envFor(h));
+    assert.equal(refused.code, 5, explain(refused));
+    assert.ok(
+      refused.stderr.includes('bad.yaml:6: applications[0].endpoints[0].urll: unknown field (did you mean "url"?)'),
+      explain(refused),
+    );
+    assert.ok(refused.stderr.includes("bad.yaml:5: applications[0].endpoints[0].url: is required"), explain(refused));
+    assert.ok(refused.stderr.includes("bad.yaml:9: applications[0].endpoints[1].secret: must be ${ENV:NAME}"));
+    assertNoSecret(refused.stdout + refused.stderr);
+
+    const unset = file(
+      "unset.yaml",
+      "applications:\n  - uid: acme\n    name: Acme\n    endpoints:\n      - uid: p\n        url: https://example.com/h\n        secret: ${ENV:HOOKLINE_TEST_UNSET_SECRET}\n",
+    );
+    const missing = await cli(["apply", "-f", unset, "--yes"], envFor(h));
+    assert.equal(missing.code, 5, explain(missing));
+    assert.match(
+      missing.stderr,
+      /unset\.yaml:7: applications\[0\]\.endpoints\[0\]\.secret: the environment variable HOOKLINE_TEST_UNSET_SECRET is not set/,
+    );
+    assert.equal((await h.api("GET", "/api/v1/app/acme")).status, 404, "nothing was applied");
+  });
+});
