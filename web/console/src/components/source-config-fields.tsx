@@ -19,7 +19,7 @@ export function SourceConfigFields({
   stored?: Record<string, unknown>;
 }) {
   const id = useId();
-  if (form.fields.length === 0) return <p className="span muted">This type takes no settings.</p>;
+  if (form.fields.length === 0) return <p className="span muted note">This type takes no settings.</p>;
   return (
     <>
       {form.fields.map((f) => {

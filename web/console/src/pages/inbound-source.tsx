@@ -263,7 +263,7 @@ function EditSource({ source }: { source: IngestSource }) {
         <input id={`${id}-name`} required minLength={2} value={name} onChange={(e) => setName(e.target.value)} />
         {form ? (
           <>
-            <p className="span muted">
+            <p className="span muted note">
               Verifies: {form.verifies} Changing a setting sends the whole configuration again: type the secrets too.
             </p>
             <SourceConfigFields

@@ -97,7 +97,7 @@ function CreateSource() {
             </option>
           ))}
         </select>
-        <p className="span muted">Verifies: {form.verifies}</p>
+        <p className="span muted note">Verifies: {form.verifies}</p>
         <SourceConfigFields
           form={form}
           values={values}
