@@ -164,6 +164,15 @@ describe("the console's operations pages in Chromium", { skip }, () => {
     await page.getByText("No sources yet").waitFor(WAIT);
     await audit("inbound");
     await page.getByLabel("Name", { exact: true }).fill("GitHub organisation");
+    // Each provider's form asks for that provider's settings: Stripe's signing secret, a custom HMAC's header.
+    await page.getByLabel("Provider").selectOption("stripe");
+    await page.getByRole("textbox", { name: "Signing secret", exact: true }).waitFor(WAIT);
+    assert.equal(
+      await page.getByRole("textbox", { name: "Signing secret", exact: true }).getAttribute("placeholder"),
+      "whsec_…",
+    );
+    await page.getByLabel("Provider").selectOption("hmac");
+    await page.getByLabel("Signature header").waitFor(WAIT);
     await page.getByLabel("Provider").selectOption("github");
     // GitHub's form asks for its webhook secret, and nothing of another provider's.
     assert.equal(await page.getByLabel("Signature header").count(), 0);
@@ -180,6 +189,14 @@ describe("the console's operations pages in Chromium", { skip }, () => {
     await page.getByRole("button", { name: "Copy ingest URL" }).click();
     await page.getByRole("status").getByText("Copied.").waitFor(WAIT);
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), ingestUrl);
+
+    // Renaming keeps the stored secret: the config is sent only when a setting changed.
+    await page.getByLabel("Name", { exact: true }).fill("GitHub organisation (prod)");
+    await page.getByRole("button", { name: "Save source" }).click();
+    await page.getByRole("status").getByText("Saved.").waitFor(WAIT);
+    const renamed = await hookline.api("GET", `/ingest/api/v1/source/${sourceId}`);
+    assert.equal(renamed.body.name, "GitHub organisation (prod)");
+    assert.equal(renamed.body.config.hasSecret, true);
 
     await page.getByLabel("Destination URL").fill(`${receiver.url}/github`);
     await page.getByRole("button", { name: "Add destination" }).click();
