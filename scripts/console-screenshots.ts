@@ -115,8 +115,10 @@ try {
     await shot("event-types", "/event-types?type=invoice.paid", "Edit invoice.paid");
     await shot("inbound", "/inbound", "GitHub organisation");
     await page.goto(`${hookline.url}/admin`);
-    await page.getByRole("region", { name: "Effective configuration" }).scrollIntoViewIfNeeded();
     await page.getByText("HOOKLINE_ADMIN_TOKEN").waitFor({ timeout: 30_000 });
+    await page
+      .getByRole("heading", { name: "Effective configuration" })
+      .evaluate((heading) => heading.scrollIntoView({ block: "start" }));
     await page.screenshot({ path: `${OUT}configuration.png` });
     await page.keyboard.press("Control+k");
     await page.keyboard.type("ac");

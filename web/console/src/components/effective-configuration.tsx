@@ -35,7 +35,7 @@ export function EffectiveConfiguration() {
                 <th scope="row" className="mono">
                   {s.env}
                 </th>
-                <td className="value">
+                <td className={s.source === "default" ? "value default" : "value"}>
                   {s.secret && s.source !== "default" ? <span className="badge">hidden</span> : s.value}
                 </td>
                 <td>
