@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "../test/support/browser.ts";
@@ -58,6 +59,29 @@ try {
   await ok.waitFor(18, 60_000);
   await flaky.waitFor(24, 60_000);
   const attempts = await api("GET", `/api/v1/app/${acme.id}/attempt/msg/${last}`);
+  // An inbound GitHub source with a destination, one refused (wrongly signed) and one accepted request.
+  const github = await api("POST", "/ingest/api/v1/source", {
+    name: "GitHub organisation",
+    type: "github",
+    config: { secret: "screenshot-secret" },
+  });
+  await api("POST", `/ingest/api/v1/source/${github.id}/endpoint`, { url: `${ok.url}/github` });
+  const ping = JSON.stringify({ zen: "Design for failure.", hook_id: 1 });
+  for (const [delivery, signature] of [
+    ["d-1", `sha256=${"0".repeat(64)}`],
+    ["d-2", `sha256=${createHmac("sha256", "screenshot-secret").update(ping).digest("hex")}`],
+  ]) {
+    await fetch(github.ingestUrl, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "ping",
+        "x-github-delivery": delivery!,
+        "x-hub-signature-256": signature!,
+      },
+      body: ping,
+    });
+  }
 
   for (const colorScheme of ["light", "dark"] as const) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme });
@@ -75,6 +99,7 @@ try {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(`${hookline.url}/`);
     await shot("overview", "/?range=1h", "Success rate");
+    await shot("inbound-source", `/inbound/${github.id}`, "signature does not match");
     if (colorScheme === "dark") {
       await context.close();
       continue;
@@ -88,6 +113,18 @@ try {
     await shot("recovery", `/recovery?app=${acme.id}`, "Failed since");
     await shot("administration", "/admin", "console session");
     await shot("event-types", "/event-types?type=invoice.paid", "Edit invoice.paid");
+    await shot("inbound", "/inbound", "GitHub organisation");
+    await page.goto(`${hookline.url}/admin`);
+    await page.getByText("HOOKLINE_ADMIN_TOKEN").waitFor({ timeout: 30_000 });
+    await page
+      .getByRole("heading", { name: "Effective configuration" })
+      .evaluate((heading) => heading.scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: `${OUT}configuration.png` });
+    await page.keyboard.press("Control+k");
+    await page.keyboard.type("ac");
+    await page.getByRole("option", { name: /\/hooks/ }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: `${OUT}command-palette.png` });
+    await page.keyboard.press("Escape");
     // The narrowest window the console supports.
     await page.setViewportSize({ width: 1024, height: 860 });
     await shot("application-1024", `/apps/${acme.id}`, "Recent messages");

@@ -5,7 +5,7 @@
  * `/in` for the API and inbound requests, `/docs` for the API reference. The client's router
  * (web/console/src/paths.ts) builds its paths from this list, so the two cannot drift.
  */
-export const CONSOLE_PAGES = ["sign-in", "apps", "messages", "recovery", "admin", "event-types"] as const;
+export const CONSOLE_PAGES = ["sign-in", "apps", "messages", "recovery", "admin", "event-types", "inbound"] as const;
 
 /** Where the built console's hashed files are served from. */
 export const CONSOLE_ASSETS_PREFIX = "/assets/";

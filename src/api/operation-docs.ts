@@ -25,6 +25,28 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
     operationId: "v1.stats.endpoint-attempts",
     summary: "Attempt Stats of an Endpoint",
   },
+  "GET /api/v1/stats/backlog": { operationId: "v1.stats.backlog", summary: "Delivery Backlog of the Instance" },
+  "GET /api/v1/app/{app_id}/stats/backlog": {
+    operationId: "v1.stats.application-backlog",
+    summary: "Delivery Backlog of an Application",
+  },
+  "GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/stats/backlog": {
+    operationId: "v1.stats.endpoint-backlog",
+    summary: "Delivery Backlog of an Endpoint",
+  },
+  "GET /api/v1/stats/endpoints": {
+    operationId: "v1.stats.endpoint-health",
+    summary: "Endpoints Disabled or Failing in the Instance",
+  },
+  "GET /api/v1/app/{app_id}/stats/endpoints": {
+    operationId: "v1.stats.application-endpoint-health",
+    summary: "Endpoints of an Application Disabled or Failing",
+  },
+  "GET /api/v1/msg/{msg_id}": { operationId: "v1.message.lookup", summary: "Find a Message's Application" },
+  "GET /api/v1/environment/configuration": {
+    operationId: "v1.environment.configuration",
+    summary: "Effective Configuration",
+  },
 
   "GET /api/v1/event-type": { operationId: "v1.event-type.list", summary: "List Event Types" },
   "POST /api/v1/event-type": { operationId: "v1.event-type.create", summary: "Create Event Type" },

@@ -159,6 +159,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     hookline = await startHookline(config, {
       logger: log,
+      settingsGiven: { env: process.env, flags },
       onGeneratedToken: (token, file) => {
         process.stdout.write(
           `\nGenerated an admin API token (shown once; also stored in ${file}):\n\n  ${token}\n\n` +

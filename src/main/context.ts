@@ -9,6 +9,7 @@ import type { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
 import type { HooklineMetrics } from "../observability/metrics.ts";
 import type { Tracing } from "../observability/tracing.ts";
 import type { Store } from "../store/store.ts";
+import type { ConfiguredSetting } from "./effective-configuration.ts";
 
 /** What every API route and service may use; built once by the composition root. */
 export interface AppContext {
@@ -29,4 +30,6 @@ export interface AppContext {
   alerts?: AlertEngine;
   /** The SSRF rule delivery applies (HOOKLINE_ALLOW_PRIVATE_NETWORKS), also judging endpoint URLs as they are set. */
   addressPolicy: AddressPolicy;
+  /** Every setting with its value and source, secrets hidden; absent where a context serves no traffic. */
+  configuration?: readonly ConfiguredSetting[];
 }

@@ -1,3 +1,4 @@
+import { effectiveConfiguration, type SettingsGiven } from "./effective-configuration.ts";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { hashToken } from "../api/auth.ts";
@@ -63,6 +64,8 @@ export interface StartOptions {
   withoutJobs?: readonly string[];
   /** Where the OTEL_* tracing variables are read (default: process.env); tests pass their own. */
   tracingEnv?: NodeJS.ProcessEnv;
+  /** Where `config` was read, for the effective configuration (default: process.env, no flags). */
+  settingsGiven?: SettingsGiven;
 }
 
 export async function openStore(config: Config, log: Logger, box: Sealer): Promise<Store> {
@@ -180,6 +183,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     operational,
     alerts,
     addressPolicy,
+    configuration: effectiveConfiguration(options.settingsGiven ?? { env: process.env, flags: {} }),
   };
   operational.start(ctx);
   registerQueueMetrics(metrics, store, clock, dispatcher, (error) =>

@@ -196,7 +196,7 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
   },
 };
 
-const settingNames = () => Object.keys(SETTINGS) as SettingName[];
+export const settingNames = () => Object.keys(SETTINGS) as SettingName[];
 
 /** The OpenTelemetry variables tracing reads, for `hookline serve --help` (no flags: they are OTel's). */
 export function tracingReference(): string {
@@ -250,12 +250,13 @@ export function nonDefaultSettings(
       differs = true;
     }
     if (!differs) continue;
-    out.push({ env: s.env, flag: s.flag, value: shown(name, given.trim()) });
+    out.push({ env: s.env, flag: s.flag, value: shownSettingValue(name, given.trim()) });
   }
   return out;
 }
 
-function shown(name: SettingName, value: string): string {
+/** A value as start-up and the effective configuration show it: secrets hidden, a database URL's password starred. */
+export function shownSettingValue(name: SettingName, value: string): string {
   if (SETTINGS_REFERENCE[name]?.secret) return "(hidden)";
   if (name === "databaseUrl") {
     try {

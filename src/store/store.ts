@@ -309,6 +309,12 @@ export interface EndpointRepository {
   list(appId: string, page: PageRequest): Promise<Page<Endpoint>>;
   /** Every endpoint of an application, for routing a new message. */
   listAll(appId: string): Promise<Endpoint[]>;
+  /**
+   * Disabled endpoints of one application (or of every one: null), oldest first, at most `limit`:
+   * the console's panel of endpoints that need attention. A scan of the endpoint table, which holds
+   * one row per endpoint (thousands, not millions).
+   */
+  listDisabled(appId: string | null, limit: number): Promise<Endpoint[]>;
   update(endpoint: Endpoint): Promise<void>;
   delete(appId: string, id: string): Promise<void>;
   setSecret(appId: string, id: string, secret: string, previous: PreviousSecret[], now: number): Promise<void>;
@@ -349,6 +355,11 @@ export interface MessageRepository {
    */
   insertWithDeliveries(message: Message, deliveries: NewDelivery[], idempotent?: IdempotentResponse): Promise<void>;
   get(appId: string, idOrEventId: string): Promise<Message | undefined>;
+  /**
+   * The application a message id belongs to, for an admin who has only the id (the console's
+   * command palette). A primary-key lookup; on PostgreSQL the id also picks the partition.
+   */
+  appIdOf(msgId: string): Promise<string | undefined>;
   getMany(appId: string, ids: string[]): Promise<Map<string, Message>>;
   list(appId: string, filter: MessageFilter, page: PageRequest): Promise<Page<Message>>;
   expungeContent(appId: string, id: string): Promise<void>;
@@ -434,7 +445,17 @@ export interface DeliveryRepository {
    * (including those being attempted), scheduled later, and the earliest due time. One scan of
    * the partial index on next_attempt_at, which holds only unsettled deliveries.
    */
-  queueStats(now: number): Promise<QueueStats>;
+  queueStats(now: number, scope?: BacklogScope): Promise<QueueStats>;
+}
+
+/**
+ * Narrows queueStats to one application or one of its endpoints. An endpoint reads the partial
+ * index delivery_unsettled_by_endpoint; an application scans the unsettled deliveries (the partial
+ * index delivery_due), as the whole instance does.
+ */
+export interface BacklogScope {
+  appId: string;
+  endpointId?: string;
 }
 
 export interface QueueStats {
@@ -481,6 +502,26 @@ export interface AttemptStatsBucket extends StatsCells {
 export interface AttemptStatsRepository {
   /** The buckets of the range that saw any attempt, in time order, each the sum of its minutes. */
   series(query: AttemptStatsQuery): Promise<AttemptStatsBucket[]>;
+  /**
+   * Attempts per endpoint over [since, until) (multiples of a minute), of one application or of
+   * every one (appId null), only endpoints that saw any attempt: the per-endpoint rows of the range.
+   */
+  byEndpoint(query: EndpointTotalsQuery): Promise<EndpointAttemptTotals[]>;
+}
+
+export interface EndpointTotalsQuery {
+  appId: string | null;
+  since: number;
+  until: number;
+}
+
+export interface EndpointAttemptTotals {
+  appId: string;
+  endpointId: string;
+  /** Every attempt, canceled ones included (as the stats API's `total`). */
+  total: number;
+  success: number;
+  canceled: number;
 }
 
 /**

@@ -57,7 +57,7 @@ export async function startTestHookline(
   // A restart on the same data directory gets the same database, as a real deployment would.
   const databaseUrl = databasesByDir.has(dataDir) ? databasesByDir.get(dataDir)! : await testDatabaseUrl();
   databasesByDir.set(dataDir, databaseUrl);
-  const config: Config = loadConfig({
+  const settingsEnv: NodeJS.ProcessEnv = {
     ...(databaseUrl ? { HOOKLINE_DATABASE_URL: databaseUrl } : {}),
     HOOKLINE_PORT: "0",
     HOOKLINE_DATA_DIR: dataDir,
@@ -67,8 +67,10 @@ export async function startTestHookline(
     // Test receivers listen on loopback, which the SSRF guard refuses unless allow-listed.
     HOOKLINE_ALLOW_PRIVATE_NETWORKS: "127.0.0.0/8",
     ...env,
-  });
+  };
+  const config: Config = loadConfig(settingsEnv);
   const hookline = await startHookline(config, {
+    settingsGiven: { env: settingsEnv, flags: {} },
     clock: options.clock,
     pollIntervalMs: options.pollIntervalMs,
     withoutJobs: options.withoutJobs,

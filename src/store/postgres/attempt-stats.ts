@@ -1,6 +1,12 @@
 import type { Attempt } from "../../core/entities.ts";
-import { ALL, MAX_COLUMNS, statsRowsOf, SUM_COLUMNS } from "../attempt-stats-rows.ts";
-import type { AttemptStatsBucket, AttemptStatsQuery, AttemptStatsRepository } from "../store.ts";
+import { ALL, MAX_COLUMNS, OUTCOME_COLUMNS, statsRowsOf, SUM_COLUMNS } from "../attempt-stats-rows.ts";
+import type {
+  AttemptStatsBucket,
+  AttemptStatsQuery,
+  AttemptStatsRepository,
+  EndpointAttemptTotals,
+  EndpointTotalsQuery,
+} from "../store.ts";
 import type { Queryable } from "./sql.ts";
 
 const COLUMNS = ["app_id", "endpoint_id", "bucket_start", ...SUM_COLUMNS, ...MAX_COLUMNS];
@@ -33,6 +39,14 @@ export const SERIES_SQL = `SELECT (bucket_start / $1) * $1 AS bucket,
   FROM attempt_stats WHERE app_id = $2 AND endpoint_id = $3 AND bucket_start >= $4 AND bucket_start < $5
   GROUP BY bucket ORDER BY bucket`;
 
+/** The per-endpoint rows of the range (endpoint_id '' holds an application's roll-up, app_id '' the instance's). */
+const TOTAL = OUTCOME_COLUMNS.join(" + ");
+const BY_ENDPOINT = (oneApp: boolean) => `SELECT app_id, endpoint_id, SUM(${TOTAL})::bigint AS total,
+    SUM(success)::bigint AS success, SUM(canceled)::bigint AS canceled
+  FROM attempt_stats WHERE ${oneApp ? "app_id = $3" : "app_id <> ''"} AND endpoint_id <> ''
+    AND bucket_start >= $1 AND bucket_start < $2
+  GROUP BY app_id, endpoint_id`;
+
 export class PostgresAttemptStats implements AttemptStatsRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -51,5 +65,24 @@ export class PostgresAttemptStats implements AttemptStatsRepository {
         e2eMax: n[2 + SUM_COLUMNS.length]!,
       };
     });
+  }
+
+  async byEndpoint(q: EndpointTotalsQuery): Promise<EndpointAttemptTotals[]> {
+    const params: (string | number)[] = [q.since, q.until];
+    if (q.appId !== null) params.push(q.appId);
+    const { rows } = await this.db.query<{
+      app_id: string;
+      endpoint_id: string;
+      total: string;
+      success: string;
+      canceled: string;
+    }>(BY_ENDPOINT(q.appId !== null), params);
+    return rows.map((r) => ({
+      appId: r.app_id,
+      endpointId: r.endpoint_id,
+      total: Number(r.total),
+      success: Number(r.success),
+      canceled: Number(r.canceled),
+    }));
   }
 }

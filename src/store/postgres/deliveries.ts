@@ -9,6 +9,7 @@ import type {
   Page,
   PageRequest,
   QueueStats,
+  BacklogScope,
   TimeRange,
 } from "../store.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
@@ -261,12 +262,15 @@ export class PostgresDeliveries implements DeliveryRepository {
     return rows[0]?.n ?? 0;
   }
 
-  async queueStats(now: number): Promise<QueueStats> {
-    // An index-only scan of each partition's delivery_due (partial: unsettled deliveries only).
+  async queueStats(now: number, scope?: BacklogScope): Promise<QueueStats> {
+    // An index-only scan of each partition's delivery_due (partial: unsettled deliveries only), or
+    // for an endpoint of delivery_unsettled_by_endpoint.
+    const where = scope ? (scope.endpointId ? " AND app_id = $2 AND endpoint_id = $3" : " AND app_id = $2") : "";
+    const params = scope ? (scope.endpointId ? [scope.appId, scope.endpointId] : [scope.appId]) : [];
     const { rows } = await this.db.query<{ total: string; due: string; oldest: string | null }>(
       `SELECT count(*) AS total, count(*) FILTER (WHERE next_attempt_at <= $1) AS due, min(next_attempt_at) AS oldest
-       FROM delivery WHERE next_attempt_at IS NOT NULL`,
-      [now],
+       FROM delivery WHERE next_attempt_at IS NOT NULL${where}`,
+      [now, ...params],
     );
     const row = rows[0]!;
     const due = Number(row.due);

@@ -114,6 +114,17 @@ export class PostgresEndpoints implements EndpointRepository {
     return rows.map(this.map);
   }
 
+  async listDisabled(appId: string | null, limit: number): Promise<Endpoint[]> {
+    const { rows } =
+      appId === null
+        ? await this.db.query<EndpointRow>("SELECT * FROM endpoint WHERE disabled ORDER BY id LIMIT $1", [limit])
+        : await this.db.query<EndpointRow>(
+            "SELECT * FROM endpoint WHERE app_id = $1 AND disabled ORDER BY id LIMIT $2",
+            [appId, limit],
+          );
+    return rows.map(this.map);
+  }
+
   /** Everything but the secrets (setSecret) and the creation time, as in SQLite. */
   async update(e: Endpoint): Promise<void> {
     await this.db.query(

@@ -148,6 +148,11 @@ export class PostgresMessages implements MessageRepository {
     return rows[0] && toMessage(rows[0]);
   }
 
+  async appIdOf(msgId: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ app_id: string }>("SELECT app_id FROM message WHERE id = $1", [msgId]);
+    return rows[0]?.app_id;
+  }
+
   /** One query for the whole set (SQLite loops, since its lookups cost no round trip). */
   async getMany(appId: string, ids: string[]): Promise<Map<string, Message>> {
     const out = new Map<string, Message>();

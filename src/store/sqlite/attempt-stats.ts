@@ -1,7 +1,13 @@
 import type Database from "better-sqlite3";
 import type { Attempt } from "../../core/entities.ts";
-import { ALL, MAX_COLUMNS, statsRowsOf, SUM_COLUMNS } from "../attempt-stats-rows.ts";
-import type { AttemptStatsBucket, AttemptStatsQuery, AttemptStatsRepository } from "../store.ts";
+import { ALL, MAX_COLUMNS, OUTCOME_COLUMNS, statsRowsOf, SUM_COLUMNS } from "../attempt-stats-rows.ts";
+import type {
+  AttemptStatsBucket,
+  AttemptStatsQuery,
+  AttemptStatsRepository,
+  EndpointAttemptTotals,
+  EndpointTotalsQuery,
+} from "../store.ts";
 import { prepared } from "./statements.ts";
 
 const COLUMNS = ["app_id", "endpoint_id", "bucket_start", ...SUM_COLUMNS, ...MAX_COLUMNS];
@@ -24,6 +30,14 @@ const SERIES = `SELECT (bucket_start / CAST(? AS INTEGER)) * CAST(? AS INTEGER) 
   FROM attempt_stats WHERE app_id = ? AND endpoint_id = ? AND bucket_start >= ? AND bucket_start < ?
   GROUP BY bucket ORDER BY bucket`;
 
+/** The per-endpoint rows of the range (endpoint_id '' holds an application's roll-up, app_id '' the instance's). */
+const TOTAL = OUTCOME_COLUMNS.join(" + ");
+const BY_ENDPOINT = (oneApp: boolean) => `SELECT app_id, endpoint_id, SUM(${TOTAL}) AS total, SUM(success) AS success,
+    SUM(canceled) AS canceled
+  FROM attempt_stats WHERE ${oneApp ? "app_id = ?" : "app_id <> ''"} AND endpoint_id <> ''
+    AND bucket_start >= ? AND bucket_start < ?
+  GROUP BY app_id, endpoint_id`;
+
 export class SqliteAttemptStats implements AttemptStatsRepository {
   constructor(private readonly db: Database.Database) {}
 
@@ -36,6 +50,24 @@ export class SqliteAttemptStats implements AttemptStatsRepository {
       cells: r.slice(1, 1 + SUM_COLUMNS.length),
       durMax: r[1 + SUM_COLUMNS.length]!,
       e2eMax: r[2 + SUM_COLUMNS.length]!,
+    }));
+  }
+
+  async byEndpoint(q: EndpointTotalsQuery): Promise<EndpointAttemptTotals[]> {
+    const params = q.appId === null ? [q.since, q.until] : [q.appId, q.since, q.until];
+    const rows = prepared(this.db, BY_ENDPOINT(q.appId !== null)).all(...params) as {
+      app_id: string;
+      endpoint_id: string;
+      total: number;
+      success: number;
+      canceled: number;
+    }[];
+    return rows.map((r) => ({
+      appId: r.app_id,
+      endpointId: r.endpoint_id,
+      total: r.total,
+      success: r.success,
+      canceled: r.canceled,
     }));
   }
 }

@@ -10,6 +10,7 @@ import type {
   Page,
   PageRequest,
   QueueStats,
+  BacklogScope,
   TimeRange,
 } from "../store.ts";
 import { recordAttemptStats } from "./attempt-stats.ts";
@@ -254,13 +255,16 @@ export class SqliteDeliveries implements DeliveryRepository {
     return prepared(this.db, "SELECT COUNT(*) FROM delivery WHERE next_attempt_at IS NOT NULL").pluck().get() as number;
   }
 
-  async queueStats(now: number): Promise<QueueStats> {
-    // Covered by the partial index delivery_due (next_attempt_at WHERE next_attempt_at IS NOT NULL).
+  async queueStats(now: number, scope?: BacklogScope): Promise<QueueStats> {
+    // Covered by the partial index delivery_due (next_attempt_at WHERE next_attempt_at IS NOT NULL),
+    // or for an endpoint by delivery_unsettled_by_endpoint.
+    const where = scope ? (scope.endpointId ? " AND app_id = ? AND endpoint_id = ?" : " AND app_id = ?") : "";
+    const params = scope ? (scope.endpointId ? [scope.appId, scope.endpointId] : [scope.appId]) : [];
     const row = prepared(
       this.db,
       `SELECT COUNT(*) AS total, COALESCE(SUM(next_attempt_at <= ?), 0) AS due, MIN(next_attempt_at) AS oldest
-       FROM delivery WHERE next_attempt_at IS NOT NULL`,
-    ).get(now) as { total: number; due: number; oldest: number | null };
+       FROM delivery WHERE next_attempt_at IS NOT NULL${where}`,
+    ).get(now, ...params) as { total: number; due: number; oldest: number | null };
     return { due: row.due, scheduled: row.total - row.due, oldestDueAt: row.oldest };
   }
 }

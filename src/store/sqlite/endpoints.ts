@@ -117,6 +117,18 @@ export class SqliteEndpoints implements EndpointRepository {
     );
   }
 
+  async listDisabled(appId: string | null, limit: number): Promise<Endpoint[]> {
+    const rows = (
+      appId === null
+        ? prepared(this.db, "SELECT * FROM endpoint WHERE disabled = 1 ORDER BY id LIMIT ?").all(limit)
+        : prepared(this.db, "SELECT * FROM endpoint WHERE app_id = ? AND disabled = 1 ORDER BY id LIMIT ?").all(
+            appId,
+            limit,
+          )
+    ) as EndpointRow[];
+    return rows.map(this.map);
+  }
+
   async update(e: Endpoint): Promise<void> {
     await this.writer.run(() =>
       prepared(

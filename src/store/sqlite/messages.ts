@@ -114,6 +114,12 @@ export class SqliteMessages implements MessageRepository {
     return row && toMessage(row);
   }
 
+  async appIdOf(msgId: string): Promise<string | undefined> {
+    const row = prepared(this.db, "SELECT app_id FROM message WHERE id = ?").get(msgId) as
+      { app_id: string } | undefined;
+    return row?.app_id;
+  }
+
   async getMany(appId: string, ids: string[]): Promise<Map<string, Message>> {
     const out = new Map<string, Message>();
     const stmt = prepared(this.db, "SELECT * FROM message WHERE app_id = ? AND id = ?");

@@ -42,9 +42,13 @@ export function whenSessionLost(handler: () => void): void {
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return call<T>(method, `/api/v1${path}`, body);
+}
+
+async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { [CONSOLE_HEADER]: "1", accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`/api/v1${path}`, {
+  const res = await fetch(url, {
     method,
     headers,
     credentials: "same-origin",
@@ -156,4 +160,69 @@ export interface Stats {
   since: string;
   until: string;
   data: StatsBucket[];
+}
+
+/** The inbound (Svix Ingest) API, under /ingest/api/v1 (src/api/routes/ingest-sources.ts). */
+export function ingestApi<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return call<T>(method, `/ingest/api/v1${path}`, body);
+}
+
+/** Deliveries due now and waiting for a retry (GET …/stats/backlog). */
+export interface Backlog {
+  due: number;
+  scheduled: number;
+  oldestDueAt: string | null;
+}
+
+/** An endpoint disabled or failing over a range (GET …/stats/endpoints). */
+export interface EndpointHealthEntry {
+  appId: string;
+  endpointId: string;
+  url: string;
+  disabled: boolean;
+  total: number;
+  failure: number;
+  failureRate: number | null;
+}
+
+/** A message as an endpoint's list of attempted messages has it: with the delivery's state. */
+export interface EndpointMessage extends Message {
+  status: number;
+  statusText: string;
+  nextAttempt: string | null;
+}
+
+export interface IngestSource {
+  id: string;
+  uid: string | null;
+  name: string;
+  type: string;
+  config: Record<string, unknown>;
+  ingestUrl: string | null;
+  appId: string;
+  createdAt: string;
+  updatedAt: string;
+  dedupeWindowSeconds: number;
+}
+
+export interface IngestLogEntry {
+  id: string;
+  status_code: number;
+  error_text: string;
+  outcome: "accepted" | "duplicate" | "refused" | "replied" | "rejected" | "blocked";
+  msg_id: string | null;
+  client_ip: string | null;
+  created_at: string;
+  headers: Record<string, string>;
+  payload: string;
+}
+
+export interface ConfiguredSetting {
+  name: string;
+  env: string;
+  flag: string;
+  source: "flag" | "environment" | "default";
+  value: string;
+  secret: boolean;
+  meaning: string;
 }

@@ -13,6 +13,8 @@ import { EndpointDetail } from "./pages/endpoint-detail.tsx";
 import { MessageDetail } from "./pages/message-detail.tsx";
 import { EventTypes } from "./pages/event-types.tsx";
 import { Messages } from "./pages/messages.tsx";
+import { Inbound } from "./pages/inbound.tsx";
+import { InboundSource } from "./pages/inbound-source.tsx";
 import { NotFound } from "./pages/not-found.tsx";
 import { Overview } from "./pages/overview.tsx";
 import { Recovery } from "./pages/recovery.tsx";
@@ -46,6 +48,8 @@ const router = createBrowserRouter([
       { path: "recovery", element: <Recovery /> },
       { path: "admin", element: <Administration /> },
       { path: "event-types", element: <EventTypes /> },
+      { path: "inbound", element: <Inbound /> },
+      { path: "inbound/:sourceId", element: <InboundSource /> },
       { path: "*", element: <NotFound /> },
     ],
   },

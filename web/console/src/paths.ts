@@ -1,7 +1,7 @@
 import { CONSOLE_PAGES } from "../../../src/api/console-pages.ts";
 
 /** The console's paths, built from the segments the server answers (src/api/console-pages.ts). */
-const [signIn, apps, messages, recovery, admin, eventTypes] = CONSOLE_PAGES;
+const [signIn, apps, messages, recovery, admin, eventTypes, inbound] = CONSOLE_PAGES;
 const e = encodeURIComponent;
 
 export const paths = {
@@ -19,4 +19,6 @@ export const paths = {
   recovery: `/${recovery}`,
   admin: `/${admin}`,
   eventTypes: `/${eventTypes}`,
+  inbound: `/${inbound}`,
+  source: (sourceId: string) => `/${inbound}/${e(sourceId)}`,
 } as const;

@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { NavLink, Outlet, useNavigate } from "react-router";
 import { api } from "../api.ts";
 import { paths } from "../paths.ts";
+import { CommandPalette } from "./command-palette.tsx";
 import { ErrorNote, Time } from "./ui.tsx";
 
 interface Session {
@@ -15,6 +16,7 @@ const NAV = [
   { to: paths.messages, label: "Messages" },
   { to: paths.eventTypes, label: "Event types" },
   { to: paths.recovery, label: "Recovery" },
+  { to: paths.inbound, label: "Inbound" },
   { to: paths.admin, label: "Administration" },
 ];
 
@@ -48,6 +50,7 @@ export function Layout() {
             ))}
           </ul>
         </nav>
+        <CommandPalette />
         <div className="session">
           {session.data?.expiresAt ? (
             <span className="muted">

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, enc, query, type Page } from "../api.ts";
+import { EffectiveConfiguration } from "../components/effective-configuration.tsx";
 import { ConfirmButton, ErrorNote, Loading, Pager, Section, Time } from "../components/ui.tsx";
 
 interface Token {
@@ -29,6 +30,7 @@ export function Administration() {
       <h1>Administration</h1>
       <Tokens />
       <AuditLog />
+      <EffectiveConfiguration />
     </>
   );
 }

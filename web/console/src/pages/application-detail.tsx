@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { api, enc, type Application, type Endpoint, type Message, type Page } from "../api.ts";
 import { ErrorNote, Loading, Section, splitList, Time } from "../components/ui.tsx";
 import { EndpointHealth } from "../components/endpoint-health.tsx";
+import { PortalButton } from "../components/portal-button.tsx";
 import { EventTypeOptions } from "../components/event-type-options.tsx";
 import { paths } from "../paths.ts";
 
@@ -44,7 +45,7 @@ export function ApplicationDetail() {
       </dl>
       <p>
         <Link to={`${paths.overview}?app=${enc(a.id)}`}>Statistics</Link> ·{" "}
-        <Link to={paths.appMessages(a.id)}>All messages</Link>
+        <Link to={paths.appMessages(a.id)}>All messages</Link> · <PortalButton appId={a.id} />
       </p>
       <Section title="Endpoints">
         <ErrorNote error={endpoints.error} />

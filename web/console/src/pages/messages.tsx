@@ -1,11 +1,29 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { api, enc, query, type Application, type Message, type MessageDestination, type Page } from "../api.ts";
-import { ErrorNote, Loading, Pager, Section, Time } from "../components/ui.tsx";
+import {
+  api,
+  enc,
+  query,
+  type Application,
+  type Endpoint,
+  type EndpointMessage,
+  type Message,
+  type MessageDestination,
+  type Page,
+} from "../api.ts";
+import { ErrorNote, Loading, Pager, Section, StatusBadge, Time } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
 
-const FILTERS = ["type", "channel", "after", "before"] as const;
+const FILTERS = ["type", "channel", "after", "before", "endpoint", "status"] as const;
+/** Delivery states as the API numbers them (MessageStatus in src/api/common-schemas.ts). */
+const STATUSES = [
+  ["0", "success"],
+  ["1", "pending"],
+  ["3", "sending (retrying)"],
+  ["2", "fail"],
+  ["4", "canceled"],
+] as const;
 const toIso = (local: string | null) => (local ? new Date(local).toISOString() : undefined);
 
 /**
@@ -19,15 +37,25 @@ export function Messages() {
   // Tail mode follows new messages: the newest page is read again every few seconds.
   const tail = params.get("tail") === "1" && !iterator;
   const apps = useQuery({ queryKey: ["apps", "all"], queryFn: () => api<Page<Application>>("GET", "/app?limit=250") });
+  const endpointId = params.get("endpoint") ?? "";
+  // The delivery status is an endpoint's: with one chosen, the log is that endpoint's attempted
+  // messages (GET …/endpoint/{endpoint}/msg, Svix's route), which filters by status.
+  const status = endpointId ? params.get("status") : null;
+  const endpoints = useQuery({
+    queryKey: ["endpoints", appId],
+    queryFn: () => api<Page<Endpoint>>("GET", `/app/${enc(appId)}/endpoint?limit=250`),
+    enabled: appId !== "",
+  });
   const messages = useQuery({
     queryKey: ["messages", appId, params.toString()],
     enabled: appId !== "",
     refetchInterval: tail ? 3000 : false,
     queryFn: () =>
-      api<Page<Message>>(
+      api<Page<Message | EndpointMessage>>(
         "GET",
-        `/app/${enc(appId)}/msg` +
+        (endpointId ? `/app/${enc(appId)}/endpoint/${enc(endpointId)}/msg` : `/app/${enc(appId)}/msg`) +
           query({
+            status,
             limit: 50,
             iterator,
             event_types: params.get("type") ? [params.get("type")!] : undefined,
@@ -72,7 +100,7 @@ export function Messages() {
       <form className="toolbar" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
         <label>
           Application{" "}
-          <select value={appId} onChange={(e) => set({ app: e.target.value })}>
+          <select value={appId} onChange={(e) => set({ app: e.target.value, endpoint: null, status: null })}>
             <option value="">Choose an application</option>
             {apps.data?.data.map((a) => (
               <option key={a.id} value={a.id}>
@@ -81,6 +109,40 @@ export function Messages() {
             ))}
           </select>
         </label>
+        {appId ? (
+          <label>
+            Endpoint{" "}
+            <select
+              value={endpointId}
+              onChange={(e) => set({ endpoint: e.target.value, status: e.target.value ? status : null })}
+            >
+              <option value="">All endpoints</option>
+              {endpoints.data?.data.map((ep) => (
+                <option key={ep.id} value={ep.id}>
+                  {ep.url}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        {appId ? (
+          <label>
+            Delivery status{" "}
+            <select
+              value={status ?? ""}
+              disabled={!endpointId}
+              title={endpointId ? undefined : "Choose an endpoint: a delivery status is an endpoint's"}
+              onChange={(e) => set({ status: e.target.value })}
+            >
+              <option value="">{endpointId ? "Any status" : "Any (choose an endpoint)"}</option>
+              {STATUSES.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <FilterInput label="Event type" name="type" params={params} set={set} />
         <FilterInput label="Channel" name="channel" params={params} set={set} />
         <FilterInput label="After" name="after" type="datetime-local" params={params} set={set} />
@@ -128,6 +190,7 @@ export function Messages() {
                   </th>
                   <th scope="col">Message</th>
                   <th scope="col">Event type</th>
+                  {endpointId ? <th scope="col">Delivery</th> : null}
                   <th scope="col">Event id</th>
                   <th scope="col">Channels</th>
                   <th scope="col">Accepted</th>
@@ -150,6 +213,7 @@ export function Messages() {
                       </Link>
                     </td>
                     <td>{m.eventType}</td>
+                    {endpointId ? <td>{"statusText" in m ? <StatusBadge text={m.statusText} /> : null}</td> : null}
                     <td>{m.eventId ?? <span className="muted">—</span>}</td>
                     <td>{m.channels?.join(", ") ?? <span className="muted">—</span>}</td>
                     <td>

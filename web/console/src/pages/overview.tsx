@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { useSearchParams } from "react-router";
 import { api, enc, query, type Application, type Endpoint, type Page, type Stats } from "../api.ts";
+import { AttentionPanels } from "../components/attention-panels.tsx";
 import { Chart } from "../components/chart.tsx";
 import { ErrorNote, Loading } from "../components/ui.tsx";
 
@@ -163,6 +164,7 @@ export function Overview() {
           </label>
         ) : null}
       </form>
+      <AttentionPanels scope={{ appId, endpointId }} since={since} until={until} apps={apps.data?.data ?? []} />
       <ErrorNote error={stats.error} />
       {stats.isPending ? <Loading what="statistics" /> : null}
       {stats.data ? (
