@@ -38,7 +38,13 @@ export function EventTypePicker({ chosen, onChange }: { chosen: string[]; onChan
               {latest ? (
                 <details>
                   <summary>Schema and example</summary>
-                  {latest.example !== undefined ? <Code value={latest.example} label={`Example of ${t.name}`} /> : null}
+                  {latest.example !== undefined ? (
+                    <>
+                      <h3>Example</h3>
+                      <Code value={latest.example} label={`Example of ${t.name}`} />
+                    </>
+                  ) : null}
+                  <h3>Schema</h3>
                   <Code value={latest.schema} label={`Schema of ${t.name}`} />
                 </details>
               ) : null}
