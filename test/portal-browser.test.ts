@@ -311,6 +311,18 @@ describe("the consumer portal in Chromium, embedded in another origin's page", {
     assert.equal(await portal.getByRole("button", { name: "Resend", exact: true }).count(), 0);
   });
 
+  test("the operator's font and logo", async () => {
+    const { url } = await portalUrl();
+    const logo =
+      "data:image/svg+xml," + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>');
+    const portal = await openEmbedded(
+      `${url}&fontFamily=${encodeURIComponent("Georgia, serif")}&icon=${encodeURIComponent(logo)}`,
+    );
+    await portal.getByRole("heading", { name: "Endpoints", level: 1 }).waitFor(WAIT);
+    assert.match(await portalFrame().evaluate(() => getComputedStyle(document.body).fontFamily), /^Georgia, serif/);
+    assert.equal(await portal.locator("img.portal-logo").getAttribute("src"), logo);
+  });
+
   test("dark mode, compact layout, hidden navigation and a deep link from the operator", async () => {
     const { url } = await portalUrl();
     const portal = await openEmbedded(`${url}&darkMode=true&compact=true&noNav=true&next=%2Fevent-types`);
