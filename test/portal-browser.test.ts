@@ -293,6 +293,8 @@ describe("the consumer portal in Chromium, embedded in another origin's page", {
     assert.equal(await portal.getByRole("button", { name: "Delete endpoint" }).count(), 0);
     assert.equal(await portal.getByRole("button", { name: "Save settings" }).count(), 0);
     assert.equal(await portal.getByRole("tab", { name: "Signing secret" }).count(), 0);
+    assert.equal(await portal.getByRole("button", { name: "Save transformation" }).count(), 0);
+    assert.equal(await portal.getByRole("button", { name: "Save headers" }).count(), 0);
     assert.ok(await portal.getByLabel("URL").isDisabled());
     await audit("endpoint settings (view only)");
     const refused = await fetch(`${hookline.url}/api/v1/app/${appId}/endpoint`, {
