@@ -31,6 +31,7 @@ const STORE_INDEPENDENT = new Set([
   "test/cli-client-errors.test.ts",
   "test/cli-client-local.test.ts",
   "test/config-reference.test.ts",
+  "test/portal-options.test.ts",
   "test/store-postgres.test.ts",
   "test/postgres-partitions.test.ts",
   "test/postgres-silent-server.test.ts",

@@ -23,6 +23,11 @@ export interface Config {
   allowPrivateNetworks: string[];
   /** Origins that may frame the consumer portal (CSP frame-ancestors); empty means 'self' only. */
   portalFrameAncestors: string[];
+  /**
+   * Origins whose pages may call the API from a browser with a Bearer token (CORS), such as a
+   * portal built on svix-react; `["*"]` for any; empty for none (docs/portal.md).
+   */
+  apiCorsOrigins: string[];
   /** An endpoint failing without a single success for this long is disabled. */
   endpointDisableAfterMs: number;
   maxBodyBytes: number;
@@ -135,6 +140,7 @@ export const SETTINGS = {
   webhookOrigin: { env: "HOOKLINE_WEBHOOK_ORIGIN", flag: "webhook-origin" },
   publicUrl: { env: "HOOKLINE_PUBLIC_URL", flag: "public-url" },
   portalFrameAncestors: { env: "HOOKLINE_PORTAL_FRAME_ANCESTORS", flag: "portal-frame-ancestors" },
+  apiCorsOrigins: { env: "HOOKLINE_API_CORS_ORIGINS", flag: "api-cors-origins" },
   validatePayloads: { env: "HOOKLINE_VALIDATE_PAYLOADS", flag: "validate-payloads" },
   endpointHttpsOnly: { env: "HOOKLINE_ENDPOINT_HTTPS_ONLY", flag: "endpoint-https-only" },
   masterKey: { env: "HOOKLINE_MASTER_KEY", flag: "master-key" },
@@ -254,6 +260,11 @@ export function loadConfig(
       `${frameAncestors.invalid.map((e) => JSON.stringify(e)).join(", ")} is not an origin (https://app.example.com) or 'self'`,
     );
 
+  const apiCorsOrigins = (raw("apiCorsOrigins") ?? "").split(/[\s,]+/).filter(Boolean);
+  for (const origin of apiCorsOrigins)
+    if (origin !== "*" && !/^https?:\/\/[a-z0-9.-]+(?::\d{1,5})?$/i.test(origin))
+      fail("apiCorsOrigins", `${JSON.stringify(origin)} is not an origin (https://app.example.com) or *`);
+
   const adminToken = raw("adminToken");
   if (adminToken !== undefined && adminToken.length < 16)
     fail("adminToken", "must be at least 16 characters so it cannot be guessed");
@@ -309,6 +320,7 @@ export function loadConfig(
     logLevel,
     allowPrivateNetworks,
     portalFrameAncestors: frameAncestors.sources,
+    apiCorsOrigins: apiCorsOrigins.map((o) => o.toLowerCase()),
     endpointDisableAfterMs: Math.round(seconds("endpointDisableAfter", 5 * 24 * 3600, 1, 365 * 24 * 3600) * 1000),
     maxBodyBytes: integer("maxBodyBytes", 1024 * 1024, 1024, 64 * 1024 * 1024),
     // Held leases are renewed every third of this, in flight or queued, so it need not outlast

@@ -30,6 +30,7 @@ import { applicationRoutes } from "./routes/applications.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { portalAccessRoutes } from "./routes/portal-access.ts";
 import { portalPageRoutes } from "./routes/portal-page.ts";
+import { registerApiCors } from "./api-cors.ts";
 import { portalSettingsRoutes } from "./routes/portal-settings.ts";
 import { inspectorReceiveRoutes, inspectorRoutes } from "./routes/inspector.ts";
 import { registerPortalFraming } from "./portal-framing.ts";
@@ -280,6 +281,7 @@ export async function buildHttpServer(
   });
   app.get("/api/v1/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   registerClientAddress(app, ctx);
+  registerApiCors(app, ctx);
   registerAuth(app, ctx);
   registerAudit(app, ctx);
   registerIdempotency(app, ctx);

@@ -136,6 +136,12 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
       "origins (space- or comma-separated) whose pages may embed the consumer portal in an iframe; an application's metadata key hookline.portal.frameAncestors overrides it (docs/portal.md)",
     example: "https://app.example.com https://*.example.org",
   },
+  apiCorsOrigins: {
+    default: "none",
+    meaning:
+      "origins (space- or comma-separated, or *) whose pages may call the API from a browser with a Bearer token (CORS), e.g. a portal built on svix-react; never with cookies (docs/portal.md)",
+    example: "https://app.example.com",
+  },
   validatePayloads: {
     default: "false",
     meaning: "refuse (422) messages whose payload does not match their event type's JSON Schema",

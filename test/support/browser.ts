@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Frame, type Page } from "playwright-core";
 
 /** Debian's Chromium, which CI installs (.ci/run). */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -40,9 +40,10 @@ export interface AxeViolation {
 /**
  * axe-core's audit of the page as it stands (WCAG 2 A and AA rules and best practices). The
  * engine is evaluated through the DevTools protocol, which the page's Content-Security-Policy
- * does not govern, so the page runs with its real policy.
+ * does not govern, so the page runs with its real policy. A frame (the consumer portal in its
+ * iframe) is audited the same way, as its own document.
  */
-export async function axeAudit(page: Page): Promise<AxeViolation[]> {
+export async function axeAudit(page: Page | Frame): Promise<AxeViolation[]> {
   await page.evaluate(axeSource);
   return page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<any> } }).axe;

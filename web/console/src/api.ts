@@ -41,17 +41,30 @@ export function whenSessionLost(handler: () => void): void {
   onSessionLost = handler;
 }
 
+let bearerToken: string | null = null;
+
+/**
+ * The consumer portal (web/console/src/portal/) calls the same API with its session's token
+ * instead of the console's cookie: once set, every request carries `Authorization: Bearer` and no
+ * cookie, so the console's components work unchanged inside the portal.
+ */
+export function setBearerToken(token: string): void {
+  bearerToken = token;
+}
+
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   return call<T>(method, `/api/v1${path}`, body);
 }
 
 async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { [CONSOLE_HEADER]: "1", accept: "application/json" };
+  const headers: Record<string, string> = bearerToken
+    ? { authorization: `Bearer ${bearerToken}`, accept: "application/json" }
+    : { [CONSOLE_HEADER]: "1", accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(url, {
     method,
     headers,
-    credentials: "same-origin",
+    credentials: bearerToken ? "omit" : "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

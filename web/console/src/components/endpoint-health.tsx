@@ -18,8 +18,19 @@ function Sparkline({ values, label }: { values: number[]; label: string }) {
   );
 }
 
-/** An endpoint's last 24 hours from the stats API: failure rate and a sparkline of attempts per hour. */
-export function EndpointHealth({ appId, endpointId }: { appId: string; endpointId: string }) {
+/**
+ * An endpoint's last 24 hours from the stats API: failure rate and a sparkline of attempts per hour
+ * (`line="total"`, the default) or of successful ones (`line="success"`, the consumer portal's).
+ */
+export function EndpointHealth({
+  appId,
+  endpointId,
+  line = "total",
+}: {
+  appId: string;
+  endpointId: string;
+  line?: "total" | "success";
+}) {
   const until = Math.ceil(Date.now() / 60_000) * 60_000;
   const stats = useQuery({
     queryKey: ["endpoint-health", appId, endpointId, until],
@@ -51,7 +62,14 @@ export function EndpointHealth({ appId, endpointId }: { appId: string; endpointI
         {rate === null ? <span className="muted">no attempts</span> : `${rate.toFixed(rate < 10 ? 1 : 0)}% of ${total}`}
       </td>
       <td>
-        <Sparkline values={buckets.map((b) => b.total)} label={`${total} attempts in 24 hours, ${failure} failed`} />
+        <Sparkline
+          values={buckets.map((b) => (line === "success" ? b.success : b.total))}
+          label={
+            line === "success"
+              ? `${total - failure} successful attempts in 24 hours, ${failure} failed`
+              : `${total} attempts in 24 hours, ${failure} failed`
+          }
+        />
       </td>
     </>
   );
