@@ -1,0 +1,94 @@
+import { useEffect, useState } from "react";
+
+/** One leaf of the sample payload, by its path from the payload's root. */
+interface Field {
+  path: string[];
+  include: boolean;
+  as: string;
+}
+
+/** Nested objects are opened this deep; below it a whole value is one field (enough for typical event payloads). */
+const MAX_DEPTH = 3;
+
+/** The sample's fields, objects opened (arrays and scalars are leaves). */
+export function leafPaths(value: unknown, prefix: string[] = []): string[][] {
+  if (value && typeof value === "object" && !Array.isArray(value) && prefix.length < MAX_DEPTH) {
+    const entries = Object.entries(value);
+    if (entries.length) return entries.flatMap(([k, v]) => leafPaths(v, [...prefix, k]));
+  }
+  return prefix.length ? [prefix] : [];
+}
+
+const JSONATA_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** A field name as JSONata reads it: bare when it can be, in backquotes otherwise (`first-name`). */
+const step = (name: string) => (JSONATA_NAME.test(name) ? name : "`" + name.replace(/`/g, "") + "`");
+
+/** The JSONata object constructor that builds the chosen fields under their new names. */
+export function mappingExpression(fields: { path: string[]; include: boolean; as: string }[]): string {
+  const chosen = fields.filter((f) => f.include && f.as.trim() !== "");
+  if (!chosen.length) return "{}";
+  const lines = chosen.map((f) => `  ${JSON.stringify(f.as.trim())}: payload.${f.path.map(step).join(".")}`);
+  return `{\n${lines.join(",\n")}\n}`;
+}
+
+/**
+ * The no-code mapper: the sample payload's fields, each kept or dropped and renamed; "Use this
+ * mapping" writes the JSONata for the user (into the editor, where it can be refined by hand).
+ */
+export function FieldMapper({ sample, onWrite }: { sample: unknown; onWrite: (code: string) => void }) {
+  const [fields, setFields] = useState<Field[]>([]);
+  const key = JSON.stringify(sample);
+  useEffect(() => {
+    setFields(leafPaths(sample).map((path) => ({ path, include: true, as: path[path.length - 1]! })));
+    // The sample's content, not its identity, decides the rows.
+  }, [key]);
+  if (!fields.length) return <p className="muted">The sample payload has no fields to map.</p>;
+  const edit = (i: number, change: Partial<Field>) =>
+    setFields((now) => now.map((f, j) => (j === i ? { ...f, ...change } : f)));
+  return (
+    <>
+      <table className="mapper">
+        <thead>
+          <tr>
+            <th scope="col">Keep</th>
+            <th scope="col">Field of the sample</th>
+            <th scope="col">Sent as</th>
+          </tr>
+        </thead>
+        <tbody>
+          {fields.map((f, i) => {
+            const name = f.path.join(".");
+            return (
+              <tr key={name}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Keep ${name}`}
+                    checked={f.include}
+                    onChange={(e) => edit(i, { include: e.target.checked })}
+                  />
+                </td>
+                <td className="mono">{name}</td>
+                <td>
+                  <input
+                    type="text"
+                    aria-label={`Send ${name} as`}
+                    value={f.as}
+                    disabled={!f.include}
+                    onChange={(e) => edit(i, { as: e.target.value })}
+                  />
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p>
+        <button type="button" onClick={() => onWrite(mappingExpression(fields))}>
+          Use this mapping
+        </button>{" "}
+        <span className="muted">writes the JSONata into the editor (replacing what is there).</span>
+      </p>
+    </>
+  );
+}
