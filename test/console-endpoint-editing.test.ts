@@ -68,7 +68,7 @@ function runCurl(command: string, token: string): Promise<Response> {
 async function curlOf(region: ReturnType<Page["getByRole"]>) {
   const details = region.locator("details.copy-as");
   if ((await details.getAttribute("open")) === null) await details.locator("summary").click();
-  return (await region.getByLabel("curl command").textContent())!;
+  return (await region.getByLabel("Shell command").textContent())!;
 }
 
 /** Which of these secrets signed the next delivery (Standard Webhooks: HMAC-SHA256 of id.timestamp.body). */
@@ -188,7 +188,7 @@ describe("editing an endpoint in the console", { skip }, () => {
     assert.ok(curl.includes('-H "Authorization: Bearer $HOOKLINE_TOKEN"'), curl);
     const [cookie] = await context.cookies();
     assert.ok(!curl.includes(cookie!.value), "the session never appears in a snippet");
-    const sdk = (await settings.getByLabel("JavaScript (svix SDK) command").textContent())!;
+    const sdk = (await settings.getByLabel("SDK call").textContent())!;
     assert.match(sdk, /await svix\.endpoint\.patch\("app_\w+", "ep_\w+", \{/);
     assert.match(sdk, /Hookline-only fields the svix SDK does not send: filter, format, ordered, cloudEventsHandshake/);
 
@@ -247,7 +247,7 @@ describe("editing an endpoint in the console", { skip }, () => {
     await secret.getByLabel("Grace period").selectOption({ label: "1 hour" });
     const curl = await curlOf(secret);
     assert.ok(curl.includes(`-d '{"gracePeriodSeconds":3600}'`), curl);
-    const sdk = (await secret.getByLabel("JavaScript (svix SDK) command").textContent())!;
+    const sdk = (await secret.getByLabel("SDK call").textContent())!;
     assert.match(sdk, /svix\.endpoint\.rotateSecret\("app_\w+", "ep_\w+", \{\n {2}gracePeriodSeconds: 3600,\n\}\)/);
     await audit("endpoint secret");
     await secret.getByRole("button", { name: "Rotate secret" }).click();
@@ -353,7 +353,7 @@ describe("editing an endpoint in the console", { skip }, () => {
     // The resend, through the copied curl command: the console's own action, run elsewhere.
     const curl = await curlOf(destination);
     assert.match(curl, /^curl -X POST '.*\/msg\/msg_\w+\/endpoint\/ep_\w+\/resend'/);
-    const sdk = (await destination.getByLabel("JavaScript (svix SDK) command").textContent())!;
+    const sdk = (await destination.getByLabel("SDK call").textContent())!;
     assert.match(sdk, new RegExp(`svix\\.messageAttempt\\.resend\\("${appId}", "${failing.id}", "${endpointId}"\\);`));
     const before = receiver.requests.length;
     const res = await runCurl(curl, TEST_TOKEN);

@@ -17,13 +17,14 @@ export function CopyAs({ call, label }: { call: ApiCall; label: string }) {
       <p className="muted">
         Set <code>HOOKLINE_TOKEN</code> to an admin token first; the console's own session is never shown.
       </p>
-      <Snippet title="curl" text={curl} />
-      {sdk ? <Snippet title="JavaScript (svix SDK)" text={sdk} /> : null}
+      <Snippet title="curl" label="Shell command" text={curl} />
+      {sdk ? <Snippet title="JavaScript (svix SDK)" label="SDK call" text={sdk} /> : null}
     </details>
   );
 }
 
-function Snippet({ title, text }: { title: string; text: string }) {
+/** `label` names the text for assistive technology (a name without "url" in it, so it never passes for a URL field). */
+function Snippet({ title, label, text }: { title: string; label: string; text: string }) {
   const [copied, setCopied] = useState<"yes" | "no" | null>(null);
   const copy = () => {
     // The clipboard may be refused (no permission, an insecure origin): say so rather than pretend.
@@ -43,7 +44,7 @@ function Snippet({ title, text }: { title: string; text: string }) {
           {copied === "yes" ? "Copied." : copied === "no" ? "The browser refused the clipboard: select the text." : ""}
         </span>
       </div>
-      <pre className="code" tabIndex={0} aria-label={`${title} command`}>
+      <pre className="code" tabIndex={0} aria-label={label}>
         {text}
       </pre>
     </div>

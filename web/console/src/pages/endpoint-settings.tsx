@@ -133,7 +133,7 @@ export function EndpointSettings({ appId, base, endpoint }: { appId: string; bas
           </label>
           <textarea
             id="ep-filter"
-            className="editor"
+            className="editor short"
             rows={3}
             spellCheck={false}
             value={filter}
