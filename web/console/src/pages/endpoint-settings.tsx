@@ -56,10 +56,11 @@ export function EndpointSettings({ appId, base, endpoint }: { appId: string; bas
   const body = {
     url,
     description,
-    filterTypes: types.length ? types : null,
+    // Svix's v2 names (v1's filterTypes and rateLimit mean the same), which its SDK sends too.
+    eventTypes: types.length ? types : null,
     channels: splitList(channels),
     filter: filter.trim() === "" ? null : filter,
-    rateLimit: rateLimit === "" ? null : Number(rateLimit),
+    throttleRate: rateLimit === "" ? null : Number(rateLimit),
     ordered,
     format,
     cloudEventsHandshake: format === "standard" ? false : handshake,

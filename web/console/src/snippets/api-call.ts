@@ -29,55 +29,65 @@ export function curlCommand(origin: string, call: ApiCall): string {
   return lines.join(" \\\n  ");
 }
 
-/** The SDK method for each route the console offers a snippet for, with the path's ids as its first arguments. */
-const SDK_ROUTES: { method: string; pattern: RegExp; call: string; sendsBody: boolean }[] = [
-  { method: "POST", pattern: /^\/app\/([^/]+)\/endpoint$/, call: "endpoint.create", sendsBody: true },
-  { method: "PATCH", pattern: /^\/app\/([^/]+)\/endpoint\/([^/]+)$/, call: "endpoint.patch", sendsBody: true },
-  { method: "PUT", pattern: /^\/app\/([^/]+)\/endpoint\/([^/]+)$/, call: "endpoint.update", sendsBody: true },
+/**
+ * The SDK method for each route the console offers a snippet for (the path's ids are its first
+ * arguments), and the body fields its model sends: the SDK serialises only those, so any other
+ * field (Hookline's own, such as `filter` or `format`) never reaches the server through it.
+ * Names as in `svix` 1.70 and later (its v2 field names: `eventTypes`, `throttleRate`).
+ */
+const ENDPOINT_FIELDS = ["url", "description", "throttleRate", "uid", "disabled", "eventTypes", "channels", "metadata"];
+const SDK_ROUTES: { method: string; pattern: RegExp; call: string; fields: string[] | null }[] = [
+  {
+    method: "POST",
+    pattern: /^\/app\/([^/]+)\/endpoint$/,
+    call: "endpoint.create",
+    fields: [...ENDPOINT_FIELDS, "secret", "headers"],
+  },
+  { method: "PATCH", pattern: /^\/app\/([^/]+)\/endpoint\/([^/]+)$/, call: "endpoint.patch", fields: ENDPOINT_FIELDS },
   {
     method: "PATCH",
     pattern: /^\/app\/([^/]+)\/endpoint\/([^/]+)\/headers$/,
     call: "endpoint.patchHeaders",
-    sendsBody: true,
+    fields: ["headers", "deleteHeaders"],
   },
   {
     method: "POST",
     pattern: /^\/app\/([^/]+)\/endpoint\/([^/]+)\/secret\/rotate$/,
     call: "endpoint.rotateSecret",
-    sendsBody: true,
+    fields: ["key", "gracePeriodSeconds"],
   },
   {
     method: "POST",
     pattern: /^\/app\/([^/]+)\/endpoint\/([^/]+)\/recover$/,
     call: "endpoint.recover",
-    sendsBody: true,
+    fields: ["since", "until"],
   },
   {
     method: "POST",
     pattern: /^\/app\/([^/]+)\/endpoint\/([^/]+)\/send-example$/,
     call: "endpoint.sendExample",
-    sendsBody: true,
+    fields: ["eventType", "exampleIndex"],
   },
   {
     method: "PATCH",
     pattern: /^\/app\/([^/]+)\/endpoint\/([^/]+)\/transformation$/,
-    call: "endpoint.patchTransformation",
-    sendsBody: true,
+    call: "endpoint.transformation.patch",
+    fields: ["code", "enabled", "variables"],
   },
-  { method: "POST", pattern: /^\/app\/([^/]+)\/msg$/, call: "message.create", sendsBody: true },
+  {
+    method: "POST",
+    pattern: /^\/app\/([^/]+)\/msg$/,
+    call: "message.create",
+    fields: ["eventId", "eventType", "payload", "channels", "application", "tags", "transformationsParams"],
+  },
   {
     method: "POST",
     pattern: /^\/app\/([^/]+)\/msg\/([^/]+)\/endpoint\/([^/]+)\/resend$/,
     call: "messageAttempt.resend",
-    sendsBody: false,
+    fields: null,
   },
 ];
 
-/**
- * Fields Hookline accepts that Svix's SDK does not know: its models serialise only their own
- * fields, so these never reach the server through the SDK (the curl form sends them).
- */
-const HOOKLINE_ONLY = ["filter", "format", "ordered", "cloudEventsHandshake", "gracePeriodSeconds", "language"];
 /** Fields the SDK types as Date: a string there would not type-check. */
 const DATE_FIELDS = new Set(["since", "until"]);
 
@@ -110,15 +120,16 @@ export function sdkCall(origin: string, call: ApiCall): string | null {
   if (!route) return null;
   const ids = route.pattern.exec(call.path)!.slice(1).map(decodeURIComponent);
   const args = ids.map((id) => JSON.stringify(id));
-  if (route.sendsBody) args.push(literal(call.body ?? {}, ""));
-  const dropped =
-    call.body && typeof call.body === "object" ? HOOKLINE_ONLY.filter((f) => f in (call.body as object)) : [];
+  const body = (call.body ?? {}) as Record<string, unknown>;
+  const fields = route.fields;
+  if (fields) args.push(literal(Object.fromEntries(Object.entries(body).filter(([k]) => fields.includes(k))), ""));
+  const dropped = fields ? Object.keys(body).filter((k) => !fields.includes(k)) : [];
   return [
     `import { Svix } from "svix";`,
     ``,
     `const svix = new Svix(process.env.HOOKLINE_TOKEN, { serverUrl: ${JSON.stringify(origin)} });`,
     ...(dropped.length
-      ? [`// Hookline-only fields the svix SDK does not send: ${dropped.join(", ")} (the curl form sends them).`]
+      ? [`// Not in the svix SDK's model, so left out here (the curl command sends them): ${dropped.join(", ")}.`]
       : []),
     `await svix.${route.call}(${args.join(", ")});`,
   ].join("\n");
