@@ -126,6 +126,9 @@ before(async () => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: hookline.url });
   page = await context.newPage();
   page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/.test(message.text())) pageErrors.push(message.text());
+  });
   await page.goto(`${hookline.url}/sign-in`);
   await page.getByLabel("Admin token").fill(TEST_TOKEN);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -313,6 +316,16 @@ describe("editing an endpoint in the console", { skip }, () => {
     await page.getByLabel("Sample", { exact: true }).selectOption(`msg:${sampleId}`);
     const preview = page.getByTestId("preview");
     const editor = page.getByLabel("Code", { exact: true });
+    // The code editor (CodeMirror, loaded with this tab, not with the first page) replaces the plain text area.
+    await page.locator(".cm-editor").waitFor(WAIT);
+    assert.equal(await editor.getAttribute("contenteditable"), "true");
+    // Tab indents inside it; Escape then Tab leaves it, so a keyboard user is never trapped.
+    const focused = () => editor.evaluate((el) => (el.getRootNode() as ShadowRoot).activeElement === el);
+    await editor.focus();
+    assert.equal(await focused(), true);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(), false);
     // Untouched, a new transformation passes the payload through.
     await preview.getByText('"customer": {').waitFor(WAIT);
 
@@ -342,7 +355,7 @@ describe("editing an endpoint in the console", { skip }, () => {
     await mapper.getByLabel("Send amount as").fill("total");
     await mapper.getByLabel("Send customer.id as").fill("customer_id");
     await mapper.getByRole("button", { name: "Use this mapping" }).click();
-    const code = await page.getByLabel("Code", { exact: true }).inputValue();
+    const code = (await page.getByLabel("Code", { exact: true }).locator(".cm-line").allTextContents()).join("\n");
     assert.equal(
       code,
       '{\n  "invoice": payload.invoice,\n  "total": payload.amount,\n  "customer_id": payload.customer.id\n}',

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, enc, type Message, type Page } from "../api.ts";
+import { CodeEditor } from "../components/code-editor.tsx";
 import { CopyAs } from "../components/copy-as.tsx";
 import { FieldMapper } from "../components/field-mapper.tsx";
 import { Code, ErrorNote, Section } from "../components/ui.tsx";
@@ -176,31 +177,8 @@ export function EndpointTransformation({ appId, base }: { appId: string; base: s
         </fieldset>
         <div className="split">
           <div>
-            <h3>
-              <label htmlFor="transformation-code">Code</label>
-            </h3>
-            <textarea
-              id="transformation-code"
-              className="editor"
-              rows={14}
-              spellCheck={false}
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-              onKeyDown={(e) => {
-                // Tab indents (two spaces) rather than leaving the editor; Escape then Tab leaves it.
-                if (e.key !== "Tab" || e.shiftKey) return;
-                const el = e.currentTarget;
-                if (el.dataset.escaped === "1") return;
-                e.preventDefault();
-                const { selectionStart: s, selectionEnd: end } = el;
-                setCode(code.slice(0, s) + "  " + code.slice(end));
-                requestAnimationFrame(() => el.setSelectionRange(s + 2, s + 2));
-              }}
-              onKeyUp={(e) => {
-                e.currentTarget.dataset.escaped = e.key === "Escape" ? "1" : "";
-              }}
-              aria-describedby="transformation-code-help"
-            />
+            <h3>Code</h3>
+            <CodeEditor value={code} onChange={setCode} language={language} label="Code" />
             <p id="transformation-code-help" className="muted">
               Tab indents; press Escape, then Tab, to move on.
             </p>
