@@ -46,12 +46,15 @@ export function EndpointSettings({ appId, base, endpoint }: { appId: string; bas
   const navigate = useNavigate();
 
   // Types the catalog does not list (wildcards such as `invoice.*`) are kept in their own field.
+  // Keyed by content: a refreshed endpoint (after enabling it, say) with the same types keeps unsaved ticks.
+  const storedTypes = JSON.stringify(ep.filterTypes ?? []);
   useEffect(() => {
     if (!catalog.data) return;
     const known = new Set(catalog.data.data.map((t) => t.name));
-    setPatterns((ep.filterTypes ?? []).filter((t) => !known.has(t)).join(", "));
-    setChosen((ep.filterTypes ?? []).filter((t) => known.has(t)));
-  }, [catalog.data, ep.filterTypes]);
+    const stored = JSON.parse(storedTypes) as string[];
+    setPatterns(stored.filter((t) => !known.has(t)).join(", "));
+    setChosen(stored.filter((t) => known.has(t)));
+  }, [catalog.data, storedTypes]);
   const types = [...chosen, ...(splitList(patterns) ?? []).filter((t) => !chosen.includes(t))];
   const body = {
     url,
