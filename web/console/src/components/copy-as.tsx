@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { curlCommand, sdkCall, type ApiCall } from "../snippets/api-call.ts";
+import { curlCommand, sdkCall, type ApiCall } from "../lib/api-call.ts";
 import "../editing.css";
 
 /**

@@ -1,35 +1,7 @@
 import { useEffect, useState } from "react";
+import { leafPaths, mappingExpression, type MappedField } from "../lib/field-mapping.ts";
 
-/** One leaf of the sample payload, by its path from the payload's root. */
-interface Field {
-  path: string[];
-  include: boolean;
-  as: string;
-}
-
-/** Nested objects are opened this deep; below it a whole value is one field (enough for typical event payloads). */
-const MAX_DEPTH = 3;
-
-/** The sample's fields, objects opened (arrays and scalars are leaves). */
-export function leafPaths(value: unknown, prefix: string[] = []): string[][] {
-  if (value && typeof value === "object" && !Array.isArray(value) && prefix.length < MAX_DEPTH) {
-    const entries = Object.entries(value);
-    if (entries.length) return entries.flatMap(([k, v]) => leafPaths(v, [...prefix, k]));
-  }
-  return prefix.length ? [prefix] : [];
-}
-
-const JSONATA_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-/** A field name as JSONata reads it: bare when it can be, in backquotes otherwise (`first-name`). */
-const step = (name: string) => (JSONATA_NAME.test(name) ? name : "`" + name.replace(/`/g, "") + "`");
-
-/** The JSONata object constructor that builds the chosen fields under their new names. */
-export function mappingExpression(fields: { path: string[]; include: boolean; as: string }[]): string {
-  const chosen = fields.filter((f) => f.include && f.as.trim() !== "");
-  if (!chosen.length) return "{}";
-  const lines = chosen.map((f) => `  ${JSON.stringify(f.as.trim())}: payload.${f.path.map(step).join(".")}`);
-  return `{\n${lines.join(",\n")}\n}`;
-}
+type Field = MappedField;
 
 /**
  * The no-code mapper: the sample payload's fields, each kept or dropped and renamed; "Use this
