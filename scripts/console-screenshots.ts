@@ -82,6 +82,30 @@ try {
       body: ping,
     });
   }
+  // A transformation to show in its editor, and a failed attempt followed by a successful resend to compare.
+  await api("PATCH", `/api/v1/app/${acme.id}/endpoint/${endpoint.id}/transformation`, {
+    code: '{\n  "invoice": payload.invoice,\n  "total": payload.amount,\n  "customer_id": payload.customer\n}',
+    language: "jsonata",
+    enabled: false,
+  });
+  const flakyEndpoint = (await api("GET", `/api/v1/app/${acme.id}/endpoint`)).data.find(
+    (e: { url: string }) => e.url === `${flaky.url}/hooks`,
+  );
+  const failed = (await api("GET", `/api/v1/app/${acme.id}/attempt/endpoint/${flakyEndpoint.id}?status=2`)).data[0];
+  flaky.respond(() => ({ status: 200, body: '{"received":true}' }));
+  const resent = flaky.requests.length;
+  await api("POST", `/api/v1/app/${acme.id}/msg/${failed.msgId}/endpoint/${flakyEndpoint.id}/resend`, {});
+  await flaky.waitFor(resent + 1, 60_000);
+  let succeeded: { id: string } | undefined;
+  for (const deadline = Date.now() + 60_000; !succeeded && Date.now() < deadline;) {
+    const all = await api("GET", `/api/v1/app/${acme.id}/attempt/msg/${failed.msgId}?endpoint_id=${flakyEndpoint.id}`);
+    succeeded = all.data.find(
+      (a: { status: number; endpointId: string }) => a.status === 0 && a.endpointId === flakyEndpoint.id,
+    );
+    if (!succeeded) await new Promise((r) => setTimeout(r, 200));
+  }
+  const diffPath = `/apps/${acme.id}/messages/${failed.msgId}/compare?a=${failed.id}&b=${succeeded!.id}`;
+  const transformationPath = `/apps/${acme.id}/endpoints/${endpoint.id}?tab=transformation`;
 
   for (const colorScheme of ["light", "dark"] as const) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme });
@@ -100,13 +124,19 @@ try {
     await page.waitForURL(`${hookline.url}/`);
     await shot("overview", "/?range=1h", "Success rate");
     await shot("inbound-source", `/inbound/${github.id}`, "signature does not match");
+    await shot("endpoint-transformation", transformationPath, '"customer_id": "cus_8812"');
+    await shot("attempt-diff", diffPath, "Response body");
     if (colorScheme === "dark") {
       await context.close();
       continue;
     }
     await shot("applications", "/apps", "Globex");
     await shot("application", `/apps/${acme.id}`, "Recent messages");
-    await shot("endpoint", `/apps/${acme.id}/endpoints/${endpoint.id}`, "Save settings");
+    await shot("endpoint", `/apps/${acme.id}/endpoints/${endpoint.id}`, "An invoice was paid");
+    await shot("endpoint-secret", `/apps/${acme.id}/endpoints/${endpoint.id}?tab=secret`, "Grace period");
+    await page.getByText("Copy as curl or SDK call").click();
+    await page.getByRole("button", { name: "Copy curl" }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: `${OUT}copy-as.png` });
     await shot("messages", `/messages?app=${acme.id}`, "evt_1023");
     await shot("message", `/apps/${acme.id}/messages/${last}`, "Payload");
     await shot("attempt", `/apps/${acme.id}/messages/${last}/attempts/${attempts.data[0].id}`, "Request headers");

@@ -9,6 +9,7 @@ import { Applications } from "./pages/applications.tsx";
 import { Administration } from "./pages/administration.tsx";
 import { ApplicationDetail } from "./pages/application-detail.tsx";
 import { AttemptDetail } from "./pages/attempt-detail.tsx";
+import { AttemptDiff } from "./pages/attempt-diff.tsx";
 import { EndpointDetail } from "./pages/endpoint-detail.tsx";
 import { MessageDetail } from "./pages/message-detail.tsx";
 import { EventTypes } from "./pages/event-types.tsx";
@@ -44,6 +45,7 @@ const router = createBrowserRouter([
       { path: "apps/:appId/endpoints/:endpointId", element: <EndpointDetail /> },
       { path: "apps/:appId/messages/:msgId", element: <MessageDetail /> },
       { path: "apps/:appId/messages/:msgId/attempts/:attemptId", element: <AttemptDetail /> },
+      { path: "apps/:appId/messages/:msgId/compare", element: <AttemptDiff /> },
       { path: "messages", element: <Messages /> },
       { path: "recovery", element: <Recovery /> },
       { path: "admin", element: <Administration /> },

@@ -16,6 +16,8 @@ export const paths = {
   message: (appId: string, msgId: string) => `/${apps}/${e(appId)}/messages/${e(msgId)}`,
   attempt: (appId: string, msgId: string, attemptId: string) =>
     `/${apps}/${e(appId)}/messages/${e(msgId)}/attempts/${e(attemptId)}`,
+  attemptDiff: (appId: string, msgId: string, a: string, b: string) =>
+    `/${apps}/${e(appId)}/messages/${e(msgId)}/compare?a=${e(a)}&b=${e(b)}`,
   recovery: `/${recovery}`,
   admin: `/${admin}`,
   eventTypes: `/${eventTypes}`,

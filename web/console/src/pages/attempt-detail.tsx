@@ -5,7 +5,7 @@ import { Code, ErrorNote, Loading, Section, StatusBadge, Time } from "../compone
 import { paths } from "../paths.ts";
 
 /** Header names whose values are credentials: shown as redacted even to an operator looking over a shoulder. */
-const SENSITIVE = /authorization|cookie|token|secret|api-?key|password/i;
+export const SENSITIVE_HEADER = /authorization|cookie|token|secret|api-?key|password/i;
 
 /** One delivery attempt: what was sent (headers), what came back (status and body), how long it took and why it failed. */
 export function AttemptDetail() {
@@ -59,7 +59,7 @@ export function AttemptDetail() {
             {Object.entries(a.requestHeaders).map(([name, value]) => (
               <tr key={name}>
                 <td className="mono">{name}</td>
-                <td className="mono break">{SENSITIVE.test(name) ? "(redacted)" : value}</td>
+                <td className="mono break">{SENSITIVE_HEADER.test(name) ? "(redacted)" : value}</td>
               </tr>
             ))}
           </tbody>

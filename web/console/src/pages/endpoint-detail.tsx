@@ -1,20 +1,24 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
-import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
 import { api, enc, query, type Attempt, type Endpoint, type Message, type Page } from "../api.ts";
-import { ConfirmButton, ErrorNote, Loading, Pager, Section, splitList, StatusBadge, Time } from "../components/ui.tsx";
-import { EventTypeOptions } from "../components/event-type-options.tsx";
+import { CopyAs } from "../components/copy-as.tsx";
+import { ErrorNote, Loading, Pager, Section, StatusBadge, Time } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
+import { EndpointSecret } from "./endpoint-secret.tsx";
+import { EndpointSettings } from "./endpoint-settings.tsx";
+import { EndpointTransformation } from "./endpoint-transformation.tsx";
 
 const TABS = [
   ["settings", "Settings"],
   ["secret", "Secret"],
+  ["transformation", "Transformation"],
   ["attempts", "Attempts"],
   ["testing", "Testing"],
 ] as const;
 type Tab = (typeof TABS)[number][0];
 
-/** One endpoint, in tabs: its settings (edit, enable or disable, delete), its signing secret and its attempts. */
+/** One endpoint, in tabs: its settings (edit, enable or disable, delete), its signing secret, its transformation, its attempts and a test send. */
 export function EndpointDetail() {
   const { appId = "", endpointId = "" } = useParams();
   const [params, setParams] = useSearchParams();
@@ -52,153 +56,13 @@ export function EndpointDetail() {
         ))}
       </div>
       <div role="tabpanel" id="tabpanel" aria-labelledby={`tab-${tab}`}>
-        {tab === "settings" ? <Settings appId={appId} base={base} endpoint={ep} /> : null}
-        {tab === "secret" ? <Secret base={base} /> : null}
+        {tab === "settings" ? <EndpointSettings key={ep.id} appId={appId} base={base} endpoint={ep} /> : null}
+        {tab === "secret" ? <EndpointSecret base={base} /> : null}
+        {tab === "transformation" ? <EndpointTransformation appId={appId} base={base} /> : null}
         {tab === "attempts" ? <Attempts appId={appId} endpointId={ep.id} /> : null}
         {tab === "testing" ? <Testing appId={appId} base={base} /> : null}
       </div>
     </>
-  );
-}
-
-function Settings({ appId, base, endpoint }: { appId: string; base: string; endpoint: Endpoint }) {
-  const [url, setUrl] = useState(endpoint.url);
-  const [description, setDescription] = useState(endpoint.description);
-  const [types, setTypes] = useState(endpoint.filterTypes?.join(", ") ?? "");
-  const [channels, setChannels] = useState(endpoint.channels?.join(", ") ?? "");
-  const [rateLimit, setRateLimit] = useState(endpoint.rateLimit?.toString() ?? "");
-  const [saved, setSaved] = useState(false);
-  const client = useQueryClient();
-  const navigate = useNavigate();
-  useEffect(() => setSaved(false), [url, description, types, channels, rateLimit]);
-  const refresh = (ep: Endpoint) => {
-    client.setQueryData(["endpoint", appId, endpoint.id], ep);
-    void client.invalidateQueries({ queryKey: ["endpoints", appId] });
-  };
-  const save = useMutation({
-    mutationFn: () =>
-      api<Endpoint>("PATCH", base, {
-        url,
-        description,
-        filterTypes: splitList(types),
-        channels: splitList(channels),
-        rateLimit: rateLimit === "" ? null : Number(rateLimit),
-      }),
-    onSuccess: (ep) => {
-      refresh(ep);
-      setSaved(true);
-    },
-  });
-  const toggle = useMutation({
-    mutationFn: () => api<Endpoint>("PATCH", base, { disabled: !endpoint.disabled }),
-    onSuccess: refresh,
-  });
-  const remove = useMutation({
-    mutationFn: () => api("DELETE", base),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: ["endpoints", appId] });
-      void navigate(paths.app(appId), { replace: true });
-    },
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate();
-  };
-  return (
-    <>
-      <Section title="Settings">
-        <form className="grid-form" onSubmit={submit}>
-          <label htmlFor="ep-url">URL</label>
-          <input id="ep-url" type="url" required value={url} onChange={(e) => setUrl(e.target.value)} />
-          <label htmlFor="ep-description">Description</label>
-          <input id="ep-description" value={description} onChange={(e) => setDescription(e.target.value)} />
-          <label htmlFor="ep-types">Event types (comma-separated, empty for all)</label>
-          <input id="ep-types" list="catalog-types" value={types} onChange={(e) => setTypes(e.target.value)} />
-          <EventTypeOptions id="catalog-types" />
-          <label htmlFor="ep-channels">Channels (comma-separated, empty for all)</label>
-          <input id="ep-channels" value={channels} onChange={(e) => setChannels(e.target.value)} />
-          <label htmlFor="ep-rate">Rate limit (per second, empty for none)</label>
-          <input id="ep-rate" type="number" min={1} value={rateLimit} onChange={(e) => setRateLimit(e.target.value)} />
-          <div />
-          <div>
-            <button type="submit" className="primary" disabled={save.isPending}>
-              Save settings
-            </button>{" "}
-            {saved ? (
-              <span role="status" className="ok-text">
-                Saved.
-              </span>
-            ) : null}
-          </div>
-        </form>
-        <ErrorNote error={save.error} />
-      </Section>
-      <Section title="State">
-        <p>
-          {endpoint.disabled
-            ? "Disabled: no message is delivered to it until it is enabled again."
-            : "Enabled: messages are delivered to it."}
-        </p>
-        <button type="button" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-          {endpoint.disabled ? "Enable endpoint" : "Disable endpoint"}
-        </button>{" "}
-        <ConfirmButton
-          label="Delete endpoint"
-          confirmLabel="Really delete this endpoint"
-          danger
-          onConfirm={() => remove.mutate()}
-        />
-        <ErrorNote error={toggle.error ?? remove.error} />
-      </Section>
-    </>
-  );
-}
-
-function Secret({ base }: { base: string }) {
-  const [shown, setShown] = useState<string | null>(null);
-  const [rotated, setRotated] = useState(false);
-  const reveal = useMutation({
-    mutationFn: () => api<{ key: string }>("GET", `${base}/secret`),
-    onSuccess: (s) => setShown(s.key),
-  });
-  const rotate = useMutation({
-    mutationFn: () => api("POST", `${base}/secret/rotate`, {}),
-    onSuccess: () => {
-      setRotated(true);
-      // Show the new secret if the old one was on screen.
-      if (shown !== null) reveal.mutate();
-    },
-  });
-  return (
-    <Section title="Signing secret">
-      <p>Receivers verify each delivery's signature with this secret. It is shown only when you ask for it.</p>
-      {shown !== null ? (
-        <p>
-          <code className="secret" data-testid="secret">
-            {shown}
-          </code>{" "}
-          <button type="button" onClick={() => setShown(null)}>
-            Hide
-          </button>
-        </p>
-      ) : (
-        <button type="button" onClick={() => reveal.mutate()} disabled={reveal.isPending}>
-          Reveal secret
-        </button>
-      )}
-      <h3>Rotate</h3>
-      <p>
-        A new secret signs every delivery from now on; the old one keeps signing alongside it for 24 hours so that
-        receivers can switch without losing a delivery.
-      </p>
-      <ConfirmButton label="Rotate secret" confirmLabel="Rotate now" onConfirm={() => rotate.mutate()} />
-      {rotated ? (
-        <p role="status" className="ok-text">
-          Rotated: the new secret is in effect.
-        </p>
-      ) : null}
-      <ErrorNote error={reveal.error ?? rotate.error} />
-    </Section>
   );
 }
 
@@ -328,6 +192,7 @@ function Testing({ appId, base }: { appId: string; base: string }) {
           Send example
         </button>
       </form>
+      <CopyAs label="send the example" call={{ method: "POST", path: `${base}/send-example`, body: { eventType } }} />
       <ErrorNote error={types.error ?? send.error ?? attempts.error} />
       {types.data?.data.length === 0 ? (
         <p className="muted">The event-type catalog is empty: create a type on the Event types page first.</p>

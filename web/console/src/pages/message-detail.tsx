@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useParams } from "react-router";
+import { useState, type FormEvent } from "react";
+import { Link, useNavigate, useParams } from "react-router";
 import { api, enc, type Attempt, type Message, type MessageDestination, type Page } from "../api.ts";
+import { CopyAs } from "../components/copy-as.tsx";
 import { Code, ErrorNote, Loading, Section, StatusBadge, Time } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
 import { AttemptTable } from "./endpoint-detail.tsx";
@@ -61,6 +63,9 @@ export function MessageDetail() {
           attempts={(attempts.data?.data ?? []).filter((a) => a.endpointId === d.id)}
         />
       ))}
+      {(attempts.data?.data.length ?? 0) >= 2 ? (
+        <CompareAttempts appId={appId} msgId={m.id} attempts={attempts.data!.data} />
+      ) : null}
     </>
   );
 }
@@ -77,8 +82,9 @@ function Destination({
   attempts: Attempt[];
 }) {
   const client = useQueryClient();
+  const resendPath = `/app/${enc(appId)}/msg/${enc(msgId)}/endpoint/${enc(destination.id)}/resend`;
   const resend = useMutation({
-    mutationFn: () => api("POST", `/app/${enc(appId)}/msg/${enc(msgId)}/endpoint/${enc(destination.id)}/resend`, {}),
+    mutationFn: () => api("POST", resendPath, {}),
     onSuccess: () => void client.invalidateQueries({ queryKey: ["destinations", appId, msgId] }),
   });
   return (
@@ -109,6 +115,42 @@ function Destination({
       ) : null}
       <ErrorNote error={resend.error} />
       <AttemptTable appId={appId} attempts={[...attempts].reverse()} />
+      <CopyAs label="resend" call={{ method: "POST", path: resendPath, body: {} }} />
+    </Section>
+  );
+}
+
+/** Picks two attempts of this message (any endpoints) and opens their diff. */
+function CompareAttempts({ appId, msgId, attempts }: { appId: string; msgId: string; attempts: Attempt[] }) {
+  const navigate = useNavigate();
+  // The oldest against the newest by default: usually a failure and the success after it.
+  const [a, setA] = useState(attempts[attempts.length - 1]!.id);
+  const [b, setB] = useState(attempts[0]!.id);
+  const option = (x: Attempt) => (
+    <option key={x.id} value={x.id}>
+      {new Date(x.timestamp).toLocaleString()} · {x.statusText} {x.responseStatusCode || x.errorKind || ""} · {x.id}
+    </option>
+  );
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void navigate(paths.attemptDiff(appId, msgId, a, b));
+  };
+  return (
+    <Section title="Compare two attempts">
+      <form className="grid-form" onSubmit={submit}>
+        <label htmlFor="compare-a">First attempt</label>
+        <select id="compare-a" value={a} onChange={(e) => setA(e.target.value)}>
+          {attempts.map(option)}
+        </select>
+        <label htmlFor="compare-b">Second attempt</label>
+        <select id="compare-b" value={b} onChange={(e) => setB(e.target.value)}>
+          {attempts.map(option)}
+        </select>
+        <div />
+        <button type="submit" disabled={a === b}>
+          Compare
+        </button>
+      </form>
     </Section>
   );
 }

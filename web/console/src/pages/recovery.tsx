@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
 import { api, enc, query, type Application, type Endpoint, type Message, type Page } from "../api.ts";
+import { CopyAs } from "../components/copy-as.tsx";
 import { ErrorNote, Section } from "../components/ui.tsx";
 
 /** Counting stops here: the number is for a decision, not an audit. */
@@ -136,6 +137,16 @@ export function Recovery() {
           <p role="status" className="ok-text">
             Recovery started: {recover.data.recovered} deliver{recover.data.recovered === 1 ? "y" : "ies"} queued again.
           </p>
+        ) : null}
+        {endpointId && sinceIso ? (
+          <CopyAs
+            label="recover"
+            call={{
+              method: "POST",
+              path: `/app/${enc(appId)}/endpoint/${enc(endpointId)}/recover`,
+              body: { since: sinceIso },
+            }}
+          />
         ) : null}
       </Section>
     </>
