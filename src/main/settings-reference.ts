@@ -110,6 +110,12 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
     meaning: "seconds opening a database connection may take; past it a request gets 503 store_unavailable",
     example: "5",
   },
+  databaseQueryTimeout: {
+    default: "30",
+    meaning:
+      "seconds a query may wait for the database's answer (a silent server, a partition); past it the connection is dropped and a request gets 503 store_unavailable",
+    example: "15",
+  },
   retentionDays: {
     default: "90",
     meaning: "days messages and attempts are kept; on PostgreSQL also sets the partition window (an eighth)",
