@@ -93,7 +93,8 @@ describe("PostgreSQL failover with a multi-host database URL", { skip }, () => {
           async () =>
             (
               await admin.query(
-                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'hookline-listen' AND query LIKE 'LISTEN%'",
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'hookline-listen' AND state = 'idle' " +
+                  "AND query IN ('LISTEN hookline_work', 'SELECT 1')",
               )
             ).rowCount === 1,
           30_000,
