@@ -92,7 +92,8 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
   },
   databaseUrl: {
     default: "none (the embedded SQLite store in the data directory)",
-    meaning: "PostgreSQL database shared by every process of a cluster (its password is never printed)",
+    meaning:
+      "PostgreSQL database shared by every process of a cluster (its password is never printed); several host:port separated by commas with ?target_session_attrs=read-write follow a failover",
     example: "postgres://hookline:secret@db.internal:5432/hookline",
   },
   role: {
