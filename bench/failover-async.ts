@@ -83,7 +83,7 @@ async function runMode(mode: Mode): Promise<Result> {
           "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)::text AS lag FROM pg_stat_replication",
         )
       ).rows[0];
-      lagBytes = row?.lag == null ? null : Number(row.lag);
+      lagBytes = row?.lag === null || row?.lag === undefined ? null : Number(row.lag);
     } finally {
       await admin.end().catch(() => undefined);
     }
