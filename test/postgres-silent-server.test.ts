@@ -58,16 +58,18 @@ describe("a PostgreSQL server that never answers", () => {
         const result = await runCli(
           [command],
           { HOOKLINE_DATABASE_URL: url, HOOKLINE_DATABASE_CONNECT_TIMEOUT: "1", HOOKLINE_DATA_DIR: dataDir },
-          20_000,
+          90_000,
         );
-        assert.equal(result.timedOut, false, `still running after 20 s\n${result.stderr}`);
+        assert.equal(result.timedOut, false, `still running after 90 s\n${result.stderr}`);
         assert.notEqual(result.code, 0);
         assert.match(
           result.stderr,
           /^hookline: could not (start|migrate): the database at 127\.0\.0\.1:\d+ is unavailable: timeout expired \(HOOKLINE_DATABASE_URL/m,
           result.stderr,
         );
-        assert.ok(result.durationMs < 10_000, `stopped after ${result.durationMs} ms`);
+        // Far below the kernel's ~2 minutes; generous because starting node itself took 10-17 s with
+        // other work holding the load average at 30-40.
+        assert.ok(result.durationMs < 60_000, `stopped after ${result.durationMs} ms`);
       } finally {
         removeDir(dataDir);
       }
