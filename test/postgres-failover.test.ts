@@ -52,6 +52,48 @@ describe("PostgreSQL failover with a multi-host database URL", { skip }, () => {
     await store.ping();
   });
 
+  it("a write refused as read-only makes the store choose again instead of reusing the server", async () => {
+    // One connection, so the write after the refusal needs a new one.
+    const store = await PostgresStore.open(pair.multiHostUrl(db), { poolSize: 1 });
+    stores.push(store);
+    const admin = new pg.Client({ connectionString: pair.primaryUrl(db) });
+    await admin.connect();
+    try {
+      assert.equal(await store.coordination.claimJob("read-only-probe", 1000, 1), false);
+      await admin.query("ALTER SYSTEM SET default_transaction_read_only = on");
+      await admin.query("SELECT pg_reload_conf()");
+      const refused = await failure(
+        waitUntil(
+          async () => {
+            await store.coordination.claimJob("read-only-probe", 1000, 10_000);
+            return false;
+          },
+          30_000,
+          "a write to be refused",
+        ),
+      );
+      assert.equal((refused as { code?: string }).code, "25006", String(refused));
+      // Chosen again: both servers are read-only now, and the store says so rather than reconnecting to the old one.
+      const next = await failure(store.coordination.claimJob("read-only-probe", 1000, 20_000));
+      assert.ok(isStoreUnavailable(next), String(next));
+      assert.match(String(next), /no database server accepts writes/);
+    } finally {
+      await admin.query("SET default_transaction_read_only = off");
+      await admin.query("ALTER SYSTEM RESET default_transaction_read_only");
+      await admin.query("SELECT pg_reload_conf()");
+      await admin.end();
+    }
+    await waitUntil(
+      () =>
+        store.coordination.claimJob("read-only-probe", 1000, 30_000).then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+      "writes to be accepted again",
+    );
+  });
+
   it("follows the promoted standby: 503s while no server takes writes, then writes and LISTEN resume", async () => {
     // The standby first: a client that took the first server that answers would land on it.
     const url = `postgresql://postgres@127.0.0.1:${pair.standbyPort},127.0.0.1:${pair.primary.port}/${db}?target_session_attrs=read-write`;
