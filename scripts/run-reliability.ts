@@ -16,12 +16,18 @@ import { findPostgresBin, startPostgresCluster } from "../test/support/postgres-
 import type { ScenarioSummary } from "../test/reliability/support/report.ts";
 
 const DIR = "test/reliability";
-const LEG_LIMIT_MS = { sqlite: 300_000, postgres: 150_000 };
+const LEG_LIMIT_MS = { sqlite: 300_000, postgres: 420_000 };
 /**
- * On PostgreSQL the kill scenario runs again, and the database restart (which starts a cluster of
- * its own) runs only there; the others exercise the worker and SQLite's disk, the same code.
+ * On PostgreSQL the kill scenario runs again, and the database restart, the failover and the
+ * partition (which start servers of their own) run only there; the others exercise the worker and
+ * SQLite's disk, the same code.
  */
-const POSTGRES_FILES = [`${DIR}/sigkill.test.ts`, `${DIR}/database-restart.test.ts`];
+const POSTGRES_FILES = [
+  `${DIR}/sigkill.test.ts`,
+  `${DIR}/database-restart.test.ts`,
+  `${DIR}/failover.test.ts`,
+  `${DIR}/partition.test.ts`,
+];
 
 const files = process.argv.slice(2).length
   ? process.argv.slice(2)

@@ -35,6 +35,8 @@ const STORE_INDEPENDENT = new Set([
   "test/store-postgres.test.ts",
   "test/postgres-partitions.test.ts",
   "test/postgres-silent-server.test.ts",
+  "test/postgres-failover.test.ts",
+  "test/database-address.test.ts",
   "test/ssrf-addresses.test.ts",
   "test/write-batcher.test.ts",
   "test/write-lock.test.ts",

@@ -5,6 +5,7 @@ import { AddressSet, MAX_INLINE_ENTRIES, parseAddressList } from "./access/addre
 import { didYouMean } from "./core/did-you-mean.ts";
 import { parseAllowEntry } from "./delivery/ssrf/allow-list.ts";
 import { parseFrameAncestors } from "./core/frame-ancestors.ts";
+import { DatabaseAddressError, parseDatabaseAddress } from "./store/postgres/database-address.ts";
 
 /**
  * Every HOOKLINE_* setting, parsed and validated once at start-up into one typed object.
@@ -46,6 +47,8 @@ export interface Config {
   databasePoolSize: number;
   /** How long opening a database connection may take before the request fails with 503. */
   databaseConnectTimeoutMs: number;
+  /** How long a query may wait for the database's answer before its connection is dropped (a 503). */
+  databaseQueryTimeoutMs: number;
   /** What this process runs: the API, the delivery workers, or both. */
   role: Role;
   /** Message payloads and attempt contents older than this are purged (per message: payloadRetentionPeriod). */
@@ -135,6 +138,7 @@ export const SETTINGS = {
   role: { env: "HOOKLINE_ROLE", flag: "role" },
   databasePoolSize: { env: "HOOKLINE_DATABASE_POOL_SIZE", flag: "database-pool-size" },
   databaseConnectTimeout: { env: "HOOKLINE_DATABASE_CONNECT_TIMEOUT", flag: "database-connect-timeout" },
+  databaseQueryTimeout: { env: "HOOKLINE_DATABASE_QUERY_TIMEOUT", flag: "database-query-timeout" },
   retentionDays: { env: "HOOKLINE_RETENTION_DAYS", flag: "retention-days" },
   retentionInterval: { env: "HOOKLINE_RETENTION_INTERVAL", flag: "retention-interval" },
   webhookOrigin: { env: "HOOKLINE_WEBHOOK_ORIGIN", flag: "webhook-origin" },
@@ -275,14 +279,18 @@ export function loadConfig(
 
   const databaseUrl = raw("databaseUrl") ?? null;
   if (databaseUrl !== null) {
-    let parsed: URL | null = null;
+    // The multi-host form (`postgres://db1,db2/hookline?target_session_attrs=read-write`) is no WHATWG URL.
     try {
-      parsed = new URL(databaseUrl);
-    } catch {
-      parsed = null;
+      parseDatabaseAddress(databaseUrl);
+    } catch (error) {
+      if (!(error instanceof DatabaseAddressError)) throw error;
+      fail(
+        "databaseUrl",
+        /postgres:\/\//.test(error.message)
+          ? `${error.message} (leave it unset for the embedded SQLite store)`
+          : error.message,
+      );
     }
-    if (!parsed || (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:"))
-      fail("databaseUrl", "must be a postgres:// or postgresql:// URL (leave it unset for the embedded SQLite store)");
   }
   const role = (raw("role") ?? "all") as Role;
   if (!ROLES.includes(role)) fail("role", `"${role}" is not one of ${ROLES.join(", ")}`);
@@ -333,6 +341,7 @@ export function loadConfig(
     databaseUrl,
     databasePoolSize: integer("databasePoolSize", 10, 1, 1000),
     databaseConnectTimeoutMs: Math.round(seconds("databaseConnectTimeout", 10, 0.1, 600) * 1000),
+    databaseQueryTimeoutMs: Math.round(seconds("databaseQueryTimeout", 30, 1, 3600) * 1000),
     role,
     retentionDays: integer("retentionDays", 90, 1, 36_500),
     retentionIntervalMs: Math.round(seconds("retentionInterval", 60, 1, 86_400) * 1000),

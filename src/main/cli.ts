@@ -8,6 +8,7 @@ import {
 } from "../cli/run.ts";
 import { ConfigError, loadConfig, parseFlags, type Config } from "../config.ts";
 import { didYouMean } from "../core/did-you-mean.ts";
+import { parseDatabaseAddress } from "../store/postgres/database-address.ts";
 import { migratePostgres } from "../store/postgres/migrate.ts";
 import { migrateSqlite } from "../store/sqlite/open-database.ts";
 import { isStoreUnavailable } from "../store/store-unavailable.ts";
@@ -211,7 +212,7 @@ function describeStartError(error: unknown, config: Config): string {
     return `cannot use the data directory ${config.dataDir} (HOOKLINE_DATA_DIR / --data-dir): ${e.message}`;
   if (config.databaseUrl && isStoreUnavailable(error)) {
     // The host and port only: the URL may carry a password.
-    const { host } = new URL(config.databaseUrl);
+    const host = parseDatabaseAddress(config.databaseUrl).label;
     return (
       `the database at ${host} is unavailable: ${e.message} ` +
       "(HOOKLINE_DATABASE_URL / --database-url, HOOKLINE_DATABASE_CONNECT_TIMEOUT / --database-connect-timeout)"

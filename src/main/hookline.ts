@@ -74,6 +74,7 @@ export async function openStore(config: Config, log: Logger, box: Sealer): Promi
   return PostgresStore.open(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
     box,
     retentionDays: config.retentionDays,
     onIdleError: (error) => log.warn({ err: error }, "idle database connection failed; it will be replaced"),

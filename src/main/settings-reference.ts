@@ -92,7 +92,8 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
   },
   databaseUrl: {
     default: "none (the embedded SQLite store in the data directory)",
-    meaning: "PostgreSQL database shared by every process of a cluster (its password is never printed)",
+    meaning:
+      "PostgreSQL database shared by every process of a cluster (its password is never printed); several host:port separated by commas with ?target_session_attrs=read-write follow a failover",
     example: "postgres://hookline:secret@db.internal:5432/hookline",
   },
   role: {
@@ -109,6 +110,12 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
     default: "10",
     meaning: "seconds opening a database connection may take; past it a request gets 503 store_unavailable",
     example: "5",
+  },
+  databaseQueryTimeout: {
+    default: "30",
+    meaning:
+      "seconds a query may wait for the database's answer (a silent server, a partition); past it the connection is dropped and a request gets 503 store_unavailable",
+    example: "15",
   },
   retentionDays: {
     default: "90",

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import pino from "pino";
 import { LIST_REFERENCE_PREFIX } from "../access/address-rules.ts";
 import { MAX_INLINE_ENTRIES, parseAddressRange } from "../access/address-set.ts";
@@ -8,7 +7,8 @@ import { TOKEN_CACHE_MS } from "../api/auth.ts";
 import type { Config } from "../config.ts";
 import { issueToken } from "../core/api-tokens.ts";
 import { PLAINTEXT } from "../core/secret-box.ts";
-import { clientConfig } from "../store/postgres/connection.ts";
+import { DatabaseConnector } from "../store/postgres/connection.ts";
+import { parseDatabaseAddress } from "../store/postgres/database-address.ts";
 import { DATABASE_FILE } from "../store/sqlite/open-database.ts";
 import { openStore } from "./hookline.ts";
 import { settingLines } from "./settings-reference.ts";
@@ -88,8 +88,11 @@ export function splitTokenArgs(args: string[]): TokenArgs {
  */
 async function databaseExists(config: Config): Promise<boolean> {
   if (config.databaseUrl === null) return existsSync(path.join(config.dataDir, DATABASE_FILE));
-  const client = new pg.Client(clientConfig(config.databaseUrl, "hookline-token", config.databaseConnectTimeoutMs));
-  await client.connect();
+  const connector = new DatabaseConnector(config.databaseUrl, {
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+  });
+  const client = await connector.connect("hookline-token");
   try {
     const { rows } = await client.query<{ present: boolean }>(
       "SELECT to_regclass('schema_migration') IS NOT NULL AS present",
@@ -102,7 +105,7 @@ async function databaseExists(config: Config): Promise<boolean> {
 
 function where(config: Config): string {
   if (config.databaseUrl === null) return `the data directory ${config.dataDir} (HOOKLINE_DATA_DIR / --data-dir)`;
-  return `the database at ${new URL(config.databaseUrl).host} (HOOKLINE_DATABASE_URL / --database-url)`;
+  return `the database at ${parseDatabaseAddress(config.databaseUrl).label} (HOOKLINE_DATABASE_URL / --database-url)`;
 }
 
 /** `hookline token …`: manages API tokens directly in the store the configuration points at. */

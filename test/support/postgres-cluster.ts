@@ -24,6 +24,10 @@ export interface PostgresCluster {
   version: string;
   /** The postmaster's process id (the benchmark counts its process tree's CPU); null if unknown. */
   postmasterPid: number | null;
+  /** The server's port on 127.0.0.1, its data directory and the directory holding both (replication tests). */
+  port: number;
+  dataDir: string;
+  root: string;
   /**
    * Stops the server as a crash or a failover would (`-m immediate`: every session cut off, WAL
    * replayed at the next start), keeping its data; `startServer` brings it back on the same port.
@@ -42,6 +46,8 @@ export interface ClusterOptions {
   durable?: boolean;
   /** max_connections (default 200: parallel test files each open a pool). */
   maxConnections?: number;
+  /** More server settings (`-c name=value`), e.g. for replication. */
+  settings?: Record<string, string>;
 }
 
 /** The newest `/usr/lib/postgresql/<version>/bin` holding initdb, or HOOKLINE_POSTGRES_BIN; null if none. */
@@ -56,7 +62,7 @@ export function findPostgresBin(): string | null {
   return versions.length > 0 ? path.join(root, versions[0]!, "bin") : null;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -69,7 +75,7 @@ function freePort(): Promise<number> {
 }
 
 /** Runs a server binary, as `postgres` when we are root; resolves with its output, rejects on failure. */
-function run(bin: string, args: string[], asPostgres: boolean): Promise<string> {
+export function run(bin: string, args: string[], asPostgres: boolean): Promise<string> {
   const [cmd, argv] = asPostgres ? ["runuser", ["-u", "postgres", "--", bin, ...args]] : [bin, args];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
@@ -145,6 +151,7 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     fsync: durable ? "on" : "off",
     full_page_writes: durable ? "on" : "off",
     max_connections: String(options.maxConnections ?? 200),
+    ...options.settings,
   };
   try {
     // --no-sync only skips initdb's own final fsync of the new cluster; the settings decide the rest.
@@ -191,6 +198,9 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       settings,
       version,
       postmasterPid,
+      port,
+      dataDir,
+      root,
       async stopServer() {
         await run(pgCtl, ["-D", dataDir, "-m", "immediate", "-w", "stop"], asPostgres);
       },

@@ -38,6 +38,8 @@ export interface StartOptions {
   args?: string[];
   /** Defaults to "serve". */
   command?: string;
+  /** A command the process is started through, e.g. `["ip", "netns", "exec", "ns1"]` to run it in a network namespace. */
+  wrapper?: string[];
   /** The admin token to put in HOOKLINE_ADMIN_TOKEN; null leaves it unset (the server generates or reuses one). */
   adminToken?: string | null;
   /**
@@ -191,7 +193,9 @@ export class ServerProcess {
       ...(token !== null ? { HOOKLINE_ADMIN_TOKEN: token } : {}),
       ...options.env,
     });
-    const child = spawn(process.execPath, [BIN, options.command ?? "serve", ...(options.args ?? [])], {
+    const argv = [process.execPath, BIN, options.command ?? "serve", ...(options.args ?? [])];
+    const [command, ...args] = [...(options.wrapper ?? []), ...argv] as [string, ...string[]];
+    const child = spawn(command, args, {
       cwd: REPO_ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],

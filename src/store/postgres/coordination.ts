@@ -1,12 +1,22 @@
 import pg from "pg";
 import type { CoordinationRepository } from "../store.ts";
-import { clientConfig } from "./connection.ts";
+import type { DatabaseConnector } from "./connection.ts";
 
 /** The channel new work is announced on. */
 const WORK_CHANNEL = "hookline_work";
 
 /** Between attempts to reconnect the LISTEN session after the server went away. */
 const LISTEN_RETRY_MS = 1000;
+
+/**
+ * The LISTEN session only ever receives, so nothing would tell it that its server went silent (a
+ * partition, a failover that left the old address dropping packets): it would wait for
+ * notifications that never come, and workers would fall back to their 1 s poll for good. A query
+ * this often, bounded by the query timeout, finds out within interval + timeout (40 s with the
+ * defaults) and reconnects, to the promoted server if there was a failover. One round trip per
+ * process every 10 s costs nothing measurable.
+ */
+const LISTEN_HEARTBEAT_MS = 10_000;
 
 /**
  * LISTEN/NOTIFY wakes idle workers in every process as soon as work is created that no local
@@ -17,8 +27,7 @@ const LISTEN_RETRY_MS = 1000;
 export class PostgresCoordination implements CoordinationRepository {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly databaseUrl: string,
-    private readonly connectTimeoutMs: number,
+    private readonly connector: DatabaseConnector,
   ) {}
 
   async notifyWork(): Promise<void> {
@@ -30,6 +39,11 @@ export class PostgresCoordination implements CoordinationRepository {
     let client: pg.Client | null = null;
     let stopped = false;
     let retry: NodeJS.Timeout | null = null;
+    const heartbeat = setInterval(() => {
+      // A failed heartbeat also ends the connection with an 'error', which reconnects.
+      void client?.query("SELECT 1").catch(() => undefined);
+    }, LISTEN_HEARTBEAT_MS);
+    heartbeat.unref();
     // The server went away (a restart, a failover): try again every second for as long as it
     // takes. A single retry left the process without wake-ups for good when the server was away
     // longer than that, and every message from another process waited for the 1 s poll.
@@ -41,22 +55,34 @@ export class PostgresCoordination implements CoordinationRepository {
       }, LISTEN_RETRY_MS);
     };
     const connect = async (first: boolean): Promise<void> => {
-      // Bounded, so a server that drops packets does not hold up the retries for minutes.
-      const c = new pg.Client(clientConfig(this.databaseUrl, "hookline-listen", this.connectTimeoutMs));
+      // Bounded, so a server that drops packets does not hold up the retries for minutes; on the
+      // server that takes writes (NOTIFY is sent there), which after a failover is the promoted one.
+      let c: pg.Client;
+      try {
+        c = await this.connector.connect("hookline-listen");
+      } catch (error) {
+        if (first) throw error;
+        reconnectLater();
+        return;
+      }
       c.on("notification", () => onWork());
-      c.on("error", () => {
+      let lost = false;
+      const onLost = () => {
+        if (lost) return;
+        lost = true;
         void c.end().catch(() => undefined);
-        // A connection that failed while connecting is retried (or, at start, reported) below.
         if (client !== c) return;
         client = null;
         reconnectLater();
         // A notification may be missed while disconnected: look for work meanwhile.
         onWork();
-      });
+      };
+      c.on("error", onLost);
+      c.on("end", onLost);
       try {
-        await c.connect();
         await c.query(`LISTEN ${WORK_CHANNEL}`);
       } catch (error) {
+        lost = true;
         void c.end().catch(() => undefined);
         if (first) throw error;
         reconnectLater();
@@ -73,8 +99,11 @@ export class PostgresCoordination implements CoordinationRepository {
     await connect(true);
     return async () => {
       stopped = true;
+      clearInterval(heartbeat);
       if (retry) clearTimeout(retry);
-      await client?.end().catch(() => undefined);
+      const last = client;
+      client = null;
+      await last?.end().catch(() => undefined);
     };
   }
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { clientConfig, DEFAULT_CONNECT_TIMEOUT_MS } from "./connection.ts";
+import { DatabaseConnector, DEFAULT_CONNECT_TIMEOUT_MS } from "./connection.ts";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations/postgres/", import.meta.url));
 
@@ -65,15 +65,23 @@ export async function migrate(client: pg.ClientBase, options: MigrateOptions = {
   }
 }
 
-/** For `hookline migrate` and for `PostgresStore.open`: connects, migrates, disconnects; returns the files applied. */
+/**
+ * For `hookline migrate` and for `PostgresStore.open`: connects (to the server that takes writes,
+ * when the URL lists several), migrates, disconnects; returns the files applied. No query timeout:
+ * a migration may wait for another process's (the advisory lock) or rewrite a large table.
+ */
 export async function migratePostgres(
-  databaseUrl: string,
+  database: string | DatabaseConnector,
   options: MigrateOptions & { connectTimeoutMs?: number } = {},
 ): Promise<string[]> {
-  const client = new pg.Client(
-    clientConfig(databaseUrl, "hookline-migrate", options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
-  );
-  await client.connect();
+  const connector =
+    typeof database === "string"
+      ? new DatabaseConnector(database, {
+          connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          queryTimeoutMs: 0,
+        })
+      : database;
+  const client = await connector.connect("hookline-migrate", { queryTimeoutMs: 0 });
   try {
     return await migrate(client, options);
   } finally {

@@ -7,7 +7,7 @@ import { PostgresRetention } from "./retention.ts";
 import { PostgresApplications } from "./applications.ts";
 import { PostgresAttemptStats } from "./attempt-stats.ts";
 import { PostgresAttempts } from "./attempts.ts";
-import { createPool, DEFAULT_CONNECT_TIMEOUT_MS } from "./connection.ts";
+import { DatabaseConnector, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS } from "./connection.ts";
 import { PostgresCoordination } from "./coordination.ts";
 import { PostgresDeliveries } from "./deliveries.ts";
 import { PostgresEndpoints } from "./endpoints.ts";
@@ -40,6 +40,8 @@ export interface PostgresOptions {
   retentionDays?: number;
   /** How long opening a connection may take before the caller gets an error, a 503 at the API (default 10 s). */
   connectTimeoutMs?: number;
+  /** How long a query may wait for the server's answer before its connection is dropped, a 503 (default 30 s). */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -72,10 +74,9 @@ export class PostgresStore implements Store {
 
   constructor(
     readonly pool: pg.Pool,
-    databaseUrl: string,
+    connector: DatabaseConnector,
     box: Sealer = PLAINTEXT,
     retentionDays = 90,
-    connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
   ) {
     this.partitions = new HistoryPartitions(pool, partitionWidthMs(retentionDays));
     this.applications = new PostgresApplications(pool);
@@ -86,7 +87,7 @@ export class PostgresStore implements Store {
     this.attempts = new PostgresAttempts(pool);
     this.attemptStats = new PostgresAttemptStats(pool);
     this.idempotency = new PostgresIdempotency(pool, box);
-    this.coordination = new PostgresCoordination(pool, databaseUrl, connectTimeoutMs);
+    this.coordination = new PostgresCoordination(pool, connector);
     this.retention = new PostgresRetention(pool, this.partitions);
     this.rateLimits = new PostgresRateLimits(pool);
     this.tokens = new PostgresTokens(pool);
@@ -104,16 +105,19 @@ export class PostgresStore implements Store {
    * and makes sure the history has partitions for now and the days ahead.
    */
   static async open(databaseUrl: string, options: PostgresOptions = {}): Promise<PostgresStore> {
-    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    await migratePostgres(databaseUrl, { connectTimeoutMs });
-    const pool = createPool(databaseUrl, { max: options.poolSize ?? 10, connectTimeoutMs });
+    const connector = new DatabaseConnector(databaseUrl, {
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    });
+    await migratePostgres(connector);
+    const pool = connector.createPool(options.poolSize ?? 10);
     pool.on("error", (error) => {
       // pg-pool hangs the failed connection on the error (`err.client`): logged, that was 2.7 KB of
       // the client's internals per connection each time the server went away.
       delete (error as Error & { client?: unknown }).client;
       options.onIdleError?.(error);
     });
-    const store = new PostgresStore(pool, databaseUrl, options.box, options.retentionDays, connectTimeoutMs);
+    const store = new PostgresStore(pool, connector, options.box, options.retentionDays);
     try {
       await store.partitions.ensureAhead(Date.now());
     } catch (error) {
