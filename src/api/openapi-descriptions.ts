@@ -213,11 +213,8 @@ export const PARAMETER_DESCRIPTIONS: Record<string, string> = {
   sink_id: "The polling endpoint's id or uid",
   consumer_id: "Your name for a consumer of the stream: each keeps its own position",
   event_type: "Only messages of this event type",
-  offset: "A stream entry's offset: commit it to mark everything up to it processed",
   lease_duration_ms: "How long the entries returned stay handed to this consumer before they come back (default 30000)",
   starting_position: "Where a consumer seen for the first time starts: `earliest` (the default) or `latest`",
-  oldTokenExpiry: "Seconds the previous token keeps working (default 300; 0 revokes it at once)",
-  scopes: "Always null: a poller token may call only its endpoint's poller routes",
 };
 
 export function fieldDescription(name: string, resource: string): string | undefined {

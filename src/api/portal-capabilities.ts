@@ -81,15 +81,8 @@ export const PORTAL_ROUTES: Readonly<Record<string, PortalRoute>> = {
   [`GET ${ENDPOINT}/msg`]: read("ViewBase"),
   [`GET ${APP}/stats/attempts`]: read("ViewBase"),
 
-  // Polling endpoints (routes/pollers.ts, routes/poller-tokens.ts): reading the stream by iterator
-  // changes nothing; the endpoint's poller token is a credential, seen and rotated like its secret.
+  // Polling endpoints (routes/pollers.ts): reading the stream by iterator changes nothing.
   [`GET ${APP}/poller/:sink_id`]: read("ViewBase"),
-  [`GET /api/v1/auth/app/:app_id/poller/:endpoint_id/token`]: read(
-    "ViewEndpointSecret",
-    "ManageEndpointSecret",
-    "ManageEndpoint",
-  ),
-  [`POST /api/v1/auth/app/:app_id/poller/:endpoint_id/token/rotate`]: change("ManageEndpointSecret", "ManageEndpoint"),
 
   // The inspector (routes/inspector.ts): a test URL to add as an endpoint, so creating one belongs
   // with managing endpoints; what it received is a read.

@@ -28,7 +28,14 @@ const RotatePollerTokenIn = Type.Object({
       }),
     ),
   ),
-  oldTokenExpiry: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, default: 300 })),
+  oldTokenExpiry: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 86_400,
+      default: 300,
+      description: "Seconds the previous token keeps working (default 300; 0 revokes it at once)",
+    }),
+  ),
 });
 const ApiTokenOut = Type.Object({
   token: Type.String(),
@@ -36,7 +43,11 @@ const ApiTokenOut = Type.Object({
   name: Nullable(Type.String()),
   createdAt: DateTime,
   expiresAt: Nullable(DateTime),
-  scopes: Nullable(Type.Array(Type.String())),
+  scopes: Nullable(
+    Type.Array(Type.String(), {
+      description: "Always null: a poller token may call only its endpoint's poller routes",
+    }),
+  ),
 });
 
 /** Svix's default grace for the previous token after a rotation: 5 minutes. */

@@ -61,7 +61,9 @@ const messageFields = {
   id: Type.String(),
   timestamp: DateTime,
   tags: Nullable(Type.Array(Type.String())),
-  deliverAt: Nullable(DateTime),
+  deliverAt: Nullable(
+    Type.String({ format: "date-time", description: "When the message is (or was) to be delivered; null for at once" }),
+  ),
 };
 const PollingEndpointMessageOut = Type.Object(messageFields);
 const PollingEndpointOut = Type.Object({
@@ -69,11 +71,20 @@ const PollingEndpointOut = Type.Object({
   iterator: Type.String(),
   done: Type.Boolean(),
 });
-const PollerV2MessageOut = Type.Object({ offset: Type.Integer({ minimum: 0 }), ...messageFields });
+const Offset = Type.Integer({
+  minimum: 0,
+  description: "The stream entry's offset: commit it to mark everything up to it processed",
+});
+const PollerV2MessageOut = Type.Object({ offset: Offset, ...messageFields });
 const PollerV2PollOut = Type.Object({ data: Type.Array(PollerV2MessageOut), done: Type.Boolean() });
-const SeekIn = Type.Object({ after: DateTime });
+const SeekIn = Type.Object({
+  after: Type.String({
+    format: "date-time",
+    description: "The consumer goes on with messages created after this time",
+  }),
+});
 const SeekOut = Type.Object({ iterator: Type.String() });
-const CommitIn = Type.Object({ offset: Type.Integer({ minimum: 0 }) });
+const CommitIn = Type.Object({ offset: Offset });
 
 const entryOut = (e: StreamEntry) => ({ headers: null, ...messageOut(e.message) });
 
