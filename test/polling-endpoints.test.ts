@@ -4,7 +4,10 @@ import { ApiException, AutoConfigConsumer, Svix, type EndpointOut, type PollingE
 import { ManualClock } from "../src/core/clock.ts";
 import { STREAM_VISIBILITY_DELAY_MS } from "../src/core/polling-endpoint.ts";
 import { runRetention } from "../src/main/housekeeping.ts";
+import { spawn } from "node:child_process";
+import { cli, explain, removeTempDirs, tempDir } from "./support/cli-client.ts";
 import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
+import { BIN, childEnv, REPO_ROOT } from "./support/server-process.ts";
 
 /** The status code the SDK threw with; fails the test if the call succeeded. */
 async function statusOf(call: Promise<unknown>): Promise<number> {
@@ -48,6 +51,7 @@ describe("polling endpoints", () => {
   });
   after(async () => {
     await h?.close();
+    removeTempDirs();
   });
 
   const send = async (eventType: string, n: number, channels?: string[]) =>
@@ -407,6 +411,61 @@ describe("polling endpoints", () => {
       [ids[2]],
     );
     assert.equal(next.done, true);
+  });
+
+  it("hookline endpoint poll prints the stream, keeps a consumer's place, and follows", async () => {
+    const ep = await pollingEndpoint("polling://cli", { eventTypes: ["invoice.void"] });
+    const ids = [await send("invoice.void", 1), await send("invoice.void", 2)];
+    settle();
+    // The poller token is all the CLI needs.
+    const token = ((await h.api("GET", `/api/v1/auth/app/${appId}/poller/${ep.id}/token`)).body as { token: string })
+      .token;
+    const env = { HOOKLINE_URL: h.url, HOOKLINE_TOKEN: token, XDG_CONFIG_HOME: tempDir() };
+    const lines = (stdout: string) =>
+      stdout
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => (JSON.parse(l) as { id: string }).id);
+
+    const all = await cli(["endpoint", "poll", ep.id, "--app", appId, "--limit", "1"], env);
+    assert.equal(all.code, 0, explain(all));
+    assert.deepEqual(lines(all.stdout), ids);
+    const first = await cli(["endpoint", "poll", ep.id, "--app", appId, "--consumer", "cli"], env);
+    assert.deepEqual(lines(first.stdout), ids);
+    const again = await cli(["endpoint", "poll", ep.id, "--app", appId, "--consumer", "cli"], env);
+    assert.equal(again.code, 0, explain(again));
+    assert.deepEqual(lines(again.stdout), []);
+    const bad = await cli(["endpoint", "poll", ep.id, "--app", appId, "--limit", "0"], env);
+    assert.notEqual(bad.code, 0);
+
+    // --follow: prints what arrives later, until interrupted.
+    const child = spawn(process.execPath, [BIN, "endpoint", "poll", ep.id, "--app", appId, "--follow"], {
+      cwd: REPO_ROOT,
+      env: childEnv(env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+    const waitFor = async (count: number) => {
+      const deadline = Date.now() + 60_000;
+      while (lines(stdout).length < count) {
+        assert.ok(Date.now() < deadline, `waited for ${count} lines; stdout: ${stdout}; stderr: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await waitFor(2);
+      const later = await send("invoice.void", 3);
+      settle();
+      await waitFor(3);
+      assert.deepEqual(lines(stdout), [...ids, later]);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    assert.equal(await exited, 0, stderr);
   });
 
   it("loses what retention removes: the stream goes with its messages", async () => {
