@@ -6,6 +6,7 @@ import type { AppContext } from "../main/context.ts";
 import { sessionCredential } from "./console-session.ts";
 import type { ApiToken, PortalGrant } from "../store/store.ts";
 import { appTokenCatalogAccess } from "./event-catalog-access.ts";
+import { pollerTokenAllows } from "./poller-token-access.ts";
 import { portalRefusal } from "./portal-capabilities.ts";
 import { TokenBuckets } from "./token-buckets.ts";
 
@@ -21,6 +22,8 @@ declare module "fastify" {
     scopedAppId: string | null;
     /** For a consumer-portal session: what it was granted (portal-capabilities.ts). */
     portal: PortalGrant | null;
+    /** For a poller token: the one polling endpoint it may poll (poller-token-access.ts). */
+    pollerEndpointId: string | null;
   }
 }
 
@@ -89,6 +92,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest("principal", "");
   app.decorateRequest("scopedAppId", null);
   app.decorateRequest("portal", null);
+  app.decorateRequest("pollerEndpointId", null);
 
   async function lookup(hash: Buffer): Promise<ApiToken | undefined> {
     const key = hash.toString("hex");
@@ -130,6 +134,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
       request.scopedAppId = token.appId;
       allowedIps = token.allowedIps;
       request.portal = token.portal;
+      request.pollerEndpointId = token.pollerEndpointId ?? null;
     }
 
     const waitMs = buckets.take(request.principal);
@@ -180,9 +185,12 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
 
   async function authorizeAppToken(request: FastifyRequest, reply: FastifyReply) {
     const routeUrl = request.routeOptions.url ?? "";
-    // A portal session is governed by the portal's capability table; other application tokens
-    // (integration keys) by the table above.
-    if (request.portal !== null) {
+    // A poller token by its own short list; a portal session by the portal's capability table;
+    // other application tokens (integration keys) by the table above.
+    if (request.pollerEndpointId !== null) {
+      if (!pollerTokenAllows(request.method, routeUrl))
+        return reply.code(403).send({ code: "forbidden", detail: "this token may only poll its polling endpoint" });
+    } else if (request.portal !== null) {
       const refusal = portalRefusal(request.portal, request.method, routeUrl);
       if (refusal) return reply.code(403).send(refusal);
     } else if (!appTokenAccess(request.method, routeUrl)) {
@@ -193,6 +201,13 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     const application = await ctx.store.applications.get(named);
     if (!application || application.id !== request.scopedAppId) {
       return reply.code(404).send({ code: "not_found", detail: "application not found" });
+    }
+    if (request.pollerEndpointId !== null) {
+      // Another endpoint of the same application reads as not found, as another application does.
+      const sink = (request.params as { sink_id?: string }).sink_id;
+      const endpoint = sink === undefined ? undefined : await ctx.store.endpoints.get(application.id, sink);
+      if (!endpoint || endpoint.id !== request.pollerEndpointId)
+        return reply.code(404).send({ code: "not_found", detail: "endpoint not found" });
     }
   }
 

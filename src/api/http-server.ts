@@ -50,6 +50,8 @@ import { ingestLogRoutes } from "./routes/ingest-logs.ts";
 import { ingestReceiveRoutes } from "./routes/ingest-receive.ts";
 import { ingestSourceRoutes } from "./routes/ingest-sources.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
+import { pollerRoutes } from "./routes/pollers.ts";
+import { pollerTokenRoutes } from "./routes/poller-tokens.ts";
 import { ipListRoutes } from "./routes/ip-lists.ts";
 import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
@@ -171,7 +173,7 @@ export async function buildHttpServer(
     if (error instanceof ApiError) return reply.code(error.statusCode).send({ code: error.code, detail: error.detail });
     if (error instanceof InputError) return reply.code(422).send({ detail: [error.problem] });
     if (error instanceof FieldError)
-      return reply.code(422).send({ detail: [{ loc: ["body", ...error.loc], msg: error.msg, type: error.type }] });
+      return reply.code(422).send({ detail: [{ loc: [error.part, ...error.loc], msg: error.msg, type: error.type }] });
     if (error.validation) {
       // Svix names the request parts as FastAPI does: body, query, path, header.
       const context = error.validationContext ?? "body";
@@ -313,6 +315,8 @@ export async function buildHttpServer(
   await app.register(inspectorRoutes, { ctx });
   await app.register(inspectorReceiveRoutes, { ctx });
   await app.register(integrationRoutes, { ctx });
+  await app.register(pollerRoutes, { ctx });
+  await app.register(pollerTokenRoutes, { ctx });
   await app.register(ipListRoutes, { ctx });
   await app.register(operationalWebhookRoutes, { ctx });
   await app.register(alertRuleRoutes, { ctx });

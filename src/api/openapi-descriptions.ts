@@ -74,6 +74,7 @@ export const FIELD_DESCRIPTIONS: Record<string, string | ByResource> = {
   headers: {
     default: "Custom headers sent with every delivery",
     "Ingest Source": "The request's headers as received",
+    "Message Poller": "Always null: polled messages carry no headers",
   },
   sensitive: "Names of headers whose values are hidden when read back",
   deleteHeaders: "Names of headers to remove",
@@ -209,6 +210,11 @@ export const PARAMETER_DESCRIPTIONS: Record<string, string> = {
   list_name: "The IP list's name",
   inspector_id: "The inspector's id (`insp_…`)",
   rule_id: "The alert rule's id",
+  sink_id: "The polling endpoint's id or uid",
+  consumer_id: "Your name for a consumer of the stream: each keeps its own position",
+  event_type: "Only messages of this event type",
+  lease_duration_ms: "How long the entries returned stay handed to this consumer before they come back (default 30000)",
+  starting_position: "Where a consumer seen for the first time starts: `earliest` (the default) or `latest`",
 };
 
 export function fieldDescription(name: string, resource: string): string | undefined {

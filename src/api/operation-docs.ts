@@ -261,6 +261,31 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
   "PUT /api/v1/alert-rule/{rule_id}": { operationId: "v1.alert-rule.update", summary: "Update Alert Rule" },
   "DELETE /api/v1/alert-rule/{rule_id}": { operationId: "v1.alert-rule.delete", summary: "Delete Alert Rule" },
 
+  "GET /api/v1/app/{app_id}/poller/{sink_id}": { operationId: "v1.message.poller.poll", summary: "Poller Poll" },
+  "GET /api/v1/app/{app_id}/poller/{sink_id}/consumer/{consumer_id}": {
+    operationId: "v1.message.poller.consumer-poll",
+    summary: "Poller Consumer Poll",
+  },
+  "POST /api/v1/app/{app_id}/poller/{sink_id}/consumer/{consumer_id}/seek": {
+    operationId: "v1.message.poller.consumer-seek",
+    summary: "Poller Consumer Seek",
+  },
+  "GET /api/v1/app/{app_id}/polling-endpoint/{sink_id}/consumer/{consumer_id}": {
+    operationId: "v1.message.pollerv2.consumer-poll",
+    summary: "Pollerv2 Consumer Poll",
+  },
+  "POST /api/v1/app/{app_id}/polling-endpoint/{sink_id}/consumer/{consumer_id}/commit": {
+    operationId: "v1.message.pollerv2.consumer-commit",
+    summary: "Pollerv2 Consumer Commit",
+  },
+  "GET /api/v1/auth/app/{app_id}/poller/{endpoint_id}/token": {
+    operationId: "v1.authentication.get-poller-token",
+    summary: "Get Poller Token",
+  },
+  "POST /api/v1/auth/app/{app_id}/poller/{endpoint_id}/token/rotate": {
+    operationId: "v1.authentication.rotate-poller-token",
+    summary: "Rotate Poller Token",
+  },
   "GET /api/v1/app/{app_id}/integration": { operationId: "v1.integration.list", summary: "List Integrations" },
   "POST /api/v1/app/{app_id}/integration": { operationId: "v1.integration.create", summary: "Create Integration" },
   "GET /api/v1/app/{app_id}/integration/{integ_id}": {

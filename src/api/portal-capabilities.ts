@@ -81,6 +81,9 @@ export const PORTAL_ROUTES: Readonly<Record<string, PortalRoute>> = {
   [`GET ${ENDPOINT}/msg`]: read("ViewBase"),
   [`GET ${APP}/stats/attempts`]: read("ViewBase"),
 
+  // Polling endpoints (routes/pollers.ts): reading the stream by iterator changes nothing.
+  [`GET ${APP}/poller/:sink_id`]: read("ViewBase"),
+
   // The inspector (routes/inspector.ts): a test URL to add as an endpoint, so creating one belongs
   // with managing endpoints; what it received is a read.
   [`POST ${APP}/inspector`]: change("ManageEndpoint"),

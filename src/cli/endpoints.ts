@@ -15,6 +15,7 @@ import {
   type Family,
 } from "./command.ts";
 import { usageError } from "./exit-codes.ts";
+import { endpointPoll } from "./endpoint-poll.ts";
 import { printDone } from "./output.ts";
 
 /** `hookline endpoint`: an application's endpoints, their signing secret, recovery and statistics. */
@@ -44,7 +45,7 @@ const one = (c: CommandContext) => `${base(c)}/${seg(arg(c, 0, "<endpoint>"))}`;
 
 export const endpointCommands: Family = {
   name: "endpoint",
-  summary: "endpoints of an application: list, get, create, update, delete, secret, rotate, recover, stats",
+  summary: "endpoints of an application: list, get, create, update, delete, secret, rotate, recover, stats, poll",
   subcommands: [
     {
       name: "list",
@@ -158,6 +159,7 @@ export const endpointCommands: Family = {
           until: flagString(c, "until") === undefined ? undefined : timeFlag(c, "until"),
         }),
     },
+    endpointPoll,
   ],
 };
 

@@ -4,7 +4,7 @@ import { newId } from "./ids.ts";
 
 /** 32 random bytes: guessing is hopeless, and only the SHA-256 is ever stored. */
 export function issueToken(
-  kind: "admin" | "app",
+  kind: "admin" | "app" | "poll",
   fields: {
     appId: string | null;
     name: string;
@@ -12,6 +12,7 @@ export function issueToken(
     expiresAt: number | null;
     allowedIps?: string[] | null;
     portal?: PortalGrant | null;
+    pollerEndpointId?: string | null;
   },
 ): { token: string; record: ApiToken } {
   const token = `hk_${kind}_${randomBytes(32).toString("base64url")}`;
@@ -27,6 +28,7 @@ export function issueToken(
       revokedAt: null,
       allowedIps: fields.allowedIps ?? null,
       portal: fields.portal ?? null,
+      pollerEndpointId: fields.pollerEndpointId ?? null,
     },
   };
 }

@@ -5,6 +5,7 @@ import { newId } from "./ids.ts";
 import { routesTo } from "./routing.ts";
 import { announceWork } from "./announce-work.ts";
 import { isScheduled } from "./message-schedule.ts";
+import { isPollingEndpoint } from "./polling-endpoint.ts";
 import type { TraceHeaders } from "./trace-context.ts";
 
 export interface MessageInput {
@@ -56,6 +57,16 @@ export async function planDeliveries(
   const dispatcher = isScheduled(message) ? null : ctx.dispatcher;
   const leaseUntil = message.createdAt + (dispatcher?.leaseMs ?? 0);
   return targets.map((endpoint) => {
+    // A polling endpoint is never dialled: its delivery is an entry of its stream, settled at once.
+    if (isPollingEndpoint(endpoint)) {
+      return {
+        id: newId("dlv", message.createdAt),
+        endpointId: endpoint.id,
+        leaseOwner: null,
+        leaseUntil: null,
+        stream: true,
+      };
+    }
     const local = dispatcher !== null && dispatcher.canAccept(endpoint.id);
     return {
       id: newId("dlv", message.createdAt),
@@ -71,7 +82,8 @@ export async function planDeliveries(
  * A scheduled message's deliveries are not due yet: the local worker sets a timer for their time,
  * and the other workers' polls find them then (announcing them now would wake them for nothing).
  */
-export async function handOffDeliveries(ctx: AppContext, message: Message, deliveries: NewDelivery[]): Promise<void> {
+export async function handOffDeliveries(ctx: AppContext, message: Message, planned: NewDelivery[]): Promise<void> {
+  const deliveries = planned.filter((d) => d.stream !== true);
   if (isScheduled(message)) {
     if (deliveries.length > 0) ctx.dispatcher?.wakeAt(message.deliverAt);
     return;

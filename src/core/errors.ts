@@ -16,12 +16,13 @@ export const notFound = (what: string) => new ApiError(404, "not_found", `${what
 export const conflict = (detail: string) => new ApiError(409, "conflict", detail);
 export const badRequest = (detail: string) => new ApiError(400, "bad_request", detail);
 
-/** A 422 for one field, shaped like the schema validator's own answers. */
+/** A 422 for one field, shaped like the schema validator's own answers; of the body unless `part` says otherwise. */
 export class FieldError extends Error {
   constructor(
     readonly loc: (string | number)[],
     readonly msg: string,
     readonly type = "value_error",
+    readonly part: "body" | "query" = "body",
   ) {
     super(msg);
   }

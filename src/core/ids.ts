@@ -55,6 +55,11 @@ export function idFloorAt(prefix: IdPrefix, ms: number): string {
   return `${prefix}_${encode(BigInt(Math.max(0, Math.floor(ms))) << 112n)}`;
 }
 
+/** The largest id that could have been created at `ms`: every id created at `ms` or before is at most this. */
+export function idCeilingAt(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${encode((BigInt(Math.max(0, Math.floor(ms)) + 1) << 112n) - 1n)}`;
+}
+
 export function hasPrefix(id: string, prefix: IdPrefix): boolean {
   return id.length === prefix.length + 1 + ID_CHARS && id.startsWith(prefix + "_");
 }

@@ -74,6 +74,7 @@ const OPERATIONS = {
   rateLimits: ["take"],
   tokens: ["insert", "byHash", "get", "list", "revoke", "expirePortalSessions"],
   inspectors: ["insert", "get", "listLive", "delete", "record", "requests", "deleteExpired"],
+  pollers: ["read", "positionOf", "getConsumer", "putConsumer", "commit", "getToken", "insertToken", "rotateToken"],
   audit: ["append", "list"],
   ipLists: ["get", "list", "put", "delete"],
   settings: ["get", "putIfAbsent", "put"],

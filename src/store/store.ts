@@ -42,6 +42,8 @@ export interface Store {
   readonly inspectors: InspectorRepository;
   /** Alert rules and the state that de-duplicates their notices. */
   readonly alerts: AlertRepository;
+  /** Polling endpoints' streams, consumers and tokens (docs/api.md, "Polling endpoints"). */
+  readonly pollers: PollerRepository;
   /**
    * Resolves once the database answers and would take a write; rejects otherwise, with an error
    * isStoreUnavailable recognises (a read-only database: SQLITE_READONLY or SQLSTATE 25006). What
@@ -65,6 +67,11 @@ export interface ApiToken {
   allowedIps: string[] | null;
   /** For a consumer-portal session: what it may do (docs/portal.md). Null for every other token. */
   portal: PortalGrant | null;
+  /**
+   * For a poller token: the one polling endpoint whose poller routes it may call
+   * (src/api/poller-token-access.ts). Absent or null for every other token.
+   */
+  pollerEndpointId?: string | null;
 }
 
 /** What app portal access granted a session; stored with its token. */
@@ -339,6 +346,11 @@ export interface NewDelivery {
   /** When set, the delivery is created already leased to this worker, which sends it at once. */
   leaseOwner: string | null;
   leaseUntil: number | null;
+  /**
+   * To a polling endpoint: written settled into the endpoint's stream, with an offset, and never
+   * attempted (src/core/polling-endpoint.ts). leaseOwner and leaseUntil are then null.
+   */
+  stream?: boolean;
 }
 
 export interface IdempotentResponse {
@@ -653,4 +665,60 @@ export interface InspectorRepository {
   requests(inspectorId: string, limit: number): Promise<InspectedRequest[]>;
   /** Deletes inspectors expired at `now` and what they received; returns how many. */
   deleteExpired(now: number): Promise<number>;
+}
+
+/** One entry of a polling endpoint's stream: a message routed to it, and the entry's offset. */
+export interface StreamEntry {
+  message: Message;
+  /** Unique across the store; what the v2 poller API hands out and takes back in a commit. */
+  offset: number;
+}
+
+export interface StreamRead {
+  /** Entries whose message id is greater than this ('' for the start of the stream). */
+  after: string;
+  /** …and less than this: the visibility horizon (src/core/polling-endpoint.ts). */
+  before: string;
+  limit: number;
+  eventType?: string;
+  channel?: string;
+}
+
+/** Where one consumer of a polling endpoint is. Positions are message ids; '' is the start. */
+export interface PollerConsumer {
+  /** Committed: everything up to and including this message was processed. */
+  position: string;
+  /** Handed out under a lease that has not been committed yet (v2 poller API), with when it ends. */
+  leasedPosition: string | null;
+  leaseUntil: number | null;
+}
+
+/** The current token of a polling endpoint, kept readable (sealed at rest) so it can be shown again. */
+export interface PollerToken {
+  appId: string;
+  endpointId: string;
+  tokenId: string;
+  token: string;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface PollerRepository {
+  /** The stream of a polling endpoint, in message-id order: an index range scan from `after`. */
+  read(appId: string, endpointId: string, query: StreamRead): Promise<StreamEntry[]>;
+  /** The message id of the endpoint's stream entry with this offset; undefined when there is none (any more). */
+  positionOf(appId: string, endpointId: string, offset: number): Promise<string | undefined>;
+  getConsumer(appId: string, endpointId: string, consumerId: string): Promise<PollerConsumer | undefined>;
+  /** Creates or replaces the consumer's state. */
+  putConsumer(appId: string, endpointId: string, consumerId: string, state: PollerConsumer, now: number): Promise<void>;
+  /**
+   * Moves the committed position forward to `position` (never back), and ends the lease when the
+   * commit covers it. Creates the consumer when it has none.
+   */
+  commit(appId: string, endpointId: string, consumerId: string, position: string, now: number): Promise<void>;
+  getToken(appId: string, endpointId: string): Promise<PollerToken | undefined>;
+  /** Stores the endpoint's first token with its api_token row; false (nothing stored) when it already has one. */
+  insertToken(token: PollerToken, record: ApiToken): Promise<boolean>;
+  /** Replaces the endpoint's token with `token` (its row `record`); the previous one stops working at `oldExpiresAt`. */
+  rotateToken(token: PollerToken, record: ApiToken, oldExpiresAt: number): Promise<void>;
 }

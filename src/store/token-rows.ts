@@ -15,6 +15,8 @@ export interface TokenRow {
   portal_read_only: number;
   portal_feature_flags: string | null;
   portal_session_id: string | null;
+  /** Added by the polling-endpoints migration. */
+  poller_endpoint_id?: string | null;
 }
 
 export const toToken = (r: TokenRow): ApiToken => ({
@@ -35,6 +37,7 @@ export const toToken = (r: TokenRow): ApiToken => ({
           featureFlags: r.portal_feature_flags === null ? [] : (JSON.parse(r.portal_feature_flags) as string[]),
           sessionId: r.portal_session_id,
         },
+  pollerEndpointId: r.poller_endpoint_id ?? null,
 });
 
 /** The values of the portal columns, in the order TOKEN_COLUMNS lists them. */

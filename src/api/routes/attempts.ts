@@ -1,7 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { announceWork } from "../../core/announce-work.ts";
-import { notFound } from "../../core/errors.ts";
+import { ApiError, notFound } from "../../core/errors.ts";
+import { isPollingEndpoint } from "../../core/polling-endpoint.ts";
 import { newId } from "../../core/ids.ts";
 import {
   Channel,
@@ -229,6 +230,12 @@ export async function attemptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       const message = await ctx.store.messages.get(application.id, req.params.msg_id);
       if (!message) throw notFound("message");
       const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
+      if (isPollingEndpoint(endpoint))
+        throw new ApiError(
+          409,
+          "polling_endpoint",
+          "a polling endpoint is never sent to: its consumers poll its stream",
+        );
       const now = ctx.clock.now();
       await ctx.store.deliveries.resend(application.id, message.id, endpoint.id, newId("dlv", now), now);
       await announceWork(ctx);

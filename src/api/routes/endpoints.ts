@@ -36,6 +36,7 @@ import { incomingTrace } from "../../core/trace-context.ts";
 import { announceEndpointChange } from "../../core/operational-endpoint-changes.ts";
 import { destinationRefusal } from "../../delivery/ssrf/destination-check.ts";
 import { INSPECT_PATH, isLive } from "../../core/inspector.ts";
+import { isPollingUrl, pollingUrlProblem } from "../../core/polling-endpoint.ts";
 
 const RateLimit = Type.Integer({ minimum: 1, maximum: 65535 });
 /** Exact event-type names or wildcards: `invoice.*` matches every type that starts with `invoice.`. */
@@ -168,7 +169,20 @@ async function isOwnInspectorUrl(ctx: AppContext, url: string, appId: string): P
  * name resolving to one, unless HOOKLINE_ALLOW_PRIVATE_NETWORKS opens it) is refused as it is set,
  * rather than failing every delivery later (src/delivery/ssrf/destination-check.ts).
  */
-async function checkedUrl(ctx: AppContext, url: string, appId: string): Promise<string> {
+async function checkedUrl(ctx: AppContext, url: string, appId: string, previousUrl?: string): Promise<string> {
+  // A polling endpoint (src/core/polling-endpoint.ts) is never dialled: no address to check. Its
+  // stream and a dialled endpoint's deliveries do not mix, so an endpoint keeps its kind.
+  if (previousUrl !== undefined && isPollingUrl(previousUrl) !== isPollingUrl(url))
+    throw new FieldError(
+      ["url"],
+      "cannot change between a polling endpoint (polling://) and one delivered over HTTP: create a new endpoint",
+      "url",
+    );
+  if (isPollingUrl(url)) {
+    const problem = pollingUrlProblem(url);
+    if (problem !== null) throw new FieldError(["url"], problem, "url");
+    return url;
+  }
   checkUrl(url, ctx.config.endpointHttpsOnly);
   // The application's own inspector is on Hookline's listener, which the policy refuses; delivery
   // records it without HTTP (src/delivery/inspector-delivery.ts), so it is accepted here too.
@@ -366,7 +380,7 @@ export const endpointRoutesIn =
         const updated = await save({
           ...existing,
           uid: b.uid === undefined ? existing.uid : b.uid,
-          url: await checkedUrl(ctx, b.url, application.id),
+          url: await checkedUrl(ctx, b.url, application.id, existing.url),
           description: b.description ?? "",
           version: b.version ?? existing.version,
           disabled: b.disabled ?? false,
@@ -408,7 +422,7 @@ export const endpointRoutesIn =
         const updated = await save({
           ...existing,
           uid: b.uid === undefined ? existing.uid : b.uid,
-          url: b.url === undefined ? existing.url : await checkedUrl(ctx, b.url, application.id),
+          url: b.url === undefined ? existing.url : await checkedUrl(ctx, b.url, application.id, existing.url),
           description: b.description ?? existing.description,
           version: b.version ?? existing.version,
           disabled: b.disabled ?? existing.disabled,

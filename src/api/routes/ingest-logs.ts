@@ -4,6 +4,7 @@ import type { IngestLogEntry } from "../../core/entities.ts";
 import { announceWork } from "../../core/announce-work.ts";
 import { ApiError, notFound } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
+import { isPollingEndpoint } from "../../core/polling-endpoint.ts";
 import { routesTo } from "../../core/routing.ts";
 import { errorResponses, ListQuery, ListResponse, PathKey } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
@@ -110,10 +111,13 @@ export async function ingestLogRoutes(app: FastifyInstance, { ctx }: RouteOption
       const message = await ctx.store.messages.get(source.appId, entry.msgId);
       if (!message || message.payload === null)
         throw new ApiError(410, "event_purged", "the event's content is no longer stored (retention or expunge)");
-      const destinations = (await ctx.store.endpoints.listAll(source.appId)).filter((e) =>
-        req.body.endpointId === undefined
-          ? routesTo(e, message.eventType, message.channels)
-          : e.id === req.body.endpointId || e.uid === req.body.endpointId,
+      // A polling endpoint already holds the event in its stream: there is nothing to send again.
+      const destinations = (await ctx.store.endpoints.listAll(source.appId)).filter(
+        (e) =>
+          !isPollingEndpoint(e) &&
+          (req.body.endpointId === undefined
+            ? routesTo(e, message.eventType, message.channels)
+            : e.id === req.body.endpointId || e.uid === req.body.endpointId),
       );
       if (req.body.endpointId !== undefined && destinations.length === 0) throw notFound("endpoint");
       const now = ctx.clock.now();

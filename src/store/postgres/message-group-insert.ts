@@ -36,12 +36,13 @@ const INSERT_GROUP = `
     WHERE k.event_id IS NOT NULL
   ), delivery_rows AS (
     INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
-      lease_owner, lease_until, created_at, updated_at)
-    SELECT d.id, d.app_id, d.msg_id, d.endpoint_id, 1, 0, d.due_at, 0, d.lease_owner, d.lease_until,
-      d.created_at, d.created_at
+      lease_owner, lease_until, created_at, updated_at, stream_offset)
+    SELECT d.id, d.app_id, d.msg_id, d.endpoint_id, CASE WHEN d.stream THEN 0 ELSE 1 END, 0,
+      CASE WHEN d.stream THEN NULL ELSE d.due_at END, 0, d.lease_owner, d.lease_until, d.created_at, d.created_at,
+      CASE WHEN d.stream THEN nextval('poller_offset_seq') END
     FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[],
-      $19::bigint[])
-      AS d(id, app_id, msg_id, endpoint_id, lease_owner, lease_until, created_at, due_at)
+      $19::bigint[], $22::boolean[])
+      AS d(id, app_id, msg_id, endpoint_id, lease_owner, lease_until, created_at, due_at, stream)
   ) SELECT 1`;
 
 export class MessageGroupInsert {
@@ -128,5 +129,6 @@ function groupParams(group: Waiting[]): unknown[] {
     deliveries.map(({ m }) => firstAttemptAt(m)),
     messages.map((m) => m.traceparent ?? null),
     messages.map((m) => m.tracestate ?? null),
+    deliveries.map(({ d }) => d.stream === true),
   ];
 }

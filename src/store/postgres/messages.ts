@@ -9,7 +9,7 @@ import { paginate } from "./paginate.ts";
 import { withPartitionFor, type HistoryPartitions } from "./partitions.ts";
 import { isDatabaseError, json, Params, UNIQUE_VIOLATION, type Queryable } from "./sql.ts";
 
-interface MessageRow {
+export interface MessageRow {
   id: string;
   app_id: string;
   event_type: string;
@@ -25,7 +25,7 @@ interface MessageRow {
   tracestate: string | null;
 }
 
-const toMessage = (r: MessageRow): Message => ({
+export const toMessage = (r: MessageRow): Message => ({
   id: r.id,
   appId: r.app_id,
   eventType: r.event_type,
@@ -58,9 +58,12 @@ export const INSERT_MESSAGE = `
     INSERT INTO message_event_key (app_id, event_id, msg_id) SELECT $2, $4, $1 WHERE $4::text IS NOT NULL
   ), delivery_rows AS (
     INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
-      lease_owner, lease_until, created_at, updated_at)
-    SELECT d.id, $2, $1, d.endpoint_id, 1, 0, $16::bigint, 0, d.lease_owner, d.lease_until, $8, $8
-    FROM unnest($9::text[], $10::text[], $11::text[], $12::bigint[]) AS d(id, endpoint_id, lease_owner, lease_until)
+      lease_owner, lease_until, created_at, updated_at, stream_offset)
+    SELECT d.id, $2, $1, d.endpoint_id, CASE WHEN d.stream THEN 0 ELSE 1 END, 0,
+      CASE WHEN d.stream THEN NULL ELSE $16::bigint END, 0, d.lease_owner, d.lease_until, $8, $8,
+      CASE WHEN d.stream THEN nextval('poller_offset_seq') END
+    FROM unnest($9::text[], $10::text[], $11::text[], $12::bigint[], $19::boolean[])
+      AS d(id, endpoint_id, lease_owner, lease_until, stream)
   )`;
 
 /**
@@ -69,10 +72,10 @@ export const INSERT_MESSAGE = `
  * the message is never created twice.
  */
 const INSERT_IDEMPOTENT = `, idempotent_row AS (
-    INSERT INTO idempotency_key (scope, key, status_code, body, created_at) VALUES ($19, $20, $21, $22, $8)
+    INSERT INTO idempotency_key (scope, key, status_code, body, created_at) VALUES ($20, $21, $22, $23, $8)
   )`;
 
-/** The parameters $1…$18 of INSERT_MESSAGE (INSERT_IDEMPOTENT's follow them). */
+/** The parameters $1…$19 of INSERT_MESSAGE (INSERT_IDEMPOTENT's follow them). */
 export function insertMessageParams(m: Message, deliveries: NewDelivery[]): unknown[] {
   return [
     m.id,
@@ -93,6 +96,7 @@ export function insertMessageParams(m: Message, deliveries: NewDelivery[]): unkn
     firstAttemptAt(m),
     m.traceparent ?? null,
     m.tracestate ?? null,
+    deliveries.map((d) => d.stream === true),
   ];
 }
 

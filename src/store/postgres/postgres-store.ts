@@ -16,6 +16,7 @@ import { PostgresIdempotency } from "./idempotency.ts";
 import { PostgresIngest } from "./ingest.ts";
 import { PostgresIntegrations } from "./integrations.ts";
 import { PostgresInspectors } from "./inspectors.ts";
+import { PostgresPollers } from "./pollers.ts";
 import { PostgresAlerts } from "./alerts.ts";
 import { PostgresMessages } from "./messages.ts";
 import { migratePostgres } from "./migrate.ts";
@@ -69,6 +70,7 @@ export class PostgresStore implements Store {
   readonly ingest;
   readonly integrations;
   readonly inspectors;
+  readonly pollers;
   readonly alerts;
   readonly partitions: HistoryPartitions;
 
@@ -97,6 +99,7 @@ export class PostgresStore implements Store {
     this.ingest = new PostgresIngest(pool, box, this.partitions);
     this.integrations = new PostgresIntegrations(pool, box);
     this.inspectors = new PostgresInspectors(pool);
+    this.pollers = new PostgresPollers(pool, box);
     this.alerts = new PostgresAlerts(pool);
   }
 

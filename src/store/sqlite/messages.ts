@@ -70,11 +70,31 @@ export function insertMessageRows(db: Database.Database, m: Message, deliveries:
   const insertDelivery = prepared(
     db,
     `INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
-       lease_owner, lease_until, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 1, 0, ?, 0, ?, ?, ?, ?)`,
+       lease_owner, lease_until, created_at, updated_at, stream_offset)
+     VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?, ?, ?, ?, ?)`,
   );
   for (const d of deliveries) {
-    insertDelivery.run(d.id, m.appId, m.id, d.endpointId, dueAt, d.leaseOwner, d.leaseUntil, m.createdAt, m.createdAt);
+    if (d.stream) {
+      // A polling endpoint's entry: settled at once, nothing due, with the next offset.
+      const offset = prepared(db, "UPDATE poller_offset_counter SET last = last + 1 WHERE id = 1 RETURNING last")
+        .pluck()
+        .get() as number;
+      insertDelivery.run(d.id, m.appId, m.id, d.endpointId, 0, null, null, null, m.createdAt, m.createdAt, offset);
+      continue;
+    }
+    insertDelivery.run(
+      d.id,
+      m.appId,
+      m.id,
+      d.endpointId,
+      1,
+      dueAt,
+      d.leaseOwner,
+      d.leaseUntil,
+      m.createdAt,
+      m.createdAt,
+      null,
+    );
   }
 }
 

@@ -16,6 +16,7 @@ import { SqliteIdempotency } from "./idempotency.ts";
 import { SqliteIngest } from "./ingest.ts";
 import { SqliteIntegrations } from "./integrations.ts";
 import { SqliteInspectors } from "./inspectors.ts";
+import { SqlitePollers } from "./pollers.ts";
 import { SqliteMessages } from "./messages.ts";
 import { openSqlite, type SqliteOptions } from "./open-database.ts";
 import { WriteBatcher } from "./write-batcher.ts";
@@ -41,6 +42,7 @@ export class SqliteStore implements Store {
   readonly ingest;
   readonly integrations;
   readonly inspectors;
+  readonly pollers;
   readonly alerts;
   private readonly writer: WriteBatcher;
   /** Taken by every write transaction: the group commit's and the retention thread's. */
@@ -67,6 +69,7 @@ export class SqliteStore implements Store {
     this.ingest = new SqliteIngest(db, this.writer, box);
     this.integrations = new SqliteIntegrations(db, this.writer, box);
     this.inspectors = new SqliteInspectors(db, this.writer);
+    this.pollers = new SqlitePollers(db, this.writer, box);
     this.alerts = new SqliteAlerts(db, this.writer);
     this.audit = new SqliteAudit(db, this.writer);
     this.ipLists = new SqliteIpLists(db, this.writer);

@@ -1,0 +1,183 @@
+import type pg from "pg";
+import type { Sealer } from "../../core/secret-box.ts";
+import type { ApiToken, PollerConsumer, PollerRepository, PollerToken, StreamEntry, StreamRead } from "../store.ts";
+import { toMessage, type MessageRow } from "./messages.ts";
+import { Params, type Queryable } from "./sql.ts";
+
+interface ConsumerRow {
+  position: string;
+  leased_position: string | null;
+  lease_until: number | null;
+}
+
+interface PollerTokenRow {
+  app_id: string;
+  endpoint_id: string;
+  token_id: string;
+  token: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+const INSERT_API_TOKEN = `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at,
+    poller_endpoint_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
+const apiTokenParams = (t: ApiToken) => [
+  t.id,
+  t.tokenHash,
+  t.appId,
+  t.name,
+  t.createdAt,
+  t.expiresAt,
+  t.revokedAt,
+  t.pollerEndpointId ?? null,
+];
+const INSERT_POLLER_TOKEN = `INSERT INTO poller_token (endpoint_id, app_id, token_id, token, created_at, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6)`;
+
+/** Polling endpoints' streams (their settled deliveries), consumers and tokens. */
+export class PostgresPollers implements PollerRepository {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly box: Sealer,
+  ) {}
+
+  async read(appId: string, endpointId: string, q: StreamRead): Promise<StreamEntry[]> {
+    // A range of each time partition's delivery_by_endpoint (endpoint_id, msg_id); partitions
+    // wholly outside (after, before) are pruned, as msg_id is the partition key.
+    const params = new Params();
+    const where = [
+      `d.endpoint_id = ${params.add(endpointId)}`,
+      `d.app_id = ${params.add(appId)}`,
+      `d.msg_id > ${params.add(q.after)}`,
+      `d.msg_id < ${params.add(q.before)}`,
+      "d.stream_offset IS NOT NULL",
+    ];
+    if (q.eventType !== undefined) where.push(`m.event_type = ${params.add(q.eventType)}`);
+    if (q.channel !== undefined) where.push(`m.channels ? ${params.add(q.channel)}`);
+    const { rows } = await this.pool.query<MessageRow & { stream_offset: number }>(
+      `SELECT m.*, d.stream_offset FROM delivery d JOIN message m ON m.id = d.msg_id
+       WHERE ${where.join(" AND ")} ORDER BY d.msg_id LIMIT ${params.add(q.limit)}`,
+      params.values,
+    );
+    return rows.map((r) => ({ message: toMessage(r), offset: Number(r.stream_offset) }));
+  }
+
+  async positionOf(appId: string, endpointId: string, offset: number): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ msg_id: string }>(
+      "SELECT msg_id FROM delivery WHERE endpoint_id = $1 AND stream_offset = $2 AND app_id = $3",
+      [endpointId, offset, appId],
+    );
+    return rows[0]?.msg_id;
+  }
+
+  async getConsumer(appId: string, endpointId: string, consumerId: string): Promise<PollerConsumer | undefined> {
+    const { rows } = await this.pool.query<ConsumerRow>(
+      "SELECT * FROM poller_consumer WHERE endpoint_id = $1 AND consumer_id = $2 AND app_id = $3",
+      [endpointId, consumerId, appId],
+    );
+    const row = rows[0];
+    return row && { position: row.position, leasedPosition: row.leased_position, leaseUntil: row.lease_until };
+  }
+
+  async putConsumer(appId: string, endpointId: string, consumerId: string, c: PollerConsumer, now: number) {
+    await this.pool.query(
+      `INSERT INTO poller_consumer (app_id, endpoint_id, consumer_id, position, leased_position, lease_until, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (endpoint_id, consumer_id) DO UPDATE SET position = excluded.position,
+         leased_position = excluded.leased_position, lease_until = excluded.lease_until,
+         updated_at = excluded.updated_at`,
+      [appId, endpointId, consumerId, c.position, c.leasedPosition, c.leaseUntil, now],
+    );
+  }
+
+  async commit(appId: string, endpointId: string, consumerId: string, position: string, now: number) {
+    // One statement, so commits from several processes at once only ever move the position forward.
+    await this.pool.query(
+      `INSERT INTO poller_consumer AS c (app_id, endpoint_id, consumer_id, position, leased_position, lease_until,
+         updated_at)
+       VALUES ($1, $2, $3, $4, NULL, NULL, $5)
+       ON CONFLICT (endpoint_id, consumer_id) DO UPDATE SET
+         position = GREATEST(c.position, excluded.position),
+         leased_position = CASE WHEN c.leased_position <= excluded.position THEN NULL ELSE c.leased_position END,
+         lease_until = CASE WHEN c.leased_position <= excluded.position THEN NULL ELSE c.lease_until END,
+         updated_at = excluded.updated_at`,
+      [appId, endpointId, consumerId, position, now],
+    );
+  }
+
+  async getToken(appId: string, endpointId: string): Promise<PollerToken | undefined> {
+    const { rows } = await this.pool.query<PollerTokenRow>(
+      "SELECT * FROM poller_token WHERE endpoint_id = $1 AND app_id = $2",
+      [endpointId, appId],
+    );
+    return rows[0] && this.toPollerToken(rows[0]);
+  }
+
+  async insertToken(t: PollerToken, record: ApiToken): Promise<boolean> {
+    return this.transaction(async (db) => {
+      // The primary key decides between two first requests (in any process): the loser inserts nothing.
+      const { rowCount } = await db.query(INSERT_POLLER_TOKEN + " ON CONFLICT (endpoint_id) DO NOTHING", [
+        t.endpointId,
+        t.appId,
+        t.tokenId,
+        this.box.seal(t.token),
+        t.createdAt,
+        t.expiresAt,
+      ]);
+      if (rowCount === 0) return false;
+      await db.query(INSERT_API_TOKEN, apiTokenParams(record));
+      return true;
+    });
+  }
+
+  async rotateToken(t: PollerToken, record: ApiToken, oldExpiresAt: number): Promise<void> {
+    await this.transaction(async (db) => {
+      // The DELETE locks the row: of two rotations at once, the second waits and retires the first's token.
+      const { rows } = await db.query<{ token_id: string }>(
+        "DELETE FROM poller_token WHERE endpoint_id = $1 AND app_id = $2 RETURNING token_id",
+        [t.endpointId, t.appId],
+      );
+      if (rows[0]) {
+        await db.query(
+          "UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND (revoked_at IS NULL OR revoked_at > $1)",
+          [oldExpiresAt, rows[0].token_id],
+        );
+      }
+      await db.query(INSERT_API_TOKEN, apiTokenParams(record));
+      await db.query(INSERT_POLLER_TOKEN, [
+        t.endpointId,
+        t.appId,
+        t.tokenId,
+        this.box.seal(t.token),
+        t.createdAt,
+        t.expiresAt,
+      ]);
+    });
+  }
+
+  private async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private toPollerToken(r: PollerTokenRow): PollerToken {
+    return {
+      appId: r.app_id,
+      endpointId: r.endpoint_id,
+      tokenId: r.token_id,
+      token: this.box.open(r.token),
+      createdAt: Number(r.created_at),
+      expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+    };
+  }
+}
