@@ -9,6 +9,7 @@ import { endpointCommands } from "./endpoints.ts";
 import { eventTypeCommands } from "./event-types.ts";
 import { CliError, EXIT, usageError } from "./exit-codes.ts";
 import { readStdinSync } from "./input.ts";
+import { listenCommand } from "./listen.ts";
 import { loginCommand, logoutCommand } from "./login.ts";
 import { attemptCommands, messageCommands } from "./messages.ts";
 import { chooseOutput } from "./output.ts";
@@ -52,6 +53,7 @@ export const CLIENT_FAMILIES: Family[] = [
   messageCommands,
   attemptCommands,
   sourceCommands,
+  listenCommand,
   sendExampleCommand,
   signatureCommands,
   loginCommand,

@@ -35,6 +35,7 @@ const OPERATIONS = {
     "get",
     "resend",
     "recover",
+    "retryNow",
     "listByMessage",
     "listByEndpoint",
     "stats",
