@@ -83,8 +83,6 @@ export const CLOSE = {
   ended: 1000,
   /** Another connection took over the same session (a reconnect the server saw before this one's close). */
   replaced: 4001,
-  /** The session's endpoint was deleted or changed into an ordinary endpoint through the API. */
-  gone: 4004,
   /** The server is shutting down; reconnect. */
   shutdown: 1001,
 } as const;

@@ -109,11 +109,6 @@ export class ListenSessions {
     socket.on("error", (error) => this.log.debug({ err: error, sessionId }, "listen socket error"));
   }
 
-  /** Closes the session's socket, if connected here (its endpoint was deleted or repurposed). */
-  drop(sessionId: string, code: number, reason: string): void {
-    this.connections.get(sessionId)?.socket.close(code, reason);
-  }
-
   /**
    * The sender's local delivery for listen endpoints: null for any other URL (it goes out over
    * HTTP), else the CLI's answer, or a failed attempt when the session is not connected here.
