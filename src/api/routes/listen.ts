@@ -189,6 +189,8 @@ const listenRoutesIn =
           return;
         }
         const sessionId = listenSessionOf(endpoint.url)!;
+        // The CLI may have gone while the endpoint was written: nothing to attach (it resumes later).
+        if (socket.readyState !== socket.OPEN) return;
         ctx.listenSessions!.attach(sessionId, socket, () => endSession(ctx, scope, params, endpoint));
         const hello: SessionFrame = {
           type: "session",
