@@ -34,7 +34,7 @@ export const TOKEN_CACHE_MS = 5000;
 
 /**
  * What a token confined to one application may do, by route: manage that application's endpoints,
- * read its messages, attempts and stats, read the application itself, read the event-type catalog (the
+ * open `hookline listen` sessions on it, read its messages, attempts and stats, read the application itself, read the event-type catalog (the
  * rule is event-catalog-access.ts's), and log out. Everything else (other applications, changing
  * event types, tokens, sending messages) is for admin tokens only. One table, so the whole policy
  * can be read in one place.
@@ -51,6 +51,8 @@ export function appTokenAccess(method: string, routeUrl: string): boolean {
   if (rest === "/endpoint" || rest.startsWith("/endpoint/")) return true;
   if (rest === "/msg" || rest.startsWith("/msg/") || rest.startsWith("/attempt/")) return method === "GET";
   if (rest.startsWith("/stats/")) return method === "GET";
+  // `hookline listen` on the application (a WebSocket; it manages a listen endpoint of its own).
+  if (rest === "/listen") return method === "GET";
   return false;
 }
 

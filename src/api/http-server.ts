@@ -11,6 +11,7 @@ import Fastify, {
 } from "fastify";
 import { ApiError, FieldError } from "../core/errors.ts";
 import type { AppContext } from "../main/context.ts";
+import websocket from "@fastify/websocket";
 import { registerAudit } from "./audit.ts";
 import { registerAuth } from "./auth.ts";
 import { registerClientAddress } from "./client-address.ts";
@@ -55,6 +56,7 @@ import { pollerTokenRoutes } from "./routes/poller-tokens.ts";
 import { ipListRoutes } from "./routes/ip-lists.ts";
 import { transformationRoutesIn } from "./routes/transformations.ts";
 import { messageRoutes } from "./routes/messages.ts";
+import { listenRoutes } from "./routes/listen.ts";
 import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
 import { alertRuleRoutes } from "./routes/alert-rules.ts";
 import { statsRoutes } from "./routes/stats.ts";
@@ -282,6 +284,11 @@ export async function buildHttpServer(
       completeOpenApiDocument((document as { openapiObject: OpenApiObject }).openapiObject),
   });
   app.get("/api/v1/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  // WebSocket upgrades (`hookline listen`) go through the router and every hook below, auth first,
+  // like any request. Registered before those hooks: its own onRequest hook marks an upgrade, so
+  // that a refusal (401, 404) closes the upgrade's socket after answering instead of leaving it open.
+  // 1 MiB frames: a listen session's answer carries at most the attempt log's 20 kB of body.
+  if (options.api) await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   registerClientAddress(app, ctx);
   registerApiCors(app, ctx);
   registerAuth(app, ctx);
@@ -293,6 +300,7 @@ export async function buildHttpServer(
   // Workers expose their metrics too.
   registerMetricsRoute(app, ctx.metrics);
   if (!options.api) return app;
+  await app.register(listenRoutes, { ctx });
   await app.register(apiReferenceRoutes);
   await app.register(consoleRoutes);
   await app.register(consoleSessionRoutes, { ctx });

@@ -10,6 +10,7 @@ import { environmentCommands } from "./environment.ts";
 import { eventTypeCommands } from "./event-types.ts";
 import { CliError, EXIT, usageError } from "./exit-codes.ts";
 import { readStdinSync } from "./input.ts";
+import { listenCommand } from "./listen.ts";
 import { loginCommand, logoutCommand } from "./login.ts";
 import { attemptCommands, messageCommands } from "./messages.ts";
 import { chooseOutput } from "./output.ts";
@@ -57,6 +58,7 @@ export const CLIENT_FAMILIES: Family[] = [
   environmentCommands,
   planFamily,
   applyFamily,
+  listenCommand,
   sendExampleCommand,
   signatureCommands,
   loginCommand,

@@ -161,7 +161,11 @@ export class AttemptExecutor {
         // A JavaScript transformation may have chosen PUT or another URL; the SSRF guard checks
         // that URL when connecting, like any endpoint's (src/delivery/ssrf/).
         sentTo = prepared!.url;
-        const response = this.sender.post(prepared!.url, requestHeaders, prepared!.body, prepared!.method);
+        const response = this.sender.post(prepared!.url, requestHeaders, prepared!.body, prepared!.method, {
+          msgId: job.msgId,
+          eventType: message.eventType,
+          attempt: job.attemptCount + 1,
+        });
         const onTheWire = setTimeout(sent, ON_THE_WIRE_MS);
         result = await response;
         clearTimeout(onTheWire);

@@ -27,6 +27,23 @@ export interface SendResult {
  */
 export const SSRF_BLOCKED_TEXT = "refused: the destination is not a public address";
 
+/** What the attempt executor knows about the delivery it sends, for receivers inside Hookline (`hookline listen`). */
+export interface DeliveryAbout {
+  msgId: string;
+  eventType: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+/** A receiver inside Hookline: answers the request without HTTP when the URL is one of its own, else null. */
+export type LocalDelivery = (
+  url: string,
+  headers: Record<string, string>,
+  body: string | Buffer,
+  method: "POST" | "PUT",
+  about?: DeliveryAbout,
+) => Promise<SendResult | null>;
+
 export interface SenderOptions {
   /**
    * Addresses, CIDRs and either with a port that delivery may reach although they are not globally
@@ -39,10 +56,11 @@ export interface SenderOptions {
   /** Name resolution; the system resolver unless a test substitutes one. */
   resolver?: Resolver;
   /**
-   * Receivers inside Hookline itself (the portal's inspectors): answers a POST without HTTP when
-   * the URL is one of theirs, else null (see inspector-delivery.ts).
+   * Receivers inside Hookline itself (the portal's inspectors, `hookline listen` sessions): each
+   * answers without HTTP when the URL is one of theirs, else null (see inspector-delivery.ts and
+   * listen-sessions.ts). Asked in order; the first answer wins.
    */
-  localDelivery?: (url: string, headers: Record<string, string>, body: string | Buffer) => Promise<SendResult | null>;
+  localDelivery?: readonly LocalDelivery[];
 }
 
 /**
@@ -57,14 +75,14 @@ export interface SenderOptions {
 export class HttpSender {
   private readonly agent: Agent;
   private readonly policy: AddressPolicy;
-  private readonly localDelivery: SenderOptions["localDelivery"];
+  private readonly localDelivery: readonly LocalDelivery[];
 
   constructor(
     private readonly timeoutMs: number,
     connectionsPerOrigin: number,
     options: SenderOptions = {},
   ) {
-    this.localDelivery = options.localDelivery;
+    this.localDelivery = options.localDelivery ?? [];
     const policy = options.policy ?? new AddressPolicy(options.allowPrivateNetworks ?? []);
     this.policy = policy;
     this.agent = new Agent({
@@ -87,9 +105,13 @@ export class HttpSender {
     headers: Record<string, string>,
     body: string | Buffer,
     method: "POST" | "PUT" = "POST",
+    about?: DeliveryAbout,
   ): Promise<SendResult> {
-    const local = this.localDelivery && (await this.localDelivery(url, headers, body));
-    return local || this.send(method, url, headers, body);
+    for (const deliver of this.localDelivery) {
+      const local = await deliver(url, headers, body, method, about);
+      if (local) return local;
+    }
+    return this.send(method, url, headers, body);
   }
 
   /** An OPTIONS request, for the CloudEvents validation handshake. */

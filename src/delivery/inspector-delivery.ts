@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock.ts";
 import { INSPECT_PATH, isLive, recordInspected } from "../core/inspector.ts";
 import type { Store } from "../store/store.ts";
-import type { SendResult } from "./http-sender.ts";
+import type { LocalDelivery, SendResult } from "./http-sender.ts";
 
 /**
  * Delivers to the consumer portal's inspectors without HTTP (docs/portal.md, "The inspector").
@@ -14,7 +14,7 @@ import type { SendResult } from "./http-sender.ts";
  * URL elsewhere with the same path goes out over HTTP as usual. An expired inspector answers 410,
  * as its route does.
  */
-export function inspectorDelivery(store: Store, clock: Clock) {
+export function inspectorDelivery(store: Store, clock: Clock): LocalDelivery {
   return async (url: string, headers: Record<string, string>, body: string | Buffer): Promise<SendResult | null> => {
     const at = url.indexOf(INSPECT_PATH);
     if (at === -1) return null;
@@ -43,5 +43,3 @@ export function inspectorDelivery(store: Store, clock: Clock) {
     }
   };
 }
-
-export type LocalDelivery = ReturnType<typeof inspectorDelivery>;

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
+import type { ListenSessions } from "../delivery/listen-sessions.ts";
 import type { OperationalEvents } from "../core/operational-events.ts";
 import type { AlertEngine } from "../observability/alert-rules/alert-engine.ts";
 import type { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
@@ -20,6 +21,8 @@ export interface AppContext {
   endpoints: EndpointDirectory;
   /** Null in a process that only serves the API (HOOKLINE_ROLE=api). */
   dispatcher: Dispatcher | null;
+  /** The `hookline listen` sockets of this process; null or absent where no worker runs (they need one). */
+  listenSessions?: ListenSessions | null;
   adminTokenHash: Buffer;
   metrics: HooklineMetrics;
   /** Spans for accept, attempt and ingest; TRACING_OFF unless the OTEL_* variables ask for them. */

@@ -11,6 +11,7 @@ import type { Sealer } from "../core/secret-box.ts";
 import { Dispatcher } from "../delivery/dispatcher.ts";
 import { inspectorDelivery } from "../delivery/inspector-delivery.ts";
 import { HttpSender } from "../delivery/http-sender.ts";
+import { ListenSessions } from "../delivery/listen-sessions.ts";
 import { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
 import { PostgresStore } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
@@ -131,10 +132,15 @@ export async function startHookline(config: Config, options: StartOptions = {}):
   const runsWorker = config.role !== "api";
   // One SSRF rule per process: delivery applies it, and the API judges endpoint URLs by it as they are set.
   const addressPolicy = new AddressPolicy(config.allowPrivateNetworks);
+  // `hookline listen` sockets need the worker that delivers to them in the same process.
+  const listenSessions = runsWorker ? new ListenSessions(config.requestTimeoutMs, log) : null;
   const sender = runsWorker
     ? new HttpSender(config.requestTimeoutMs, config.endpointConcurrency, {
         policy: addressPolicy,
-        localDelivery: inspectorDelivery(store, clock),
+        localDelivery: [
+          inspectorDelivery(store, clock),
+          (url, headers, body, method, about) => listenSessions!.deliver(url, headers, body, method, about),
+        ],
       })
     : null;
   const endpoints = new EndpointDirectory(store);
@@ -178,6 +184,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     log,
     endpoints,
     dispatcher,
+    listenSessions,
     adminTokenHash: hashToken(admin.token),
     metrics,
     tracing,
@@ -300,6 +307,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        listenSessions?.close();
         await http.close();
         await metricsListener?.close();
         await stopHousekeeping();

@@ -36,6 +36,7 @@ const OPERATIONS = {
     "get",
     "resend",
     "recover",
+    "retryNow",
     "listByMessage",
     "listByEndpoint",
     "stats",

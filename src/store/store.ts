@@ -438,6 +438,12 @@ export interface DeliveryRepository {
   resend(appId: string, msgId: string, endpointId: string, newDeliveryId: string, now: number): Promise<void>;
   /** Re-arms failed deliveries to an endpoint created in [since, until); returns how many. */
   recover(appId: string, endpointId: string, since: number, until: number, now: number): Promise<number>;
+  /**
+   * Makes the endpoint's deliveries that wait for a retry due now (a `hookline listen` session
+   * came back); returns how many. Ones never attempted (scheduled by deliverAt) and ones leased
+   * (in flight) are left alone.
+   */
+  retryNow(appId: string, endpointId: string, now: number): Promise<number>;
   listByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Delivery>>;
   listByEndpoint(appId: string, endpointId: string, filter: DeliveryFilter, page: PageRequest): Promise<Page<Delivery>>;
   stats(appId: string, endpointId: string, range: TimeRange): Promise<DeliveryStats>;

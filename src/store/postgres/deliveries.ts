@@ -161,6 +161,16 @@ export class PostgresDeliveries implements DeliveryRepository {
     return result.rowCount ?? 0;
   }
 
+  async retryNow(appId: string, endpointId: string, now: number): Promise<number> {
+    const result = await this.db.query(
+      `UPDATE delivery SET next_attempt_at = $1, updated_at = $1
+       WHERE app_id = $2 AND endpoint_id = $3 AND status IN (1, 3) AND attempt_count > 0 AND next_attempt_at > $1
+         AND (lease_owner IS NULL OR lease_until < $1)`,
+      [now, appId, endpointId],
+    );
+    return result.rowCount ?? 0;
+  }
+
   async listByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Delivery>> {
     const params = new Params();
     return paginate<DeliveryRow, Delivery>(

@@ -171,6 +171,18 @@ export class SqliteDeliveries implements DeliveryRepository {
     );
   }
 
+  async retryNow(appId: string, endpointId: string, now: number): Promise<number> {
+    return this.writer.run(
+      () =>
+        prepared(
+          this.db,
+          `UPDATE delivery SET next_attempt_at = ?, updated_at = ?
+           WHERE app_id = ? AND endpoint_id = ? AND status IN (1, 3) AND attempt_count > 0 AND next_attempt_at > ?
+             AND (lease_owner IS NULL OR lease_until < ?)`,
+        ).run(now, now, appId, endpointId, now, now).changes,
+    );
+  }
+
   async listByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Delivery>> {
     return paginate<DeliveryRow, Delivery>(
       this.db,
