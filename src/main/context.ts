@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
+import type { BackgroundTaskRunner } from "../core/background-tasks/task-runner.ts";
 import type { OperationalEvents } from "../core/operational-events.ts";
 import type { AlertEngine } from "../observability/alert-rules/alert-engine.ts";
 import type { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
@@ -19,6 +20,8 @@ export interface AppContext {
   endpoints: EndpointDirectory;
   /** Null in a process that only serves the API (HOOKLINE_ROLE=api). */
   dispatcher: Dispatcher | null;
+  /** Runs background tasks in a process that delivers; null or absent elsewhere (tasks wait for a worker). */
+  tasks?: BackgroundTaskRunner | null;
   adminTokenHash: Buffer;
   metrics: HooklineMetrics;
   /** Spans for accept, attempt and ingest; TRACING_OFF unless the OTEL_* variables ask for them. */

@@ -26,7 +26,7 @@ const OPERATIONS = {
     "markHandshakeValidated",
     "sealPlaintextHeaders",
   ],
-  messages: ["insertWithDeliveries", "get", "getMany", "list", "expungeContent"],
+  messages: ["insertWithDeliveries", "get", "getMany", "list", "expungeContent", "scanForEndpoint", "expungeBatch"],
   deliveries: [
     "claimDue",
     "complete",
@@ -34,6 +34,9 @@ const OPERATIONS = {
     "releaseLeases",
     "get",
     "resend",
+    "scanEndpoint",
+    "rearm",
+    "insertManual",
     "recover",
     "listByMessage",
     "listByEndpoint",
@@ -58,6 +61,7 @@ const OPERATIONS = {
     "clearState",
   ],
   attemptStats: ["series"],
+  backgroundTasks: ["insert", "get", "list", "claim", "checkpoint", "finish", "release"],
   idempotency: ["get", "put", "purge"],
   coordination: ["notifyWork", "watchForWork", "claimJob"],
   retention: [

@@ -16,6 +16,7 @@ import { PostgresIdempotency } from "./idempotency.ts";
 import { PostgresIngest } from "./ingest.ts";
 import { PostgresIntegrations } from "./integrations.ts";
 import { PostgresInspectors } from "./inspectors.ts";
+import { PostgresBackgroundTasks } from "./background-tasks.ts";
 import { PostgresAlerts } from "./alerts.ts";
 import { PostgresMessages } from "./messages.ts";
 import { migratePostgres } from "./migrate.ts";
@@ -68,6 +69,7 @@ export class PostgresStore implements Store {
   readonly integrations;
   readonly inspectors;
   readonly alerts;
+  readonly backgroundTasks;
   readonly partitions: HistoryPartitions;
 
   constructor(
@@ -97,6 +99,7 @@ export class PostgresStore implements Store {
     this.integrations = new PostgresIntegrations(pool, box);
     this.inspectors = new PostgresInspectors(pool);
     this.alerts = new PostgresAlerts(pool);
+    this.backgroundTasks = new PostgresBackgroundTasks(pool);
   }
 
   /**
