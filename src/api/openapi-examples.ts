@@ -90,6 +90,8 @@ const STRING_BY_NAME: Record<string, string> = {
   method: "POST",
   path: "/api/v1/app",
   channels: "project_1337",
+  channel: "project_1337",
+  tag: "invoices",
   tags: "invoices",
   status: "success",
   created_at: WHEN,

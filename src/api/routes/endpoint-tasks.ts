@@ -13,24 +13,24 @@ const TimeRangeIn = { since: DateTime, until: Type.Optional(Nullable(DateTime)) 
 const ReplayIn = Type.Object(TimeRangeIn);
 const BulkReplayIn = Type.Object({
   ...TimeRangeIn,
-  eventTypes: Type.Optional(Nullable(Type.Array(EventTypeName, { uniqueItems: true, maxItems: 1000 }))),
-  channel: Type.Optional(Nullable(Channel)),
-  tag: Type.Optional(Nullable(Tag)),
+  eventTypes: Type.Optional(
+    Nullable(Type.Array(EventTypeName, { uniqueItems: true, maxItems: 1000 }), {
+      description: "Only messages of these event types (exact names)",
+    }),
+  ),
+  channel: Type.Optional(Nullable(Channel, { description: "Only messages sent on this channel" })),
+  tag: Type.Optional(Nullable(Tag, { description: "Only messages carrying this tag" })),
   status: Type.Optional(
-    Nullable(
-      Type.Union(
-        [0, 1, 2, 3, 4].map((n) => Type.Literal(n)),
-        { description: "Svix's MessageStatus" },
-      ),
-    ),
+    Nullable(Type.Union([0, 1, 2, 3, 4].map((n) => Type.Literal(n))), {
+      description:
+        "Only deliveries in this state (Svix's MessageStatus: 0 success, 1 pending, 2 fail, 3 sending, 4 canceled)",
+    }),
   ),
   statusCodeClass: Type.Optional(
-    Nullable(
-      Type.Union(
-        [0, 100, 200, 300, 400, 500].map((n) => Type.Literal(n)),
-        { description: "Svix's StatusCodeClass" },
-      ),
-    ),
+    Nullable(Type.Union([0, 100, 200, 300, 400, 500].map((n) => Type.Literal(n))), {
+      description:
+        "Only deliveries whose latest attempt got a response in this class (0: no response, or never attempted)",
+    }),
   ),
 });
 type BulkReplayIn = Static<typeof BulkReplayIn>;
