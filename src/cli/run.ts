@@ -6,6 +6,7 @@ import { flagsOf, type CommandContext, type Family, type Subcommand } from "./co
 import { bashCompletion, zshCompletion } from "./completion.ts";
 import { credentialsFile, readCredentials } from "./credentials.ts";
 import { endpointCommands } from "./endpoints.ts";
+import { taskCommands } from "./tasks.ts";
 import { eventTypeCommands } from "./event-types.ts";
 import { CliError, EXIT, usageError } from "./exit-codes.ts";
 import { readStdinSync } from "./input.ts";
@@ -52,6 +53,7 @@ export const CLIENT_FAMILIES: Family[] = [
   messageCommands,
   attemptCommands,
   sourceCommands,
+  taskCommands,
   sendExampleCommand,
   signatureCommands,
   loginCommand,
