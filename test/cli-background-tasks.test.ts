@@ -41,6 +41,7 @@ async function api(method: string, path: string, body?: unknown) {
 describe("background tasks from the command line", () => {
   let appId: string;
   let endpointId: string;
+  let replayTask: string;
   const sent: string[] = [];
 
   before(async () => {
@@ -61,25 +62,19 @@ describe("background tasks from the command line", () => {
     await receiver.waitFor(5, 60_000);
     assert.deepEqual(new Set(receiver.requests.map((q) => String(q.headers["webhook-id"]))), new Set(sent));
 
-    const listed = json(await cli(["task", "list", "--status", "finished", "--task", "endpoint.replay"]));
-    assert.deepEqual(
-      listed.data.map((t: { id: string }) => t.id),
-      [task.id],
-    );
-    assert.deepEqual(json(await cli(["task", "get", task.id])).data, { messagesSent: 5 });
-    assert.equal(json(await cli(["task", "get", task.id, "--wait"])).status, "finished");
+    replayTask = task.id;
   });
 
-  test("bulk-replay and recover start tasks; filters and bad flags are checked", async () => {
-    const bulk = json(
-      await cli([
+  // Each run of the binary is a cold start (seconds, tens on a busy machine): the independent ones run together.
+  test("task list|get, bulk-replay, recover and expunge-all-contents; bad flags are refused", async () => {
+    const range = [endpointId, "--app", "cli-tasks", "--since", "1h"];
+    const [listed, got, bulkRun, recoverRun, badStatus, unconfirmed, expunged] = await Promise.all([
+      cli(["task", "list", "--status", "finished", "--task", "endpoint.replay"]),
+      cli(["task", "get", replayTask, "--wait"]),
+      cli([
         "endpoint",
         "bulk-replay",
-        endpointId,
-        "--app",
-        "cli-tasks",
-        "--since",
-        "1h",
+        ...range,
         "--status",
         "success",
         "--status-code-class",
@@ -88,46 +83,26 @@ describe("background tasks from the command line", () => {
         "order.placed",
         "--wait",
       ]),
+      cli(["endpoint", "recover", ...range]),
+      cli(["endpoint", "bulk-replay", ...range, "--status", "lost"]),
+      cli(["message", "expunge-all-contents", "--app", "cli-tasks"]),
+      cli(["message", "expunge-all-contents", "--app", "cli-tasks", "--yes", "--wait"]),
+    ]);
+    assert.deepEqual(
+      json(listed).data.map((t: { id: string }) => t.id),
+      [replayTask],
     );
-    assert.deepEqual([bulk.task, bulk.status], ["endpoint.bulk-replay", "finished"]);
-    assert.equal(bulk.data.messagesSent, 5);
-
-    const recover = json(await cli(["endpoint", "recover", endpointId, "--app", "cli-tasks", "--since", "1h"]));
+    assert.deepEqual([json(got).status, json(got).data], ["finished", { messagesSent: 5 }]);
+    // The payloads may be gone by the time a replayed delivery is attempted; the count is the same.
+    const bulk = json(bulkRun);
+    assert.deepEqual([bulk.task, bulk.status, bulk.data], ["endpoint.bulk-replay", "finished", { messagesSent: 5 }]);
+    const recover = json(recoverRun);
     assert.equal(recover.task, "endpoint.recover");
     assert.match(recover.id, /^qtask_/);
-    assert.equal(json(await cli(["task", "get", recover.id, "--wait"])).data.messagesSent, 0);
-
-    const badStatus = await cli([
-      "endpoint",
-      "bulk-replay",
-      endpointId,
-      "--app",
-      "cli-tasks",
-      "--since",
-      "1h",
-      "--status",
-      "lost",
-    ]);
     assert.equal(badStatus.code, 2, explain(badStatus));
-    const future = await cli([
-      "endpoint",
-      "replay-missing",
-      endpointId,
-      "--app",
-      "cli-tasks",
-      "--since",
-      "2999-01-01T00:00:00Z",
-    ]);
-    assert.equal(future.code, 5, explain(future));
-    assert.match(future.stderr, /since: must not be in the future/);
-    const unknown = await cli(["task", "get", "qtask_2KWPBgLlAfxdpx2AI54pPJ85f4W"]);
-    assert.equal(unknown.code, 4, explain(unknown));
-  });
-
-  test("expunge-all-contents needs --yes, then removes the payloads", async () => {
-    const unconfirmed = await cli(["message", "expunge-all-contents", "--app", "cli-tasks"]);
+    assert.match(badStatus.stderr, /--status takes success, pending, fail, sending, canceled/);
     assert.equal(unconfirmed.code, 2, explain(unconfirmed));
-    const task = json(await cli(["message", "expunge-all-contents", "--app", "cli-tasks", "--yes", "--wait"]));
+    const task = json(expunged);
     assert.deepEqual(
       [task.task, task.status, task.data],
       ["application.purge_content", "finished", { messagesPurged: 5 }],
