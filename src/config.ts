@@ -36,6 +36,8 @@ export interface Config {
   leaseMs: number;
   /** Deliveries in flight at once across all endpoints of this process. */
   workerConcurrency: number;
+  /** Rows a background task handles per batch (docs/api.md, "Background tasks"). */
+  taskBatchSize: number;
   /** Deliveries in flight at once to any single endpoint, so a slow one cannot take every slot. */
   endpointConcurrency: number;
   /** Grace period on SIGTERM for in-flight deliveries before their leases are released. */
@@ -130,6 +132,7 @@ export const SETTINGS = {
   endpointDisableAfter: { env: "HOOKLINE_ENDPOINT_DISABLE_AFTER", flag: "endpoint-disable-after" },
   maxBodyBytes: { env: "HOOKLINE_MAX_BODY_BYTES", flag: "max-body-bytes" },
   workerConcurrency: { env: "HOOKLINE_WORKER_CONCURRENCY", flag: "worker-concurrency" },
+  taskBatchSize: { env: "HOOKLINE_TASK_BATCH_SIZE", flag: "task-batch-size" },
   endpointConcurrency: { env: "HOOKLINE_ENDPOINT_CONCURRENCY", flag: "endpoint-concurrency" },
   shutdownGrace: { env: "HOOKLINE_SHUTDOWN_GRACE", flag: "shutdown-grace" },
   sqliteSynchronous: { env: "HOOKLINE_SQLITE_SYNCHRONOUS", flag: "sqlite-synchronous" },
@@ -335,6 +338,7 @@ export function loadConfig(
     // a request; it bounds how long a dead process's work waits before another takes it over.
     leaseMs: Math.round(seconds("lease", 30, 1, 3600) * 1000),
     workerConcurrency,
+    taskBatchSize: integer("taskBatchSize", 500, 1, 10_000),
     endpointConcurrency: integer("endpointConcurrency", Math.min(64, workerConcurrency), 1, 10_000),
     shutdownGraceMs: Math.round(seconds("shutdownGrace", 10, 0, 600) * 1000),
     sqliteSynchronous: sqliteSynchronous as Config["sqliteSynchronous"],

@@ -87,21 +87,26 @@ describe("local commands", { concurrency: 3 }, () => {
     const r = await cli(["completion", "bash"], {});
     assert.equal(r.code, 0, explain(r));
     assert.match(r.stdout, /complete -F _hookline hookline/);
-    assert.match(r.stdout, /endpoint\) echo "list get create update delete secret rotate recover stats" ;;/);
+    assert.match(
+      r.stdout,
+      /endpoint\) echo "list get create update delete secret rotate recover replay-missing bulk-replay stats" ;;/,
+    );
+    assert.match(r.stdout, /task\) echo "list get" ;;/);
+    assert.match(r.stdout, /"task get"\) echo "--wait --json --table --url --token --help"/);
     assert.match(r.stdout, /"endpoint create"\) echo "--app .*--endpoint-url .*--json .*--url --token --help"/);
     const syntax = spawnSync("bash", ["-n"], { input: r.stdout, encoding: "utf8" });
     assert.equal(syntax.status, 0, syntax.stderr);
     // Completing `hookline endpoint r` in a real bash offers the subcommands starting with r.
     const script = `${r.stdout}\nCOMP_WORDS=(hookline endpoint r); COMP_CWORD=2; _hookline; echo "\${COMPREPLY[*]}"`;
     const completed = spawnSync("bash", ["-c", script], { encoding: "utf8" });
-    assert.equal(completed.stdout.trim(), "rotate recover", completed.stderr);
+    assert.equal(completed.stdout.trim(), "rotate recover replay-missing", completed.stderr);
   });
 
   test("completion zsh prints a compdef script; an unknown shell exits 2", async () => {
     const [zsh, fish] = await Promise.all([cli(["completion", "zsh"], {}), cli(["completion", "fish"], {})]);
     assert.equal(zsh.code, 0, explain(zsh));
     assert.match(zsh.stdout, /^#compdef hookline\n/);
-    assert.match(zsh.stdout, /message\) subs=\(list get create resend\) ;;/);
+    assert.match(zsh.stdout, /message\) subs=\(list get create expunge-all-contents resend\) ;;/);
     assert.equal(fish.code, 2, explain(fish));
     assert.match(fish.stderr, /no completion for "fish": bash or zsh/);
   });

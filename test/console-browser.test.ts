@@ -209,7 +209,7 @@ describe("the console in Chromium", { skip }, () => {
       .waitFor(WAIT);
     await audit("recovery");
     await page.getByRole("button", { name: "Resend it" }).click();
-    await page.getByText("Recovery started: 1 delivery queued again.").waitFor(WAIT);
+    await page.getByText("Recovery finished: 1 delivery queued again.").waitFor(WAIT);
     await receiver.waitFor(4, 30_000);
     assert.equal(JSON.parse(receiver.requests[3]!.body).invoice, "in_43");
   });

@@ -214,7 +214,17 @@ describe("retries, dead letters and response handling", () => {
     receiver.respond(() => ({ status: 204 }));
     const res = await h.api("POST", `/api/v1/app/${appId}/endpoint/${endpointId}/recover`, { since });
     assert.equal(res.status, 202, res.text);
-    assert.equal(res.body.recovered, 2);
+    assert.equal(res.body.task, "endpoint.recover");
+    // A background task: it re-arms the failed deliveries in batches after the answer.
+    for (let i = 0; ; i++) {
+      const task = await h.api("GET", `/api/v1/background-task/${res.body.id}`);
+      if (task.body.status !== "running") {
+        assert.deepEqual([task.body.status, task.body.data], ["finished", { messagesSent: 2 }]);
+        break;
+      }
+      assert.ok(i < 2400, "the recover task never finished");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     await advance(0);
     for (const id of ids) assert.equal((await destination(h, appId, id, endpointId)).statusText, "success");
     const stats = await h.api("GET", `/api/v1/app/${appId}/endpoint/${endpointId}/stats`);

@@ -114,6 +114,8 @@ describe("consumer-portal capabilities over the whole route table", () => {
       assert.ok(
         url.startsWith("/api/v1/app/:app_id") ||
           url.startsWith("/api/v1/event-type") ||
+          // Scoped by the routes themselves to the session's own application's tasks.
+          url.startsWith("/api/v1/background-task") ||
           url === "/api/v1/auth/logout" ||
           url === "/api/v1/auth/portal-session",
         `${key} does not name the token's application`,

@@ -41,6 +41,17 @@ function verifyWith(secret: string, req: ReceivedRequest): unknown {
   return JSON.parse(req.body);
 }
 
+/** Polls a background task through the SDK until it is no longer running. */
+async function taskEnd(svix: Svix, id: string) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const task = await svix.backgroundTask.get(id);
+    if (task.status !== BackgroundTaskStatus.Running) return task;
+    assert.ok(Date.now() < deadline, `task ${id} still running`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 describe("svix SDK v2 against Hookline", () => {
   let hookline: TestHookline;
   let receiver: Receiver;
@@ -457,15 +468,63 @@ describe("svix SDK v2 against Hookline", () => {
 
     receiver.respond(() => ({ status: 204 }));
     const recovered = await svix.endpoint.recover(app.id, endpoint.id, { since: start });
-    assert.equal(recovered.status, BackgroundTaskStatus.Finished);
+    assert.equal(recovered.status, BackgroundTaskStatus.Running);
     assert.equal(recovered.task, BackgroundTaskType.EndpointRecover);
     assert.match(recovered.id, /^qtask_/);
+    const task = await taskEnd(svix, recovered.id);
+    assert.equal(task.status, BackgroundTaskStatus.Finished);
+    assert.deepEqual(task.data, { messagesSent: 1 });
     await receiver.waitFor(count + 3);
     await hookline.dispatcher.idle();
     assert.deepEqual(verifyWith(secret, receiver.requests[count + 2]!), { will: "fail" });
     const stats = await svix.endpoint.getStats(app.id, endpoint.id);
     assert.equal(stats.fail, 0);
     assert.equal(stats.success, 12);
+  });
+
+  test("replay-missing, expunge-all-contents and the background-task list", async () => {
+    const late = await Receiver.start();
+    try {
+      const since = new Date(Date.now() - 3_600_000);
+      const sent = await svix.message.list(app.id, { eventTypes: ["user.created"] });
+      assert.ok(sent.data.length > 0);
+      const lateEndpoint = await svix.endpoint.create(app.id, { url: late.url, eventTypes: ["user.created"] });
+      const replay = await svix.endpoint.replayMissing(app.id, lateEndpoint.id, { since });
+      assert.equal(replay.task, BackgroundTaskType.EndpointReplay);
+      const replayed = await taskEnd(svix, replay.id);
+      assert.equal(replayed.status, BackgroundTaskStatus.Finished);
+      assert.deepEqual(replayed.data, { messagesSent: sent.data.length });
+      await late.waitFor(sent.data.length, 30_000);
+      assert.deepEqual(
+        new Set(late.requests.map((r) => String(r.headers["webhook-id"]))),
+        new Set(sent.data.map((m) => m.id)),
+      );
+      await svix.endpoint.delete(app.id, lateEndpoint.id);
+
+      const scratch = await svix.application.create({ name: "Scratch" });
+      const msg = await svix.message.create(scratch.id, { eventType: "user.created", payload: { gone: "soon" } });
+      const expunge = await svix.message.expungeAllContents(scratch.id);
+      assert.equal(expunge.task, BackgroundTaskType.ApplicationPurgeContent);
+      assert.deepEqual((await taskEnd(svix, expunge.id)).data, { messagesPurged: 1 });
+      assert.deepEqual((await svix.message.get(scratch.id, msg.id)).payload, {});
+
+      const replays = await svix.backgroundTask.list({
+        task: BackgroundTaskType.EndpointReplay,
+        status: BackgroundTaskStatus.Finished,
+        order: Ordering.Descending,
+      });
+      assert.deepEqual(
+        replays.data.map((t) => t.id),
+        [replay.id],
+      );
+      assert.equal(await statusOf(svix.backgroundTask.get("qtask_2KWPBgLlAfxdpx2AI54pPJ85f4W")), 404);
+      assert.equal(
+        await statusOf(svix.endpoint.replayMissing(app.id, endpoint.id, { since: new Date(Date.now() + 3_600_000) })),
+        422,
+      );
+    } finally {
+      await late.close();
+    }
   });
 
   test("a message to an application that does not exist yet creates it", async () => {

@@ -27,7 +27,7 @@ describe("tokens and tenancy", () => {
   let h: TestHookline;
   let receiver: Receiver;
   const clock = new ManualClock();
-  let victim: { appId: string; endpointId: string; msgId: string; attemptId: string };
+  let victim: { appId: string; endpointId: string; msgId: string; attemptId: string; taskId: string };
   let attackerToken: string;
   let attackerAppId: string;
 
@@ -38,7 +38,20 @@ describe("tokens and tenancy", () => {
     const msgId = await sendMessage(h, v.appId, { payload: { secret: "victim data" } });
     await h.dispatcher.idle();
     const attempts = await h.api("GET", `/api/v1/app/${v.appId}/attempt/msg/${msgId}`);
-    victim = { appId: v.appId, endpointId: v.endpointId, msgId, attemptId: attempts.body.data[0].id };
+    const since = new Date(clock.now() - 60_000).toISOString();
+    const task = await h.api("POST", `/api/v1/app/${v.appId}/endpoint/${v.endpointId}/recover`, { since });
+    assert.equal(task.status, 202, task.text);
+    for (let i = 0; (await h.api("GET", `/api/v1/background-task/${task.body.id}`)).body.status === "running"; i++) {
+      assert.ok(i < 2000, "the victim's task never finished");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    victim = {
+      appId: v.appId,
+      endpointId: v.endpointId,
+      msgId,
+      attemptId: attempts.body.data[0].id,
+      taskId: task.body.id,
+    };
     const attacker = await appWithEndpoint(h, `${receiver.url}/attacker`);
     const access = await h.api("POST", `/api/v1/auth/app-portal-access/${attacker.appId}`, {});
     assert.equal(access.status, 200, access.text);
@@ -100,7 +113,8 @@ describe("tokens and tenancy", () => {
           .replace("{msg_id}", victim.msgId)
           .replace("{attempt_id}", victim.attemptId)
           .replace("{event_type_name}", "test.event")
-          .replace("{token_id}", "tok_0000000000000000000000000000");
+          .replace("{token_id}", "tok_0000000000000000000000000000")
+          .replace("{task_id}", victim.taskId);
         // Health is public, and logout would only revoke the attacker's own token.
         if (p.startsWith("/api/v1/health") || p === "/api/v1/auth/logout") continue;
         const body = ["post", "put", "patch"].includes(method) ? {} : undefined;
@@ -111,8 +125,11 @@ describe("tokens and tenancy", () => {
         const ownOrPublic =
           method === "get" && (p === "/api/v1/auth/portal-session" || template.startsWith("/api/v1/portal/"));
         if (p === "/api/v1/auth/portal-session") assert.equal(res.body?.appId, attackerAppId, res.text);
+        // The list of background tasks shows a token its own application's tasks: none here.
+        const ownTasks = method === "get" && p === "/api/v1/background-task";
+        if (ownTasks) assert.deepEqual(res.body?.data, [], res.text);
         assert.ok(
-          [401, 403, 404].includes(res.status) || ((catalogRead || ownOrPublic) && res.status === 200),
+          [401, 403, 404].includes(res.status) || ((catalogRead || ownOrPublic || ownTasks) && res.status === 200),
           `${method.toUpperCase()} ${p} answered ${res.status}: ${res.text}`,
         );
         assert.ok(!res.text.includes("victim data"), `${method.toUpperCase()} ${p} leaked the victim's payload`);

@@ -43,6 +43,8 @@ export function appTokenAccess(method: string, routeUrl: string): boolean {
   const catalog = appTokenCatalogAccess(method, routeUrl);
   if (catalog !== undefined) return catalog;
   if (routeUrl === "/api/v1/auth/logout") return method === "POST";
+  // The routes filter to the token's application's tasks (routes/background-tasks.ts).
+  if (routeUrl.startsWith("/api/v1/background-task")) return method === "GET";
   const base = "/api/v1/app/:app_id";
   if (!routeUrl.startsWith(base)) return false;
   const rest = routeUrl.slice(base.length);

@@ -13,7 +13,8 @@ export const Channel = Type.String({ minLength: 1, maxLength: 128, pattern: "^[a
 export const Tag = Type.String({ minLength: 1, maxLength: 128, pattern: "^[a-zA-Z0-9\\-_./\\\\#]+$" });
 export const Metadata = Type.Record(Type.String(), Type.String());
 export const DateTime = Type.String({ format: "date-time" });
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T, options: { description?: string } = {}) =>
+  Type.Union([schema, Type.Null()], options);
 
 export const MessageStatus = Type.Integer({
   minimum: 0,

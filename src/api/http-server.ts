@@ -47,6 +47,9 @@ import { consoleSessionRoutes } from "./routes/console-session.ts";
 import { completeOpenApiDocument, type OpenApiObject } from "./openapi-completion.ts";
 import { SOURCE_ENDPOINTS } from "./routes/endpoint-scope.ts";
 import { endpointRoutesIn } from "./routes/endpoints.ts";
+import { endpointTaskRoutesIn } from "./routes/endpoint-tasks.ts";
+import { backgroundTaskRoutes } from "./routes/background-tasks.ts";
+import { APPLICATION_ENDPOINTS } from "./routes/endpoint-scope.ts";
 import { ingestLogRoutes } from "./routes/ingest-logs.ts";
 import { ingestReceiveRoutes } from "./routes/ingest-receive.ts";
 import { ingestSourceRoutes } from "./routes/ingest-sources.ts";
@@ -309,6 +312,8 @@ export async function buildHttpServer(
   await app.register(eventTypeOpenApiImportRoutes, { ctx });
   await app.register(environmentRoutes, { ctx });
   await app.register(endpointRoutes, { ctx });
+  await app.register(endpointTaskRoutesIn(APPLICATION_ENDPOINTS), { ctx });
+  await app.register(backgroundTaskRoutes, { ctx });
   await app.register(messageRoutes, { ctx });
   await app.register(attemptRoutes, { ctx });
   await app.register(statsRoutes, { ctx });
@@ -330,6 +335,7 @@ export async function buildHttpServer(
   await app.register(alertRuleRoutes, { ctx });
   await app.register(ingestSourceRoutes, { ctx });
   await app.register(endpointRoutesIn(SOURCE_ENDPOINTS), { ctx });
+  await app.register(endpointTaskRoutesIn(SOURCE_ENDPOINTS), { ctx });
   await app.register(transformationRoutesIn(SOURCE_ENDPOINTS), { ctx });
   await app.register(ingestLogRoutes, { ctx });
   // Its own plugin scope: there, every content type is read as raw bytes.

@@ -48,6 +48,7 @@ const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
   "Ingest Source": "src",
   "Ingest Log": "ilog",
   Inspector: "insp",
+  "Background Task": "qtask",
 };
 
 /** Fields whose example is better shown empty (`null`) than filled, e.g. a token that is not revoked. */
@@ -89,9 +90,10 @@ const STRING_BY_NAME: Record<string, string> = {
   method: "POST",
   path: "/api/v1/app",
   channels: "project_1337",
+  channel: "project_1337",
+  tag: "invoices",
   tags: "invoices",
   status: "success",
-  task: "recover",
   created_at: WHEN,
   updated_at: WHEN,
 };
@@ -115,7 +117,6 @@ const INTEGER_BY_NAME: Record<string, number> = {
   sending: 0,
   fail: 2,
   canceled: 0,
-  recovered: 3,
   replayed: 1,
   status: 200,
 };

@@ -106,7 +106,23 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
   },
   "POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/recover": {
     operationId: "v1.endpoint.recover",
-    summary: "Recover Failed Deliveries",
+    summary: "Recover Failed Webhooks",
+  },
+  "POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/replay-missing": {
+    operationId: "v1.endpoint.replay-missing",
+    summary: "Replay Missing Webhooks",
+  },
+  "POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/bulk-replay": {
+    operationId: "v1.endpoint.bulk-replay",
+    summary: "Bulk Replay Messages",
+  },
+  "GET /api/v1/background-task": {
+    operationId: "v1.background-task.list",
+    summary: "List Background Tasks",
+  },
+  "GET /api/v1/background-task/{task_id}": {
+    operationId: "v1.background-task.get",
+    summary: "Get Background Task",
   },
   "POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/send-example": {
     operationId: "v1.endpoint.send-example",
@@ -143,6 +159,10 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
   "DELETE /api/v1/app/{app_id}/msg/{msg_id}/content": {
     operationId: "v1.message.expunge-content",
     summary: "Delete Message Payload",
+  },
+  "POST /api/v1/app/{app_id}/msg/expunge-all-contents": {
+    operationId: "v1.message.expunge-all-contents",
+    summary: "Expunge All Message Contents",
   },
 
   "GET /api/v1/app/{app_id}/attempt/msg/{msg_id}": {

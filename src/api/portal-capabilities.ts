@@ -68,6 +68,11 @@ export const PORTAL_ROUTES: Readonly<Record<string, PortalRoute>> = {
   // New attempts: replaying, recovering and sending an example.
   [`POST ${APP}/msg/:msg_id/endpoint/:endpoint_id/resend`]: change("CreateAttempts"),
   [`POST ${ENDPOINT}/recover`]: change("CreateAttempts"),
+  [`POST ${ENDPOINT}/replay-missing`]: change("CreateAttempts"),
+  [`POST ${ENDPOINT}/bulk-replay`]: change("CreateAttempts"),
+  // The tasks those start: the routes show a session its own application's tasks only.
+  "GET /api/v1/background-task": read("ViewBase"),
+  "GET /api/v1/background-task/:task_id": read("ViewBase"),
   [`POST ${ENDPOINT}/send-example`]: change("CreateAttempts"),
 
   // Messages, attempts and statistics: reads.

@@ -17,6 +17,8 @@ import {
 import { usageError } from "./exit-codes.ts";
 import { endpointPoll } from "./endpoint-poll.ts";
 import { printDone } from "./output.ts";
+import { timeFlag } from "./time-flag.ts";
+import { endpointTaskCommands } from "./endpoint-tasks.ts";
 
 /** `hookline endpoint`: an application's endpoints, their signing secret, recovery and statistics. */
 const ENDPOINT_FIELDS = [
@@ -45,7 +47,8 @@ const one = (c: CommandContext) => `${base(c)}/${seg(arg(c, 0, "<endpoint>"))}`;
 
 export const endpointCommands: Family = {
   name: "endpoint",
-  summary: "endpoints of an application: list, get, create, update, delete, secret, rotate, recover, stats, poll",
+  summary:
+    "endpoints of an application: list, get, create, update, delete, secret, rotate, recover, replay-missing, bulk-replay, stats, poll",
   subcommands: [
     {
       name: "list",
@@ -122,27 +125,7 @@ export const endpointCommands: Family = {
         printDone(c.out, `rotated the secret of ${arg(c, 0, "<endpoint>")}`, { rotated: arg(c, 0, "<endpoint>") });
       },
     },
-    {
-      name: "recover",
-      summary: "resend every failed delivery to the endpoint since a time",
-      args: ["<endpoint>"],
-      flags: [
-        APP_FLAG,
-        {
-          name: "since",
-          value: "<time>",
-          description: "ISO 8601 time, or a duration back from now (90m, 24h, 7d)",
-          required: true,
-        },
-        { name: "until", value: "<time>", description: "the end of the window, as --since", default: "now" },
-      ],
-      example: "hookline endpoint recover ep_2a6p1c0 --app acme --since 24h",
-      run: (c) =>
-        sendCommand(c, "POST", `${one(c)}/recover`, {
-          since: timeFlag(c, "since"),
-          ...(flagString(c, "until") !== undefined ? { until: timeFlag(c, "until") } : {}),
-        }),
-    },
+    ...endpointTaskCommands(one),
     {
       name: "stats",
       summary: "count the endpoint's deliveries by status",
@@ -162,15 +145,3 @@ export const endpointCommands: Family = {
     endpointPoll,
   ],
 };
-
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A time flag as ISO 8601: given as such, or as a duration back from now (`24h`). */
-export function timeFlag(c: CommandContext, name: string): string {
-  const value = flagString(c, name)!;
-  const duration = /^(\d+)([smhd])$/.exec(value);
-  if (duration) return new Date(Date.now() - Number(duration[1]) * UNIT_MS[duration[2]!]!).toISOString();
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw usageError(`--${name} takes an ISO 8601 time or a duration such as 24h, not "${value}"`);
-  return new Date(ms).toISOString();
-}

@@ -15,6 +15,7 @@ import {
 } from "./command.ts";
 import { usageError } from "./exit-codes.ts";
 import { printDone } from "./output.ts";
+import { startTaskCommand, WAIT_FLAG } from "./tasks.ts";
 
 /** `hookline message`: sending messages and looking at them; `resend` delivers one again to an endpoint. */
 const base = (c: CommandContext) => `/api/v1/app/${appSeg(c)}/msg`;
@@ -35,7 +36,7 @@ function payloadFlag(c: CommandContext): Record<string, unknown> | undefined {
 
 export const messageCommands: Family = {
   name: "message",
-  summary: "messages of an application: list, get, create, resend",
+  summary: "messages of an application: list, get, create, resend, expunge-all-contents",
   subcommands: [
     {
       name: "list",
@@ -86,6 +87,19 @@ export const messageCommands: Family = {
             channels: listFlag(c.parsed, "channels"),
           }),
         ),
+    },
+    {
+      name: "expunge-all-contents",
+      summary: "delete the payload of every message of the application (a background task)",
+      flags: [
+        APP_FLAG,
+        { name: "yes", description: "confirm: the payloads cannot be brought back", required: true },
+        WAIT_FLAG,
+      ],
+      description:
+        "The messages and their attempt log stay; a delivery still due of a message without payload fails. Runs as a background task (hookline task get).",
+      example: "hookline message expunge-all-contents --app acme --yes --wait",
+      run: (c) => startTaskCommand(c, `${base(c)}/expunge-all-contents`),
     },
     {
       name: "resend",

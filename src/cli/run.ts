@@ -7,6 +7,7 @@ import { bashCompletion, zshCompletion } from "./completion.ts";
 import { credentialsFile, readCredentials } from "./credentials.ts";
 import { endpointCommands } from "./endpoints.ts";
 import { environmentCommands } from "./environment.ts";
+import { taskCommands } from "./tasks.ts";
 import { eventTypeCommands } from "./event-types.ts";
 import { CliError, EXIT, usageError } from "./exit-codes.ts";
 import { readStdinSync } from "./input.ts";
@@ -59,6 +60,7 @@ export const CLIENT_FAMILIES: Family[] = [
   planFamily,
   applyFamily,
   listenCommand,
+  taskCommands,
   sendExampleCommand,
   signatureCommands,
   loginCommand,

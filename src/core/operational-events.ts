@@ -25,6 +25,7 @@ export const OPERATIONAL_EVENT_TYPES = [
   "ingest.message.attempt.recovered",
   "hookline.alert.firing",
   "hookline.alert.resolved",
+  "background_task.finished",
 ] as const;
 export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];
 

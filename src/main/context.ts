@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Dispatcher } from "../delivery/dispatcher.ts";
 import type { ListenSessions } from "../delivery/listen-sessions.ts";
+import type { BackgroundTaskRunner } from "../core/background-tasks/task-runner.ts";
 import type { OperationalEvents } from "../core/operational-events.ts";
 import type { AlertEngine } from "../observability/alert-rules/alert-engine.ts";
 import type { AddressPolicy } from "../delivery/ssrf/address-policy.ts";
@@ -23,6 +24,8 @@ export interface AppContext {
   dispatcher: Dispatcher | null;
   /** The `hookline listen` sockets of this process; null or absent where no worker runs (they need one). */
   listenSessions?: ListenSessions | null;
+  /** Runs background tasks in a process that delivers; null or absent elsewhere (tasks wait for a worker). */
+  tasks?: BackgroundTaskRunner | null;
   adminTokenHash: Buffer;
   metrics: HooklineMetrics;
   /** Spans for accept, attempt and ingest; TRACING_OFF unless the OTEL_* variables ask for them. */

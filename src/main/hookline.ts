@@ -37,6 +37,7 @@ import { instrumentStore } from "../observability/store-metrics.ts";
 import { startTracing } from "../observability/tracing.ts";
 import { localInterfaceAddresses } from "./local-addresses.ts";
 import { useSandboxLogger } from "../sandbox/shared-pool.ts";
+import { BackgroundTaskRunner, type TaskRunnerOptions } from "../core/background-tasks/task-runner.ts";
 
 export interface Hookline {
   ctx: AppContext;
@@ -63,6 +64,8 @@ export interface StartOptions {
    * itself must not have the process's own pass remove the same rows halfway through.
    */
   withoutJobs?: readonly string[];
+  /** Tests hold background tasks between batches with this (see BackgroundTaskRunner). */
+  beforeTaskBatch?: TaskRunnerOptions["beforeBatch"];
   /** Where the OTEL_* tracing variables are read (default: process.env); tests pass their own. */
   tracingEnv?: NodeJS.ProcessEnv;
   /** Where `config` was read, for the effective configuration (default: process.env, no flags). */
@@ -194,6 +197,15 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     configuration: effectiveConfiguration(options.settingsGiven ?? { env: process.env, flags: {} }),
   };
   operational.start(ctx);
+  // Background tasks run where deliveries do: an API-only process leaves the ones it creates to workers.
+  const tasks = runsWorker
+    ? new BackgroundTaskRunner(ctx, {
+        leaseMs: config.leaseMs,
+        batchSize: config.taskBatchSize,
+        beforeBatch: options.beforeTaskBatch,
+      })
+    : null;
+  ctx.tasks = tasks;
   registerQueueMetrics(metrics, store, clock, dispatcher, (error) =>
     log.warn({ err: error }, "reading the delivery backlog for metrics failed"),
   );
@@ -230,6 +242,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     dispatcher.start();
     stopWatching = await store.coordination.watchForWork(() => dispatcher.wake());
   }
+  tasks?.start();
 
   let stopping = false;
   const periodicJobs: PeriodicJob[] = [
@@ -311,6 +324,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
         await http.close();
         await metricsListener?.close();
         await stopHousekeeping();
+        await tasks?.stop();
         await stopWatching();
         await dispatcher?.stop(config.shutdownGraceMs);
         await operational.close(OPERATIONAL_DRAIN_MS);

@@ -70,6 +70,12 @@ export const SETTINGS_REFERENCE: Partial<Record<SettingName, SettingReference>> 
     meaning: "deliveries in flight at once in this process",
     example: "1024",
   },
+  taskBatchSize: {
+    default: "500",
+    meaning:
+      "messages a background task (replay, recover, expunge) handles per batch, each batch a short transaction followed by a pause",
+    example: "1000",
+  },
   endpointConcurrency: {
     default: "64 (or the worker concurrency, if lower)",
     meaning: "deliveries in flight at once to one endpoint",

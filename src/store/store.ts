@@ -13,6 +13,7 @@ import type {
 } from "../core/entities.ts";
 import type { StatsCells } from "./attempt-stats-rows.ts";
 import type { AlertRule } from "../core/alert-rule.ts";
+import type { BackgroundTask, BackgroundTaskKind, BackgroundTaskStatus } from "../core/background-task.ts";
 
 /**
  * The persistence boundary. The API and the workers speak only to this interface; each
@@ -44,6 +45,8 @@ export interface Store {
   readonly alerts: AlertRepository;
   /** Polling endpoints' streams, consumers and tokens (docs/api.md, "Polling endpoints"). */
   readonly pollers: PollerRepository;
+  /** Bulk operations running in batches, leased to one process at a time (src/core/background-tasks/). */
+  readonly backgroundTasks: BackgroundTaskRepository;
   /**
    * Resolves once the database answers and would take a write; rejects otherwise, with an error
    * isStoreUnavailable recognises (a read-only database: SQLITE_READONLY or SQLSTATE 25006). What
@@ -375,6 +378,52 @@ export interface MessageRepository {
   getMany(appId: string, ids: string[]): Promise<Map<string, Message>>;
   list(appId: string, filter: MessageFilter, page: PageRequest): Promise<Page<Message>>;
   expungeContent(appId: string, id: string): Promise<void>;
+  /**
+   * One batch of a replay of missed messages: the application's messages with ids in `range`, at
+   * most `limit` of them in id order, each saying whether it already has a delivery to the
+   * endpoint and whether its payload is still there.
+   */
+  scanForEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<MessageScanRow[]>;
+  /**
+   * One batch of expunging every payload: clears the payloads of the application's next `limit`
+   * messages (by id) in `range`. Returns how many had a payload, and the last id looked at.
+   */
+  expungeBatch(appId: string, range: KeyRange, limit: number): Promise<ScanBatch>;
+}
+
+/** Ids strictly after `after` and strictly before `before` (ids sort by creation time). */
+export interface KeyRange {
+  after: string;
+  before: string;
+}
+
+export interface ScanBatch {
+  /** Rows changed. */
+  changed: number;
+  /** Rows looked at; fewer than the limit means the range is done. */
+  scanned: number;
+  /** The last key looked at (the range's `after` when none was). */
+  next: string;
+}
+
+export interface MessageScanRow {
+  id: string;
+  eventType: string;
+  channels: string[] | null;
+  hasDelivery: boolean;
+  expunged: boolean;
+}
+
+/** An endpoint's delivery with what a bulk replay filters on. */
+export interface DeliveryScanRow {
+  id: string;
+  msgId: string;
+  status: number;
+  eventType: string;
+  channels: string[] | null;
+  tags: string[] | null;
+  /** The latest attempt's response status code (0: no response); null when never attempted. */
+  lastStatusCode: number | null;
 }
 
 /** The outcome of one attempt, to be written back with its delivery's new state. */
@@ -436,6 +485,18 @@ export interface DeliveryRepository {
   get(appId: string, msgId: string, endpointId: string): Promise<Delivery | undefined>;
   /** Makes (or re-arms) the delivery of a message to an endpoint due now, as a manual attempt. */
   resend(appId: string, msgId: string, endpointId: string, newDeliveryId: string, now: number): Promise<void>;
+  /**
+   * One batch of a bulk replay or recover: the endpoint's next `limit` deliveries by message id in
+   * `range`, with their message's type, channels and tags and the latest attempt's status code.
+   */
+  scanEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<DeliveryScanRow[]>;
+  /** Makes these deliveries of the endpoint due now as manual attempts (failed and succeeded ones pending again). */
+  rearm(appId: string, endpointId: string, deliveries: LeaseRef[], now: number): Promise<number>;
+  /**
+   * Creates deliveries of these messages to the endpoint, due now as manual attempts, skipping any
+   * message that has one already; returns how many it created.
+   */
+  insertManual(appId: string, endpointId: string, deliveries: LeaseRef[], now: number): Promise<number>;
   /** Re-arms failed deliveries to an endpoint created in [since, until); returns how many. */
   recover(appId: string, endpointId: string, since: number, until: number, now: number): Promise<number>;
   /**
@@ -625,6 +686,33 @@ export interface AlertRepository {
   claimNotice(ruleId: string, subject: string, level: number, now: number, dedupeMs: number): Promise<boolean>;
   /** Forgets the subject's state (the condition cleared); returns the level last notified, or null if none was. */
   clearState(ruleId: string, subject: string): Promise<number | null>;
+}
+
+export interface BackgroundTaskFilter {
+  status?: BackgroundTaskStatus;
+  kind?: BackgroundTaskKind;
+  /** Only this application's tasks (an application token's view). */
+  appId?: string;
+}
+
+/**
+ * Background tasks, leased like deliveries: a running task is worked on by the one process whose
+ * lease is current; a lease that ran out (its process died) is claimed by another, which resumes
+ * from the task's cursor. Every change names the owner and changes nothing once it has lost the lease.
+ */
+export interface BackgroundTaskRepository {
+  /** Creates the task, leased to `leaseOwner` until `leaseUntil` (null: for any process to claim). */
+  insert(task: BackgroundTask, leaseOwner: string | null, leaseUntil: number | null): Promise<void>;
+  get(id: string): Promise<BackgroundTask | undefined>;
+  list(filter: BackgroundTaskFilter, page: PageRequest): Promise<Page<BackgroundTask>>;
+  /** Leases up to `limit` running tasks whose lease is free or ran out, oldest first. Atomic across processes. */
+  claim(owner: string, now: number, leaseUntil: number, limit: number): Promise<BackgroundTask[]>;
+  /** Saves progress and extends the lease; false when `owner` no longer holds it (nothing saved). */
+  checkpoint(task: BackgroundTask, owner: string, leaseUntil: number): Promise<boolean>;
+  /** Saves the task's final status and data and frees it; false when `owner` no longer held it. */
+  finish(task: BackgroundTask, owner: string): Promise<boolean>;
+  /** Frees the leases `owner` holds (a graceful stop), so a restarted or other process resumes them at once. */
+  release(owner: string, ids: string[]): Promise<void>;
 }
 
 export interface IdempotencyRepository {

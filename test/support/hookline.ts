@@ -6,7 +6,7 @@ import { loadConfig, type Config } from "../../src/config.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import { createDatabaseAt } from "./postgres-cluster.ts";
 import type { Dispatcher } from "../../src/delivery/dispatcher.ts";
-import { startHookline, type Hookline } from "../../src/main/hookline.ts";
+import { startHookline, type Hookline, type StartOptions } from "../../src/main/hookline.ts";
 
 export const TEST_TOKEN = "test_admin_token_0123456789";
 
@@ -51,6 +51,8 @@ export async function startTestHookline(
     logger?: Logger;
     /** The OTEL_* variables this instance reads (none by default: tracing off). */
     tracingEnv?: NodeJS.ProcessEnv;
+    /** Holds background tasks between batches (StartOptions.beforeTaskBatch). */
+    beforeTaskBatch?: StartOptions["beforeTaskBatch"];
   } = {},
 ): Promise<TestHookline> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "hookline-test-"));
@@ -76,6 +78,7 @@ export async function startTestHookline(
     withoutJobs: options.withoutJobs,
     logger: options.logger,
     tracingEnv: options.tracingEnv ?? {},
+    beforeTaskBatch: options.beforeTaskBatch,
   });
   const api = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(hookline.url + p, {

@@ -30,7 +30,6 @@ import { iso, msOf, pageRequest } from "../pagination.ts";
 import { EndpointOut, endpointOut, MessageOut, messageOut } from "../representations.ts";
 import { checkEventTypesExist } from "./endpoint-event-types.ts";
 import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
-import { announceWork } from "../../core/announce-work.ts";
 import { createMessage } from "../../core/create-message.ts";
 import { incomingTrace } from "../../core/trace-context.ts";
 import { announceEndpointChange } from "../../core/operational-endpoint-changes.ts";
@@ -114,14 +113,6 @@ const RotateIn = Type.Object({
   key: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
   signingScheme: Type.Optional(Type.Union([Type.Literal("hmac-sha256"), Type.Literal("ed25519")])),
   gracePeriodSeconds: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 604_800 }))),
-});
-const RecoverIn = Type.Object({ since: DateTime, until: Type.Optional(Nullable(DateTime)) });
-const RecoverOut = Type.Object({
-  id: Type.String(),
-  status: Type.String(),
-  task: Type.String(),
-  updatedAt: DateTime,
-  recovered: Type.Integer({ description: "Hookline: how many failed deliveries were re-queued" }),
 });
 const ExampleIn = Type.Object({ eventType: EventTypeName, exampleIndex: Type.Optional(Type.Integer({ minimum: 0 })) });
 const StatsQuery = Type.Object({ since: Type.Optional(DateTime), until: Type.Optional(DateTime) });
@@ -543,35 +534,6 @@ export const endpointRoutesIn =
         await ctx.store.endpoints.setSecret(application.id, endpoint.id, secret, previous, now);
         ctx.endpoints.invalidate(application.id);
         return reply.code(204).send();
-      },
-    );
-
-    app.post<{ Params: Params; Body: Static<typeof RecoverIn> }>(
-      `${base}/:endpoint_id/recover`,
-      {
-        schema: {
-          tags: scope.tags,
-          params: scope.endpointParams,
-          body: RecoverIn,
-          response: { 202: RecoverOut, ...errorResponses },
-        },
-      },
-      async (req, reply) => {
-        const application = await scope.owner(ctx, req.params);
-        const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-        const now = ctx.clock.now();
-        const since = Date.parse(req.body.since);
-        const until = req.body.until ? Date.parse(req.body.until) : now + 1;
-        if (until <= since) throw new FieldError(["until"], "must be after since", "value_error");
-        const recovered = await ctx.store.deliveries.recover(application.id, endpoint.id, since, until, now);
-        await announceWork(ctx);
-        return reply.code(202).send({
-          id: newId("qtask", now),
-          status: "finished",
-          task: "endpoint.recover",
-          updatedAt: iso(now),
-          recovered,
-        });
       },
     );
 

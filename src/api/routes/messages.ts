@@ -24,6 +24,8 @@ import { replayStored } from "../idempotency.ts";
 import { msOf, pageRequest } from "../pagination.ts";
 import { MessageOut, messageOut } from "../representations.ts";
 import { createApplication, requireApp } from "./applications.ts";
+import { startTask } from "../../core/background-tasks/create-task.ts";
+import { TaskStartedOut, taskStartedOut } from "./background-tasks.ts";
 
 const MessageIn = Type.Object({
   eventType: EventTypeName,
@@ -230,6 +232,18 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       if (!message) throw notFound("message");
       await ctx.store.messages.expungeContent(application.id, message.id);
       return reply.code(204).send();
+    },
+  );
+
+  // A background task (core/background-tasks/expunge-contents.ts): the payloads of every message
+  // created so far, cleared in batches; the messages and the attempt log stay.
+  app.post<{ Params: Static<typeof AppParams> }>(
+    "/api/v1/app/:app_id/msg/expunge-all-contents",
+    { schema: { tags, params: AppParams, response: { 202: TaskStartedOut, ...errorResponses } } },
+    async (req, reply) => {
+      const application = await requireApp(ctx, req.params.app_id);
+      const task = await startTask(ctx, "application.purge_content", application.id, {});
+      return reply.code(202).send(taskStartedOut(task));
     },
   );
 }

@@ -4,7 +4,9 @@ import type {
   DeliveryFilter,
   DeliveryOutcome,
   DeliveryRepository,
+  DeliveryScanRow,
   DeliveryStats,
+  KeyRange,
   LeaseRef,
   Page,
   PageRequest,
@@ -150,6 +152,61 @@ export class PostgresDeliveries implements DeliveryRepository {
        WHERE delivery.app_id = EXCLUDED.app_id`,
       [newDeliveryId, appId, msgId, endpointId, now],
     );
+  }
+
+  async scanEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<DeliveryScanRow[]> {
+    const { rows } = await this.db.query<{
+      id: string;
+      msg_id: string;
+      status: number;
+      event_type: string;
+      channels: string[] | null;
+      tags: string[] | null;
+      last_status_code: number | null;
+    }>(
+      `SELECT d.id, d.msg_id, d.status, m.event_type, m.channels, m.tags,
+         (SELECT a.response_status_code FROM attempt a WHERE a.msg_id = d.msg_id AND a.endpoint_id = d.endpoint_id
+          ORDER BY a.id DESC LIMIT 1) AS last_status_code
+       FROM delivery d JOIN message m ON m.id = d.msg_id AND m.app_id = d.app_id
+       WHERE d.endpoint_id = $1 AND d.app_id = $2 AND d.msg_id > $3 AND d.msg_id < $4
+       ORDER BY d.msg_id LIMIT $5`,
+      [endpointId, appId, range.after, range.before, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      msgId: r.msg_id,
+      status: r.status,
+      eventType: r.event_type,
+      channels: r.channels,
+      tags: r.tags,
+      lastStatusCode: r.last_status_code,
+    }));
+  }
+
+  async rearm(appId: string, endpointId: string, deliveries: LeaseRef[], now: number): Promise<number> {
+    if (deliveries.length === 0) return 0;
+    const result = await retryOnDeadlock(() =>
+      this.db.query(
+        `UPDATE delivery SET next_attempt_at = $1, next_trigger = 1,
+           status = CASE WHEN status IN (0, 2) THEN 1 ELSE status END, updated_at = $1
+         WHERE app_id = $2 AND endpoint_id = $3 AND id = ANY($4::text[]) AND msg_id = ANY($5::text[])`,
+        [now, appId, endpointId, ...leaseColumns(deliveries)],
+      ),
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /** The unique (msg_id, endpoint_id) index settles a race with a resend or another process: the other row wins. */
+  async insertManual(appId: string, endpointId: string, deliveries: LeaseRef[], now: number): Promise<number> {
+    if (deliveries.length === 0) return 0;
+    const result = await this.db.query(
+      `INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
+         created_at, updated_at)
+       SELECT id, $1, msg_id, $2, 1, 0, $3, 1, $3, $3 FROM unnest($4::text[], $5::text[]) AS t(id, msg_id)
+       ON CONFLICT (msg_id, endpoint_id) DO NOTHING`,
+      [appId, endpointId, now, deliveries.map((d) => d.id), deliveries.map((d) => d.msgId)],
+    );
+    return result.rowCount ?? 0;
   }
 
   async recover(appId: string, endpointId: string, since: number, until: number, now: number): Promise<number> {

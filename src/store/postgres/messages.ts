@@ -2,7 +2,17 @@ import type { InboundEnvelope, Message } from "../../core/entities.ts";
 import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
 import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import { firstAttemptAt } from "../../core/message-schedule.ts";
-import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery, Page, PageRequest } from "../store.ts";
+import type {
+  IdempotentResponse,
+  KeyRange,
+  MessageFilter,
+  MessageRepository,
+  MessageScanRow,
+  NewDelivery,
+  Page,
+  PageRequest,
+  ScanBatch,
+} from "../store.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { MessageGroupInsert } from "./message-group-insert.ts";
 import { paginate } from "./paginate.ts";
@@ -187,5 +197,44 @@ export class PostgresMessages implements MessageRepository {
 
   async expungeContent(appId: string, id: string): Promise<void> {
     await this.db.query("UPDATE message SET payload = NULL WHERE app_id = $1 AND id = $2", [appId, id]);
+  }
+
+  async scanForEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<MessageScanRow[]> {
+    const { rows } = await this.db.query<{
+      id: string;
+      event_type: string;
+      channels: string[] | null;
+      expunged: boolean;
+      has_delivery: boolean;
+    }>(
+      `SELECT m.id, m.event_type, m.channels, m.payload IS NULL AS expunged,
+         EXISTS (SELECT 1 FROM delivery d WHERE d.msg_id = m.id AND d.endpoint_id = $1) AS has_delivery
+       FROM message m WHERE m.app_id = $2 AND m.id > $3 AND m.id < $4 ORDER BY m.id LIMIT $5`,
+      [endpointId, appId, range.after, range.before, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      eventType: r.event_type,
+      channels: r.channels,
+      hasDelivery: r.has_delivery,
+      expunged: r.expunged,
+    }));
+  }
+
+  /** One statement: the batch's ids, the update of those with a payload, and the counts, in one snapshot. */
+  async expungeBatch(appId: string, range: KeyRange, limit: number): Promise<ScanBatch> {
+    const { rows } = await this.db.query<{ next: string | null; scanned: number; changed: number }>(
+      `WITH batch AS (
+         SELECT id FROM message WHERE app_id = $1 AND id > $2 AND id < $3 ORDER BY id LIMIT $4
+       ), cleared AS (
+         UPDATE message SET payload = NULL
+         WHERE app_id = $1 AND id IN (SELECT id FROM batch) AND payload IS NOT NULL RETURNING 1
+       )
+       SELECT (SELECT max(id) FROM batch) AS next, (SELECT count(*) FROM batch)::int AS scanned,
+         (SELECT count(*) FROM cleared)::int AS changed`,
+      [appId, range.after, range.before, limit],
+    );
+    const row = rows[0]!;
+    return { changed: row.changed, scanned: row.scanned, next: row.next ?? range.after };
   }
 }

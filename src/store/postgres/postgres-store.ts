@@ -17,6 +17,7 @@ import { PostgresIngest } from "./ingest.ts";
 import { PostgresIntegrations } from "./integrations.ts";
 import { PostgresInspectors } from "./inspectors.ts";
 import { PostgresPollers } from "./pollers.ts";
+import { PostgresBackgroundTasks } from "./background-tasks.ts";
 import { PostgresAlerts } from "./alerts.ts";
 import { PostgresMessages } from "./messages.ts";
 import { migratePostgres } from "./migrate.ts";
@@ -72,6 +73,7 @@ export class PostgresStore implements Store {
   readonly inspectors;
   readonly pollers;
   readonly alerts;
+  readonly backgroundTasks;
   readonly partitions: HistoryPartitions;
 
   constructor(
@@ -101,6 +103,7 @@ export class PostgresStore implements Store {
     this.inspectors = new PostgresInspectors(pool);
     this.pollers = new PostgresPollers(pool, box);
     this.alerts = new PostgresAlerts(pool);
+    this.backgroundTasks = new PostgresBackgroundTasks(pool);
   }
 
   /**

@@ -5,7 +5,9 @@ import type {
   DeliveryFilter,
   DeliveryOutcome,
   DeliveryRepository,
+  DeliveryScanRow,
   DeliveryStats,
+  KeyRange,
   LeaseRef,
   Page,
   PageRequest,
@@ -17,7 +19,7 @@ import { recordAttemptStats } from "./attempt-stats.ts";
 import { insertAttempt } from "./attempts.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
-import { prepared } from "./statements.ts";
+import { parseJson, prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
 interface DeliveryRow {
@@ -157,6 +159,65 @@ export class SqliteDeliveries implements DeliveryRepository {
              created_at, updated_at) VALUES (?, ?, ?, ?, 1, 0, ?, 1, ?, ?)`,
         ).run(newDeliveryId, appId, msgId, endpointId, now, now, now);
       }
+    });
+  }
+
+  async scanEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<DeliveryScanRow[]> {
+    const rows = prepared(
+      this.db,
+      `SELECT d.id, d.msg_id, d.status, m.event_type, m.channels, m.tags,
+         (SELECT a.response_status_code FROM attempt a WHERE a.msg_id = d.msg_id AND a.endpoint_id = d.endpoint_id
+          ORDER BY a.id DESC LIMIT 1) AS last_status_code
+       FROM delivery d JOIN message m ON m.id = d.msg_id
+       WHERE d.endpoint_id = ? AND d.app_id = ? AND d.msg_id > ? AND d.msg_id < ?
+       ORDER BY d.msg_id LIMIT ?`,
+    ).all(endpointId, appId, range.after, range.before, limit) as {
+      id: string;
+      msg_id: string;
+      status: number;
+      event_type: string;
+      channels: string | null;
+      tags: string | null;
+      last_status_code: number | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      msgId: r.msg_id,
+      status: r.status,
+      eventType: r.event_type,
+      channels: parseJson(r.channels),
+      tags: parseJson(r.tags),
+      lastStatusCode: r.last_status_code,
+    }));
+  }
+
+  async rearm(appId: string, endpointId: string, deliveries: LeaseRef[], now: number): Promise<number> {
+    let changed = 0;
+    await this.forChunks(leaseIds(deliveries), (chunk) => {
+      changed += prepared(
+        this.db,
+        `UPDATE delivery SET next_attempt_at = ?, next_trigger = 1, status = CASE WHEN status IN (0, 2) THEN 1 ELSE status END,
+           updated_at = ? WHERE app_id = ? AND endpoint_id = ? AND id IN (${inList(chunk.length)})`,
+      ).run(now, now, appId, endpointId, ...chunk).changes;
+    });
+    return changed;
+  }
+
+  /** One writer here, so "not exists, then insert" cannot race another insert of the same pair. */
+  async insertManual(appId: string, endpointId: string, deliveries: LeaseRef[], now: number): Promise<number> {
+    if (deliveries.length === 0) return 0;
+    return this.writer.run(() => {
+      const insert = prepared(
+        this.db,
+        `INSERT INTO delivery (id, app_id, msg_id, endpoint_id, status, attempt_count, next_attempt_at, next_trigger,
+           created_at, updated_at)
+         SELECT ?, ?, ?, ?, 1, 0, ?, 1, ?, ?
+         WHERE NOT EXISTS (SELECT 1 FROM delivery WHERE msg_id = ? AND endpoint_id = ?)`,
+      );
+      let created = 0;
+      for (const d of deliveries)
+        created += insert.run(d.id, appId, d.msgId, endpointId, now, now, now, d.msgId, endpointId).changes;
+      return created;
     });
   }
 

@@ -3,7 +3,17 @@ import type { Message } from "../../core/entities.ts";
 import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
 import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import { firstAttemptAt } from "../../core/message-schedule.ts";
-import type { IdempotentResponse, MessageFilter, MessageRepository, NewDelivery, Page, PageRequest } from "../store.ts";
+import type {
+  IdempotentResponse,
+  KeyRange,
+  MessageFilter,
+  MessageRepository,
+  MessageScanRow,
+  NewDelivery,
+  Page,
+  PageRequest,
+  ScanBatch,
+} from "../store.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
 import { json, parseJson, prepared } from "./statements.ts";
@@ -171,5 +181,42 @@ export class SqliteMessages implements MessageRepository {
     await this.writer.run(() =>
       prepared(this.db, "UPDATE message SET payload = NULL WHERE app_id = ? AND id = ?").run(appId, id),
     );
+  }
+
+  async scanForEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<MessageScanRow[]> {
+    const rows = prepared(
+      this.db,
+      `SELECT m.id, m.event_type, m.channels, m.payload IS NULL AS expunged,
+         EXISTS (SELECT 1 FROM delivery d WHERE d.msg_id = m.id AND d.endpoint_id = ?) AS has_delivery
+       FROM message m WHERE m.app_id = ? AND m.id > ? AND m.id < ? ORDER BY m.id LIMIT ?`,
+    ).all(endpointId, appId, range.after, range.before, limit) as {
+      id: string;
+      event_type: string;
+      channels: string | null;
+      expunged: number;
+      has_delivery: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      eventType: r.event_type,
+      channels: parseJson(r.channels),
+      hasDelivery: r.has_delivery === 1,
+      expunged: r.expunged === 1,
+    }));
+  }
+
+  async expungeBatch(appId: string, range: KeyRange, limit: number): Promise<ScanBatch> {
+    return this.writer.run(() => {
+      const ids = prepared(this.db, "SELECT id FROM message WHERE app_id = ? AND id > ? AND id < ? ORDER BY id LIMIT ?")
+        .pluck()
+        .all(appId, range.after, range.before, limit) as string[];
+      if (ids.length === 0) return { changed: 0, scanned: 0, next: range.after };
+      const last = ids[ids.length - 1]!;
+      const changed = prepared(
+        this.db,
+        "UPDATE message SET payload = NULL WHERE app_id = ? AND id >= ? AND id <= ? AND payload IS NOT NULL",
+      ).run(appId, ids[0], last).changes;
+      return { changed, scanned: ids.length, next: last };
+    });
   }
 }

@@ -7,6 +7,7 @@ import { SqliteRetention } from "./retention.ts";
 import { SqliteApplications } from "./applications.ts";
 import { SqliteCoordination } from "./coordination.ts";
 import { SqliteAlerts } from "./alerts.ts";
+import { SqliteBackgroundTasks } from "./background-tasks.ts";
 import { SqliteAttemptStats } from "./attempt-stats.ts";
 import { SqliteAttempts } from "./attempts.ts";
 import { SqliteDeliveries } from "./deliveries.ts";
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   readonly inspectors;
   readonly pollers;
   readonly alerts;
+  readonly backgroundTasks;
   private readonly writer: WriteBatcher;
   /** Taken by every write transaction: the group commit's and the retention thread's. */
   readonly writeLock: WriteLock;
@@ -71,6 +73,7 @@ export class SqliteStore implements Store {
     this.inspectors = new SqliteInspectors(db, this.writer);
     this.pollers = new SqlitePollers(db, this.writer, box);
     this.alerts = new SqliteAlerts(db, this.writer);
+    this.backgroundTasks = new SqliteBackgroundTasks(db, this.writer);
     this.audit = new SqliteAudit(db, this.writer);
     this.ipLists = new SqliteIpLists(db, this.writer);
     this.settings = new SqliteSettings(db, this.writer);

@@ -106,6 +106,15 @@ export interface Page<T> {
   done: boolean;
 }
 
+/** A background task (recover, replay, expunge): `data` holds its progress and result. */
+export interface BackgroundTask {
+  id: string;
+  status: "running" | "finished" | "failed";
+  task: string;
+  updatedAt: string;
+  data: Record<string, unknown>;
+}
+
 export interface Application {
   id: string;
   uid: string | null;

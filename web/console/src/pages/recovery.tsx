@@ -1,7 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
-import { api, enc, query, type Application, type Endpoint, type Message, type Page } from "../api.ts";
+import {
+  api,
+  enc,
+  query,
+  type Application,
+  type BackgroundTask,
+  type Endpoint,
+  type Message,
+  type Page,
+} from "../api.ts";
 import { CopyAs } from "../components/copy-as.tsx";
 import { ErrorNote, Section } from "../components/ui.tsx";
 
@@ -50,14 +59,26 @@ export function Recovery() {
   const count = useMutation({ mutationFn: () => countFailed(appId, endpointId, sinceIso) });
   const recover = useMutation({
     mutationFn: () =>
-      api<{ recovered: number }>("POST", `/app/${enc(appId)}/endpoint/${enc(endpointId)}/recover`, {
+      api<BackgroundTask>("POST", `/app/${enc(appId)}/endpoint/${enc(endpointId)}/recover`, {
         since: sinceIso,
       }),
-    onSuccess: () => {
-      count.reset();
-      void client.invalidateQueries();
-    },
+    onSuccess: () => count.reset(),
   });
+  // Recovery runs on the server as a background task (docs/api.md, "Background tasks"): followed
+  // here until it ends, then the lists that show the deliveries are read again.
+  const taskId = recover.data?.id;
+  const task = useQuery({
+    queryKey: ["background-task", taskId],
+    queryFn: async () => {
+      const t = await api<BackgroundTask>("GET", `/background-task/${enc(taskId!)}`);
+      if (t.status !== "running")
+        void client.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "background-task" });
+      return t;
+    },
+    enabled: taskId !== undefined,
+    refetchInterval: (q) => (q.state.data?.status === "running" || !q.state.data ? 500 : false),
+  });
+  const requeued = Number(task.data?.data.messagesSent ?? 0);
   const choose = (changes: Record<string, string>) => {
     count.reset();
     recover.reset();
@@ -134,8 +155,12 @@ export function Recovery() {
           </div>
         ) : null}
         {recover.data ? (
-          <p role="status" className="ok-text">
-            Recovery started: {recover.data.recovered} deliver{recover.data.recovered === 1 ? "y" : "ies"} queued again.
+          <p role="status" className={task.data?.status === "failed" ? "error" : "ok-text"}>
+            {!task.data || task.data.status === "running"
+              ? "Recovery started…"
+              : task.data.status === "failed"
+                ? `Recovery failed: ${String(task.data.data.error ?? "")}`
+                : `Recovery finished: ${requeued} deliver${requeued === 1 ? "y" : "ies"} queued again.`}
           </p>
         ) : null}
         {endpointId && sinceIso ? (
