@@ -1,6 +1,5 @@
 import { arg, flagString, seg, type Family } from "./command.ts";
 import { usageError } from "./exit-codes.ts";
-import { ListenClient } from "./listen-session.ts";
 import { listenMemoryFile, rememberedSession, rememberSession, sessionKey } from "./listen-memory.ts";
 
 /**
@@ -77,6 +76,8 @@ export const listenCommand: Family = {
       const print = (line: string, fields: Record<string, unknown>) =>
         c.out.write(json ? JSON.stringify(fields) + "\n" : `${line}\n`);
 
+      // Loaded on use, with its WebSocket library, so other commands start without it.
+      const { ListenClient } = await import("./listen-session.ts");
       const client = new ListenClient({
         socketUrl,
         token: connection.token,

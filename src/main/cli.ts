@@ -9,13 +9,11 @@ import {
 import { ConfigError, loadConfig, parseFlags, type Config } from "../config.ts";
 import { didYouMean } from "../core/did-you-mean.ts";
 import { parseDatabaseAddress } from "../store/postgres/database-address.ts";
-import { migratePostgres } from "../store/postgres/migrate.ts";
-import { migrateSqlite } from "../store/sqlite/open-database.ts";
 import { isStoreUnavailable } from "../store/store-unavailable.ts";
 import { unknownVariableWarnings } from "./environment-check.ts";
-import { startHookline, type Hookline } from "./hookline.ts";
+import type { Hookline } from "./hookline.ts";
 import { configurationReference, nonDefaultSettings, settingLines, tracingReference } from "./settings-reference.ts";
-import { splitTokenArgs, tokenCommand, tokenHelp, TOKEN_FLAGS, TOKEN_SUMMARY } from "./token-command.ts";
+import { splitTokenArgs, tokenHelp, TOKEN_FLAGS, TOKEN_SUMMARY } from "./token-args.ts";
 import { VERSION } from "./version.ts";
 
 const USAGE = `Usage: hookline <command> [flags]
@@ -129,8 +127,12 @@ export async function main(argv: string[]): Promise<number> {
     let ran: string[];
     try {
       ran = config.databaseUrl
-        ? await migratePostgres(config.databaseUrl, { connectTimeoutMs: config.databaseConnectTimeoutMs })
-        : migrateSqlite(config.dataDir, { synchronous: config.sqliteSynchronous });
+        ? await (
+            await import("../store/postgres/migrate.ts")
+          ).migratePostgres(config.databaseUrl, { connectTimeoutMs: config.databaseConnectTimeoutMs })
+        : (await import("../store/sqlite/open-database.ts")).migrateSqlite(config.dataDir, {
+            synchronous: config.sqliteSynchronous,
+          });
     } catch (error) {
       process.stderr.write(`hookline: could not migrate: ${describeStartError(error, config)}\n`);
       return 1;
@@ -140,6 +142,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (tokenArgs) {
     try {
+      // Loaded here, not at the top: it brings the store and the server with it (token-args.ts).
+      const { tokenCommand } = await import("./token-command.ts");
       return await tokenCommand(
         config,
         rest[0],
@@ -158,6 +162,7 @@ export async function main(argv: string[]): Promise<number> {
   log.info({ version: VERSION, node: process.version, settings }, "hookline starting");
   let hookline: Hookline;
   try {
+    const { startHookline } = await import("./hookline.ts");
     hookline = await startHookline(config, {
       logger: log,
       settingsGiven: { env: process.env, flags },
