@@ -89,7 +89,7 @@ describe("local commands", { concurrency: 3 }, () => {
     assert.match(r.stdout, /complete -F _hookline hookline/);
     assert.match(
       r.stdout,
-      /endpoint\) echo "list get create update delete secret rotate recover replay-missing bulk-replay stats" ;;/,
+      /endpoint\) echo "list get create update delete secret rotate recover replay-missing bulk-replay stats poll" ;;/,
     );
     assert.match(r.stdout, /task\) echo "list get" ;;/);
     assert.match(r.stdout, /"task get"\) echo "--wait --json --table --url --token --help"/);
