@@ -31,6 +31,8 @@ const STORE_INDEPENDENT = new Set([
   "test/cli-client-errors.test.ts",
   "test/cli-client-local.test.ts",
   "test/cli-background-tasks.test.ts",
+  "test/cli-replay.test.ts",
+  "test/progress-bar.test.ts",
   "test/config-reference.test.ts",
   "test/portal-options.test.ts",
   "test/store-postgres.test.ts",

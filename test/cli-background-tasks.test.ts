@@ -83,7 +83,7 @@ describe("background tasks from the command line", () => {
         "order.placed",
         "--wait",
       ]),
-      cli(["endpoint", "recover", ...range]),
+      cli(["endpoint", "recover", ...range, "--yes"]),
       cli(["endpoint", "bulk-replay", ...range, "--status", "lost"]),
       cli(["message", "expunge-all-contents", "--app", "cli-tasks"]),
       cli(["message", "expunge-all-contents", "--app", "cli-tasks", "--yes", "--wait"]),

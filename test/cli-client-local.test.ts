@@ -93,6 +93,12 @@ describe("local commands", { concurrency: 3 }, () => {
     );
     assert.match(r.stdout, /task\) echo "list get" ;;/);
     assert.match(r.stdout, /"task get"\) echo "--wait --json --table --url --token --help"/);
+    assert.match(
+      r.stdout,
+      /"replay"\) echo "--app --endpoint --since --until --status --dry-run --yes --json --table --url --token --help"/,
+    );
+    assert.match(r.stdout, /"endpoint recover"\) echo "--app --since --until --wait --dry-run --yes /);
+    assert.match(r.stdout, /"message expunge-all-contents"\) echo "--app --dry-run --yes --wait /);
     assert.match(r.stdout, /"endpoint create"\) echo "--app .*--endpoint-url .*--json .*--url --token --help"/);
     const syntax = spawnSync("bash", ["-n"], { input: r.stdout, encoding: "utf8" });
     assert.equal(syntax.status, 0, syntax.stderr);

@@ -3,6 +3,8 @@ import { APP_FLAG, arg, flagString, type CommandContext, type Subcommand } from 
 import { timeFlag } from "./time-flag.ts";
 import { usageError } from "./exit-codes.ts";
 import { startTaskCommand, WAIT_FLAG } from "./tasks.ts";
+import { DRY_RUN_FLAG, YES_FLAG } from "./confirm.ts";
+import { countPages, runGuardedTask } from "./guarded-task.ts";
 
 /**
  * `hookline endpoint recover|replay-missing|bulk-replay`: the endpoint's background tasks
@@ -20,13 +22,13 @@ const RANGE_FLAGS = [
   WAIT_FLAG,
 ];
 
-const range = (c: CommandContext) => ({
+export const range = (c: CommandContext) => ({
   since: timeFlag(c, "since"),
   ...(flagString(c, "until") !== undefined ? { until: timeFlag(c, "until") } : {}),
 });
 
 /** Svix's MessageStatus by name (or its number). */
-const STATUS = { success: 0, pending: 1, fail: 2, sending: 3, canceled: 4 } as Record<string, number>;
+export const STATUS = { success: 0, pending: 1, fail: 2, sending: 3, canceled: 4 } as Record<string, number>;
 
 function statusFlag(c: CommandContext): number | undefined {
   const value = flagString(c, "status");
@@ -46,15 +48,42 @@ function codeClassFlag(c: CommandContext): number | undefined {
   return Number(match[1]) * 100;
 }
 
+/** Svix's MessageStatus.Fail: what `recover` sends again. */
+const FAILED = 2;
+
+/**
+ * `recover` (and `hookline replay --status failed`): the endpoint's failed deliveries in the range,
+ * counted with `GET …/endpoint/{ep}/msg?status=2`, then sent again by the recover task.
+ */
+export function recoverCommand(
+  c: CommandContext,
+  path: string,
+  endpoint: string,
+  window: { since: string; until?: string },
+  follow: boolean,
+): Promise<number | void> {
+  return runGuardedTask(c, {
+    outcome: `replayed to ${endpoint}`,
+    question: (n) => `Replay ${n} failed message${n === 1 ? "" : "s"} to ${endpoint}?`,
+    refusal: "recover sends failed messages again",
+    preview: () => countPages(c, `${path}/msg`, { status: FAILED, after: window.since, before: window.until }),
+    counter: "messagesSent",
+    follow,
+    start: (expected) => startTaskCommand(c, `${path}/recover`, window, expected),
+  });
+}
+
 export function endpointTaskCommands(endpointPath: (c: CommandContext) => string): Subcommand[] {
   return [
     {
       name: "recover",
       summary: "resend every failed delivery to the endpoint since a time (a background task)",
       args: ["<endpoint>"],
-      flags: RANGE_FLAGS,
-      example: "hookline endpoint recover ep_2a6p1c0 --app acme --since 24h --wait",
-      run: (c) => startTaskCommand(c, `${endpointPath(c)}/recover`, range(c)),
+      flags: [...RANGE_FLAGS, DRY_RUN_FLAG, YES_FLAG],
+      description:
+        "Counts the failed deliveries first and asks before starting (--yes to skip; required without a terminal).",
+      example: "hookline endpoint recover ep_2a6p1c0 --app acme --since 24h --yes --wait",
+      run: (c) => recoverCommand(c, endpointPath(c), arg(c, 0, "<endpoint>"), range(c), false),
     },
     {
       name: "replay-missing",

@@ -16,6 +16,8 @@ import {
 import { usageError } from "./exit-codes.ts";
 import { printDone } from "./output.ts";
 import { startTaskCommand, WAIT_FLAG } from "./tasks.ts";
+import { DRY_RUN_FLAG, YES_FLAG } from "./confirm.ts";
+import { countPages, runGuardedTask } from "./guarded-task.ts";
 
 /** `hookline message`: sending messages and looking at them; `resend` delivers one again to an endpoint. */
 const base = (c: CommandContext) => `/api/v1/app/${appSeg(c)}/msg`;
@@ -93,13 +95,25 @@ export const messageCommands: Family = {
       summary: "delete the payload of every message of the application (a background task)",
       flags: [
         APP_FLAG,
-        { name: "yes", description: "confirm: the payloads cannot be brought back", required: true },
+        DRY_RUN_FLAG,
+        { ...YES_FLAG, description: "go ahead without asking: the payloads cannot be brought back" },
         WAIT_FLAG,
       ],
       description:
-        "The messages and their attempt log stay; a delivery still due of a message without payload fails. Runs as a background task (hookline task get).",
+        "The messages and their attempt log stay; a delivery still due of a message without payload fails. Runs as a background task (hookline task get).\n" +
+        "Counts the messages first and asks before starting (--yes to skip; required without a terminal).",
       example: "hookline message expunge-all-contents --app acme --yes --wait",
-      run: (c) => startTaskCommand(c, `${base(c)}/expunge-all-contents`),
+      run: (c) =>
+        runGuardedTask(c, {
+          outcome: "expunged",
+          question: (n) =>
+            `Expunge the payloads of ${n} message${n === 1 ? "" : "s"} of ${flagString(c, "app")}? They cannot be brought back.`,
+          refusal: "expunge-all-contents deletes every payload for good",
+          preview: () => countPages(c, base(c), {}),
+          counter: "messagesPurged",
+          follow: false,
+          start: (expected) => startTaskCommand(c, `${base(c)}/expunge-all-contents`, undefined, expected),
+        }),
     },
     {
       name: "resend",

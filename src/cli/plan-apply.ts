@@ -1,5 +1,5 @@
-import { createInterface } from "node:readline/promises";
 import { readFileSync } from "node:fs";
+import { confirmed } from "./confirm.ts";
 import { flagString, type CommandContext, type Family, type Subcommand } from "./command.ts";
 import { CliError, EXIT, usageError } from "./exit-codes.ts";
 import { readLiveState } from "./config-as-code/live-state.ts";
@@ -58,19 +58,6 @@ const planCommand: Subcommand = {
   },
 };
 
-async function confirmed(c: CommandContext, count: number): Promise<boolean> {
-  if (c.parsed.flags.yes === true) return true;
-  if (!process.stdin.isTTY)
-    throw usageError("apply changes the server: confirm with --yes when there is no terminal to ask on");
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await prompt.question(`Apply these ${count} changes to ${c.client().connection.url}? [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    prompt.close();
-  }
-}
-
 const applyCommand: Subcommand = {
   name: "apply",
   summary: "make the server match the file (shows the plan, asks, then applies it)",
@@ -87,7 +74,13 @@ const applyCommand: Subcommand = {
       if (json) printJson(c.out, { ...planJson(plan), applied: 0 });
       return;
     }
-    if (!(await confirmed(c, plan.changes.length))) {
+    if (
+      !(await confirmed(
+        c,
+        `Apply these ${plan.changes.length} changes to ${c.client().connection.url}?`,
+        "apply changes the server",
+      ))
+    ) {
       c.note("Nothing applied.\n");
       return EXIT.failure;
     }

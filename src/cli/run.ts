@@ -16,6 +16,7 @@ import { loginCommand, logoutCommand } from "./login.ts";
 import { attemptCommands, messageCommands } from "./messages.ts";
 import { chooseOutput } from "./output.ts";
 import { applyFamily, planFamily } from "./plan-apply.ts";
+import { replayFamily } from "./replay.ts";
 import { sendExampleCommand } from "./send-example.ts";
 import { signatureCommands } from "./signature.ts";
 import { sourceCommands } from "./sources.ts";
@@ -60,6 +61,7 @@ export const CLIENT_FAMILIES: Family[] = [
   planFamily,
   applyFamily,
   listenCommand,
+  replayFamily,
   taskCommands,
   sendExampleCommand,
   signatureCommands,

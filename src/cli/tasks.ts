@@ -10,6 +10,7 @@ import {
 } from "./command.ts";
 import { CliError, EXIT, usageError } from "./exit-codes.ts";
 import { printObject } from "./output.ts";
+import { renderProgress } from "./progress-bar.ts";
 
 /**
  * Background tasks (docs/cli.md, "Background tasks"): `hookline task list|get`, and `--wait` for
@@ -38,16 +39,41 @@ const progressOf = (task: TaskOut) =>
     .map(([k, v]) => `${k} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
     .join(", ");
 
-/** Polls the task until it is no longer running; prints it then, and fails (exit 1) if it failed. */
-export async function waitForTask(c: CommandContext, id: string): Promise<void> {
+/** What a follower knows besides the task: the dry-run count, and which counter of `data` it is. */
+export interface ExpectedWork {
+  total: number;
+  counter: string;
+}
+
+/** The task's line: `qtask_… endpoint.recover running: messagesSent 3` and, with a total, the bar. */
+function progressLine(task: TaskOut, expected: ExpectedWork | undefined, elapsedMs: number): string {
+  const head = `${task.id} ${task.task} ${task.status}`;
+  const data = progressOf(task);
+  if (!expected) return data ? `${head}: ${data}` : head;
+  const done = typeof task.data?.[expected.counter] === "number" ? (task.data[expected.counter] as number) : 0;
+  // A finished task did all there was: the bar shows it full even if the count was off.
+  const total = task.status === "finished" ? done : expected.total;
+  return `${head}: ${expected.counter} ${renderProgress({ done, total, elapsedMs })}`;
+}
+
+/**
+ * Polls the task until it is no longer running; prints it then, and fails (exit 1) if it failed.
+ * Progress goes to stderr: redrawn in place on a terminal, else a line whenever it changes.
+ */
+export async function waitForTask(c: CommandContext, id: string, expected?: ExpectedWork): Promise<void> {
   const path = `/api/v1/background-task/${seg(id)}`;
+  const redraw = process.stderr.isTTY === true;
+  const started = Date.now();
+  // Plain lines are written when the status or the counters change, not for a new rate alone.
   let shown = "";
   for (;;) {
     const task = (await c.client().request("GET", path)) as TaskOut;
-    const line = `${task.id} ${task.task} ${task.status}${progressOf(task) ? `: ${progressOf(task)}` : ""}`;
-    if (line !== shown) c.note(line);
-    shown = line;
-    if (task.status !== "running") {
+    const ended = task.status !== "running";
+    const line = progressLine(task, expected, Date.now() - started);
+    if (redraw) c.note(`\r\x1b[2K${line}${ended ? "\n" : ""}`);
+    else if (`${task.status} ${progressOf(task)}` !== shown) c.note(`${line}\n`);
+    shown = `${task.status} ${progressOf(task)}`;
+    if (ended) {
       printObject(c.out, task);
       if (task.status === "failed")
         throw new CliError(`the task failed: ${String(task.data?.error ?? "")}`, EXIT.failure);
@@ -57,10 +83,18 @@ export async function waitForTask(c: CommandContext, id: string): Promise<void> 
   }
 }
 
-/** Starts a task by `POST path`; prints what the server answered, or with --wait, the task once it ends. */
-export async function startTaskCommand(c: CommandContext, path: string, body?: unknown): Promise<void> {
+/**
+ * Starts a task by `POST path`; prints what the server answered, or with --wait, the task once it
+ * ends (with `expected`, its progress against that total).
+ */
+export async function startTaskCommand(
+  c: CommandContext,
+  path: string,
+  body?: unknown,
+  expected?: ExpectedWork,
+): Promise<void> {
   const started = (await c.client().request("POST", path, body === undefined ? {} : { body })) as TaskOut;
-  if (c.parsed.flags.wait === true) return waitForTask(c, started.id);
+  if (c.parsed.flags.wait === true) return waitForTask(c, started.id, expected);
   printObject(c.out, started);
 }
 
