@@ -47,6 +47,7 @@ const attempt: Attempt = {
   triggerType: TriggerType.Scheduled,
   errorKind: null,
   requestHeaders: {},
+  responseHeaders: null,
   createdAt: now,
 };
 const observation: AttemptObservation = {

@@ -48,6 +48,7 @@ function batch(n: number): Attempt[] {
     triggerType: 0,
     errorKind: i % 20 === 0 ? "http_status" : null,
     requestHeaders: { "webhook-id": "msg" },
+    responseHeaders: null,
     createdAt: now,
   }));
 }

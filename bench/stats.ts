@@ -96,6 +96,7 @@ function* batches(apps: string[][]): Generator<Attempt[]> {
       triggerType: 0,
       errorKind: failure ? failure.kind : null,
       requestHeaders: {},
+      responseHeaders: null,
       createdAt,
     });
     if (batch.length === 1000) {

@@ -105,6 +105,7 @@ describe("attempt stats classes and histograms", () => {
       triggerType: 0,
       errorKind: null,
       requestHeaders: {},
+      responseHeaders: null,
       createdAt: t,
     };
     assert.equal(sampleOf(base).endToEndMs, 280);

@@ -85,6 +85,7 @@ describe("batched completions", () => {
       triggerType: TriggerType.Scheduled,
       errorKind: null,
       requestHeaders: {},
+      responseHeaders: null,
       createdAt: Date.now(),
     };
     return {

@@ -89,6 +89,15 @@ describe("the console in Chromium", { skip }, () => {
     await audit("application");
 
     await page.getByLabel("URL").fill(`${receiver.url}/hook`);
+    // The form's request, as curl and as an SDK call, follows what is typed.
+    const addForm = page.getByRole("form", { name: "Add an endpoint" });
+    await addForm.locator("details.copy-as summary").click();
+    const createCurl = (await addForm.getByLabel("Shell command").textContent())!;
+    assert.match(createCurl, new RegExp(`^curl -X POST '.*/api/v1/app/${appId}/endpoint'`));
+    assert.ok(createCurl.includes(JSON.stringify({ url: `${receiver.url}/hook` })), createCurl);
+    const createSdk = (await addForm.getByLabel("SDK call").textContent())!;
+    assert.ok(createSdk.includes(`await svix.endpoint.create("${appId}", {`), createSdk);
+    assert.ok(createSdk.includes(`url: "${receiver.url}/hook"`), createSdk);
     await page.getByRole("button", { name: "Add endpoint" }).click();
     await page.waitForURL(/\/endpoints\/ep_/, WAIT);
     endpointId = /\/endpoints\/([^/?]+)/.exec(page.url())![1]!;
@@ -140,6 +149,16 @@ describe("the console in Chromium", { skip }, () => {
     await page.getByRole("link", { name: appId }).click();
     await page.getByLabel("Event type", { exact: true }).fill("invoice.paid");
     await page.getByLabel("Payload (JSON)").fill('{"invoice": "in_42", "amount": 1250}');
+    const sendSection = page.getByRole("region", { name: "Send a message" });
+    await sendSection.locator("details.copy-as summary").click();
+    const sendCurl = (await sendSection.getByLabel("Shell command").textContent())!;
+    assert.match(sendCurl, new RegExp(`^curl -X POST '.*/api/v1/app/${appId}/msg'`));
+    assert.ok(
+      sendCurl.includes(JSON.stringify({ eventType: "invoice.paid", payload: { invoice: "in_42", amount: 1250 } })),
+      sendCurl,
+    );
+    const sendSdk = (await sendSection.getByLabel("SDK call").textContent())!;
+    assert.ok(sendSdk.includes(`await svix.message.create("${appId}", {`), sendSdk);
     await page.getByRole("button", { name: "Send message" }).click();
     await page.waitForURL(/\/messages\/msg_/, WAIT);
     await receiver.waitFor(1, 30_000);

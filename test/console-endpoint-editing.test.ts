@@ -387,7 +387,11 @@ describe("editing an endpoint in the console", { skip }, () => {
   });
 
   test("compares two attempts of one message: a failure and the resend that succeeded", async () => {
-    receiver.respond(() => ({ status: 500, body: '{"error": "database down"}' }));
+    receiver.respond(() => ({
+      status: 500,
+      body: '{"error": "database down"}',
+      headers: { "X-Failure-Reason": "db-down" },
+    }));
     const failing = await api("POST", `/api/v1/app/${appId}/msg`, {
       eventType: "invoice.failed",
       payload: { invoice: "in_2" },
@@ -395,7 +399,11 @@ describe("editing an endpoint in the console", { skip }, () => {
     await page.goto(`${hookline.url}/apps/${appId}/messages/${failing.id}`);
     const destination = page.getByRole("region", { name: `To ${receiver.url}/hook` });
     await destination.locator(".badge", { hasText: "fail" }).first().waitFor(WAIT);
-    receiver.respond(() => ({ status: 200, body: '{"ok": true}' }));
+    receiver.respond(() => ({
+      status: 200,
+      body: '{"ok": true}',
+      headers: { "X-Receipt-Id": "rcpt_9", "Set-Cookie": "session=cookie-secret-1" },
+    }));
 
     // The resend, through the copied curl command: the console's own action, run elsewhere.
     const curl = await curlOf(destination);
@@ -438,7 +446,20 @@ describe("editing an endpoint in the console", { skip }, () => {
       .getByLabel("Request headers diff")
       .getByText(/webhook-signature: \(redacted\)/)
       .waitFor(WAIT);
+    const responseHeaders = (await page.getByLabel("Response headers diff").textContent())!;
+    assert.match(responseHeaders, /^- x-failure-reason: db-down$/m);
+    assert.match(responseHeaders, /^\+ x-receipt-id: rcpt_9$/m);
+    assert.match(responseHeaders, /^\+ set-cookie: \(redacted\)$/m);
+    assert.doesNotMatch(responseHeaders, /cookie-secret-1/);
     await audit("attempt diff");
+
+    // The newer attempt's own page shows what its receiver answered, headers included.
+    await page.locator("thead a.mono").nth(1).click();
+    await page.waitForURL(/\/attempts\/atmpt_\w+$/, WAIT);
+    const table = page.getByRole("table", { name: "Response headers" });
+    await table.getByRole("row", { name: /x-receipt-id\s*rcpt_9/ }).waitFor(WAIT);
+    await table.getByRole("row", { name: /set-cookie\s*\(redacted\)/ }).waitFor(WAIT);
+    await audit("attempt detail");
   });
 
   test("recovery offers its curl command, which recovers when run", async () => {

@@ -204,6 +204,7 @@ describe("attempt stats API", () => {
       triggerType: 0,
       errorKind: null,
       requestHeaders: {},
+      responseHeaders: null,
       createdAt: at,
     });
     // 50 × 3 ms, 45 × 150 ms, 5 × 2.5 s, through the store's own write path.

@@ -109,6 +109,7 @@ const attempt = (m: Message, endpointId: string, t: number, extra: Partial<Attem
   triggerType: TriggerType.Scheduled,
   errorKind: "http_status",
   requestHeaders: { "webhook-id": m.id, "content-type": "application/json" },
+  responseHeaders: { "content-type": "text/plain" },
   createdAt: t,
   ...extra,
 });

@@ -125,6 +125,7 @@ const RECORD_BY_NAME: Record<string, Record<string, unknown>> = {
   metadata: { team: "billing" },
   headers: { "X-Team": "billing" },
   requestHeaders: { "content-type": "application/json", "webhook-id": id("msg") },
+  responseHeaders: { "content-type": "application/json", "x-request-id": "req_8f2c", "set-cookie": "(redacted)" },
   payload: { id: "in_1042", amount: 129.5, currency: "EUR" },
   schemas: { "1": { type: "object", properties: { id: { type: "string" }, amount: { type: "number" } } } },
   variables: { threshold: "100" },

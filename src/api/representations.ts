@@ -169,6 +169,10 @@ export const MessageAttemptOut = Type.Object({
   msg: Type.Optional(MessageOut),
   errorKind: Nullable(Type.String({ description: "Hookline: why the attempt failed (timeout, dns, redirect, …)" })),
   requestHeaders: Type.Record(Type.String(), Type.String(), { description: "Hookline: the headers sent" }),
+  responseHeaders: Nullable(Type.Record(Type.String(), Type.String()), {
+    description:
+      "Hookline: the receiver's response headers (lower-case names; at most 50 and 8 KiB; cookies, credentials and the endpoint's custom headers redacted); null when no response came or the content was deleted",
+  }),
 });
 
 export const attemptOut = (a: Attempt, msg?: Message) => ({
@@ -186,6 +190,7 @@ export const attemptOut = (a: Attempt, msg?: Message) => ({
   ...(msg ? { msg: messageOut(msg) } : {}),
   errorKind: a.errorKind,
   requestHeaders: a.requestHeaders,
+  responseHeaders: a.responseHeaders,
 });
 
 const deliveryState = {

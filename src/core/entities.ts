@@ -184,6 +184,8 @@ export interface Attempt {
   triggerType: TriggerType;
   errorKind: ErrorKind | null;
   requestHeaders: Record<string, string>;
+  /** The receiver's, bounded and with credentials redacted (delivery/response-headers.ts); null: no response, or deleted. */
+  responseHeaders: Record<string, string> | null;
   createdAt: number;
 }
 

@@ -16,6 +16,7 @@ import type { HttpSender, SendResult } from "./http-sender.ts";
 import { decide, retryUncontacted, type Decision } from "./outcome.ts";
 import { prepareRequest } from "./prepare-request.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import { responseHeadersForLog } from "./response-headers.ts";
 import { headersForLog } from "./webhook-request.ts";
 
 export interface ExecutorOptions {
@@ -204,6 +205,7 @@ export class AttemptExecutor {
       triggerType: job.trigger,
       errorKind: decision.errorKind,
       requestHeaders: headersForLog(requestHeaders, endpoint),
+      responseHeaders: responseHeadersForLog(result, endpoint),
       createdAt: startedAt,
     };
     if (decision.disableEndpoint) {

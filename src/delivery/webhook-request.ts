@@ -87,9 +87,14 @@ export function headersForLog(
   endpoint: Pick<Endpoint, "headers">,
 ): Record<string, string> {
   const out = { ...sent };
+  for (const name of sentHeadersHidden(endpoint)) if (out[name] !== undefined) out[name] = REDACTED;
+  return out;
+}
+
+/** The lower-case names whose values the attempt log hides: the signatures and the endpoint's custom headers. */
+export function sentHeadersHidden(endpoint: Pick<Endpoint, "headers">): string[] {
   const hidden = ["webhook-signature", "svix-signature"];
   for (const name of Object.keys(endpoint.headers))
     if (!isReservedHeader(name) && !isHopByHopHeader(name)) hidden.push(name.toLowerCase());
-  for (const name of hidden) if (out[name] !== undefined) out[name] = REDACTED;
-  return out;
+  return hidden;
 }

@@ -18,6 +18,7 @@ interface AttemptRow {
   trigger_type: number;
   error_kind: string | null;
   request_headers: Record<string, string>;
+  response_headers: Record<string, string> | null;
   created_at: number;
 }
 
@@ -34,6 +35,7 @@ const toAttempt = (r: AttemptRow): Attempt => ({
   triggerType: r.trigger_type,
   errorKind: r.error_kind as Attempt["errorKind"],
   requestHeaders: r.request_headers ?? {},
+  responseHeaders: r.response_headers ?? null,
   createdAt: r.created_at,
 });
 
@@ -46,20 +48,20 @@ const storableText = (text: string | null): string | null =>
   text === null ? null : text.replaceAll("\u0000", "\uFFFD");
 
 /**
- * `INSERT INTO attempt … SELECT … FROM <ATTEMPT_ROWS>` with the 13 parallel arrays that
+ * `INSERT INTO attempt … SELECT … FROM <ATTEMPT_ROWS>` with the 14 parallel arrays that
  * `attemptArrays` builds, bound from `$first`: one statement for any number of attempts.
  */
 export function attemptRowsFrom(first: number): string {
   const p = (i: number) => `$${first + i}`;
   return `unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[],
       ${p(5)}::smallint[], ${p(6)}::integer[], ${p(7)}::text[], ${p(8)}::integer[], ${p(9)}::smallint[],
-      ${p(10)}::text[], ${p(11)}::jsonb[], ${p(12)}::bigint[])
+      ${p(10)}::text[], ${p(11)}::jsonb[], ${p(12)}::bigint[], ${p(13)}::jsonb[])
     AS a(id, app_id, msg_id, endpoint_id, url, status, response_status_code, response, response_duration_ms,
-      trigger_type, error_kind, request_headers, created_at)`;
+      trigger_type, error_kind, request_headers, created_at, response_headers)`;
 }
 
 export const INSERT_ATTEMPT_COLUMNS = `INSERT INTO attempt (id, app_id, msg_id, endpoint_id, url, status, response_status_code,
-    response, response_duration_ms, trigger_type, error_kind, request_headers, created_at)`;
+    response, response_duration_ms, trigger_type, error_kind, request_headers, created_at, response_headers)`;
 
 export function attemptArrays(attempts: Attempt[]): unknown[][] {
   return [
@@ -76,6 +78,7 @@ export function attemptArrays(attempts: Attempt[]): unknown[][] {
     attempts.map((a) => a.errorKind),
     attempts.map((a) => JSON.stringify(a.requestHeaders)),
     attempts.map((a) => a.createdAt),
+    attempts.map((a) => (a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders))),
   ];
 }
 
@@ -134,16 +137,15 @@ export class PostgresAttempts implements AttemptRepository {
   }
 
   async expungeContent(appId: string, msgId: string, attemptId: string): Promise<void> {
-    await this.db.query("UPDATE attempt SET response = NULL WHERE app_id = $1 AND msg_id = $2 AND id = $3", [
-      appId,
-      msgId,
-      attemptId,
-    ]);
+    await this.db.query(
+      "UPDATE attempt SET response = NULL, response_headers = NULL WHERE app_id = $1 AND msg_id = $2 AND id = $3",
+      [appId, msgId, attemptId],
+    );
   }
 
   async insert(a: Attempt): Promise<void> {
     await this.db.query(
-      `WITH stats_rows AS (${upsertStatsFrom("$14")}) ${INSERT_ATTEMPT_COLUMNS} SELECT * FROM ${attemptRowsFrom(1)}`,
+      `WITH stats_rows AS (${upsertStatsFrom("$15")}) ${INSERT_ATTEMPT_COLUMNS} SELECT * FROM ${attemptRowsFrom(1)}`,
       [...attemptArrays([a]), statsParam([a])],
     );
   }

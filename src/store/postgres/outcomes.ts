@@ -9,7 +9,7 @@ import { attemptArrays, attemptRowsFrom, INSERT_ATTEMPT_COLUMNS } from "./attemp
  * replaces SQLite's 3–4 statements per outcome.
  *
  * $1 owner, $2 now; $3–$5 delivery updates (id, status, next_attempt_at); $6–$8 endpoint health
- * (id, failing_since, disable); $9–$21 the attempt arrays; $22 the messages of the deliveries; $23 the
+ * (id, failing_since, disable); $9–$22 the attempt arrays; $23 the messages of the deliveries; $24 the
  * attempts' stats rows (attempt-stats.ts), upserted in the same statement.
  *
  * The messages narrow the delivery update to their time partitions (0008_partitioned_history.sql)
@@ -21,12 +21,12 @@ const COMPLETE = `
     ${INSERT_ATTEMPT_COLUMNS}
     SELECT * FROM ${attemptRowsFrom(9)}
   ), stats_rows AS (
-    ${upsertStatsFrom("$23")}
+    ${upsertStatsFrom("$24")}
   ), delivery_rows AS (
     UPDATE delivery d SET status = o.status, next_attempt_at = o.next_attempt_at, next_trigger = 0,
       attempt_count = d.attempt_count + 1, lease_owner = NULL, lease_until = NULL, updated_at = $2
     FROM unnest($3::text[], $4::smallint[], $5::bigint[]) AS o(id, status, next_attempt_at)
-    WHERE d.id = o.id AND d.lease_owner = $1 AND d.msg_id = ANY($22::text[])
+    WHERE d.id = o.id AND d.lease_owner = $1 AND d.msg_id = ANY($23::text[])
   )
   UPDATE endpoint e SET failing_since = h.failing_since,
     disabled = e.disabled OR h.disable,

@@ -20,6 +20,7 @@ interface AttemptRow {
   trigger_type: number;
   error_kind: string | null;
   request_headers: string;
+  response_headers: string | null;
   created_at: number;
 }
 
@@ -36,6 +37,7 @@ const toAttempt = (r: AttemptRow): Attempt => ({
   triggerType: r.trigger_type,
   errorKind: r.error_kind as Attempt["errorKind"],
   requestHeaders: parseJson(r.request_headers) ?? {},
+  responseHeaders: r.response_headers === null ? null : (parseJson(r.response_headers) ?? null),
   createdAt: r.created_at,
 });
 
@@ -43,8 +45,8 @@ export function insertAttempt(db: Database.Database, a: Attempt): void {
   prepared(
     db,
     `INSERT INTO attempt (id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
-       response_duration_ms, trigger_type, error_kind, request_headers, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       response_duration_ms, trigger_type, error_kind, request_headers, response_headers, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     a.id,
     a.appId,
@@ -58,6 +60,7 @@ export function insertAttempt(db: Database.Database, a: Attempt): void {
     a.triggerType,
     a.errorKind,
     JSON.stringify(a.requestHeaders),
+    a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders),
     a.createdAt,
   );
 }
@@ -126,11 +129,10 @@ export class SqliteAttempts implements AttemptRepository {
 
   async expungeContent(appId: string, msgId: string, attemptId: string): Promise<void> {
     await this.writer.run(() =>
-      prepared(this.db, "UPDATE attempt SET response = NULL WHERE app_id = ? AND msg_id = ? AND id = ?").run(
-        appId,
-        msgId,
-        attemptId,
-      ),
+      prepared(
+        this.db,
+        "UPDATE attempt SET response = NULL, response_headers = NULL WHERE app_id = ? AND msg_id = ? AND id = ?",
+      ).run(appId, msgId, attemptId),
     );
   }
 

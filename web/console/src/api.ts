@@ -160,6 +160,8 @@ export interface Attempt {
   timestamp: string;
   errorKind: string | null;
   requestHeaders: Record<string, string>;
+  /** The receiver's (bounded, credentials redacted by Hookline); null when no response came or the content was deleted. */
+  responseHeaders: Record<string, string> | null;
 }
 
 export interface MessageDestination extends Endpoint {

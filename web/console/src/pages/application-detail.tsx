@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, enc, type Application, type Endpoint, type Message, type Page } from "../api.ts";
+import { CopyAs } from "../components/copy-as.tsx";
 import { ErrorNote, Loading, Section, splitList, Time } from "../components/ui.tsx";
 import { EndpointHealth } from "../components/endpoint-health.tsx";
 import { PortalButton } from "../components/portal-button.tsx";
@@ -109,12 +110,10 @@ function CreateEndpoint({ appId }: { appId: string }) {
   const [types, setTypes] = useState("");
   const client = useQueryClient();
   const navigate = useNavigate();
+  // Svix's v2 name (v1's filterTypes means the same), which its SDK sends too.
+  const body = { url, ...(splitList(types) ? { eventTypes: splitList(types) } : {}) };
   const create = useMutation({
-    mutationFn: () =>
-      api<Endpoint>("POST", `/app/${enc(appId)}/endpoint`, {
-        url,
-        ...(splitList(types) ? { filterTypes: splitList(types) } : {}),
-      }),
+    mutationFn: () => api<Endpoint>("POST", `/app/${enc(appId)}/endpoint`, body),
     onSuccess: (ep) => {
       void client.invalidateQueries({ queryKey: ["endpoints", appId] });
       void navigate(paths.endpoint(appId, ep.id));
@@ -151,6 +150,7 @@ function CreateEndpoint({ appId }: { appId: string }) {
       </button>
       <div className="span">
         <ErrorNote error={create.error} />
+        <CopyAs label="create the endpoint" call={{ method: "POST", path: `/app/${enc(appId)}/endpoint`, body }} />
       </div>
     </form>
   );
@@ -169,6 +169,7 @@ function SendMessage({ appId }: { appId: string }) {
       void navigate(paths.message(appId, m.id));
     },
   });
+  const snippetPayload = parseJson(payload);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     let parsed: unknown;
@@ -205,6 +206,21 @@ function SendMessage({ appId }: { appId: string }) {
         </p>
       ) : null}
       <ErrorNote error={send.error} />
+      {snippetPayload.ok ? (
+        <CopyAs
+          label="send the message"
+          call={{ method: "POST", path: `/app/${enc(appId)}/msg`, body: { eventType, payload: snippetPayload.value } }}
+        />
+      ) : null}
     </Section>
   );
+}
+
+/** The payload as typed, for the copied call: only while it is JSON (the form says why not on sending). */
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
 }

@@ -7,7 +7,29 @@ import { paths } from "../paths.ts";
 /** Header names whose values are credentials: shown as redacted even to an operator looking over a shoulder. */
 export const SENSITIVE_HEADER = /authorization|cookie|token|secret|api-?key|password/i;
 
-/** One delivery attempt: what was sent (headers), what came back (status and body), how long it took and why it failed. */
+/** A header table; credential-like names show redacted even where Hookline kept a value. */
+function HeaderTable({ headers, label }: { headers: Record<string, string>; label: string }) {
+  return (
+    <table aria-label={label}>
+      <thead>
+        <tr>
+          <th scope="col">Header</th>
+          <th scope="col">Value</th>
+        </tr>
+      </thead>
+      <tbody>
+        {Object.entries(headers).map(([name, value]) => (
+          <tr key={name}>
+            <td className="mono">{name}</td>
+            <td className="mono break">{SENSITIVE_HEADER.test(name) ? "(redacted)" : value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** One delivery attempt: what was sent (headers), what came back (status, headers and body), how long it took and why it failed. */
 export function AttemptDetail() {
   const { appId = "", msgId = "", attemptId = "" } = useParams();
   const attempt = useQuery({
@@ -48,22 +70,14 @@ export function AttemptDetail() {
         </dd>
       </dl>
       <Section title="Request headers">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Header</th>
-              <th scope="col">Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.entries(a.requestHeaders).map(([name, value]) => (
-              <tr key={name}>
-                <td className="mono">{name}</td>
-                <td className="mono break">{SENSITIVE_HEADER.test(name) ? "(redacted)" : value}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <HeaderTable headers={a.requestHeaders} label="Request headers" />
+      </Section>
+      <Section title="Response headers">
+        {a.responseHeaders ? (
+          <HeaderTable headers={a.responseHeaders} label="Response headers" />
+        ) : (
+          <p className="muted">None recorded: no response came, or the attempt's content was deleted.</p>
+        )}
       </Section>
       <Section title="Response body">
         <Code value={a.response} label="Response body" />

@@ -17,8 +17,9 @@ function pretty(text: string): string {
   }
 }
 
-/** Request headers as sorted `name: value` lines (credentials redacted, as on the attempt's page). */
-function headerLines(headers: Record<string, string>): string {
+/** Headers as sorted `name: value` lines (credentials redacted, as on the attempt's page); none: empty. */
+function headerLines(headers: Record<string, string> | null): string {
+  if (!headers) return "";
   return Object.keys(headers)
     .sort()
     .map((name) => `${name}: ${SENSITIVE_HEADER.test(name) ? "(redacted)" : headers[name]}`)
@@ -28,8 +29,8 @@ function headerLines(headers: Record<string, string>): string {
 /**
  * Two attempts of one message side by side (`?a=…&b=…`): what changed between a failure and the
  * success after it, or between two endpoints. Hookline records each attempt's request headers,
- * response status and body; the request body is the message's payload (a transformation's output
- * is not kept), and response headers are not recorded.
+ * response status, headers and body; the request body is the message's payload (a
+ * transformation's output is not kept).
  */
 export function AttemptDiff() {
   const { appId = "", msgId = "" } = useParams();
@@ -109,9 +110,11 @@ export function AttemptDiff() {
         </p>
         <LineDiff a={payload} b={payload} label="Request body diff" />
       </Section>
+      <Section title="Response headers">
+        <LineDiff a={headerLines(a.responseHeaders)} b={headerLines(b.responseHeaders)} label="Response headers diff" />
+      </Section>
       <Section title="Response body">
         <LineDiff a={pretty(a.response)} b={pretty(b.response)} label="Response body diff" />
-        <p className="muted">Response headers are not recorded by Hookline, so they are not compared.</p>
       </Section>
     </>
   );
