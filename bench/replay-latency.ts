@@ -131,10 +131,23 @@ async function stopServer(server: ServerProcess): Promise<void> {
   await withTimeout(server.exited, 30_000, "server to stop").catch(() => server.stop());
 }
 
+/**
+ * Calls the API, waiting up to two minutes: under the live load on a busy two-core machine an API
+ * answer took over 10 s (the test helper's bound), and retrying the task's POST could start it twice.
+ */
 async function call(server: ServerProcess, method: string, p: string, body: unknown, expect: number): Promise<any> {
-  const res = await server.api(method, p, body);
-  if (res.status !== expect) throw new Error(`${method} ${p} answered ${res.status}: ${res.text.slice(0, 500)}`);
-  return res.body;
+  const res = await fetch(server.url + p, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const text = await res.text();
+  if (res.status !== expect) throw new Error(`${method} ${p} answered ${res.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
 }
 
 /** Waits (bounded) until every accepted live message has reached receiver B. */
@@ -224,9 +237,11 @@ async function runStore(kind: StoreKind, o: Options): Promise<StoreResult> {
   while (receiverA.arrivals.size < seed.messages && monoUs() < capUs) {
     await sleep(250);
     if (taskFinishedAfterSeconds === null) {
-      const res = await server.api("GET", `/api/v1/background-task/${task.id as string}`);
-      if (res.status === 200) {
-        taskStatus = String(res.body.status);
+      const res = await call(server, "GET", `/api/v1/background-task/${task.id as string}`, undefined, 200).catch(
+        () => null,
+      );
+      if (res) {
+        taskStatus = String(res.status);
         if (taskStatus !== "running") taskFinishedAfterSeconds = (monoUs() - replay.fromUs) / 1e6;
         if (taskStatus === "failed") break;
       }
