@@ -24,6 +24,7 @@ export interface Summary {
   mean: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   p999: number;
   max: number;
@@ -47,6 +48,7 @@ export function summarize(valuesUs: number[]): Summary {
     mean: arr.length ? ms(sum / arr.length) : NaN,
     p50: ms(percentile(arr, 50)),
     p90: ms(percentile(arr, 90)),
+    p95: ms(percentile(arr, 95)),
     p99: ms(percentile(arr, 99)),
     p999: ms(percentile(arr, 99.9)),
     max: arr.length ? ms(arr[arr.length - 1]!) : NaN,
