@@ -160,7 +160,7 @@ async function isOwnInspectorUrl(ctx: AppContext, url: string, appId: string): P
  * name resolving to one, unless HOOKLINE_ALLOW_PRIVATE_NETWORKS opens it) is refused as it is set,
  * rather than failing every delivery later (src/delivery/ssrf/destination-check.ts).
  */
-async function checkedUrl(ctx: AppContext, url: string, appId: string, previousUrl?: string): Promise<string> {
+export async function checkedUrl(ctx: AppContext, url: string, appId: string, previousUrl?: string): Promise<string> {
   // A polling endpoint (src/core/polling-endpoint.ts) is never dialled: no address to check. Its
   // stream and a dialled endpoint's deliveries do not mix, so an endpoint keeps its kind.
   if (previousUrl !== undefined && isPollingUrl(previousUrl) !== isPollingUrl(url))

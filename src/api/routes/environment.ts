@@ -10,6 +10,14 @@ import {
   readEnvironmentSettings,
 } from "../environment-settings.ts";
 import { allEventTypes, putEventType } from "../event-type-writes.ts";
+import {
+  checkImportedApplications,
+  ExportedApplication,
+  SkippedItem,
+  exportApplications,
+  ImportedApplication,
+  importApplications,
+} from "../environment-applications.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { EventTypeOut, eventTypeOut } from "../representations.ts";
 import { EventTypeFields, flagsOf } from "./event-types.ts";
@@ -17,8 +25,8 @@ import { EventTypeFields, flagsOf } from "./event-types.ts";
 /**
  * Svix's environment export and import (admin tokens only): the event catalog, with schemas and
  * examples, and the environment's settings, as one JSON document that another instance (Hookline
- * or Svix) imports. Applications and endpoints are not part of it, as on Svix; `hookline plan` and
- * `hookline apply` manage those (docs/cli.md, "Configuration as code"). No secret is in it.
+ * or Svix) imports. Beside Svix's fields, Hookline adds `applications` with their endpoints
+ * (src/api/environment-applications.ts); endpoint secrets only when the export asks for them.
  */
 
 const tags = ["Environment"];
@@ -55,6 +63,18 @@ const EnvironmentOut = Type.Object({
   }),
   settings: Type.Union([EnvironmentSettingsOut, Type.Null()], { description: "The environment's settings" }),
   connectors: NoConnectors,
+  applications: Type.Array(ExportedApplication, {
+    description: "Hookline addition: the applications with a uid and their endpoints with a uid",
+  }),
+  skipped: Type.Array(SkippedItem, {
+    description: "Hookline addition: applications and endpoints left out because they have no uid",
+  }),
+});
+
+const ExportIn = Type.Object({
+  includeSecrets: Type.Optional(
+    Type.Boolean({ description: "Hookline addition: put each endpoint's signing secret in the export" }),
+  ),
 });
 
 /**
@@ -84,21 +104,31 @@ const EnvironmentIn = Type.Object({
     }),
   ),
   connectors: Type.Optional(Nullable(NoConnectors)),
+  applications: Type.Optional(
+    Nullable(
+      Type.Array(ImportedApplication, {
+        maxItems: 10_000,
+        description: "Hookline addition: applications and endpoints to create or update, by uid; deletes nothing",
+      }),
+    ),
+  ),
+  skipped: Type.Optional(Type.Unknown({ description: "an export's list of what it left out; ignored" })),
   version: Type.Optional(Type.Integer({ description: "an export's format version; ignored" })),
   createdAt: Type.Optional(Type.String({ description: "an export's time; ignored" })),
 });
 type EnvironmentIn = Static<typeof EnvironmentIn>;
 
 export async function environmentRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
-  app.post(
+  app.post<{ Body: Static<typeof ExportIn> | null | undefined }>(
     "/api/v1/environment/export",
-    { schema: { tags, response: { 200: EnvironmentOut, ...errorResponses } } },
-    async () => ({
+    { schema: { tags, body: Nullable(ExportIn), response: { 200: EnvironmentOut, ...errorResponses } } },
+    async (req) => ({
       version: FORMAT_VERSION,
       createdAt: new Date(ctx.clock.now()).toISOString(),
       eventTypes: (await allEventTypes(ctx.store)).map(eventTypeOut),
       settings: await readEnvironmentSettings(ctx.store),
       connectors: [],
+      ...(await exportApplications(ctx, req.body?.includeSecrets === true)),
     }),
   );
 
@@ -121,6 +151,8 @@ export async function environmentRoutes(app: FastifyInstance, { ctx }: RouteOpti
           throw error;
         }
       });
+      const applications = req.body.applications ?? [];
+      await checkImportedApplications(ctx, applications, seen);
       const now = ctx.clock.now();
       for (const e of eventTypes) {
         await putEventType(
@@ -140,6 +172,7 @@ export async function environmentRoutes(app: FastifyInstance, { ctx }: RouteOpti
         );
       }
       if (req.body.settings) await mergeEnvironmentSettings(ctx.store, req.body.settings);
+      await importApplications(app, req, ctx, applications);
       return reply.code(204).send();
     },
   );

@@ -90,6 +90,7 @@ export const ConfigFile = Type.Object(
       ),
     ),
     version: Ignored("an export's format version"),
+    skipped: Ignored("an export's list of applications and endpoints it left out (no uid)"),
     createdAt: Ignored("an export's time"),
     connectors: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 0, description: "must be empty" })),
   },
