@@ -201,7 +201,7 @@ describe("resources over the API", { concurrency: 2 }, () => {
     );
     const [stats, recovered, deleted] = await Promise.all([
       cli(["endpoint", "stats", endpoint.id, "--app", "beta", "--since", "1h"]),
-      cli(["endpoint", "recover", endpoint.id, "--app", "beta", "--since", "1h"]),
+      cli(["endpoint", "recover", endpoint.id, "--app", "beta", "--since", "1h", "--yes"]),
       cli(["source", "delete", "hooks"]),
     ]);
     assert.ok(json(stats).success >= 1, stats.stdout);
