@@ -72,13 +72,13 @@ describe("configuration as code: invalid files", () => {
 
     const unset = file(
       "unset.yaml",
-      "applications:\n  - uid: acme\n    name: Acme\n    endpoints:\n      - uid: p\n        url: https://example.com/h\n        secret: ${ENV:HOOKLINE_TEST_UNSET_SECRET}\n",
+      "applications:\n  - uid: acme\n    name: Acme\n    endpoints:\n      - uid: p\n        url: https://example.com/h\n        secret: ${ENV:CONFIG_TEST_UNSET_SECRET}\n",
     );
     const missing = await cli(["apply", "-f", unset, "--yes"], envFor(h));
     assert.equal(missing.code, 5, explain(missing));
     assert.match(
       missing.stderr,
-      /unset\.yaml:7: applications\[0\]\.endpoints\[0\]\.secret: the environment variable HOOKLINE_TEST_UNSET_SECRET is not set/,
+      /unset\.yaml:7: applications\[0\]\.endpoints\[0\]\.secret: the environment variable CONFIG_TEST_UNSET_SECRET is not set/,
     );
     assert.equal((await h.api("GET", "/api/v1/app/acme")).status, 404, "nothing was applied");
   });
