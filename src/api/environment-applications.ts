@@ -42,7 +42,10 @@ export const ImportedApplication = Type.Object({
   rateLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 65535 }))),
   metadata: Type.Optional(Metadata),
   endpoints: Type.Optional(
-    Type.Array(Type.Object({ uid: Type.Optional(Nullable(Uid)), ...endpointFields }), { maxItems: 1_000 }),
+    Type.Array(Type.Object({ uid: Type.Optional(Nullable(Uid)), ...endpointFields }), {
+      maxItems: 1_000,
+      description: "the application's endpoints, matched by uid: created when missing, updated otherwise",
+    }),
   ),
 });
 export type ImportedApplication = Static<typeof ImportedApplication>;
@@ -52,7 +55,9 @@ export const ExportedApplication = Type.Object({
   name: Type.String(),
   rateLimit: Nullable(Type.Integer()),
   metadata: Metadata,
-  endpoints: Type.Array(Type.Object({ uid: Type.String(), ...endpointFields })),
+  endpoints: Type.Array(Type.Object({ uid: Type.String(), ...endpointFields }), {
+    description: "the application's endpoints that have a uid, with their settings",
+  }),
 });
 
 async function allApplications(ctx: AppContext): Promise<Application[]> {
