@@ -248,7 +248,10 @@ async function runStore(kind: StoreKind, o: Options): Promise<StoreResult> {
     }
     if (monoUs() - lastProgressLog > 10e6) {
       lastProgressLog = monoUs();
-      log(`${kind}: replayed ${receiverA.arrivals.size.toLocaleString("en")} / ${seed.messages.toLocaleString("en")}`);
+      log(
+        `${kind}: replayed ${receiverA.arrivals.size.toLocaleString("en")} / ${seed.messages.toLocaleString("en")}; ` +
+          `live messages delivered so far ${receiverB.arrivals.size.toLocaleString("en")}`,
+      );
     }
   }
   replay.toUs = monoUs();

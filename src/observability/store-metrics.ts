@@ -45,6 +45,7 @@ const OPERATIONS = {
     "get",
     "resend",
     "scanEndpoint",
+    "countDue",
     "rearm",
     "insertManual",
     "recover",

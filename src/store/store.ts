@@ -490,6 +490,11 @@ export interface DeliveryRepository {
    * `range`, with their message's type, channels and tags and the latest attempt's status code.
    */
   scanEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<DeliveryScanRow[]>;
+  /**
+   * How many of the endpoint's deliveries are due at `now` and not yet settled, counting at most
+   * `cap` (a bulk task paces itself on it: core/background-tasks/task-step.ts).
+   */
+  countDue(endpointId: string, now: number, cap: number): Promise<number>;
   /** Makes these deliveries of the endpoint due now as manual attempts (failed and succeeded ones pending again). */
   rearm(appId: string, endpointId: string, deliveries: LeaseRef[], now: number): Promise<number>;
   /**

@@ -2,7 +2,7 @@ import { announceWork } from "../announce-work.ts";
 import type { EndpointTaskParams } from "../background-task.ts";
 import { DeliveryStatus } from "../entities.ts";
 import type { DeliveryScanRow } from "../../store/store.ts";
-import { counted, messageRange, taskEndpoint, type TaskHandler } from "./task-step.ts";
+import { counted, messageRange, taskEndpoint, waitForEndpoint, type TaskHandler } from "./task-step.ts";
 
 /** Svix's StatusCodeClass of a response code: 0 for none (no response, or never attempted), else 100…500. */
 export function statusCodeClass(code: number | null): number {
@@ -29,6 +29,8 @@ function rearming(select: (row: DeliveryScanRow, params: EndpointTaskParams) => 
   return async (ctx, task, batchSize) => {
     const params = task.params as unknown as EndpointTaskParams;
     const endpoint = await taskEndpoint(ctx, task);
+    const wait = await waitForEndpoint(ctx, task, endpoint, batchSize);
+    if (wait) return wait;
     const rows = await ctx.store.deliveries.scanEndpoint(
       endpoint.appId,
       endpoint.id,

@@ -2,7 +2,7 @@ import { announceWork } from "../announce-work.ts";
 import type { EndpointTaskParams } from "../background-task.ts";
 import { newId } from "../ids.ts";
 import { routesTo } from "../routing.ts";
-import { counted, messageRange, taskEndpoint, type TaskHandler } from "./task-step.ts";
+import { counted, messageRange, taskEndpoint, waitForEndpoint, type TaskHandler } from "./task-step.ts";
 
 /**
  * `endpoint.replay` (POST …/endpoint/{ep}/replay-missing): the application's messages created in
@@ -14,6 +14,8 @@ import { counted, messageRange, taskEndpoint, type TaskHandler } from "./task-st
 export const replayMissing: TaskHandler = async (ctx, task, batchSize) => {
   const params = task.params as unknown as EndpointTaskParams;
   const endpoint = await taskEndpoint(ctx, task);
+  const wait = await waitForEndpoint(ctx, task, endpoint, batchSize);
+  if (wait) return wait;
   const rows = await ctx.store.messages.scanForEndpoint(
     endpoint.appId,
     endpoint.id,

@@ -3,6 +3,7 @@ import type { AppContext } from "../../main/context.ts";
 import { isStoreUnavailable } from "../../store/store-unavailable.ts";
 import type { BackgroundTask } from "../background-task.ts";
 import { TASK_HANDLERS } from "./handlers.ts";
+import { LoopLoad } from "./loop-load.ts";
 import { TaskFailure } from "./task-step.ts";
 
 export interface TaskRunnerOptions {
@@ -25,6 +26,20 @@ const DEFAULT_POLL_MS = 1_000;
  * so live deliveries and API requests run between any two of them.
  */
 const MAX_DEFER_MS = 50;
+/**
+ * A task starts its next batch only while the event loop was busy less than this share of the last
+ * quarter second, so a replay uses the room live traffic leaves. Measured (docs/benchmarks.md,
+ * "Background tasks"): on a loaded machine, a replay paced only by its endpoint still took the
+ * share of the loop live traffic needed, and API answers queued for tens of seconds.
+ */
+const BUSY_LOOP = 0.8;
+/** How often a task looks again while the loop is busy. */
+const BUSY_RETRY_MS = 250;
+/**
+ * The longest a task waits for a quiet loop before it runs one batch anyway: a process that is
+ * always busy still finishes its tasks, a batch at a time.
+ */
+const MAX_BUSY_WAIT_MS = 30_000;
 
 /**
  * Runs background tasks: claims running tasks whose lease is free (created by this process, by an
@@ -41,6 +56,7 @@ export class BackgroundTaskRunner {
   private stopped!: () => void;
   private readonly stopSignal = new Promise<void>((resolve) => (this.stopped = resolve));
   private polling: Promise<void> | null = null;
+  private readonly load = new LoopLoad();
 
   constructor(
     private readonly ctx: AppContext,
@@ -117,9 +133,24 @@ export class BackgroundTaskRunner {
         return;
       }
       if (!(await ctx.store.backgroundTasks.checkpoint(task, owner, ctx.clock.now() + this.options.leaseMs))) return;
+      if (step.waitMs) await this.pause(step.waitMs);
+      await this.waitForQuietLoop();
       await ctx.dispatcher?.pendingSends.whenIdle(MAX_DEFER_MS);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Waits while the event loop is busy (BUSY_LOOP), at most MAX_BUSY_WAIT_MS, or until the runner stops. */
+  private async waitForQuietLoop(): Promise<void> {
+    const deadline = Date.now() + MAX_BUSY_WAIT_MS;
+    while (this.load.current >= BUSY_LOOP && Date.now() < deadline && !this.stopping) await this.pause(BUSY_RETRY_MS);
+  }
+
+  /** Waits before a paced task's next look (task-step.ts, waitForEndpoint), or until the runner stops. */
+  private async pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), this.stopSignal]);
+    clearTimeout(timer);
   }
 
   /** Records the outcome and, if this process still held the task, announces it (background_task.finished). */
@@ -140,6 +171,7 @@ export class BackgroundTaskRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopped();
+    this.load.stop();
     if (this.timer) clearInterval(this.timer);
     await this.polling;
     const ids = [...this.running.keys()];

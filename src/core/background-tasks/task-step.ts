@@ -9,6 +9,8 @@ export interface TaskStep {
   cursor: string | null;
   data: Record<string, unknown>;
   done: boolean;
+  /** The batch did nothing and the task waits this long before trying again (it paces itself). */
+  waitMs?: number;
 }
 
 /** Runs one batch of a task of its kind: at most `batchSize` rows looked at, one short transaction or two. */
@@ -38,3 +40,29 @@ export const counted = (data: Record<string, unknown>, field: string, n: number)
   ...data,
   [field]: (typeof data[field] === "number" ? (data[field] as number) : 0) + n,
 });
+
+/**
+ * How long a bulk task waits, when the endpoint still has a batch of its deliveries waiting to be
+ * sent, before it looks again. The workers send a batch in well under a second on a healthy
+ * endpoint, so a replay keeps the endpoint busy while re-arming little more than it can send.
+ */
+export const PACE_WAIT_MS = 200;
+
+/**
+ * A bulk task that makes deliveries due (replay, recover) re-arms the next batch only once fewer
+ * than a batch of the endpoint's deliveries are due. Re-arming everything at once made every one
+ * of them due together: a worker whose lanes for that endpoint are full claims other endpoints'
+ * work past all of them in the due index, so each claim read the whole replay and live deliveries
+ * starved (docs/benchmarks.md, "Background tasks: live latency during a replay"). Paced, the
+ * replay runs at the endpoint's own speed, and a failing endpoint's retries (scheduled later, not
+ * due) do not hold it up.
+ */
+export async function waitForEndpoint(
+  ctx: AppContext,
+  task: BackgroundTask,
+  endpoint: Endpoint,
+  batchSize: number,
+): Promise<TaskStep | null> {
+  const due = await ctx.store.deliveries.countDue(endpoint.id, ctx.clock.now(), batchSize);
+  return due >= batchSize ? { cursor: task.cursor, data: task.data, done: false, waitMs: PACE_WAIT_MS } : null;
+}

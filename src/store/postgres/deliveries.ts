@@ -183,6 +183,16 @@ export class PostgresDeliveries implements DeliveryRepository {
     }));
   }
 
+  /** Counted in the index delivery_due_by_endpoint: at most `cap` index entries per partition are read. */
+  async countDue(endpointId: string, now: number, cap: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM delivery
+         WHERE endpoint_id = $1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= $2 LIMIT $3) due`,
+      [endpointId, now, cap],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async rearm(appId: string, endpointId: string, deliveries: LeaseRef[], now: number): Promise<number> {
     if (deliveries.length === 0) return 0;
     const result = await retryOnDeadlock(() =>

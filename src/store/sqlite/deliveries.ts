@@ -191,6 +191,17 @@ export class SqliteDeliveries implements DeliveryRepository {
     }));
   }
 
+  /** Counted in the index delivery_due_by_endpoint: at most `cap` index entries are read. */
+  async countDue(endpointId: string, now: number, cap: number): Promise<number> {
+    return prepared(
+      this.db,
+      `SELECT COUNT(*) FROM (SELECT 1 FROM delivery
+         WHERE endpoint_id = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ? LIMIT ?)`,
+    )
+      .pluck()
+      .get(endpointId, now, cap) as number;
+  }
+
   async rearm(appId: string, endpointId: string, deliveries: LeaseRef[], now: number): Promise<number> {
     let changed = 0;
     await this.forChunks(leaseIds(deliveries), (chunk) => {

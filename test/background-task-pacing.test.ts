@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { startTestHookline, type TestHookline } from "./support/hookline.ts";
+import { Receiver } from "./support/receiver.ts";
+import { sendMessage } from "./support/setup.ts";
+
+/**
+ * A bulk task paces itself on its endpoint (src/core/background-tasks/task-step.ts,
+ * waitForEndpoint): it re-arms the next batch only once fewer than a batch of the endpoint's
+ * deliveries are due. While the receiver holds every answer, a replay of 12 messages in batches of
+ * 2 has sent 2 and keeps waiting; released, it goes on to the end. Without the pacing it re-armed
+ * all 12 at once, which on a large replay made every claim read past them (docs/benchmarks.md,
+ * "Background tasks: live latency during a replay"). And a task leaves a busy event loop to live
+ * work: while the loop is kept 90 % busy, no further batch starts.
+ */
+
+const BATCH = 2;
+const MESSAGES = 12;
+
+async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe("background task pacing", () => {
+  let h: TestHookline;
+  let receiver: Receiver;
+  /** Loop turns of the task runner (once per batch, and once per paced wait). */
+  let turns = 0;
+
+  before(async () => {
+    receiver = await Receiver.start();
+    h = await startTestHookline(
+      // Held answers must not time out while the test looks: 120 s is far beyond what it waits.
+      { HOOKLINE_TASK_BATCH_SIZE: String(BATCH), HOOKLINE_REQUEST_TIMEOUT: "120" },
+      { beforeTaskBatch: async () => void turns++ },
+    );
+  });
+  after(async () => {
+    receiver.respond(() => ({ status: 200 }));
+    await h.close();
+    await receiver.close();
+  });
+
+  test("a bulk replay re-arms no more than the endpoint is sending, and finishes once it can send", async () => {
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const app = await h.api("POST", "/api/v1/app", { name: "Paced" });
+    const ep = await h.api("POST", `/api/v1/app/${app.body.id}/endpoint`, { url: receiver.url });
+    assert.equal(ep.status, 201, ep.text);
+    for (let i = 0; i < MESSAGES; i++) await sendMessage(h, app.body.id, { payload: { i } });
+    await receiver.waitFor(MESSAGES, 60_000);
+
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let arrived = 0;
+    receiver.respond(() => {
+      arrived++;
+      return { status: 200, until: gate };
+    });
+    const res = await h.api("POST", `/api/v1/app/${app.body.id}/endpoint/${ep.body.id}/bulk-replay`, { since });
+    assert.equal(res.status, 202, res.text);
+    const taskId = res.body.id as string;
+    const task = async () => (await h.api("GET", `/api/v1/background-task/${taskId}`)).body;
+
+    // The first batch reaches the receiver, which holds it; then the task looks again and again.
+    await until(async () => arrived > 0, "the first replayed delivery to arrive");
+    const turnsThen = turns;
+    const held = await until(async () => {
+      const t = await task();
+      return (t.status !== "running" || turns >= turnsThen + 5) && t;
+    }, "the task to wait on its endpoint for five turns");
+    assert.equal(held.status, "running", `the task ran to the end while its endpoint held every answer`);
+    assert.ok(
+      held.data.messagesSent <= 2 * BATCH,
+      `re-armed ${held.data.messagesSent} deliveries while the endpoint had sent none (at most ${2 * BATCH})`,
+    );
+
+    release();
+    receiver.respond(() => ({ status: 200 }));
+    const done = await until(async () => {
+      const t = await task();
+      return t.status !== "running" && t;
+    }, "the task to finish");
+    assert.equal(done.status, "finished");
+    assert.deepEqual(done.data, { messagesSent: MESSAGES });
+    await receiver.waitFor(2 * MESSAGES, 60_000);
+  });
+
+  test("a task starts no batch while the event loop is busy, and goes on once it is not", async () => {
+    receiver.respond(() => ({ status: 200 }));
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const app = await h.api("POST", "/api/v1/app", { name: "Busy" });
+    const ep = await h.api("POST", `/api/v1/app/${app.body.id}/endpoint`, { url: receiver.url });
+    assert.equal(ep.status, 201, ep.text);
+    for (let i = 0; i < MESSAGES; i++) await sendMessage(h, app.body.id, { payload: { i } });
+    const answered = receiver.requests.length;
+    await receiver.waitFor(answered, 60_000);
+
+    // 9 ms of every 10 spent spinning: the task runner sees a loop busy over 80 % of the time.
+    const spinner = setInterval(() => {
+      const end = performance.now() + 9;
+      while (performance.now() < end);
+    }, 10);
+    try {
+      const turnsBefore = turns;
+      const res = await h.api("POST", `/api/v1/app/${app.body.id}/endpoint/${ep.body.id}/bulk-replay`, { since });
+      assert.equal(res.status, 202, res.text);
+      const taskId = res.body.id as string;
+      // The first batch runs at once; then the task waits for a quiet loop (at most 30 s).
+      await until(async () => turns > turnsBefore, "the first batch");
+      const started = Date.now();
+      while (Date.now() - started < 3_000) await new Promise((resolve) => setTimeout(resolve, 100));
+      const busy = (await h.api("GET", `/api/v1/background-task/${taskId}`)).body;
+      assert.equal(turns, turnsBefore + 1, "a batch started while the loop was busy");
+      assert.equal(busy.data.messagesSent, BATCH);
+      clearInterval(spinner);
+      const done = await until(async () => {
+        const t = (await h.api("GET", `/api/v1/background-task/${taskId}`)).body;
+        return t.status !== "running" && t;
+      }, "the task to finish once the loop is quiet");
+      assert.deepEqual(done.data, { messagesSent: MESSAGES });
+    } finally {
+      clearInterval(spinner);
+    }
+  });
+});
