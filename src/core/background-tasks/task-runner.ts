@@ -39,7 +39,7 @@ const BUSY_RETRY_MS = 250;
  * The longest a task waits for a quiet loop before it runs one batch anyway: a process that is
  * always busy still finishes its tasks, a batch at a time.
  */
-const MAX_BUSY_WAIT_MS = 30_000;
+const MAX_BUSY_WAIT_MS = 10_000;
 
 /**
  * Runs background tasks: claims running tasks whose lease is free (created by this process, by an
