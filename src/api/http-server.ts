@@ -52,6 +52,7 @@ import { backgroundTaskRoutes } from "./routes/background-tasks.ts";
 import { APPLICATION_ENDPOINTS } from "./routes/endpoint-scope.ts";
 import { ingestLogRoutes } from "./routes/ingest-logs.ts";
 import { ingestReceiveRoutes } from "./routes/ingest-receive.ts";
+import { ingestSourceConfigCompareRoutes } from "./routes/ingest-source-config-compare.ts";
 import { ingestSourceRoutes } from "./routes/ingest-sources.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { pollerRoutes } from "./routes/pollers.ts";
@@ -334,6 +335,7 @@ export async function buildHttpServer(
   await app.register(operationalWebhookRoutes, { ctx });
   await app.register(alertRuleRoutes, { ctx });
   await app.register(ingestSourceRoutes, { ctx });
+  await app.register(ingestSourceConfigCompareRoutes, { ctx });
   await app.register(endpointRoutesIn(SOURCE_ENDPOINTS), { ctx });
   await app.register(endpointTaskRoutesIn(SOURCE_ENDPOINTS), { ctx });
   await app.register(transformationRoutesIn(SOURCE_ENDPOINTS), { ctx });

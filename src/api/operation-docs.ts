@@ -342,6 +342,10 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
     operationId: "v1.ingest.source.rotate-token",
     summary: "Rotate Ingest Token",
   },
+  "POST /ingest/api/v1/source/{source_id}/config/compare": {
+    operationId: "v1.ingest.source.compare-config",
+    summary: "Compare Ingest Source Config",
+  },
   "GET /ingest/api/v1/source/{source_id}/endpoint": {
     operationId: "v1.ingest.endpoint.list",
     summary: "List Ingest Endpoints",
