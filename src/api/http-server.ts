@@ -64,6 +64,7 @@ import { listenRoutes } from "./routes/listen.ts";
 import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
 import { alertRuleRoutes } from "./routes/alert-rules.ts";
 import { statsRoutes } from "./routes/stats.ts";
+import { usageStatsRoutes } from "./routes/usage-stats.ts";
 import { statsHealthRoutes } from "./routes/stats-health.ts";
 import { configurationRoutes } from "./routes/configuration.ts";
 import { messageLookupRoutes } from "./routes/message-lookup.ts";
@@ -318,6 +319,7 @@ export async function buildHttpServer(
   await app.register(messageRoutes, { ctx });
   await app.register(attemptRoutes, { ctx });
   await app.register(statsRoutes, { ctx });
+  await app.register(usageStatsRoutes, { ctx });
   await app.register(statsHealthRoutes, { ctx });
   await app.register(configurationRoutes, { ctx });
   await app.register(messageLookupRoutes, { ctx });
