@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { closeServers, envFor, file, server } from "./support/config-as-code.ts";
-import { runOnTerminal, type TerminalRun } from "./support/terminal.ts";
+import { noTerminal, runOnTerminal, type TerminalRun } from "./support/terminal.ts";
 
 /**
  * `hookline apply` without --yes, on a real pseudo-terminal: it prints the plan, asks, and applies
@@ -22,7 +22,7 @@ const CONFIG = `applications:
 const PROMPT = /Apply these 2 changes to http:\/\/[^?]+\? \[y\/N\] /;
 const explain = (r: TerminalRun) => `exit ${r.code}${r.timedOut ? " (TIMED OUT)" : ""}\n--- screen ---\n${r.screen}`;
 
-describe("apply's confirmation on a terminal", { concurrency: true }, () => {
+describe("apply's confirmation on a terminal", { concurrency: true, skip: noTerminal ?? false }, () => {
   test("answering y applies the plan", async () => {
     const h = await server();
     const run = await runOnTerminal(["apply", "-f", file("hookline.yaml", CONFIG)], envFor(h), [

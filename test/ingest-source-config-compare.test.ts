@@ -40,6 +40,15 @@ describe("comparing a source's config", () => {
       differingFields: ["fallbackSecret", "secret", "toleranceSeconds"],
     });
     assert.ok(!changed.text.includes(SECRET) && !changed.text.includes(FALLBACK));
+    const audit = await h.api("GET", "/api/v1/audit-log?limit=250");
+    assert.ok(
+      audit.body.data.some(
+        (e: { action: string; path: string }) =>
+          e.action === "POST /ingest/api/v1/source/:source_id/config/compare" &&
+          e.path === "/ingest/api/v1/source/stripe/config/compare",
+      ),
+      audit.text,
+    );
   });
 
   test("bad input is a 4xx: no config, an unknown source, an application token", async () => {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { CLI_TIMEOUT_MS } from "./cli-client.ts";
 import { BIN, childEnv, REPO_ROOT } from "./server-process.ts";
 
@@ -16,6 +16,13 @@ export interface TerminalRun {
   screen: string;
   timedOut: boolean;
 }
+
+/**
+ * Why terminal tests cannot run here, or null: `script` is part of util-linux (Debian's bsdutils,
+ * installed everywhere); without it they skip, except in CI, where a missing tool is a failure.
+ */
+export const noTerminal: string | null =
+  spawnSync("script", ["--version"]).status === 0 || process.env.CI ? null : "`script` (util-linux) is not installed";
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
