@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { publishedSchema } from "../src/cli/config-as-code/file-schema.ts";
+import { publishedSchema, SOURCE_SECRET_FIELDS } from "../src/cli/config-as-code/file-schema.ts";
 import { parseConfig } from "../src/cli/config-as-code/read-config-file.ts";
 import { CliError, EXIT } from "../src/cli/exit-codes.ts";
+import { SOURCE_TYPES, verifierFor } from "../src/inbound/verifier-registry.ts";
 
 /**
  * The declarative file of `hookline plan`/`apply` on its own: the published JSON Schema is the one
@@ -25,6 +26,36 @@ describe("the configuration file", () => {
   test("docs/hookline-config.schema.json is the schema the CLI checks with (npm run: scripts/write-config-schema.ts)", () => {
     const published = JSON.parse(readFileSync(new URL("../docs/hookline-config.schema.json", import.meta.url), "utf8"));
     assert.deepEqual(published, publishedSchema());
+  });
+
+  test("every secret field a source type redacts must be ${ENV:NAME} in a file", () => {
+    for (const type of SOURCE_TYPES) {
+      const hidden = Object.keys(verifierFor(type)!.redact({}))
+        .filter((k) => /^has[A-Z]/.test(k))
+        .map((k) => k[3]!.toLowerCase() + k.slice(4));
+      for (const field of hidden) assert.ok(SOURCE_SECRET_FIELDS.includes(field), `${type}: ${field}`);
+    }
+    assert.match(
+      refusal("sources:\n  - uid: shop\n    name: Shop\n    type: basic-auth\n    config:\n      password: hunter22\n"),
+      /h\.yaml:6: sources\[0\]\.config\.password: must be \$\{ENV:NAME\}/,
+    );
+    assert.match(
+      refusal(
+        "sources:\n  - uid: gh\n    name: GitHub\n    type: github\n    config:\n      secret: ${ENV:GH_UNSET}\n",
+      ),
+      /h\.yaml:6: sources\[0\]\.config\.secret: the environment variable GH_UNSET is not set/,
+    );
+    const loaded = parseConfig(
+      "sources:\n  - uid: gh\n    name: GitHub\n    type: github\n    config:\n      secret: ${ENV:GH_SET}\n",
+      "h.yaml",
+      { GH_SET: "s3cret-value" },
+    );
+    assert.deepEqual(loaded.sourceConfigs.get("gh")?.config, { secret: "s3cret-value" });
+    assert.deepEqual([...loaded.sourceConfigs.get("gh")!.variables], [["secret", "GH_SET"]]);
+    assert.match(
+      refusal("sources:\n  - uid: src_x\n    name: X\n    type: github\n  - uid: b\n    name: B\n    type: nope\n"),
+      /h\.yaml:2: sources\[0\]\.uid: must match pattern[\s\S]*h\.yaml:7: sources\[1\]\.type/,
+    );
   });
 
   test("YAML syntax errors, duplicates and wrong types name the line and the path", () => {

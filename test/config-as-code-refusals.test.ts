@@ -1,48 +1,14 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { after, describe, test } from "node:test";
-import { cli, explain, removeTempDirs, tempDir } from "./support/cli-client.ts";
-import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
+import { cli, explain } from "./support/cli-client.ts";
+import { assertNoSecret, closeServers, envFor, file, SECRET, server } from "./support/config-as-code.ts";
 
 /**
  * `hookline plan` / `apply` refuse an invalid configuration file before calling the server: each
  * bad field with its line and path, exit 5 (validation), never echoing a secret.
  */
 
-const servers: TestHookline[] = [];
-
-async function server(): Promise<TestHookline> {
-  const h = await startTestHookline();
-  servers.push(h);
-  return h;
-}
-
-after(async () => {
-  await Promise.all(servers.map((h) => h.close()));
-  removeTempDirs();
-});
-
-const SECRET = "whsec_" + Buffer.alloc(24, 5).toString("base64");
-const NEW_SECRET = "whsec_" + Buffer.alloc(24, 6).toString("base64");
-
-const envFor = (h: TestHookline, extra: Record<string, string> = {}) => ({
-  HOOKLINE_URL: h.url,
-  HOOKLINE_TOKEN: TEST_TOKEN,
-  XDG_CONFIG_HOME: tempDir(),
-  ACME_SECRET: SECRET,
-  ...extra,
-});
-
-function file(name: string, text: string): string {
-  const p = path.join(tempDir(), name);
-  writeFileSync(p, text);
-  return p;
-}
-
-function assertNoSecret(text: string) {
-  assert.ok(!text.includes(SECRET) && !text.includes(NEW_SECRET), `a secret was printed:\n${text}`);
-}
+after(closeServers);
 
 describe("configuration as code: invalid files", () => {
   test("an invalid file is refused with the path and line of each bad field, exit 5", async () => {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { after, describe, test } from "node:test";
-import { cli, explain, json, removeTempDirs, tempDir } from "./support/cli-client.ts";
-import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
+import { cli, explain, json } from "./support/cli-client.ts";
+import { assertNoSecret, closeServers, envFor, file, NEW_SECRET, SECRET, server } from "./support/config-as-code.ts";
+import type { TestHookline } from "./support/hookline.ts";
 
 /**
  * Configuration as code through the real binary against a real server on the store of the run:
@@ -13,35 +12,7 @@ import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hook
  * an endpoint's secret.
  */
 
-const servers: TestHookline[] = [];
-
-async function server(): Promise<TestHookline> {
-  const h = await startTestHookline();
-  servers.push(h);
-  return h;
-}
-
-after(async () => {
-  await Promise.all(servers.map((h) => h.close()));
-  removeTempDirs();
-});
-
-const SECRET = "whsec_" + Buffer.alloc(24, 5).toString("base64");
-const NEW_SECRET = "whsec_" + Buffer.alloc(24, 6).toString("base64");
-
-const envFor = (h: TestHookline, extra: Record<string, string> = {}) => ({
-  HOOKLINE_URL: h.url,
-  HOOKLINE_TOKEN: TEST_TOKEN,
-  XDG_CONFIG_HOME: tempDir(),
-  ACME_SECRET: SECRET,
-  ...extra,
-});
-
-function file(name: string, text: string): string {
-  const p = path.join(tempDir(), name);
-  writeFileSync(p, text);
-  return p;
-}
+after(closeServers);
 
 const CONFIG = (url: string, appName: string) => `# hookline.yaml
 eventTypes:
@@ -64,10 +35,6 @@ applications:
 settings:
   displayName: Acme Hooks
 `;
-
-function assertNoSecret(text: string) {
-  assert.ok(!text.includes(SECRET) && !text.includes(NEW_SECRET), `a secret was printed:\n${text}`);
-}
 
 async function assertApplied(h: TestHookline, url: string, secret: string) {
   const app = await h.api("GET", "/api/v1/app/acme");

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { after, describe, test } from "node:test";
-import { cli, explain, json, removeTempDirs, tempDir } from "./support/cli-client.ts";
-import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
+import { cli, explain, json } from "./support/cli-client.ts";
+import { assertNoSecret, closeServers, envFor, file, SECRET, server } from "./support/config-as-code.ts";
 
 /**
  * `hookline environment export` / `import` and `hookline event-type import-openapi` as the real
@@ -11,39 +9,7 @@ import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hook
  * freshly imported instance matches. No output holds an endpoint's secret.
  */
 
-const servers: TestHookline[] = [];
-
-async function server(): Promise<TestHookline> {
-  const h = await startTestHookline();
-  servers.push(h);
-  return h;
-}
-
-after(async () => {
-  await Promise.all(servers.map((h) => h.close()));
-  removeTempDirs();
-});
-
-const SECRET = "whsec_" + Buffer.alloc(24, 5).toString("base64");
-const NEW_SECRET = "whsec_" + Buffer.alloc(24, 6).toString("base64");
-
-const envFor = (h: TestHookline, extra: Record<string, string> = {}) => ({
-  HOOKLINE_URL: h.url,
-  HOOKLINE_TOKEN: TEST_TOKEN,
-  XDG_CONFIG_HOME: tempDir(),
-  ACME_SECRET: SECRET,
-  ...extra,
-});
-
-function file(name: string, text: string): string {
-  const p = path.join(tempDir(), name);
-  writeFileSync(p, text);
-  return p;
-}
-
-function assertNoSecret(text: string) {
-  assert.ok(!text.includes(SECRET) && !text.includes(NEW_SECRET), `a secret was printed:\n${text}`);
-}
+after(closeServers);
 
 describe("environment and OpenAPI import from the command line", { concurrency: true }, () => {
   test("an export imports into a fresh instance and is itself a plan file with nothing to change", async () => {

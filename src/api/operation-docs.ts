@@ -25,6 +25,14 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
     operationId: "v1.stats.endpoint-attempts",
     summary: "Attempt Stats of an Endpoint",
   },
+  "POST /api/v1/stats/usage/app": {
+    operationId: "v1.statistics.aggregate-app-stats",
+    summary: "Aggregate App Stats",
+  },
+  "PUT /api/v1/stats/usage/event-types": {
+    operationId: "v1.statistics.aggregate-event-types",
+    summary: "Aggregate Event Types",
+  },
   "GET /api/v1/stats/backlog": { operationId: "v1.stats.backlog", summary: "Delivery Backlog of the Instance" },
   "GET /api/v1/app/{app_id}/stats/backlog": {
     operationId: "v1.stats.application-backlog",
@@ -341,6 +349,10 @@ export const OPERATIONS: Record<string, { operationId: string; summary: string }
   "POST /ingest/api/v1/source/{source_id}/token/rotate": {
     operationId: "v1.ingest.source.rotate-token",
     summary: "Rotate Ingest Token",
+  },
+  "POST /ingest/api/v1/source/{source_id}/config/compare": {
+    operationId: "v1.ingest.source.compare-config",
+    summary: "Compare Ingest Source Config",
   },
   "GET /ingest/api/v1/source/{source_id}/endpoint": {
     operationId: "v1.ingest.endpoint.list",

@@ -37,7 +37,7 @@ async function makePlan(c: CommandContext): Promise<Plan> {
   // of every other command.
   const { parseConfig } = await import("./config-as-code/read-config-file.ts");
   const config = parseConfig(text, name === "-" ? "(stdin)" : name, c.env);
-  const live = await readLiveState(c.client(), config.file, new Set(config.secrets.keys()));
+  const live = await readLiveState(c.client(), config.file, new Set(config.secrets.keys()), config.sourceConfigs);
   return planChanges(config, live, c.parsed.flags.prune === true);
 }
 

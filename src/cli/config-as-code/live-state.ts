@@ -1,5 +1,6 @@
 import type { ApiClient } from "../client.ts";
 import type { ConfigFile } from "./file-schema.ts";
+import type { ResolvedSourceConfig } from "./read-config-file.ts";
 
 /**
  * What the server holds of what a configuration file manages, read through the management API
@@ -21,9 +22,23 @@ export interface LiveApplication extends Json {
   endpoints?: LiveEndpoint[];
 }
 
+export interface LiveSource extends Json {
+  id: string;
+  uid: string | null;
+  type: string;
+  /** Redacted by the API: secret fields appear only as `hasSecret: true`. */
+  config: Json;
+}
+
 export interface LiveState {
   eventTypes: Json[];
   applications: LiveApplication[];
+  sources: LiveSource[];
+  /**
+   * For each live source whose config the file gives (by uid): the config fields that differ from
+   * the file's, secrets included, as the server compares them (it never shows a source's secret).
+   */
+  sourceConfigDifferences: Map<string, string[]>;
   settings: Json | null;
   /** Endpoint signing secrets by `appUid/endpointUid`, read only for endpoints whose secret the file sets. */
   secrets: Map<string, string>;
@@ -51,12 +66,23 @@ export async function readLiveState(
   client: ApiClient,
   file: ConfigFile,
   secretsWanted: Set<string>,
+  sourceConfigs: Map<string, ResolvedSourceConfig> = new Map(),
 ): Promise<LiveState> {
-  const [eventTypes, applications, settings] = await Promise.all([
+  const [eventTypes, applications, settings, sources] = await Promise.all([
     file.eventTypes ? listAll(client, "/api/v1/event-type", { include_archived: "true" }) : Promise.resolve([]),
     file.applications ? listAll(client, "/api/v1/app") : Promise.resolve([]),
     file.settings ? (client.request("GET", "/api/v1/environment/settings") as Promise<Json>) : Promise.resolve(null),
+    file.sources ? (listAll(client, "/ingest/api/v1/source") as Promise<LiveSource[]>) : Promise.resolve([]),
   ]);
+  const sourceConfigDifferences = new Map<string, string[]>();
+  for (const source of sources) {
+    const wanted = source.uid === null ? undefined : sourceConfigs.get(source.uid);
+    if (!wanted) continue;
+    const compared = (await client.request("POST", `/ingest/api/v1/source/${seg(source.id)}/config/compare`, {
+      body: { config: wanted.config },
+    })) as { differingFields: string[] };
+    sourceConfigDifferences.set(source.uid!, compared.differingFields);
+  }
   const apps = applications as LiveApplication[];
   const named = new Set((file.applications ?? []).map((a) => a.uid));
   const secrets = new Map<string, string>();
@@ -72,5 +98,5 @@ export async function readLiveState(
       secrets.set(key, secret.key);
     }
   }
-  return { eventTypes, applications: apps, settings, secrets };
+  return { eventTypes, applications: apps, sources, sourceConfigDifferences, settings, secrets };
 }

@@ -5,16 +5,17 @@ import { CliError, EXIT } from "../exit-codes.ts";
 import type { ApplicationSpec, EndpointSpec, EventTypeSpec } from "./file-schema.ts";
 import type { LoadedConfig } from "./read-config-file.ts";
 import type { Json, LiveApplication, LiveState } from "./live-state.ts";
+import { sourceChanges } from "./plan-sources.ts";
 
 /**
  * The difference between a configuration file and the server: the changes that make the server
  * match the file, in the order they must run (event types before the endpoints that subscribe to
- * them, deletions of endpoints before their applications', event types last). A field the file
+ * them, deletions of sources and endpoints before applications', event types last). A field the file
  * leaves out is not managed and never shows; `delete` appears only when pruning, and only for
  * the sections the file has (a file without `eventTypes` prunes no event type).
  */
 
-export type Kind = "event-type" | "application" | "endpoint" | "settings";
+export type Kind = "event-type" | "application" | "endpoint" | "source" | "settings";
 export type Action = "create" | "update" | "delete";
 
 export interface FieldChange {
@@ -151,10 +152,16 @@ export function planChanges(config: LoadedConfig, live: LiveState, prune: boolea
     deletions.push(...appDeletions);
   }
 
+  const sources = sourceChanges(config, live, prune);
+  changes.push(...sources.changes);
+  kept.push(...sources.kept);
+  deletions.push(...sources.deletions);
+
   if (file.settings) settingsChange(file.settings, live.settings ?? {}, changes);
 
   // Endpoints go before their applications, and event types last, once nothing subscribes to them.
   const ordered = [
+    ...deletions.filter((d) => d.kind === "source"),
     ...deletions.filter((d) => d.kind === "endpoint"),
     ...deletions.filter((d) => d.kind === "application"),
     ...deletions.filter((d) => d.kind === "event-type"),

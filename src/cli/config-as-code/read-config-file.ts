@@ -3,11 +3,12 @@ import ajvFormats from "ajv-formats";
 import { LineCounter, parseDocument, isNode } from "yaml";
 import { closestName } from "../../core/did-you-mean.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { ConfigFile, ENV_REFERENCE } from "./file-schema.ts";
+import { ConfigFile, ENV_REFERENCE, SOURCE_SECRET_FIELDS } from "./file-schema.ts";
 
 /**
  * Reads the declarative file: YAML or JSON (JSON is YAML), checked against the file's schema,
- * with `${ENV:NAME}` secrets resolved from the environment. Every problem names the path of the
+ * with `${ENV:NAME}` secrets (of endpoints, and any value of a source's config) resolved from the
+ * environment. Every problem names the path of the
  * field and its line (`hookline.yaml:12: applications[0].endpoints[1].url: must be a URI`) and
  * exits 5, the validation code, before anything is read from or sent to the server.
  */
@@ -16,6 +17,14 @@ export interface LoadedConfig {
   file: ConfigFile;
   /** Endpoint secrets by `appUid/endpointUid`: the value and the variable it came from. */
   secrets: Map<string, { value: string; variable: string }>;
+  /** Sources' provider configs by uid, resolved, with the variable each `${ENV:NAME}` field came from. */
+  sourceConfigs: Map<string, ResolvedSourceConfig>;
+}
+
+export interface ResolvedSourceConfig {
+  config: Record<string, unknown>;
+  /** Field → variable, for the fields written as `${ENV:NAME}` (never shown by value). */
+  variables: Map<string, string>;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
@@ -92,8 +101,32 @@ export function parseConfig(text: string, name: string, env: NodeJS.ProcessEnv):
       else secrets.set(`${app.uid}/${ep.uid}`, { value: secret, variable });
     });
   });
+  unique(
+    (file.sources ?? []).map((src) => ({ key: src.uid })),
+    ["sources"],
+    "source uid",
+  );
+  const sourceConfigs = new Map<string, ResolvedSourceConfig>();
+  (file.sources ?? []).forEach((source, i) => {
+    if (source.config === undefined) return;
+    const resolved: ResolvedSourceConfig = { config: {}, variables: new Map() };
+    for (const [field, value] of Object.entries(source.config)) {
+      const reference = typeof value === "string" ? ENV_REFERENCE.exec(value) : null;
+      if (!reference) {
+        resolved.config[field] = value;
+        continue;
+      }
+      const variable = reference[1]!;
+      const secret = env[variable];
+      if (secret === undefined || secret === "")
+        problems.push(at(["sources", i, "config", field], `the environment variable ${variable} is not set`));
+      resolved.config[field] = secret;
+      resolved.variables.set(field, variable);
+    }
+    sourceConfigs.set(source.uid, resolved);
+  });
   if (problems.length > 0) throw invalid(name, problems);
-  return { file, secrets };
+  return { file, secrets, sourceConfigs };
 }
 
 /** Ajv's errors as [path, message], one per field, with the closest name for an unknown field. */
@@ -116,7 +149,11 @@ function describeErrors(errors: ErrorObject[]): [Path, string][] {
     } else if (error.keyword === "required" && params.missingProperty) {
       path.push(params.missingProperty);
       message = "is required";
-    } else if (error.keyword === "pattern" && String(path[path.length - 1]) === "secret") {
+    } else if (
+      error.keyword === "pattern" &&
+      (String(path[path.length - 1]) === "secret" ||
+        (path[0] === "sources" && SOURCE_SECRET_FIELDS.includes(String(path[path.length - 1]))))
+    ) {
       message = "must be ${ENV:NAME}: write the secret in an environment variable, not in the file";
     } else if (error.keyword === "anyOf") continue; // a nullable field's union: its branches said it
     const key = showPath(path);

@@ -154,11 +154,12 @@ export class PostgresIngest implements IngestRepository {
 
   async updateSource(s: IngestSource): Promise<void> {
     await this.pool.query(
-      `UPDATE ingest_source SET uid = $1, name = $2, config = $3, options = $4::jsonb, metadata = $5::jsonb, token = $6,
-         updated_at = $7 WHERE id = $8`,
+      `UPDATE ingest_source SET uid = $1, name = $2, type = $3, config = $4, options = $5::jsonb, metadata = $6::jsonb,
+         token = $7, updated_at = $8 WHERE id = $9`,
       [
         s.uid,
         s.name,
+        s.type,
         this.box.seal(JSON.stringify(s.config)),
         JSON.stringify(s.options),
         json(s.metadata),

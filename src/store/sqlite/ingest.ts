@@ -122,11 +122,12 @@ export class SqliteIngest implements IngestRepository {
     await this.writer.run(() =>
       prepared(
         this.db,
-        `UPDATE ingest_source SET uid = ?, name = ?, config = ?, options = ?, metadata = ?, token = ?, updated_at = ?
+        `UPDATE ingest_source SET uid = ?, name = ?, type = ?, config = ?, options = ?, metadata = ?, token = ?, updated_at = ?
          WHERE id = ?`,
       ).run(
         s.uid,
         s.name,
+        s.type,
         this.box.seal(JSON.stringify(s.config)),
         JSON.stringify(s.options),
         json(s.metadata),
