@@ -4,7 +4,8 @@ import type { AppContext } from "../main/context.ts";
 import { FieldError } from "../core/errors.ts";
 import type { Application, Endpoint } from "../core/entities.ts";
 import { Nullable, Uid } from "./common-schemas.ts";
-import { checkedUrl, checkSecret } from "./routes/endpoints.ts";
+import { checkSecret } from "../core/endpoints/secret-rules.ts";
+import { servicesOf } from "../main/services.ts";
 
 /**
  * The applications of an environment export and import, a Hookline addition beside Svix's
@@ -145,7 +146,7 @@ export async function checkImportedApplications(
       if (seenEndpoints.has(ep.uid))
         throw new FieldError([...epAt, "uid"], `"${ep.uid}" is named twice`, "value_error");
       seenEndpoints.add(ep.uid);
-      await prefixed(epAt, () => checkedUrl(ctx, ep.url, existing?.id ?? ""));
+      await prefixed(epAt, () => servicesOf(ctx).endpoints.checkedUrl(ep.url, existing?.id ?? ""));
       await prefixed(epAt, async () => checkSecret(ep.secret, "secret"));
       for (const [k, name] of (ep.eventTypes ?? []).entries()) {
         if (name.includes("*") || importedTypes.has(name)) continue;
@@ -196,7 +197,7 @@ export async function importApplications(
     const live = await ctx.store.applications.get(appUid);
     for (const [j, ep] of (app.endpoints ?? []).entries()) {
       const { secret, uid, ...fields } = ep;
-      const existing = live ? await ctx.store.endpoints.get(live.id, uid!) : undefined;
+      const existing = live ? await servicesOf(ctx).endpoints.find(live.id, uid!) : undefined;
       const base = `/api/v1/app/${seg(appUid)}/endpoint`;
       const loc = ["applications", i, "endpoints", j];
       if (existing) await call("PATCH", `${base}/${seg(existing.id)}`, fields, loc);

@@ -1,15 +1,16 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import type { EndpointTransformation } from "../../core/entities.ts";
 import { ApiError, FieldError } from "../../core/errors.ts";
 import { ExpressionError, simulateTransformation } from "../../core/expressions.ts";
-import { detectLanguage, type TransformationLanguage } from "../../core/transformation-language.ts";
+import { detectLanguage } from "../../core/transformation-language.ts";
 import { Channel, DateTime, errorResponses, EventTypeName, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso } from "../pagination.ts";
 import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
-import { checkExpressionField } from "./expression-field.ts";
+import { checkExpressionField } from "../../core/expression-field.ts";
 import { requireEndpoint } from "./endpoints.ts";
+import { servicesOf } from "../../main/services.ts";
+import { languageOf } from "../../core/endpoints/transformation-rules.ts";
 
 /**
  * An endpoint's transformation (Svix's shape for the sub-resource), in one of two languages, both
@@ -95,30 +96,7 @@ export const transformationRoutesIn =
       async (req, reply) => {
         const application = await scope.owner(ctx, req.params);
         const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-        const b = req.body;
-        const current = endpoint.options.transformation;
-        const code = b.code === undefined ? (current?.code ?? null) : b.code;
-        // Said, or else guessed from new code (Svix's SDKs never say), or else kept.
-        const language =
-          b.language ?? (b.code !== undefined || !current ? detectLanguage(code ?? "") : languageOf(current));
-        if (b.code !== undefined || b.language !== undefined)
-          await checkExpressionField("code", code, endpoint.appId, language);
-        const now = ctx.clock.now();
-        const next: EndpointTransformation = {
-          code,
-          language,
-          enabled: b.enabled ?? current?.enabled ?? false,
-          variables: b.variables === undefined ? (current?.variables ?? null) : b.variables,
-          updatedAt: now,
-        };
-        if (next.enabled && !next.code)
-          throw new FieldError(["code"], "is required to enable the transformation", "missing");
-        await ctx.store.endpoints.update({
-          ...endpoint,
-          options: { ...endpoint.options, transformation: next },
-          updatedAt: now,
-        });
-        ctx.endpoints.invalidate(application.id);
+        await servicesOf(ctx).endpoints.patchTransformation(endpoint, req.body);
         return reply.code(204).send();
       },
     );
@@ -159,8 +137,3 @@ export const transformationRoutesIn =
       },
     );
   };
-
-/** A stored transformation's language: one stored before there was a choice is JSONata. */
-function languageOf(t: EndpointTransformation | undefined): TransformationLanguage {
-  return t?.language ?? "jsonata";
-}
