@@ -1,3 +1,5 @@
+import { ApplicationService } from "../core/applications/application-service.ts";
+import { EventTypeService } from "../core/event-types/event-type-service.ts";
 import { EndpointService } from "../core/endpoints/endpoint-service.ts";
 import { OperationalEndpoints } from "../core/endpoints/operational-endpoints.ts";
 import { announceEndpointChange } from "../core/operational-endpoint-changes.ts";
@@ -6,6 +8,8 @@ import type { AppContext } from "./context.ts";
 
 /** The core services of one process, each given only the ports it uses. */
 export interface Services {
+  applications: ApplicationService;
+  eventTypes: EventTypeService;
   endpoints: EndpointService;
   operationalEndpoints: OperationalEndpoints;
 }
@@ -34,6 +38,13 @@ export function servicesOf(ctx: AppContext): Services {
       announce: (owner, before, after) => announceEndpointChange(ctx, owner, before, after),
     });
     services = {
+      applications: new ApplicationService({
+        applications: ctx.store.applications,
+        clock: ctx.clock,
+        directory: ctx.endpoints,
+        isHidden: (appId) => ctx.operational?.isOperational(appId) ?? false,
+      }),
+      eventTypes: new EventTypeService({ eventTypes: ctx.store.eventTypes, clock: ctx.clock }),
       endpoints,
       // Where a context has no operational events (document generation) no request reaches these.
       operationalEndpoints: new OperationalEndpoints(endpoints, () => ctx.operational!.app.id(), {
