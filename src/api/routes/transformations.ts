@@ -1,13 +1,10 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { ApiError, FieldError } from "../../core/errors.ts";
-import { ExpressionError, simulateTransformation } from "../../core/expressions.ts";
-import { detectLanguage } from "../../core/transformation-language.ts";
+import { simulateEndpointTransformation } from "../../core/endpoints/transformation-simulation.ts";
 import { Channel, DateTime, errorResponses, EventTypeName, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso } from "../pagination.ts";
 import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
-import { checkExpressionField } from "../../core/expression-field.ts";
 import { requireEndpoint } from "./endpoints.ts";
 import { servicesOf } from "../../main/services.ts";
 import { languageOf } from "../../core/endpoints/transformation-rules.ts";
@@ -113,27 +110,7 @@ export const transformationRoutesIn =
       },
       async (req) => {
         const endpoint = await requireEndpoint(ctx, await scope.owner(ctx, req.params), req.params.endpoint_id);
-        const b = req.body;
-        const language = b.language ?? detectLanguage(b.code);
-        await checkExpressionField("code", b.code, endpoint.appId, language);
-        try {
-          return await simulateTransformation(
-            { code: b.code, variables: b.variables ?? null, language },
-            {
-              eventType: b.eventType,
-              payload: b.payload,
-              channels: b.channels ?? null,
-              msgId: "msg_simulated",
-              url: endpoint.url,
-            },
-            endpoint.appId,
-          );
-        } catch (error) {
-          const e = error instanceof ExpressionError ? error : new ExpressionError("failed", String(error));
-          // Not the caller's expression's fault: the sandbox had no free process in time.
-          if (e.kind === "busy") throw new ApiError(429, "sandbox_busy", `the transformation was ${e.message}`);
-          throw new FieldError(["code"], e.message, e.kind === "failed" ? "transformation_error" : e.kind);
-        }
+        return simulateEndpointTransformation(endpoint, req.body);
       },
     );
   };
