@@ -4,7 +4,8 @@ import type { AppContext } from "../main/context.ts";
 import { FieldError } from "../core/errors.ts";
 import type { Application, Endpoint } from "../core/entities.ts";
 import { Nullable, Uid } from "./common-schemas.ts";
-import { checkedUrl, checkSecret } from "./routes/endpoints.ts";
+import { checkSecret } from "../core/endpoints/secret-rules.ts";
+import { servicesOf } from "../main/services.ts";
 
 /**
  * The applications of an environment export and import, a Hookline addition beside Svix's
@@ -64,7 +65,7 @@ async function allApplications(ctx: AppContext): Promise<Application[]> {
   const all: Application[] = [];
   let iterator: string | null = null;
   do {
-    const page = await ctx.store.applications.list({ limit: 250, iterator, order: "ascending" });
+    const page = await servicesOf(ctx).applications.list({ limit: 250, iterator, order: "ascending" });
     all.push(...page.data);
     iterator = page.done ? null : page.iterator;
   } while (iterator);
@@ -106,7 +107,7 @@ export async function exportApplications(ctx: AppContext, includeSecrets: boolea
       skipped.push({ application: app.id });
       continue;
     }
-    const endpoints = await ctx.store.endpoints.listAll(app.id);
+    const endpoints = await servicesOf(ctx).endpoints.listAll(app.id);
     for (const e of endpoints) if (e.uid === null) skipped.push({ application: app.id, endpoint: e.id });
     applications.push({
       uid: app.uid,
@@ -137,7 +138,7 @@ export async function checkImportedApplications(
     if (!app.uid) throw new FieldError([...at, "uid"], `application "${app.name}" ${NO_UID}`, "value_error");
     if (seenApps.has(app.uid)) throw new FieldError([...at, "uid"], `"${app.uid}" is named twice`, "value_error");
     seenApps.add(app.uid);
-    const existing = await ctx.store.applications.get(app.uid);
+    const existing = await servicesOf(ctx).applications.find(app.uid);
     const seenEndpoints = new Set<string>();
     for (const [j, ep] of (app.endpoints ?? []).entries()) {
       const epAt = [...at, "endpoints", j];
@@ -145,11 +146,11 @@ export async function checkImportedApplications(
       if (seenEndpoints.has(ep.uid))
         throw new FieldError([...epAt, "uid"], `"${ep.uid}" is named twice`, "value_error");
       seenEndpoints.add(ep.uid);
-      await prefixed(epAt, () => checkedUrl(ctx, ep.url, existing?.id ?? ""));
+      await prefixed(epAt, () => servicesOf(ctx).endpoints.checkedUrl(ep.url, existing?.id ?? ""));
       await prefixed(epAt, async () => checkSecret(ep.secret, "secret"));
       for (const [k, name] of (ep.eventTypes ?? []).entries()) {
         if (name.includes("*") || importedTypes.has(name)) continue;
-        const type = await ctx.store.eventTypes.get(name);
+        const type = await servicesOf(ctx).eventTypes.find(name);
         if (!type)
           throw new FieldError(
             [...epAt, "eventTypes", k],
@@ -193,10 +194,10 @@ export async function importApplications(
     const appUid = app.uid!;
     const appBody = { uid: appUid, name: app.name, rateLimit: app.rateLimit ?? null, metadata: app.metadata ?? {} };
     await call("PUT", `/api/v1/app/${seg(appUid)}`, appBody, ["applications", i]);
-    const live = await ctx.store.applications.get(appUid);
+    const live = await servicesOf(ctx).applications.find(appUid);
     for (const [j, ep] of (app.endpoints ?? []).entries()) {
       const { secret, uid, ...fields } = ep;
-      const existing = live ? await ctx.store.endpoints.get(live.id, uid!) : undefined;
+      const existing = live ? await servicesOf(ctx).endpoints.find(live.id, uid!) : undefined;
       const base = `/api/v1/app/${seg(appUid)}/endpoint`;
       const loc = ["applications", i, "endpoints", j];
       if (existing) await call("PATCH", `${base}/${seg(existing.id)}`, fields, loc);

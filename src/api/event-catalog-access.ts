@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { EventType } from "../core/entities.ts";
 import { notFound } from "../core/errors.ts";
 import type { AppContext } from "../main/context.ts";
+import type { CatalogView } from "../core/endpoints/event-type-filter.ts";
 
 /**
  * The event-type catalog rule, in one place. The catalog (event types, their schemas and
@@ -47,4 +48,9 @@ export async function readableEventType(ctx: AppContext, request: FastifyRequest
   const eventType = await ctx.store.eventTypes.get(name);
   if (!eventType || !catalogShows(request, eventType)) throw notFound("event type");
   return eventType;
+}
+
+/** The catalog as the caller sees it, for the rules that check names against it (src/core/endpoints/event-type-filter.ts). */
+export function catalogView(ctx: AppContext, request: FastifyRequest): CatalogView {
+  return { get: (name) => ctx.store.eventTypes.get(name), shows: (eventType) => catalogShows(request, eventType) };
 }

@@ -1,9 +1,12 @@
 import { Type, type TObject } from "@sinclair/typebox";
+import type { FastifyRequest } from "fastify";
+import type { EndpointCaller } from "../../core/endpoints/endpoint-service.ts";
 import type { Application } from "../../core/entities.ts";
 import { notFound } from "../../core/errors.ts";
 import type { AppContext } from "../../main/context.ts";
 import type { EndpointOwner } from "../../core/operational-payloads.ts";
 import { AppParams, EndpointParams, PathKey } from "../common-schemas.ts";
+import { catalogView } from "../event-catalog-access.ts";
 import { requireApp } from "./applications.ts";
 
 /**
@@ -54,3 +57,20 @@ export const SOURCE_ENDPOINTS: EndpointScope = {
     return { kind: "source", sourceId: source?.id ?? params.source_id! };
   },
 };
+
+/**
+ * Who asks, as the endpoint rules see it (src/core/endpoints/endpoint-service.ts): an
+ * application's endpoints check their event-type filter against the catalog the caller sees; a
+ * source's destinations do not. Operational events name the scope's owner.
+ */
+export function endpointCaller(
+  ctx: AppContext,
+  scope: EndpointScope,
+  req: FastifyRequest,
+  application: Application,
+): EndpointCaller {
+  return {
+    catalog: scope === APPLICATION_ENDPOINTS ? catalogView(ctx, req) : null,
+    eventOwner: () => scope.eventOwner(ctx, req.params as Record<string, string>, application),
+  };
+}

@@ -9,7 +9,8 @@ import {
   mergeEnvironmentSettings,
   readEnvironmentSettings,
 } from "../environment-settings.ts";
-import { allEventTypes, putEventType } from "../event-type-writes.ts";
+import { eventTypeFields } from "../../core/event-types/event-type-rules.ts";
+import { servicesOf } from "../../main/services.ts";
 import {
   checkImportedApplications,
   ExportedApplication,
@@ -20,7 +21,7 @@ import {
 } from "../environment-applications.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { EventTypeOut, eventTypeOut } from "../representations.ts";
-import { EventTypeFields, flagsOf } from "./event-types.ts";
+import { EventTypeFields } from "./event-types.ts";
 
 /**
  * Svix's environment export and import (admin tokens only): the event catalog, with schemas and
@@ -125,7 +126,7 @@ export async function environmentRoutes(app: FastifyInstance, { ctx }: RouteOpti
     async (req) => ({
       version: FORMAT_VERSION,
       createdAt: new Date(ctx.clock.now()).toISOString(),
-      eventTypes: (await allEventTypes(ctx.store)).map(eventTypeOut),
+      eventTypes: (await servicesOf(ctx).eventTypes.all()).map(eventTypeOut),
       settings: await readEnvironmentSettings(ctx.store),
       connectors: [],
       ...(await exportApplications(ctx, req.body?.includeSecrets === true)),
@@ -154,23 +155,8 @@ export async function environmentRoutes(app: FastifyInstance, { ctx }: RouteOpti
       const applications = req.body.applications ?? [];
       await checkImportedApplications(ctx, applications, seen);
       const now = ctx.clock.now();
-      for (const e of eventTypes) {
-        await putEventType(
-          ctx.store,
-          await ctx.store.eventTypes.get(e.name),
-          {
-            name: e.name,
-            description: e.description,
-            archived: e.archived ?? false,
-            deprecated: e.deprecated ?? false,
-            schemas: e.schemas ?? null,
-            groupName: e.groupName ?? null,
-            featureFlags: flagsOf(e),
-            retrySchedule: e.retrySchedule ?? null,
-          },
-          now,
-        );
-      }
+      const catalog = servicesOf(ctx).eventTypes;
+      for (const e of eventTypes) await catalog.put(await catalog.find(e.name), eventTypeFields(e.name, e), now);
       if (req.body.settings) await mergeEnvironmentSettings(ctx.store, req.body.settings);
       await importApplications(app, req, ctx, applications);
       return reply.code(204).send();

@@ -7,7 +7,7 @@ import { eventTypesFromOpenApi, type EventTypeFromOpenApi } from "../../core/ope
 import { checkSchemas } from "../../core/payload-schemas.ts";
 import type { EventType } from "../../core/entities.ts";
 import { errorResponses, Nullable } from "../common-schemas.ts";
-import { allEventTypes, putEventType } from "../event-type-writes.ts";
+import { servicesOf } from "../../main/services.ts";
 import type { RouteOptions } from "../http-server.ts";
 
 /**
@@ -92,7 +92,7 @@ export async function eventTypeOpenApiImportRoutes(app: FastifyInstance, { ctx }
           throw error;
         }
       }
-      const existing = new Map((await allEventTypes(ctx.store)).map((e) => [e.name, e]));
+      const existing = new Map((await servicesOf(ctx).eventTypes.all()).map((e) => [e.name, e]));
       const changes = wanted.filter((e) => differs(existing.get(e.name), e));
       const named = new Set(wanted.map((e) => e.name));
       const toArchive = req.body.replaceAll
@@ -108,8 +108,7 @@ export async function eventTypeOpenApiImportRoutes(app: FastifyInstance, { ctx }
       const now = ctx.clock.now();
       for (const e of changes) {
         const old = existing.get(e.name);
-        await putEventType(
-          ctx.store,
+        await servicesOf(ctx).eventTypes.put(
           old,
           {
             ...e,
@@ -121,7 +120,7 @@ export async function eventTypeOpenApiImportRoutes(app: FastifyInstance, { ctx }
           now,
         );
       }
-      for (const e of toArchive) await putEventType(ctx.store, e, { ...e, archived: true }, now);
+      for (const e of toArchive) await servicesOf(ctx).eventTypes.put(e, { ...e, archived: true }, now);
       return {
         data: {
           modified: [...changes, ...toArchive].map((e) => e.name),

@@ -1,8 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import type { EventType } from "../../core/entities.ts";
-import { conflict, notFound } from "../../core/errors.ts";
-import { checkSchemas } from "../../core/payload-schemas.ts";
+import { servicesOf } from "../../main/services.ts";
 import { errorResponses, EventTypeName, ListQuery, ListResponse, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { catalogShows, readableEventType } from "../event-catalog-access.ts";
@@ -41,22 +39,8 @@ type NameParams = Static<typeof NameParams>;
 
 const tags = ["Event Type"];
 
-export const flagsOf = (b: { featureFlags?: string[] | null; featureFlag?: string | null }) =>
-  b.featureFlags ?? (b.featureFlag ? [b.featureFlag] : null);
-
 export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
-  const fromInput = (name: string, b: EventTypeUpsert, createdAt: number, now: number): EventType => ({
-    name,
-    description: b.description,
-    archived: b.archived ?? false,
-    deprecated: b.deprecated ?? false,
-    schemas: b.schemas ?? null,
-    groupName: b.groupName ?? null,
-    featureFlags: flagsOf(b),
-    retrySchedule: b.retrySchedule ?? null,
-    createdAt,
-    updatedAt: now,
-  });
+  const eventTypes = servicesOf(ctx).eventTypes;
 
   app.get<{ Querystring: Static<typeof ListQuery> & { include_archived?: boolean; with_content?: boolean } }>(
     "/api/v1/event-type",
@@ -71,7 +55,7 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
       },
     },
     async (req) => {
-      const page = await ctx.store.eventTypes.list(pageRequest(req.query), req.query.include_archived ?? false);
+      const page = await eventTypes.list(pageRequest(req.query), req.query.include_archived ?? false);
       const withContent = req.query.with_content ?? true;
       // A hidden type leaves a page shorter than `limit`; the iterator still continues after it.
       const shown = page.data.filter((e) => catalogShows(req, e));
@@ -83,11 +67,8 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
     "/api/v1/event-type",
     { schema: { tags, body: EventTypeIn, response: { 201: EventTypeOut, ...errorResponses } } },
     async (req, reply) => {
-      checkSchemas(req.body.schemas);
-      if (await ctx.store.eventTypes.get(req.body.name)) throw conflict(`event type "${req.body.name}" already exists`);
-      const now = ctx.clock.now();
-      const eventType = fromInput(req.body.name, req.body, now, now);
-      await ctx.store.eventTypes.insert(eventType);
+      const { name, ...fields } = req.body;
+      const eventType = await eventTypes.create(name, fields);
       return reply.code(201).send(eventTypeOut(eventType));
     },
   );
@@ -109,38 +90,15 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
       },
     },
     async (req, reply) => {
-      checkSchemas(req.body.schemas);
-      const existing = await ctx.store.eventTypes.get(req.params.event_type_name);
-      const now = ctx.clock.now();
-      const e = fromInput(req.params.event_type_name, req.body, existing?.createdAt ?? now, now);
-      if (existing) await ctx.store.eventTypes.update(e);
-      else await ctx.store.eventTypes.insert(e);
-      return reply.code(existing ? 200 : 201).send(eventTypeOut(e));
+      const { eventType, created } = await eventTypes.upsert(req.params.event_type_name, req.body);
+      return reply.code(created ? 201 : 200).send(eventTypeOut(eventType));
     },
   );
 
   app.patch<{ Params: NameParams; Body: EventTypePatch }>(
     "/api/v1/event-type/:event_type_name",
     { schema: { tags, params: NameParams, body: EventTypePatch, response: { 200: EventTypeOut, ...errorResponses } } },
-    async (req) => {
-      const existing = await ctx.store.eventTypes.get(req.params.event_type_name);
-      if (!existing) throw notFound("event type");
-      const b = req.body;
-      checkSchemas(b.schemas);
-      const e: EventType = {
-        ...existing,
-        description: b.description ?? existing.description,
-        archived: b.archived ?? existing.archived,
-        deprecated: b.deprecated ?? existing.deprecated,
-        schemas: b.schemas === undefined ? existing.schemas : b.schemas,
-        groupName: b.groupName === undefined ? existing.groupName : b.groupName,
-        featureFlags: b.featureFlags === undefined && b.featureFlag === undefined ? existing.featureFlags : flagsOf(b),
-        retrySchedule: b.retrySchedule === undefined ? existing.retrySchedule : b.retrySchedule,
-        updatedAt: ctx.clock.now(),
-      };
-      await ctx.store.eventTypes.update(e);
-      return eventTypeOut(e);
-    },
+    async (req) => eventTypeOut(await eventTypes.patch(req.params.event_type_name, req.body)),
   );
 
   // Svix archives by default (messages of the type stay meaningful); `expunge=true` deletes for good.
@@ -155,10 +113,7 @@ export async function eventTypeRoutes(app: FastifyInstance, { ctx }: RouteOption
       },
     },
     async (req, reply) => {
-      const existing = await ctx.store.eventTypes.get(req.params.event_type_name);
-      if (!existing) throw notFound("event type");
-      if (req.query.expunge) await ctx.store.eventTypes.delete(existing.name);
-      else await ctx.store.eventTypes.update({ ...existing, archived: true, updatedAt: ctx.clock.now() });
+      await eventTypes.remove(req.params.event_type_name, req.query.expunge ?? false);
       return reply.code(204).send();
     },
   );

@@ -4,20 +4,18 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type WebSocket from "ws";
 import type { Application, Endpoint } from "../../core/entities.ts";
 import { ApiError, FieldError, notFound } from "../../core/errors.ts";
-import { newId } from "../../core/ids.ts";
-import {
-  isListenSessionId,
-  listenSessionOf,
-  listenUrl,
-  newListenSessionId,
-  type SessionFrame,
-} from "../../core/listen-protocol.ts";
-import { announceEndpointChange } from "../../core/operational-endpoint-changes.ts";
-import { generateSecret } from "../../core/signing.ts";
+import { isListenSessionId, listenSessionOf, type SessionFrame } from "../../core/listen-protocol.ts";
 import type { AppContext } from "../../main/context.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { InputError } from "../input-limits.ts";
-import { checkEventTypesExist } from "./endpoint-event-types.ts";
+import { checkEventTypesExist } from "../../core/endpoints/event-type-filter.ts";
+import { servicesOf } from "../../main/services.ts";
+import {
+  endListenEndpoint,
+  listenEndpoint,
+  openListenEndpoint,
+} from "../../core/endpoints/listen-session-endpoints.ts";
+import { catalogView } from "../event-catalog-access.ts";
 import { APPLICATION_ENDPOINTS, SOURCE_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
 
 /**
@@ -79,7 +77,7 @@ async function prepare(ctx: AppContext, scope: EndpointScope, req: FastifyReques
           type: "pattern",
         });
     try {
-      await checkEventTypesExist(ctx, req, "eventTypes", names);
+      await checkEventTypesExist(catalogView(ctx, req), "eventTypes", names);
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;
       throw new InputError({
@@ -94,75 +92,32 @@ async function prepare(ctx: AppContext, scope: EndpointScope, req: FastifyReques
   if (query.session !== undefined) {
     if (!isListenSessionId(query.session))
       throw new InputError({ loc: ["query", "session"], msg: "must be a session id (ls_…)", type: "pattern" });
-    const url = listenUrl(query.session);
-    existing = (await ctx.store.endpoints.listAll(application.id)).find((e) => e.url === url) ?? null;
+    existing = (await listenEndpoint(servicesOf(ctx).endpoints, application.id, query.session)) ?? null;
     if (!existing) throw notFound("listen session");
   }
   return { application, existing, eventTypes };
 }
 
-/** Creates the session's endpoint, or brings a resumed one back: enabled, with this connection's filter. */
-async function openSession(
+/** Creates the session's endpoint, or brings a resumed one back (src/core/endpoints/listen-session-endpoints.ts). */
+function openSession(
   ctx: AppContext,
   scope: EndpointScope,
   params: Record<string, string>,
   prepared: Prepared,
   target: string | undefined,
 ): Promise<Endpoint> {
-  const now = ctx.clock.now();
   const { application, existing, eventTypes } = prepared;
-  const description = `hookline listen${target ? ` → ${target}` : ""}`;
   const owner = () => scope.eventOwner(ctx, params, application);
-  if (existing) {
-    const resumed: Endpoint = {
-      ...existing,
-      disabled: false,
-      failingSince: null,
-      eventTypes,
-      description,
-      updatedAt: now,
-    };
-    await ctx.store.endpoints.update(resumed);
-    ctx.endpoints.invalidate(application.id);
-    announceEndpointChange(ctx, owner, existing, resumed);
-    return resumed;
-  }
-  const endpoint: Endpoint = {
-    id: newId("ep", now),
-    appId: application.id,
-    uid: null,
-    url: listenUrl(newListenSessionId()),
-    description,
-    version: 1,
-    disabled: false,
-    throttleRate: null,
-    eventTypes,
-    channels: null,
-    metadata: {},
-    headers: {},
-    secret: generateSecret(),
-    previousSecrets: [],
-    failingSince: null,
-    options: { filter: null, format: "standard", ordered: false, cloudEventsHandshake: false },
-    handshakeValidatedAt: null,
-    createdAt: now,
-    updatedAt: now,
-  };
-  await ctx.store.endpoints.insert(endpoint);
-  ctx.endpoints.invalidate(application.id);
-  announceEndpointChange(ctx, owner, null, endpoint);
-  return endpoint;
+  const session = { appId: application.id, existing, eventTypes, target };
+  return openListenEndpoint(servicesOf(ctx).endpoints, ctx.clock, session, owner);
 }
 
 /** Ctrl-C: the session's endpoint is disabled, unless it was deleted or repointed meanwhile. */
 async function endSession(ctx: AppContext, scope: EndpointScope, params: Record<string, string>, endpoint: Endpoint) {
-  const current = await ctx.store.endpoints.get(endpoint.appId, endpoint.id);
-  if (!current || current.url !== endpoint.url || current.disabled) return;
-  const ended: Endpoint = { ...current, disabled: true, updatedAt: ctx.clock.now() };
-  await ctx.store.endpoints.update(ended);
-  ctx.endpoints.invalidate(endpoint.appId);
-  const application = (await ctx.store.applications.get(endpoint.appId))!;
-  announceEndpointChange(ctx, () => scope.eventOwner(ctx, params, application), current, ended);
+  const application = await ctx.store.applications.get(endpoint.appId);
+  await endListenEndpoint(servicesOf(ctx).endpoints, ctx.clock, endpoint, () =>
+    scope.eventOwner(ctx, params, application!),
+  );
 }
 
 const listenRoutesIn =

@@ -1,15 +1,13 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import type { EndpointTransformation } from "../../core/entities.ts";
-import { ApiError, FieldError } from "../../core/errors.ts";
-import { ExpressionError, simulateTransformation } from "../../core/expressions.ts";
-import { detectLanguage, type TransformationLanguage } from "../../core/transformation-language.ts";
+import { simulateEndpointTransformation } from "../../core/endpoints/transformation-simulation.ts";
 import { Channel, DateTime, errorResponses, EventTypeName, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso } from "../pagination.ts";
 import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
-import { checkExpressionField } from "./expression-field.ts";
 import { requireEndpoint } from "./endpoints.ts";
+import { servicesOf } from "../../main/services.ts";
+import { languageOf } from "../../core/endpoints/transformation-rules.ts";
 
 /**
  * An endpoint's transformation (Svix's shape for the sub-resource), in one of two languages, both
@@ -95,30 +93,7 @@ export const transformationRoutesIn =
       async (req, reply) => {
         const application = await scope.owner(ctx, req.params);
         const endpoint = await requireEndpoint(ctx, application, req.params.endpoint_id);
-        const b = req.body;
-        const current = endpoint.options.transformation;
-        const code = b.code === undefined ? (current?.code ?? null) : b.code;
-        // Said, or else guessed from new code (Svix's SDKs never say), or else kept.
-        const language =
-          b.language ?? (b.code !== undefined || !current ? detectLanguage(code ?? "") : languageOf(current));
-        if (b.code !== undefined || b.language !== undefined)
-          await checkExpressionField("code", code, endpoint.appId, language);
-        const now = ctx.clock.now();
-        const next: EndpointTransformation = {
-          code,
-          language,
-          enabled: b.enabled ?? current?.enabled ?? false,
-          variables: b.variables === undefined ? (current?.variables ?? null) : b.variables,
-          updatedAt: now,
-        };
-        if (next.enabled && !next.code)
-          throw new FieldError(["code"], "is required to enable the transformation", "missing");
-        await ctx.store.endpoints.update({
-          ...endpoint,
-          options: { ...endpoint.options, transformation: next },
-          updatedAt: now,
-        });
-        ctx.endpoints.invalidate(application.id);
+        await servicesOf(ctx).endpoints.patchTransformation(endpoint, req.body);
         return reply.code(204).send();
       },
     );
@@ -135,32 +110,7 @@ export const transformationRoutesIn =
       },
       async (req) => {
         const endpoint = await requireEndpoint(ctx, await scope.owner(ctx, req.params), req.params.endpoint_id);
-        const b = req.body;
-        const language = b.language ?? detectLanguage(b.code);
-        await checkExpressionField("code", b.code, endpoint.appId, language);
-        try {
-          return await simulateTransformation(
-            { code: b.code, variables: b.variables ?? null, language },
-            {
-              eventType: b.eventType,
-              payload: b.payload,
-              channels: b.channels ?? null,
-              msgId: "msg_simulated",
-              url: endpoint.url,
-            },
-            endpoint.appId,
-          );
-        } catch (error) {
-          const e = error instanceof ExpressionError ? error : new ExpressionError("failed", String(error));
-          // Not the caller's expression's fault: the sandbox had no free process in time.
-          if (e.kind === "busy") throw new ApiError(429, "sandbox_busy", `the transformation was ${e.message}`);
-          throw new FieldError(["code"], e.message, e.kind === "failed" ? "transformation_error" : e.kind);
-        }
+        return simulateEndpointTransformation(endpoint, req.body);
       },
     );
   };
-
-/** A stored transformation's language: one stored before there was a choice is JSONata. */
-function languageOf(t: EndpointTransformation | undefined): TransformationLanguage {
-  return t?.language ?? "jsonata";
-}

@@ -10,7 +10,7 @@ import { systemResolver, type Resolver } from "./guarded-connector.ts";
 export const DESTINATION_LOOKUP_TIMEOUT_MS = 3_000;
 
 /**
- * Why delivery would refuse an endpoint URL, said as it is stored (src/api/routes/endpoints.ts),
+ * Why delivery would refuse an endpoint URL, said as it is stored (src/core/endpoints/endpoint-url.ts),
  * or null when the policy allows it as far as can be told now. The same AddressPolicy judges as at
  * delivery (guarded-connector.ts), port included. A name is resolved once: refused when any of its
  * addresses is refused (as delivery would), accepted when it does not resolve. Resolution can

@@ -1,6 +1,6 @@
-import { ApiError, FieldError } from "../../core/errors.ts";
-import { checkExpression, ExpressionError } from "../../core/expressions.ts";
-import type { Language } from "../../sandbox/protocol.ts";
+import { ApiError, FieldError } from "./errors.ts";
+import { checkExpression, ExpressionError } from "./expressions.ts";
+import type { Language } from "../sandbox/protocol.ts";
 
 /**
  * Refuses (422) an expression that does not compile (for JavaScript: whose top level fails or
