@@ -3,7 +3,8 @@ import { useState, type FormEvent } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { api, enc, query, type Attempt, type Endpoint, type Message, type Page } from "../api.ts";
 import { CopyAs } from "../components/copy-as.tsx";
-import { ErrorNote, Loading, Pager, Section, StatusBadge, Time } from "../components/ui.tsx";
+import { AttemptOutcomeCells, AttemptOutcomeHeaders, AttemptStatusSelect } from "../components/attempt-list.tsx";
+import { ErrorNote, Loading, Pager, Section } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
 import { EndpointSecret } from "./endpoint-secret.tsx";
 import { EndpointSettings } from "./endpoint-settings.tsx";
@@ -83,30 +84,20 @@ export function Attempts({ appId, endpointId }: { appId: string; endpointId: str
       actions={
         <label className="inline">
           Status{" "}
-          <select
+          <AttemptStatusSelect
             value={status}
-            onChange={(e) => {
-              setStatus(e.target.value);
+            onChange={(value) => {
+              setStatus(value);
               setIterator(null);
             }}
-          >
-            <option value="">Any</option>
-            <option value="0">Succeeded</option>
-            <option value="2">Failed</option>
-            <option value="1">Pending</option>
-          </select>
+          />
         </label>
       }
     >
       <ErrorNote error={attempts.error} />
       {attempts.isPending ? <Loading what="attempts" /> : null}
       {attempts.data ? <AttemptTable appId={appId} attempts={attempts.data.data} /> : null}
-      <Pager
-        prev={iterator ? attempts.data?.prevIterator : null}
-        next={attempts.data && !attempts.data.done ? attempts.data.iterator : null}
-        onPrev={() => setIterator(attempts.data?.prevIterator ?? null)}
-        onNext={() => setIterator(attempts.data?.iterator ?? null)}
-      />
+      <Pager page={attempts.data} iterator={iterator} onChange={setIterator} />
     </Section>
   );
 }
@@ -117,9 +108,7 @@ export function AttemptTable({ appId, attempts }: { appId: string; attempts: Att
     <table>
       <thead>
         <tr>
-          <th scope="col">When</th>
-          <th scope="col">Status</th>
-          <th scope="col">Response</th>
+          <AttemptOutcomeHeaders />
           <th scope="col">Duration</th>
           <th scope="col">Trigger</th>
           <th scope="col">Attempt</th>
@@ -128,13 +117,7 @@ export function AttemptTable({ appId, attempts }: { appId: string; attempts: Att
       <tbody>
         {attempts.map((a) => (
           <tr key={a.id}>
-            <td>
-              <Time iso={a.timestamp} />
-            </td>
-            <td>
-              <StatusBadge text={a.statusText} />
-            </td>
-            <td>{a.responseStatusCode || a.errorKind || "—"}</td>
+            <AttemptOutcomeCells attempt={a} />
             <td>{a.responseDurationMs} ms</td>
             <td>{a.triggerType === 1 ? "manual" : "scheduled"}</td>
             <td>

@@ -158,14 +158,7 @@ function SourceLog({ source }: { source: IngestSource }) {
       ) : log.data ? (
         <p className="muted">Nothing received yet.</p>
       ) : null}
-      {log.data ? (
-        <Pager
-          prev={iterator ? log.data.prevIterator : null}
-          next={log.data.done ? null : log.data.iterator}
-          onPrev={() => setIterator(log.data?.prevIterator ?? null)}
-          onNext={() => setIterator(log.data?.iterator ?? null)}
-        />
-      ) : null}
+      {log.data ? <Pager page={log.data} iterator={iterator} onChange={setIterator} /> : null}
     </Section>
   );
 }
