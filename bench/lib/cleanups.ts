@@ -29,7 +29,7 @@ export function cleanUpOnSignals(): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       console.error(`\n${signal}: cleaning up`);
-      // Bounded; the exit hooks of the server, cluster and load-generator helpers run on exit anyway.
+      // Bounded; the exit hooks of the server, cluster and load-generator modules run on exit anyway.
       void withTimeout(cleanupAll(), 20_000, "clean-up")
         .catch(() => undefined)
         .finally(() => process.exit(130));
