@@ -38,6 +38,11 @@ export function StatusBadge({ text }: { text: string }) {
   return <span className={`badge ${STATUS_CLASS[text] ?? ""}`}>{text}</span>;
 }
 
+/** Whether an endpoint takes deliveries. */
+export function EndpointStateBadge({ disabled }: { disabled: boolean }) {
+  return <span className={`badge ${disabled ? "bad" : "ok"}`}>{disabled ? "disabled" : "enabled"}</span>;
+}
+
 /** Pretty JSON when the text is JSON, the text as it is otherwise. */
 export function Code({ value, label }: { value: unknown; label: string }) {
   let text: string;

@@ -1,10 +1,11 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Link, useParams, useSearchParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { api, enc, query, type Attempt, type Endpoint, type Message, type Page } from "../api.ts";
 import { CopyAs } from "../components/copy-as.tsx";
+import { TabPanel, useTabParam } from "../components/tabs.tsx";
 import { AttemptOutcomeCells, AttemptOutcomeHeaders, AttemptStatusSelect } from "../components/attempt-list.tsx";
-import { ErrorNote, Loading, Pager, Section } from "../components/ui.tsx";
+import { EndpointStateBadge, ErrorNote, Loading, Pager, Section } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
 import { EndpointSecret } from "./endpoint-secret.tsx";
 import { EndpointSettings } from "./endpoint-settings.tsx";
@@ -22,8 +23,7 @@ type Tab = (typeof TABS)[number][0];
 /** One endpoint, in tabs: its settings (edit, enable or disable, delete), its signing secret, its transformation, its attempts and a test send. */
 export function EndpointDetail() {
   const { appId = "", endpointId = "" } = useParams();
-  const [params, setParams] = useSearchParams();
-  const tab = (TABS.some(([t]) => t === params.get("tab")) ? params.get("tab") : "settings") as Tab;
+  const [tab, choose] = useTabParam<Tab>(TABS, "settings");
   const base = `/app/${enc(appId)}/endpoint/${enc(endpointId)}`;
   const endpoint = useQuery({ queryKey: ["endpoint", appId, endpointId], queryFn: () => api<Endpoint>("GET", base) });
 
@@ -37,32 +37,16 @@ export function EndpointDetail() {
       </p>
       <h1 className="break">{ep.url}</h1>
       <p>
-        <span className={`badge ${ep.disabled ? "bad" : "ok"}`}>{ep.disabled ? "disabled" : "enabled"}</span>{" "}
-        <span className="mono">{ep.id}</span> ·{" "}
+        <EndpointStateBadge disabled={ep.disabled} /> <span className="mono">{ep.id}</span> ·{" "}
         <Link to={`${paths.overview}?app=${enc(appId)}&endpoint=${enc(ep.id)}`}>Statistics</Link>
       </p>
-      <div role="tablist" aria-label="Endpoint" className="tabs">
-        {TABS.map(([key, label]) => (
-          <button
-            key={key}
-            role="tab"
-            type="button"
-            id={`tab-${key}`}
-            aria-selected={tab === key}
-            aria-controls="tabpanel"
-            onClick={() => setParams({ tab: key }, { replace: true })}
-          >
-            {label}
-          </button>
-        ))}
-      </div>
-      <div role="tabpanel" id="tabpanel" aria-labelledby={`tab-${tab}`}>
+      <TabPanel label="Endpoint" tabs={TABS} tab={tab} onChoose={choose}>
         {tab === "settings" ? <EndpointSettings key={ep.id} appId={appId} base={base} endpoint={ep} /> : null}
         {tab === "secret" ? <EndpointSecret base={base} /> : null}
         {tab === "transformation" ? <EndpointTransformation appId={appId} base={base} /> : null}
         {tab === "attempts" ? <Attempts appId={appId} endpointId={ep.id} /> : null}
         {tab === "testing" ? <Testing appId={appId} base={base} /> : null}
-      </div>
+      </TabPanel>
     </>
   );
 }

@@ -4,7 +4,7 @@ import { Link, useParams } from "react-router";
 import { api, enc, ingestApi, type Endpoint, type IngestLogEntry, type IngestSource, type Page } from "../api.ts";
 import { SourceConfigFields } from "../components/source-config-fields.tsx";
 import { configFrom, formOf } from "../components/source-types.ts";
-import { ErrorNote, Loading, Pager, Section, Time } from "../components/ui.tsx";
+import { EndpointStateBadge, ErrorNote, Loading, Pager, Section, Time } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
 import "../operations.css";
 
@@ -190,7 +190,7 @@ function Destinations({ source }: { source: IngestSource }) {
           {destinations.data.data.map((ep) => (
             <li key={ep.id}>
               <Link to={paths.endpoint(source.appId, ep.id)}>{ep.url}</Link>{" "}
-              <span className={`badge ${ep.disabled ? "bad" : "ok"}`}>{ep.disabled ? "disabled" : "enabled"}</span>
+              <EndpointStateBadge disabled={ep.disabled} />
             </li>
           ))}
         </ul>
