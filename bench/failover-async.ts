@@ -19,7 +19,8 @@
 import pg from "pg";
 import { LoadGenerator } from "../test/reliability/support/load.ts";
 import { startReplicatedPair } from "../test/support/postgres-replication.ts";
-import { killAllServers, removeDir, ServerProcess, sleep, tempDataDir } from "../test/support/server-process.ts";
+import { killAllServers, removeDir, ServerProcess, tempDataDir } from "../test/support/server-process.ts";
+import { sleep } from "../test/support/wait.ts";
 
 const RATE = Number(process.env.FAILOVER_RATE ?? 200);
 const WARMUP_MS = 2000;

@@ -24,8 +24,8 @@ import { parseAddressList, type AddressSet } from "../src/access/address-set.ts"
 import { resolveClientAddress } from "../src/access/client-address.ts";
 import type { IpListRepository } from "../src/store/store.ts";
 import { Hookline } from "./lib/hookline.ts";
-import { Receiver } from "./lib/receiver.ts";
-import { monoUs, summarize } from "./support/stats.ts";
+import { ArrivalReceiver } from "../test/support/arrival-receiver.ts";
+import { monoUs, summarize } from "../test/support/stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -74,7 +74,7 @@ const body = (i: number) => {
   return `${base}${"x".repeat(Math.max(0, 498 - base.length))}"}`;
 };
 
-const receiver = new Receiver();
+const receiver = new ArrivalReceiver();
 await receiver.start();
 const hookline = await Hookline.start(addressRules > 0 ? { env: { HOOKLINE_TRUSTED_PROXIES: "10.0.0.0/8" } } : {});
 try {

@@ -10,9 +10,9 @@
  *            endpoint A (receiver A) and application B with endpoint B (receiver B), both loopback
  *            receivers in this process; then, with the server stopped, N messages of A are seeded
  *            with SQL, each with a finished (succeeded) delivery to endpoint A and its attempt
- *            (bench/support/db.ts, the retention bench's seeding), created over the last hour or so.
+ *            (bench/lib/db.ts, the retention bench's seeding), created over the last hour or so.
  *   control  the server again; open-loop live traffic to application B at --rate msg/s from a
- *            separate process (bench/support/load-generator.ts); after --warmup s, --control s of it
+ *            separate process (bench/lib/open-loop-generator.ts); after --warmup s, --control s of it
  *            are the control window.
  *   replay   with the same live traffic still running, `POST …/endpoint/{A}/bulk-replay` over the
  *            seeded range (every delivery sent again); the replay window lasts until receiver A has
@@ -30,15 +30,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ServerProcess, withTimeout } from "../test/support/server-process.ts";
-import { analyze, type LatencyReport, type PhaseWindow } from "./support/analysis.ts";
-import { PostgresBenchDb, SqliteBenchDb, type BenchDb } from "./support/db.ts";
-import { checkSeedIdFormat } from "./support/ids.ts";
-import { LoadGenerator } from "./support/load-client.ts";
-import type { LoadResult } from "./support/load-generator.ts";
-import { findPostgresBin, startBenchCluster } from "./support/postgres.ts";
-import { BenchReceiver } from "./support/receiver.ts";
-import { monoUs } from "./support/stats.ts";
+import { ServerProcess } from "../test/support/server-process.ts";
+import { withTimeout } from "../test/support/wait.ts";
+import { analyze, type LatencyReport, type PhaseWindow } from "./lib/analysis.ts";
+import { PostgresBenchDb, SqliteBenchDb, type BenchDb } from "./lib/db.ts";
+import { checkSeedIdFormat } from "./lib/seed-ids.ts";
+import { OpenLoop } from "./lib/open-loop.ts";
+import type { LoadResult } from "./lib/open-loop.ts";
+import { findPostgresBin, startBenchCluster } from "./lib/postgres.ts";
+import { ArrivalReceiver } from "../test/support/arrival-receiver.ts";
+import { monoUs } from "../test/support/stats.ts";
+import { sleep } from "../test/support/wait.ts";
+import { cleanupAll, onCleanup } from "./lib/cleanups.ts";
 
 type StoreKind = "sqlite" | "postgres";
 
@@ -55,7 +58,6 @@ interface Options {
 
 const TOKEN = "bench_replay_admin_token_0123456789abcdef";
 const RETENTION_DAYS = 30;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.error(`[replay-bench] ${line}`);
 
 function parseOptions(argv: string[]): Options {
@@ -99,12 +101,6 @@ interface StoreResult {
   taskStatus: string;
   duplicatesAtA: number;
   serverWarnings: string[];
-}
-
-const cleanups: (() => Promise<void> | void)[] = [];
-const onCleanup = (fn: () => Promise<void> | void) => cleanups.push(fn);
-async function cleanUp(): Promise<void> {
-  for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch(() => undefined);
 }
 
 async function startServer(dataDir: string, databaseUrl: string | null, o: Options): Promise<ServerProcess> {
@@ -151,7 +147,7 @@ async function call(server: ServerProcess, method: string, p: string, body: unkn
 }
 
 /** Waits (bounded) until every accepted live message has reached receiver B. */
-async function drainLive(result: LoadResult, receiver: BenchReceiver, timeoutMs: number): Promise<void> {
+async function drainLive(result: LoadResult, receiver: ArrivalReceiver, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const ids = result.ids.filter((id, i) => id && result.status[i] === 202);
   while (Date.now() < deadline && ids.some((id) => !receiver.arrivals.has(id))) await sleep(250);
@@ -160,8 +156,8 @@ async function drainLive(result: LoadResult, receiver: BenchReceiver, timeoutMs:
 async function runStore(kind: StoreKind, o: Options): Promise<StoreResult> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hookline-replay-bench-"));
   onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
-  const receiverA = new BenchReceiver();
-  const receiverB = new BenchReceiver();
+  const receiverA = new ArrivalReceiver();
+  const receiverB = new ArrivalReceiver();
   await receiverA.start();
   await receiverB.start();
   onCleanup(() => receiverA.close());
@@ -184,7 +180,7 @@ async function runStore(kind: StoreKind, o: Options): Promise<StoreResult> {
   await call(setup, "POST", `/api/v1/app/${appB}/endpoint`, { url: receiverB.url }, 201);
   await stopServer(setup);
 
-  // Ids need creation times at least 2 ms apart (bench/support/db.ts): 4 ms each, ending a minute ago.
+  // Ids need creation times at least 2 ms apart (bench/lib/db.ts): 4 ms each, ending a minute ago.
   const toMs = Date.now() - 60_000;
   const fromMs = toMs - Math.max(o.messages * 4, 600_000);
   log(`${kind}: seeding ${o.messages.toLocaleString("en")} delivered messages of application A`);
@@ -202,7 +198,7 @@ async function runStore(kind: StoreKind, o: Options): Promise<StoreResult> {
   log(`${kind}: seeded ${seed.messages.toLocaleString("en")} messages in ${seed.seconds.toFixed(1)} s`);
 
   const server = await startServer(dataDir, databaseUrl, o);
-  const gen = await LoadGenerator.start({
+  const gen = await OpenLoop.start({
     url: server.url,
     token: TOKEN,
     appId: appB,
@@ -275,7 +271,7 @@ async function runStore(kind: StoreKind, o: Options): Promise<StoreResult> {
     duplicatesAtA: receiverA.duplicates,
     serverWarnings,
   };
-  await cleanUp();
+  await cleanupAll();
   return out;
 }
 
@@ -326,7 +322,7 @@ const results: StoreResult[] = [];
 try {
   for (const store of o.stores) results.push(await runStore(store, o));
 } finally {
-  await cleanUp();
+  await cleanupAll();
 }
 printResults(results, o);
 process.exit(0);

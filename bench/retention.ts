@@ -18,7 +18,7 @@
  *             pass starts at the server's next 1-s tick. The load runs until the pass has logged
  *             "retention purged expired data" (and at least N seconds); the purge-phase latency is
  *             that of the messages sent while the pass ran.
- * The load comes from a separate process (bench/support/load-generator.ts). Latency = arrival of the
+ * The load comes from a separate process (bench/lib/open-loop-generator.ts). Latency = arrival of the
  * webhook at the receiver − receipt of the 202 by the load generator, on CLOCK_MONOTONIC, which both
  * processes share. Other processes' CPU use is measured during each phase: a phase disturbed by them
  * is run again (--retries), because on a small machine a neighbour's test run moves p99 more than
@@ -36,17 +36,22 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ServerProcess, withTimeout } from "../test/support/server-process.ts";
-import { analyze, timeline, type LatencyReport, type PhaseWindow, type TimelinePoint } from "./support/analysis.ts";
-import { CpuMeter, type CpuUse } from "./support/cpu.ts";
-import { PostgresBenchDb, SqliteBenchDb, type BenchDb, type RowCounts, type SeedReport } from "./support/db.ts";
-import { checkSeedIdFormat } from "./support/ids.ts";
-import { LoadGenerator } from "./support/load-client.ts";
-import type { LoadConfig, LoadResult } from "./support/load-generator.ts";
+import { ServerProcess } from "../test/support/server-process.ts";
+import { withTimeout } from "../test/support/wait.ts";
+import { analyze, timeline, type LatencyReport, type PhaseWindow, type TimelinePoint } from "./lib/analysis.ts";
+import { cleanupAll, cleanUpOnSignals, onCleanup } from "./lib/cleanups.ts";
+import { numberFlag, parseFlags } from "./lib/flags.ts";
+import { log, meter, waitForQuiet, type QuietReport } from "./lib/context.ts";
+import { CpuMeter, type CpuUse } from "./lib/cpu-meter.ts";
+import { PostgresBenchDb, SqliteBenchDb, type BenchDb, type RowCounts, type SeedReport } from "./lib/db.ts";
+import { checkSeedIdFormat } from "./lib/seed-ids.ts";
+import { OpenLoop } from "./lib/open-loop.ts";
+import type { LoadConfig, LoadResult } from "./lib/open-loop.ts";
 import { partitionWidthMs } from "../src/store/postgres/partitions.ts";
-import { findPostgresBin, startBenchCluster, type BenchCluster } from "./support/postgres.ts";
-import { BenchReceiver } from "./support/receiver.ts";
-import { monoUs, wallMinusMonoMs } from "./support/stats.ts";
+import { findPostgresBin, startBenchCluster, type BenchCluster } from "./lib/postgres.ts";
+import { ArrivalReceiver } from "../test/support/arrival-receiver.ts";
+import { monoUs, wallMinusMonoMs } from "../test/support/stats.ts";
+import { sleep } from "../test/support/wait.ts";
 
 type StoreKind = "sqlite" | "postgres";
 type PhaseKind = "baseline" | "purge";
@@ -99,48 +104,31 @@ const YEAR_MS = 365 * 86_400_000;
 const PURGE_LOG = "retention purged expired data";
 
 function parseArgs(argv: string[]): Options {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
-    const eq = arg.indexOf("=");
-    if (eq !== -1) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    else {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith("--")) throw new Error(`${arg} needs a value`);
-      flags.set(arg.slice(2), value);
-      i++;
-    }
-  }
-  const known = [
-    "store",
-    "rows",
-    "rate",
-    "seconds",
-    "warmup",
-    "control",
-    "max-purge-seconds",
-    "payload-bytes",
-    "retention-days",
-    "pg-fsync",
-    "sqlite-synchronous",
-    "connections",
-    "retries",
-    "quiet-wait",
-    "quiet-cores",
-    "stall-ms",
-    "calibrate",
-    "repeat",
-    "nice",
-  ];
-  for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown flag --${k}`);
-  const num = (name: string, fallback: number, min: number, max: number) => {
-    const raw = flags.get(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw.replace(/_/g, ""));
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in ${min}..${max}`);
-    return n;
-  };
+  const flags = parseFlags(argv, {
+    known: [
+      "store",
+      "rows",
+      "rate",
+      "seconds",
+      "warmup",
+      "control",
+      "max-purge-seconds",
+      "payload-bytes",
+      "retention-days",
+      "pg-fsync",
+      "sqlite-synchronous",
+      "connections",
+      "retries",
+      "quiet-wait",
+      "quiet-cores",
+      "stall-ms",
+      "calibrate",
+      "repeat",
+      "nice",
+    ],
+    helpFrom: import.meta.url,
+  });
+  const num = (name: string, fallback: number, min: number, max: number) => numberFlag(flags, name, fallback, min, max);
   const hasPostgres = findPostgresBin() !== null;
   const store = flags.get("store") ?? (hasPostgres ? "both" : "sqlite");
   if (!["sqlite", "postgres", "both"].includes(store)) throw new Error("--store must be sqlite, postgres or both");
@@ -179,61 +167,7 @@ function parseArgs(argv: string[]): Options {
 // ---------------------------------------------------------------------------------------------
 // Clean-up: every temp dir, server, load generator and cluster goes, also on SIGINT and errors.
 
-const cleanups: (() => void | Promise<void>)[] = [];
-function onCleanup(fn: () => void | Promise<void>): () => void {
-  cleanups.push(fn);
-  return () => {
-    const i = cleanups.indexOf(fn);
-    if (i !== -1) cleanups.splice(i, 1);
-  };
-}
-async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    const fn = cleanups.pop()!;
-    await Promise.resolve()
-      .then(fn)
-      .catch((error: unknown) => console.error("clean-up step failed:", error));
-  }
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    // Bounded; the exit hooks of the server, cluster and load-generator helpers run on exit anyway.
-    void withTimeout(cleanupAll(), 20_000, "clean-up")
-      .catch(() => undefined)
-      .finally(() => process.exit(130));
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
-const meter = new CpuMeter();
-
-interface QuietReport {
-  waitedSeconds: number;
-  /** Other processes' CPU use (cores) in the last 2-s sample before the phase started. */
-  otherCores: number | null;
-  quiet: boolean;
-}
-
-/** Waits (bounded by --quiet-wait) until other processes use less than --quiet-cores cores. */
-async function waitForQuiet(o: Options, what: string): Promise<QuietReport> {
-  const started = Date.now();
-  for (let i = 0; i < 10_000; i++) {
-    const a = meter.sample();
-    await sleep(2000);
-    const use = CpuMeter.between(a, meter.sample());
-    if (!use) return { waitedSeconds: 0, otherCores: null, quiet: true };
-    const waited = Math.round((Date.now() - started) / 1000);
-    if (use.otherCores < o.quietCores) return { waitedSeconds: waited, otherCores: use.otherCores, quiet: true };
-    if (waited >= o.quietWait) {
-      log(`${what}: other processes still use ${use.otherCores} cores after ${waited} s; going ahead`);
-      return { waitedSeconds: waited, otherCores: use.otherCores, quiet: false };
-    }
-    if (i === 0) log(`${what}: other processes use ${use.otherCores} cores; waiting up to ${o.quietWait} s for quiet`);
-  }
-  return { waitedSeconds: Math.round((Date.now() - started) / 1000), otherCores: null, quiet: false };
-}
+cleanUpOnSignals();
 
 // ---------------------------------------------------------------------------------------------
 // One store: cluster, receiver, schema, app, endpoint, seeded snapshot.
@@ -243,7 +177,7 @@ interface StoreSetup {
   dataDir: string;
   db: BenchDb;
   cluster: BenchCluster | null;
-  receiver: BenchReceiver;
+  receiver: ArrivalReceiver;
   /** Server environment common to every phase. */
   env: Record<string, string>;
   appId: string;
@@ -255,7 +189,7 @@ interface StoreSetup {
 async function setUpStore(kind: StoreKind, o: Options): Promise<StoreSetup> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hookline-bench-"));
   onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
-  const receiver = new BenchReceiver();
+  const receiver = new ArrivalReceiver();
   await receiver.start();
   onCleanup(() => receiver.close());
   let cluster: BenchCluster | null = null;
@@ -403,7 +337,7 @@ function loadConfig(server: ServerProcess, appId: string, o: Options, rate: numb
   };
 }
 
-async function waitForDelivery(result: LoadResult, receiver: BenchReceiver, timeoutMs: number): Promise<void> {
+async function waitForDelivery(result: LoadResult, receiver: ArrivalReceiver, timeoutMs: number): Promise<void> {
   const expected = result.ids.filter((id, i) => id !== "" && result.status[i] === 202);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -431,7 +365,7 @@ async function runPhase(s: StoreSetup, o: Options, kind: PhaseKind, rate: number
   const wallToMonoUs = (wallMs: number) => (wallMs - offsetMs) * 1000;
   s.receiver.reset();
   const maxSeconds = o.warmup + (kind === "baseline" ? o.seconds : o.control + o.maxPurgeSeconds);
-  const gen = await LoadGenerator.start(loadConfig(server, s.appId, o, rate, maxSeconds + 5));
+  const gen = await OpenLoop.start(loadConfig(server, s.appId, o, rate, maxSeconds + 5));
   const forgetGen = onCleanup(() => gen.kill());
   const quiet = await waitForQuiet(o, kind);
   const purgeDone = server.waitForLine((l) => l.includes(`"msg":"${PURGE_LOG}"`));

@@ -37,11 +37,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { withTimeout } from "../test/support/server-process.ts";
+import { cleanupAll, cleanUpOnSignals } from "./lib/cleanups.ts";
+import { numberFlag, parseFlags } from "./lib/flags.ts";
 import {
-  cleanupAll,
   log,
-  round,
   SCENARIOS,
   Skip,
   waitForQuiet,
@@ -51,7 +50,8 @@ import {
   type ScenarioName,
   type ScenarioResult,
 } from "./lib/context.ts";
-import { Receiver } from "./lib/receiver.ts";
+import { round } from "../test/support/stats.ts";
+import { ArrivalReceiver } from "../test/support/arrival-receiver.ts";
 
 const round1 = (n: number) => round(n, 1);
 const FLAT_MIN_MESSAGES = 100_000;
@@ -129,52 +129,30 @@ const METRICS: { key: string; scenario: ScenarioName; unit: string; label: strin
 ];
 
 function parseArgs(argv: string[]): Options {
-  const flags = new Map<string, string>();
-  const booleans = new Set(["quick", "profile"]);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
-    const eq = arg.indexOf("=");
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    if (booleans.has(name)) {
-      flags.set(name, eq === -1 ? "true" : arg.slice(eq + 1));
-      continue;
-    }
-    if (eq !== -1) flags.set(name, arg.slice(eq + 1));
-    else {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith("--")) throw new Error(`${arg} needs a value`);
-      flags.set(name, value);
-      i++;
-    }
-  }
-  const known = [
-    "quick",
-    "only",
-    "profile",
-    "concurrency",
-    "rounds",
-    "seconds",
-    "warmup",
-    "latency-rate",
-    "latency-seconds",
-    "latency-retries",
-    "fanout-messages",
-    "expression-messages",
-    "backlog-messages",
-    "quiet-wait",
-    "quiet-cores",
-    "out",
-  ];
-  for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown flag --${k}`);
+  const flags = parseFlags(argv, {
+    known: [
+      "quick",
+      "only",
+      "profile",
+      "concurrency",
+      "rounds",
+      "seconds",
+      "warmup",
+      "latency-rate",
+      "latency-seconds",
+      "latency-retries",
+      "fanout-messages",
+      "expression-messages",
+      "backlog-messages",
+      "quiet-wait",
+      "quiet-cores",
+      "out",
+    ],
+    booleans: ["quick", "profile"],
+    helpFrom: import.meta.url,
+  });
   const quick = flags.get("quick") === "true";
-  const num = (name: string, fallback: number, min: number, max: number) => {
-    const raw = flags.get(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw.replace(/_/g, ""));
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in ${min}..${max}`);
-    return n;
-  };
+  const num = (name: string, fallback: number, min: number, max: number) => numberFlag(flags, name, fallback, min, max);
   let scenarios: ScenarioName[] = [...SCENARIOS];
   if (flags.has("only")) {
     const wanted = flags
@@ -372,7 +350,7 @@ function markdown(report: any): string {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const receiver = new Receiver();
+  const receiver = new ArrivalReceiver();
   await receiver.start();
   // Profiles are large and not results: they go to the temp dir (the JSON names the file).
   const b: Bench = { o, receiver, hooklinePeaks: {}, profileDir: path.join(os.tmpdir(), "hookline-bench-profiles") };
@@ -467,14 +445,7 @@ async function main(): Promise<void> {
   console.log(markdown(report));
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    void withTimeout(cleanupAll(), 20_000, "clean-up")
-      .catch(() => undefined)
-      .finally(() => process.exit(130));
-  });
-}
+cleanUpOnSignals();
 
 main().catch(async (error: unknown) => {
   console.error(error);

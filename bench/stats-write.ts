@@ -25,7 +25,7 @@ import { recordAttemptStats } from "../src/store/sqlite/attempt-stats.ts";
 import { insertAttempt } from "../src/store/sqlite/attempts.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import type { DeliveryOutcome } from "../src/store/store.ts";
-import { findPostgresBin, startBenchCluster } from "./support/postgres.ts";
+import { findPostgresBin, startBenchCluster } from "./lib/postgres.ts";
 
 const flags = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) flags.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1]!);

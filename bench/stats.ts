@@ -37,7 +37,7 @@ import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { recordAttemptStats } from "../src/store/sqlite/attempt-stats.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../src/store/store.ts";
-import { findPostgresBin, startBenchCluster } from "./support/postgres.ts";
+import { findPostgresBin, startBenchCluster } from "./lib/postgres.ts";
 import { TRACING_OFF } from "../src/observability/tracing.ts";
 import { AddressPolicy } from "../src/delivery/ssrf/address-policy.ts";
 

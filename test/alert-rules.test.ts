@@ -3,19 +3,12 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { ManualClock } from "../src/core/clock.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /**
  * Alert rules (docs/operations.md, "Alert rules"): the API, the de-duplication of notices by the
  * injected clock, the notice when a condition clears, and the window rules.
  */
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("alert rules", () => {
   let hookline: TestHookline;
@@ -106,9 +99,9 @@ describe("alert rules", () => {
     customer.respond(() => ({ status: 503 }));
     const start = notices.requests.length;
     await deliverOne();
-    await until(() => notices.requests.length === start + 1, "the 50 % notice");
+    await waitUntil(() => notices.requests.length === start + 1, 15_000, "the 50 % notice");
     await deliverOne();
-    await until(() => notices.requests.length === start + 2, "the 100 % notice");
+    await waitUntil(() => notices.requests.length === start + 2, 15_000, "the 100 % notice");
     const [half, full] = received().slice(start);
     assert.equal(half!.type, "hookline.alert.firing");
     assert.equal(half!.data.level, 50);
@@ -125,7 +118,7 @@ describe("alert rules", () => {
     // An hour later the same level is worth a notice again.
     clock.advance(3_600_000);
     await deliverOne();
-    await until(() => notices.requests.length === start + 3, "the hourly repeat");
+    await waitUntil(() => notices.requests.length === start + 3, 15_000, "the hourly repeat");
     assert.equal(received().at(-1)!.data.level, 100);
 
     customer.respond(() => ({ status: 200 }));
@@ -137,7 +130,7 @@ describe("alert rules", () => {
       received()
         .slice(start + 3)
         .find((n) => n.type === "hookline.alert.resolved");
-    await until(() => resolvedNotice() !== undefined, "the resolved notice");
+    await waitUntil(() => resolvedNotice() !== undefined, 15_000, "the resolved notice");
     const resolved = resolvedNotice()!;
     assert.match(resolved.data.summary, /^\[budget\] Resolved: endpoint/);
   });
@@ -160,7 +153,7 @@ describe("alert rules", () => {
     await deliverOne("rates", receiver);
     await deliverOne("rates", receiver);
     await hookline.ctx.alerts!.evaluateWindows();
-    await until(() => notices.requests.length === start + 1, "the rate notice");
+    await waitUntil(() => notices.requests.length === start + 1, 15_000, "the rate notice");
     assert.equal(received().at(-1)!.data.kind, "failure_rate");
     assert.equal(received().at(-1)!.data.value, 100);
     await hookline.ctx.alerts!.evaluateWindows();
@@ -171,7 +164,7 @@ describe("alert rules", () => {
     receiver.respond(() => ({ status: 200 }));
     clock.advance(180_000);
     await hookline.ctx.alerts!.evaluateWindows();
-    await until(() => notices.requests.length === start + 2, "the resolved notice");
+    await waitUntil(() => notices.requests.length === start + 2, 15_000, "the resolved notice");
     assert.equal(received().at(-1)!.type, "hookline.alert.resolved");
     await receiver.close();
   });
@@ -186,10 +179,10 @@ describe("alert rules", () => {
     await hookline.api("POST", "/api/v1/app/slow/endpoint", { url: receiver.url });
     const start = notices.requests.length;
     await hookline.api("POST", "/api/v1/app/slow/msg", { eventType: "order.paid", payload: { n: 1 } });
-    await until(() => receiver.requests.length === 1, "the held delivery");
+    await waitUntil(() => receiver.requests.length === 1, 15_000, "the held delivery");
     clock.advance(120_000);
     await hookline.ctx.alerts!.evaluateWindows();
-    await until(() => notices.requests.length === start + 1, "the backlog notice");
+    await waitUntil(() => notices.requests.length === start + 1, 15_000, "the backlog notice");
     assert.equal(received().at(-1)!.data.kind, "backlog_age");
     assert.ok(received().at(-1)!.data.value >= 120);
     // Every due delivery done (the other tests' retries included): the backlog is gone.
@@ -201,7 +194,7 @@ describe("alert rules", () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await hookline.ctx.alerts!.evaluateWindows();
-    await until(() => notices.requests.length === start + 2, "the resolved backlog notice");
+    await waitUntil(() => notices.requests.length === start + 2, 15_000, "the resolved backlog notice");
     assert.equal(received().at(-1)!.type, "hookline.alert.resolved");
     await receiver.close();
   });

@@ -8,22 +8,13 @@ import { newId } from "../src/core/ids.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 import { sendMessage } from "./support/setup.ts";
+import { waitForValue } from "./support/wait.ts";
 
 /**
  * Background tasks survive their process (docs/operations.md, "Background tasks"): a task stopped
  * mid-way resumes from its last checkpoint when the server comes back, a task whose process died
  * is taken over once its lease runs out, and a lease keeps every other process off a task.
  */
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const taskOf = async (h: TestHookline, id: string) => (await h.api("GET", `/api/v1/background-task/${id}`)).body;
 
@@ -68,10 +59,14 @@ describe("background tasks across restarts", () => {
       });
       assert.equal(res.status, 202, res.text);
       taskId = res.body.id;
-      const held = await until(async () => {
-        const task = await taskOf(first, taskId);
-        return task.data.messagesSent === 3 ? task : undefined;
-      }, "the first batch's checkpoint");
+      const held = await waitForValue(
+        async () => {
+          const task = await taskOf(first, taskId);
+          return task.data.messagesSent === 3 ? task : undefined;
+        },
+        60_000,
+        "the first batch's checkpoint",
+      );
       assert.equal(held.status, "running");
     } finally {
       await first.close();
@@ -79,10 +74,14 @@ describe("background tasks across restarts", () => {
 
     const second = await startTestHookline(env, { dataDir });
     try {
-      const done = await until(async () => {
-        const task = await taskOf(second, taskId);
-        return task.status === "running" ? undefined : task;
-      }, "the resumed task to finish");
+      const done = await waitForValue(
+        async () => {
+          const task = await taskOf(second, taskId);
+          return task.status === "running" ? undefined : task;
+        },
+        60_000,
+        "the resumed task to finish",
+      );
       assert.deepEqual([done.status, done.data], ["finished", { messagesSent: 10 }]);
       await receiver.waitFor(10, 60_000);
       await second.dispatcher.idle();
@@ -115,10 +114,14 @@ describe("background tasks across restarts", () => {
         updatedAt: now,
       };
       await h.ctx.store.backgroundTasks.insert(task, "task_a-process-that-died", now + 1_000);
-      const done = await until(async () => {
-        const t = await taskOf(h, task.id);
-        return t.status === "running" ? undefined : t;
-      }, "the taken-over task to finish");
+      const done = await waitForValue(
+        async () => {
+          const t = await taskOf(h, task.id);
+          return t.status === "running" ? undefined : t;
+        },
+        60_000,
+        "the taken-over task to finish",
+      );
       assert.deepEqual([done.status, done.data], ["finished", { messagesSent: 6 }]);
       await receiver.waitFor(4, 60_000);
       await h.dispatcher.idle();

@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 import { sendMessage } from "./support/setup.ts";
+import { waitForValue } from "./support/wait.ts";
 
 /**
  * Background tasks (docs/api.md, "Background tasks"): replay-missing, bulk-replay, recover and
@@ -11,23 +12,17 @@ import { sendMessage } from "./support/setup.ts";
  * Batches of 2 make every task here run several of them.
  */
 
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** Waits for the task to leave `running`; returns it as GET …/background-task/{id} shows it. */
 export async function settled(h: TestHookline, taskId: string) {
-  return until(async () => {
-    const res = await h.api("GET", `/api/v1/background-task/${taskId}`);
-    assert.equal(res.status, 200, res.text);
-    return res.body.status === "running" ? undefined : res.body;
-  }, `task ${taskId} to end`);
+  return waitForValue(
+    async () => {
+      const res = await h.api("GET", `/api/v1/background-task/${taskId}`);
+      assert.equal(res.status, 200, res.text);
+      return res.body.status === "running" ? undefined : res.body;
+    },
+    60_000,
+    `task ${taskId} to end`,
+  );
 }
 
 /** The distinct `webhook-id`s a receiver got, and how many requests. */
@@ -107,10 +102,11 @@ describe("background tasks", () => {
       "the early endpoint's deliveries are untouched",
     );
 
-    const event = await until(
+    const event = await waitForValue(
       async () =>
         ops.requests.map((r) => JSON.parse(r.body)).find((b) => b.data?.taskId === res.body.id) as
           { type: string; data: Record<string, unknown> } | undefined,
+      60_000,
       "the background_task.finished webhook",
     );
     assert.deepEqual(event, {
@@ -133,10 +129,14 @@ describe("background tasks", () => {
       const bad = [await sendMessage(h, appId, { eventType: "order.shipped" })];
       bad.push(await sendMessage(h, appId, { eventType: "order.shipped" }));
       await flaky.waitFor(4, 30_000); // two attempts each
-      await until(async () => {
-        const stats = await h.api("GET", `/api/v1/app/${appId}/endpoint/${ep}/stats`);
-        return stats.body.fail === 2;
-      }, "two failed deliveries");
+      await waitForValue(
+        async () => {
+          const stats = await h.api("GET", `/api/v1/app/${appId}/endpoint/${ep}/stats`);
+          return stats.body.fail === 2;
+        },
+        60_000,
+        "two failed deliveries",
+      );
       flaky.respond(() => ({ status: 200 }));
       const good = await sendMessage(h, appId, { eventType: "order.shipped" });
       await flaky.waitFor(5, 30_000);
@@ -150,10 +150,14 @@ describe("background tasks", () => {
       const resent = flaky.requests.slice(5).map((r) => String(r.headers["webhook-id"]));
       assert.deepEqual(new Set(resent), new Set(bad));
       assert.ok(!resent.includes(good));
-      await until(async () => {
-        const stats = await h.api("GET", `/api/v1/app/${appId}/endpoint/${ep}/stats`);
-        return stats.body.success === 3 && stats.body.fail === 0;
-      }, "every delivery to succeed");
+      await waitForValue(
+        async () => {
+          const stats = await h.api("GET", `/api/v1/app/${appId}/endpoint/${ep}/stats`);
+          return stats.body.success === 3 && stats.body.fail === 0;
+        },
+        60_000,
+        "every delivery to succeed",
+      );
     } finally {
       await flaky.close();
     }

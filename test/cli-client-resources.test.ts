@@ -10,7 +10,8 @@ import {
   json,
   removeTempDirs,
 } from "./support/cli-client.ts";
-import { killAllServers, removeDir, ServerProcess, tempDataDir, waitUntil } from "./support/server-process.ts";
+import { killAllServers, removeDir, ServerProcess, tempDataDir } from "./support/server-process.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /**
  * `hookline app|event-type|endpoint|message|send-example|attempt` as the real binary against a real

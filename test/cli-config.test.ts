@@ -10,9 +10,9 @@ import {
   runCli,
   ServerProcess,
   tempDataDir,
-  withTimeout,
   type CliResult,
 } from "./support/server-process.ts";
+import { withTimeout } from "./support/wait.ts";
 
 /** The `hookline` command line: configuration errors, flags, the generated admin token, usage. */
 

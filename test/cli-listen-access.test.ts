@@ -5,7 +5,7 @@ import { Webhook } from "standardwebhooks";
 import { issueToken } from "../src/core/api-tokens.ts";
 import { LISTEN_WAIT_MS } from "./support/listen-process.ts";
 import { useListenHarness } from "./support/listen-harness.ts";
-import { waitUntil } from "./support/server-process.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /**
  * `hookline listen` for inbound sources, its clean end on Ctrl-C, and the tokens it accepts

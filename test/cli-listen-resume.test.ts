@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CuttableProxy, LISTEN_WAIT_MS } from "./support/listen-process.ts";
 import { useListenHarness } from "./support/listen-harness.ts";
-import { waitUntil } from "./support/server-process.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /**
  * `hookline listen` sessions that outlive a killed CLI and a dropped network: nothing that arrived

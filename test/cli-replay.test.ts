@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { Receiver } from "./support/receiver.ts";
 import { cli as run, CLI_TIMEOUT_MS, connectedTo, explain, json, removeTempDirs } from "./support/cli-client.ts";
 import { killAllServers, removeDir, ServerProcess, tempDataDir } from "./support/server-process.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /**
  * `hookline replay`, and --dry-run / confirmation on `endpoint recover` and
@@ -43,14 +44,6 @@ async function api(method: string, path: string, body?: unknown) {
   return res.body;
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe("hookline replay and the confirmation of bulk tasks", () => {
   let appId: string;
   let endpointId: string;
@@ -65,9 +58,11 @@ describe("hookline replay and the confirmation of bulk tasks", () => {
     receiver.respond(() => ({ status: 500 }));
     for (let i = 0; i < 3; i++)
       failed.push((await api("POST", `/api/v1/app/${appId}/msg`, { eventType: "order.placed", payload: { i } })).id);
-    await until(
+    await waitUntil(
       async () => (await api("GET", `/api/v1/app/${appId}/endpoint/${endpointId}/stats`)).fail === 3,
+      60_000,
       "three failed deliveries",
+      200,
     );
     receiver.respond(() => ({ status: 200 }));
     succeeded = (await api("POST", `/api/v1/app/${appId}/msg`, { eventType: "order.placed", payload: { i: 3 } })).id;

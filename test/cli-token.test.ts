@@ -8,9 +8,9 @@ import {
   runCli,
   ServerProcess,
   tempDataDir,
-  waitUntil,
   type CliResult,
 } from "./support/server-process.ts";
+import { waitUntil } from "./support/wait.ts";
 import {
   createDatabaseAt,
   findPostgresBin,

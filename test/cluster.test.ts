@@ -19,16 +19,8 @@ import { after, describe, test } from "node:test";
 import pg from "pg";
 import { createDatabaseAt } from "./support/postgres-cluster.ts";
 import { Receiver } from "./support/receiver.ts";
-import {
-  killAllServers,
-  mapConcurrent,
-  removeDir,
-  ServerProcess,
-  sleep,
-  tempDataDir,
-  waitUntil,
-  withTimeout,
-} from "./support/server-process.ts";
+import { killAllServers, mapConcurrent, removeDir, ServerProcess, tempDataDir } from "./support/server-process.ts";
+import { sleep, waitUntil, withTimeout } from "./support/wait.ts";
 
 const ADMIN_URL = process.env.HOOKLINE_TEST_POSTGRES_URL;
 const skip =

@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { axeAudit, browserSkip, launchChromium, seriousViolations } from "./support/browser.ts";
 import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /**
  * The console's operations pages in a real Chromium against a real Hookline delivering to a real
@@ -41,15 +42,6 @@ async function audit(name: string) {
 
 const nav = (name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name });
 
-/** Polls the API until `check` holds (deliveries happen in the background). */
-async function eventually(what: string, check: () => Promise<boolean>) {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 before(async () => {
   if (skip) return;
   receiver = await Receiver.start();
@@ -70,11 +62,16 @@ before(async () => {
     assert.equal(msg.status, 202, msg.text);
     sent.push(msg.body.id);
   }
-  await eventually("both endpoints' attempts", async () => {
-    const backlog = await hookline.api("GET", `/api/v1/app/${appId}/endpoint/${badEndpoint}/stats/backlog`);
-    const ok = await hookline.api("GET", `/api/v1/app/${appId}/endpoint/${goodEndpoint}/msg?status=0`);
-    return backlog.body.scheduled === 2 && ok.body.data.length === 2;
-  });
+  await waitUntil(
+    async () => {
+      const backlog = await hookline.api("GET", `/api/v1/app/${appId}/endpoint/${badEndpoint}/stats/backlog`);
+      const ok = await hookline.api("GET", `/api/v1/app/${appId}/endpoint/${goodEndpoint}/msg?status=0`);
+      return backlog.body.scheduled === 2 && ok.body.data.length === 2;
+    },
+    30_000,
+    "both endpoints' attempts",
+    100,
+  );
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   page = await context.newPage();
@@ -230,7 +227,7 @@ describe("the console's operations pages in Chromium", { skip }, () => {
     const accepted = page.getByRole("row").filter({ has: page.locator(".badge", { hasText: "accepted" }) });
     await accepted.getByRole("link", { name: /^msg_/ }).waitFor(WAIT);
     const forwarded = () => receiver.requests.filter((r) => r.path === "/github");
-    await eventually("the forward", async () => forwarded().length === 1);
+    await waitUntil(() => forwarded().length === 1, 30_000, "the forward", 100);
     assert.equal(forwarded()[0]!.body, body);
 
     await accepted.getByRole("button", { name: /^Replay msg_/ }).click();
@@ -238,7 +235,7 @@ describe("the console's operations pages in Chromium", { skip }, () => {
       .getByRole("status")
       .getByText(/^Replayed msg_\w+ to 1 destination\.$/)
       .waitFor(WAIT);
-    await eventually("the replay", async () => forwarded().length === 2);
+    await waitUntil(() => forwarded().length === 2, 30_000, "the replay", 100);
     assert.equal(forwarded()[1]!.headers["webhook-id"], forwarded()[0]!.headers["webhook-id"]);
   });
 

@@ -7,6 +7,7 @@ import { encodeHeaderValue } from "../src/delivery/cloudevents.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver, type ReceivedRequest, type Reply } from "./support/receiver.ts";
 import { appWithEndpoint, attempts, sendMessage } from "./support/setup.ts";
+import { waitForValue } from "./support/wait.ts";
 
 /**
  * The CloudEvents output formats (HTTP protocol binding v1.0.2, binary and structured mode) and
@@ -45,17 +46,6 @@ function toValidEvent(req: ReceivedRequest): CloudEvent<unknown> {
 }
 
 const ceHeaders = (req: ReceivedRequest) => Object.keys(req.headers).filter((name) => name.startsWith("ce-"));
-
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("CloudEvents delivery", () => {
   let h: TestHookline;
@@ -259,18 +249,28 @@ describe("CloudEvents delivery", () => {
     const msgId = await sendMessage(h, appId, { eventType: "invoice.paid", payload: { amount: 5 } });
 
     // A refusal answered with 200 must not count as a delivery: no POST was made.
-    const [firstAttempt] = await eventually("the first attempt", async () => {
-      const list = await attempts(h, appId, msgId);
-      return list.length >= 1 ? list : undefined;
-    });
+    const [firstAttempt] = await waitForValue(
+      async () => {
+        const list = await attempts(h, appId, msgId);
+        return list.length >= 1 ? list : undefined;
+      },
+      8000,
+      "the first attempt",
+      50,
+    );
     assert.equal(firstAttempt!.errorKind, "handshake_refused");
     assert.notEqual(firstAttempt!.status, 0, "a refused handshake is not a successful delivery");
 
     await receiver.waitFor(3);
-    const refused = await eventually("three refused attempts", async () => {
-      const list = await attempts(h, appId, msgId);
-      return list.length >= 3 ? list : undefined;
-    });
+    const refused = await waitForValue(
+      async () => {
+        const list = await attempts(h, appId, msgId);
+        return list.length >= 3 ? list : undefined;
+      },
+      8000,
+      "three refused attempts",
+      50,
+    );
     for (const a of refused.slice(0, 3)) {
       assert.equal(a.errorKind, "handshake_refused");
       assert.notEqual(a.status, 0);
@@ -281,10 +281,15 @@ describe("CloudEvents delivery", () => {
     );
 
     consenting = true;
-    const delivered = await eventually("a successful retry", async () => {
-      const list = await attempts(h, appId, msgId);
-      return list.at(-1)?.status === 0 ? list : undefined;
-    });
+    const delivered = await waitForValue(
+      async () => {
+        const list = await attempts(h, appId, msgId);
+        return list.at(-1)?.status === 0 ? list : undefined;
+      },
+      8000,
+      "a successful retry",
+      50,
+    );
     assert.ok(delivered.slice(0, -1).every((a) => a.errorKind === "handshake_refused"));
     const posts = receiver.requests.filter((r) => r.method === "POST");
     assert.equal(posts.length, 1);

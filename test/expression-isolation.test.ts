@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { CRASH_FILTER, CRASH_RECIPES } from "./support/crash-recipes.ts";
 import { Receiver } from "./support/receiver.ts";
-import { killAllServers, removeDir, ServerProcess, sleep, tempDataDir } from "./support/server-process.ts";
+import { killAllServers, removeDir, ServerProcess, tempDataDir } from "./support/server-process.ts";
+import { sleep } from "./support/wait.ts";
 
 /**
  * While one tenant runs the worst expressions known (as filters, transformations and simulate

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Receiver } from "./support/receiver.ts";
 import { CRASH_FILTER, CRASH_RECIPES } from "./support/crash-recipes.ts";
-import { killAllServers, removeDir, ServerProcess, tempDataDir, waitUntil } from "./support/server-process.ts";
+import { killAllServers, removeDir, ServerProcess, tempDataDir } from "./support/server-process.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /**
  * Expressions that used to abort the server (V8 fatal errors) or block its event loop, run

@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { Receiver } from "./support/receiver.ts";
-import {
-  killAllServers,
-  mapConcurrent,
-  removeDir,
-  ServerProcess,
-  tempDataDir,
-  waitUntil,
-  withTimeout,
-} from "./support/server-process.ts";
+import { killAllServers, mapConcurrent, removeDir, ServerProcess, tempDataDir } from "./support/server-process.ts";
+import { waitUntil, withTimeout } from "./support/wait.ts";
 
 /**
  * The inbound gateway acknowledges a provider only once the event is durable: every request

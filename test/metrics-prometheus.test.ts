@@ -14,7 +14,8 @@ import {
   type Sample,
 } from "./support/metrics.ts";
 import { Receiver } from "./support/receiver.ts";
-import { freePort, REPO_ROOT, sleep, waitUntil } from "./support/server-process.ts";
+import { freePort, REPO_ROOT } from "./support/server-process.ts";
+import { sleep, waitUntil } from "./support/wait.ts";
 import { appWithEndpoint, sendMessage } from "./support/setup.ts";
 
 const RULES_DIR = path.join(REPO_ROOT, "deploy", "prometheus");

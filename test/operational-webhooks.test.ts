@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { ApiException, Svix, Webhook } from "svix";
 import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
 import { Receiver, type ReceivedRequest } from "./support/receiver.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /**
  * Operational webhooks (docs/operations.md, "Operational webhooks"): the official SDK manages the
@@ -31,14 +32,7 @@ const eventsOf = (receiver: Receiver, type: string) =>
 
 /** What the failing-endpoint test has seen so far, for a timeout's message. */
 let progress: (() => string) | null = null;
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${progress ? ": " + progress() : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const waitingFor = (what: string) => () => `${what}${progress ? ": " + progress() : ""}`;
 
 describe("operational webhook endpoints through the svix SDK", () => {
   let hookline: TestHookline;
@@ -195,8 +189,12 @@ describe("operational events and alert notices for a failing endpoint", () => {
       eventId: "evt-1",
     });
 
-    await until(() => eventsOf(ops, "message.attempt.failing").length === 1, "message.attempt.failing");
-    await until(() => slack.requests.length >= 1, "the Slack notice");
+    await waitUntil(
+      () => eventsOf(ops, "message.attempt.failing").length === 1,
+      15_000,
+      waitingFor("message.attempt.failing"),
+    );
+    await waitUntil(() => slack.requests.length >= 1, 15_000, waitingFor("the Slack notice"));
     const failing = eventsOf(ops, "message.attempt.failing")[0]!;
     // Signed with the operational endpoint's secret (Standard Webhooks), verified by the SDK.
     new Webhook(opsSecret).verify(failing.req.body, headersOf(failing.req));
@@ -221,12 +219,16 @@ describe("operational events and alert notices for a failing endpoint", () => {
     for (const r of [...slack.requests, ...teams.requests]) {
       assert.ok(!r.body.includes("tenant-secret-in-url") && !r.body.includes("tenant-credential"));
     }
-    await until(() => teams.requests.length >= 1, "the Teams notice");
+    await waitUntil(() => teams.requests.length >= 1, 15_000, waitingFor("the Teams notice"));
     assert.equal(JSON.parse(teams.requests[0]!.body)["@type"], "MessageCard");
 
     // The last of six attempts exhausts the message; the 70 % level (6 of 8) is a new notice.
-    await until(() => eventsOf(ops, "message.attempt.exhausted").length === 1, "message.attempt.exhausted");
-    await until(() => slack.requests.length >= 2, "the 70 % notice");
+    await waitUntil(
+      () => eventsOf(ops, "message.attempt.exhausted").length === 1,
+      15_000,
+      waitingFor("message.attempt.exhausted"),
+    );
+    await waitUntil(() => slack.requests.length >= 2, 15_000, waitingFor("the 70 % notice"));
     assert.match(JSON.parse(slack.requests[1]!.body).text, /70 %/);
   });
 
@@ -236,9 +238,10 @@ describe("operational events and alert notices for a failing endpoint", () => {
     gone.respond(() => ({ status: 410 }));
     const endpoint = (await hookline.api("POST", "/api/v1/app/shop/endpoint", { url: gone.url, uid: "gone" })).body;
     await hookline.api("POST", "/api/v1/app/shop/msg", { eventType: "order.paid", payload: { n: 2 } });
-    await until(
+    await waitUntil(
       () => eventsOf(ops, "endpoint.disabled").some((e) => e.body.data.endpointId === endpoint.id),
-      "endpoint.disabled",
+      15_000,
+      waitingFor("endpoint.disabled"),
     );
     const disabled = eventsOf(ops, "endpoint.disabled").find((e) => e.body.data.endpointId === endpoint.id)!;
     new Webhook(opsSecret).verify(disabled.req.body, headersOf(disabled.req));
@@ -246,17 +249,26 @@ describe("operational events and alert notices for a failing endpoint", () => {
     assert.equal(disabled.body.data.endpointUid, "gone");
     assert.equal(disabled.body.data.appUid, "shop");
     assert.ok(!Number.isNaN(Date.parse(disabled.body.data.failSince)));
-    await until(() => slack.requests.some((r) => /was disabled automatically/.test(r.body)), "the disabled notice");
+    await waitUntil(
+      () => slack.requests.some((r) => /was disabled automatically/.test(r.body)),
+      15_000,
+      waitingFor("the disabled notice"),
+    );
 
     // Enabling it again resolves the notice and is an endpoint.enabled event.
     await hookline.api("PATCH", `/api/v1/app/shop/endpoint/${endpoint.id}`, { disabled: false });
-    await until(() => eventsOf(ops, "endpoint.enabled").length === 1, "endpoint.enabled");
-    await until(() => slack.requests.some((r) => /Resolved: .* is enabled again/.test(r.body)), "the resolved notice");
+    await waitUntil(() => eventsOf(ops, "endpoint.enabled").length === 1, 15_000, waitingFor("endpoint.enabled"));
+    await waitUntil(
+      () => slack.requests.some((r) => /Resolved: .* is enabled again/.test(r.body)),
+      15_000,
+      waitingFor("the resolved notice"),
+    );
 
     await hookline.api("PATCH", `/api/v1/app/shop/endpoint/${endpoint.id}`, { disabled: true });
-    await until(
+    await waitUntil(
       () => eventsOf(ops, "endpoint.disabled").some((e) => e.body.data.trigger === "manual"),
-      "a manual endpoint.disabled",
+      15_000,
+      waitingFor("a manual endpoint.disabled"),
     );
     await gone.close();
   });
@@ -277,12 +289,13 @@ describe("operational events and alert notices for a failing endpoint", () => {
     });
     assert.equal(res.status, 200);
     const types = () => inbound.requests.map((r) => JSON.parse(r.body).type);
-    await until(
+    await waitUntil(
       () =>
         ["ingest.endpoint.created", "ingest.message.attempt.exhausted", "ingest.endpoint.disabled"].every((t) =>
           types().includes(t),
         ),
-      "the ingest events",
+      15_000,
+      waitingFor("the ingest events"),
     );
     for (const r of inbound.requests) {
       const event = JSON.parse(r.body);
@@ -300,7 +313,11 @@ describe("operational events and alert notices for a failing endpoint", () => {
     await hookline.api("PATCH", `/api/v1/app/shop/endpoint/${created.id}`, { description: "changed" });
     await hookline.api("DELETE", `/api/v1/app/shop/endpoint/${created.id}`);
     for (const type of ["endpoint.created", "endpoint.updated", "endpoint.deleted"]) {
-      await until(() => eventsOf(ops, type).some((e) => e.body.data.endpointId === created.id), type);
+      await waitUntil(
+        () => eventsOf(ops, type).some((e) => e.body.data.endpointId === created.id),
+        15_000,
+        waitingFor(type),
+      );
     }
     const deleted = eventsOf(ops, "endpoint.deleted").find((e) => e.body.data.endpointId === created.id)!;
     assert.deepEqual(Object.keys(deleted.body.data).sort(), ["appId", "appUid", "endpointId", "endpointUid"]);

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { cli, explain, removeTempDirs, tempDir } from "./support/cli-client.ts";
 import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
 import { BIN, childEnv, REPO_ROOT } from "./support/server-process.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /** The status code the SDK threw with; fails the test if the call succeeded. */
 async function statusOf(call: Promise<unknown>): Promise<number> {
@@ -449,13 +450,13 @@ describe("polling endpoints", () => {
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
     const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-    const waitFor = async (count: number) => {
-      const deadline = Date.now() + 60_000;
-      while (lines(stdout).length < count) {
-        assert.ok(Date.now() < deadline, `waited for ${count} lines; stdout: ${stdout}; stderr: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
+    const waitFor = (count: number) =>
+      waitUntil(
+        () => lines(stdout).length >= count,
+        60_000,
+        () => `${count} lines; stdout: ${stdout}; stderr: ${stderr}`,
+        100,
+      );
     try {
       await waitFor(2);
       const later = await send("invoice.void", 3);

@@ -5,6 +5,7 @@ import { INSPECTOR_LIMITS } from "../src/core/inspector.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { attempts, sendMessage, storeEndpointUrl } from "./support/setup.ts";
+import { waitForValue } from "./support/wait.ts";
 
 /** Calls the API with a given bearer token. */
 async function as(h: TestHookline, token: string, method: string, p: string, body?: unknown) {
@@ -18,16 +19,6 @@ async function as(h: TestHookline, token: string, method: string, p: string, bod
   });
   const text = await res.text();
   return { status: res.status, text, body: text ? JSON.parse(text) : undefined };
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**
@@ -64,11 +55,16 @@ describe("consumer-portal inspector", () => {
     const secret = (await as(h, portal, "GET", `/api/v1/app/${appId}/endpoint/${endpoint.body.id}/secret`)).body.key;
     const msgId = await sendMessage(h, appId, { eventType: "invoice.paid", payload: { invoice: "in_7" } });
 
-    const seen = await eventually("the inspector to record the delivery", async () => {
-      const res = await as(h, portal, "GET", `/api/v1/app/${appId}/inspector/${created.body.id}`);
-      assert.equal(res.status, 200, res.text);
-      return res.body.requests.length > 0 ? res.body.requests : undefined;
-    });
+    const seen = await waitForValue(
+      async () => {
+        const res = await as(h, portal, "GET", `/api/v1/app/${appId}/inspector/${created.body.id}`);
+        assert.equal(res.status, 200, res.text);
+        return res.body.requests.length > 0 ? res.body.requests : undefined;
+      },
+      30_000,
+      "the inspector to record the delivery",
+      50,
+    );
     assert.equal(seen.length, 1);
     const [request] = seen;
     assert.equal(request.method, "POST");
@@ -77,10 +73,15 @@ describe("consumer-portal inspector", () => {
     // What the consumer's own server would verify, it can verify here.
     new Webhook(secret).verify(request.body, request.headers);
 
-    const [attempt] = await eventually("the attempt", async () => {
-      const list = await attempts(h, appId, msgId);
-      return list.length > 0 ? list : undefined;
-    });
+    const [attempt] = await waitForValue(
+      async () => {
+        const list = await attempts(h, appId, msgId);
+        return list.length > 0 ? list : undefined;
+      },
+      30_000,
+      "the attempt",
+      50,
+    );
     assert.equal(attempt!.responseStatusCode, 200);
     assert.equal(attempt!.status, 0);
   });
@@ -96,10 +97,15 @@ describe("consumer-portal inspector", () => {
     assert.equal(direct.status, 201, direct.text);
     await storeEndpointUrl(h, appId, direct.body.id, `${created.body.url}?x=1`);
     const msgId = await sendMessage(h, appId, { eventType: "other.event", payload: { n: 1 } });
-    const list = await eventually("attempts to both endpoints", async () => {
-      const all = await attempts(h, appId, msgId);
-      return all.length >= 2 ? all : undefined;
-    });
+    const list = await waitForValue(
+      async () => {
+        const all = await attempts(h, appId, msgId);
+        return all.length >= 2 ? all : undefined;
+      },
+      30_000,
+      "attempts to both endpoints",
+      50,
+    );
     const refused = list.find((a) => a.url === `${created.body.url}?x=1`);
     assert.ok(refused, JSON.stringify(list));
     assert.equal(refused.errorKind, "ssrf_blocked");

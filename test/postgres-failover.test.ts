@@ -12,7 +12,7 @@ import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { isStoreUnavailable } from "../src/store/store-unavailable.ts";
 import { findPostgresBin, freePort } from "./support/postgres-cluster.ts";
 import { startReplicatedPair, type ReplicatedPair } from "./support/postgres-replication.ts";
-import { waitUntil } from "./support/server-process.ts";
+import { waitUntil } from "./support/wait.ts";
 
 const skip =
   findPostgresBin() === null

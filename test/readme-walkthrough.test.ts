@@ -6,6 +6,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { freePort, REPO_ROOT } from "./support/server-process.ts";
+import { waitUntil } from "./support/wait.ts";
 
 /**
  * The README's walk-through, run as written in a POSIX shell (`sh`): its receiver, its API calls
@@ -57,10 +58,10 @@ describe("the README walk-through, in sh", { skip: hasCurl ? false : "curl is no
     });
     receiver.stdout!.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
     receiver.stderr!.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
-    await waitFor(
+    await waitUntil(
       () => received.includes("receiver on"),
       60_000,
-      () => `the receiver did not start: ${received}`,
+      () => `the receiver to start: ${received}`,
     );
   });
   after(async () => {
@@ -83,20 +84,12 @@ describe("the README walk-through, in sh", { skip: hasCurl ? false : "curl is no
     assert.equal(code, 0, `the walk-through's calls failed or hung:\n${output}`);
     assert.doesNotMatch(output, /"detail"/, "no call was refused");
 
-    await waitFor(
+    await waitUntil(
       () => received.includes("verified /webhooks") && received.includes("verified /github"),
       60_000,
-      () => `the receiver did not verify both deliveries:\n${received}\nshell output:\n${output}`,
+      () => `the receiver to verify both deliveries:\n${received}\nshell output:\n${output}`,
     );
     assert.doesNotMatch(received, /NOT verified/);
     assert.match(received, /verified \/webhooks msg_\S+ \{"invoice":"in_42","amount":1250\}/);
   });
 });
-
-async function waitFor(condition: () => boolean, ms: number, explain: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(explain());
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -3,15 +3,8 @@ import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { after, test } from "node:test";
 import { Receiver } from "./support/receiver.ts";
-import {
-  killAllServers,
-  mapConcurrent,
-  removeDir,
-  ServerProcess,
-  tempDataDir,
-  waitUntil,
-  withTimeout,
-} from "./support/server-process.ts";
+import { killAllServers, mapConcurrent, removeDir, ServerProcess, tempDataDir } from "./support/server-process.ts";
+import { waitUntil, withTimeout } from "./support/wait.ts";
 
 /**
  * Graceful shutdown on SIGTERM: the API stops taking requests, in-flight deliveries get the grace

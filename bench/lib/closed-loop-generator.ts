@@ -9,7 +9,7 @@
  * answers {type:"result", result} and exits when the parent disconnects.
  */
 import { Pool } from "undici";
-import { monoUs } from "../support/stats.ts";
+import { monoUs } from "../../test/support/stats.ts";
 
 export interface ClosedLoopConfig {
   /** Full URL of the POST target. */

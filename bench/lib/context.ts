@@ -1,8 +1,10 @@
 /** What every scenario of `npm run bench` shares: options, logging, clean-up, CPU accounting, the receiver. */
-import { CpuMeter, type CpuUse } from "../support/cpu.ts";
-import { monoUs } from "../support/stats.ts";
+import { CpuMeter, type CpuUse } from "./cpu-meter.ts";
+import { monoUs, round } from "../../test/support/stats.ts";
+import { sleep } from "../../test/support/wait.ts";
+import { onCleanup } from "./cleanups.ts";
 import { cpuSeconds } from "./proc.ts";
-import type { Receiver } from "./receiver.ts";
+import type { ArrivalReceiver } from "../../test/support/arrival-receiver.ts";
 
 export const SCENARIOS = [
   "http_ceiling",
@@ -48,29 +50,6 @@ export interface Options {
 }
 
 export const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-export const round = (n: number, digits = 1) => {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-};
-
-/** Clean-up steps run in reverse order at the end, after a failure and on SIGINT/SIGTERM. */
-const cleanups: (() => void | Promise<void>)[] = [];
-export function onCleanup(fn: () => void | Promise<void>): () => void {
-  cleanups.push(fn);
-  return () => {
-    const i = cleanups.indexOf(fn);
-    if (i !== -1) cleanups.splice(i, 1);
-  };
-}
-export async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    const fn = cleanups.pop()!;
-    await Promise.resolve()
-      .then(fn)
-      .catch((error: unknown) => console.error("clean-up step failed:", error));
-  }
-}
 
 /** Runs `fn` with `resource`, and always `release`s it afterwards. */
 export async function using<T, R>(
@@ -97,7 +76,7 @@ export interface QuietReport {
 }
 
 /** Waits (bounded by --quiet-wait) until other processes use less than --quiet-cores cores. */
-export async function waitForQuiet(o: Options, what: string): Promise<QuietReport> {
+export async function waitForQuiet(o: Pick<Options, "quietWait" | "quietCores">, what: string): Promise<QuietReport> {
   const started = Date.now();
   for (let i = 0; ; i++) {
     const a = meter.sample();
@@ -145,7 +124,7 @@ export function recordPeak(b: Bench, label: string, mb: number): void {
 /** Everything a scenario gets. */
 export interface Bench {
   o: Options;
-  receiver: Receiver;
+  receiver: ArrivalReceiver;
   /** Peak RSS (MB) of every Hookline process started in this run, by scenario. */
   hooklinePeaks: Record<string, number>;
   /** Where --profile writes CPU profiles. */

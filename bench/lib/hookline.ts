@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ServerProcess, withTimeout } from "../../test/support/server-process.ts";
+import { ServerProcess } from "../../test/support/server-process.ts";
+import { withTimeout } from "../../test/support/wait.ts";
 import { RssSampler } from "./proc.ts";
 
 const PROFILER_PRELOAD = new URL("./cpu-profiler.mjs", import.meta.url).href;

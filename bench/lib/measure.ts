@@ -10,11 +10,12 @@
  * in the tail, so the number is what it sustains, not what it accepts. A message that never arrives
  * makes the rate null (reported with the count): "every message delivered" is part of the metric.
  */
-import { payloadOf } from "../support/payload.ts";
-import { summarize, type Summary } from "../support/stats.ts";
+import { payloadOf } from "./payload.ts";
+import { round, summarize, type Summary } from "../../test/support/stats.ts";
+import { sleep } from "../../test/support/wait.ts";
 import type { ClosedLoop, ClosedLoopConfig, ClosedLoopResult } from "./closed-loop.ts";
-import { CpuWindow, log, round, sleep, type Bench } from "./context.ts";
-import type { Receiver } from "./receiver.ts";
+import { CpuWindow, log, type Bench } from "./context.ts";
+import type { ArrivalReceiver } from "../../test/support/arrival-receiver.ts";
 
 export interface ApiTarget {
   /** Base URL of the API (Hookline or the baseline). */
@@ -64,7 +65,7 @@ export interface ArrivalWait {
  * `maxMs` passed.
  */
 export async function waitForArrivals(
-  receiver: Receiver,
+  receiver: ArrivalReceiver,
   ids: string[],
   { stallMs = 15_000, maxMs = 600_000 } = {},
 ): Promise<ArrivalWait> {
@@ -126,7 +127,7 @@ export function throughputOf(
   result: ClosedLoopResult,
   wait: ArrivalWait,
   cpu: ReturnType<CpuWindow["stop"]>,
-  receiver: Receiver,
+  receiver: ArrivalReceiver,
   withDeliveryLatency: boolean,
 ): ThroughputReport {
   const endUs = Math.max(result.endUs, wait.lastUs);

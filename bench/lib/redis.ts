@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { withTimeout } from "../../test/support/server-process.ts";
+import { withTimeout } from "../../test/support/wait.ts";
 
 export function findRedisServer(): string | null {
   const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });

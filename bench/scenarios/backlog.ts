@@ -21,11 +21,13 @@
  * 4 × worker concurrency deliveries in memory however long the backlog.
  */
 import { ClosedLoop } from "../lib/closed-loop.ts";
-import { CpuWindow, log, round, sleep, using, recordPeak, type Bench, type ScenarioResult } from "../lib/context.ts";
+import { CpuWindow, log, using, recordPeak, type Bench, type ScenarioResult } from "../lib/context.ts";
+import { round } from "../../test/support/stats.ts";
+import { sleep } from "../../test/support/wait.ts";
 import { ADMIN_TOKEN, Hookline } from "../lib/hookline.ts";
 import { apiLoad, waitForArrivals } from "../lib/measure.ts";
 import type { RssSample } from "../lib/proc.ts";
-import { monoUs, summarize } from "../support/stats.ts";
+import { monoUs, summarize } from "../../test/support/stats.ts";
 
 interface Stats {
   success: number;

@@ -13,7 +13,7 @@ import { log, meter, Skip, using, type Bench, type ScenarioResult } from "../lib
 import { measurePipeline } from "../lib/measure.ts";
 import { RssSampler } from "../lib/proc.ts";
 import { findRedisServer, startRedis } from "../lib/redis.ts";
-import { withTimeout } from "../../test/support/server-process.ts";
+import { withTimeout } from "../../test/support/wait.ts";
 
 const SCRIPT = fileURLToPath(new URL("../lib/bullmq-baseline.ts", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));

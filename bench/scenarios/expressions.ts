@@ -8,7 +8,9 @@
  * first request to the last delivery's arrival, counted only when every delivery arrived.
  */
 import { ClosedLoop } from "../lib/closed-loop.ts";
-import { CpuWindow, log, round, sleep, using, recordPeak, type Bench, type ScenarioResult } from "../lib/context.ts";
+import { CpuWindow, log, using, recordPeak, type Bench, type ScenarioResult } from "../lib/context.ts";
+import { round } from "../../test/support/stats.ts";
+import { sleep } from "../../test/support/wait.ts";
 import { ADMIN_TOKEN, Hookline } from "../lib/hookline.ts";
 import { apiLoad } from "../lib/measure.ts";
 
@@ -96,7 +98,7 @@ export async function expressions(b: Bench): Promise<ScenarioResult> {
             await waitForTotal(b, expected);
             const cpuUse = cpu.stop();
             const delivered = b.receiver.total;
-            const seconds = (b.receiver.lastArrivalUs - result.startUs) / 1e6;
+            const seconds = (b.receiver.lastArrivalAt - result.startUs) / 1e6;
             const complete = delivered >= expected && result.ok === messages;
             const rate = complete && seconds > 0 ? Math.round(expected / seconds) : null;
             log(`expressions: ${variant}: ${rate ?? "n/a"} deliveries/s (${delivered}/${expected})`);

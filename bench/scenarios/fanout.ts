@@ -5,10 +5,12 @@
  * only when every one of the 50 × messages deliveries arrived.
  */
 import { ClosedLoop } from "../lib/closed-loop.ts";
-import { CpuWindow, log, round, sleep, using, recordPeak, type Bench, type ScenarioResult } from "../lib/context.ts";
+import { CpuWindow, log, using, recordPeak, type Bench, type ScenarioResult } from "../lib/context.ts";
+import { round } from "../../test/support/stats.ts";
+import { sleep } from "../../test/support/wait.ts";
 import { ADMIN_TOKEN, Hookline } from "../lib/hookline.ts";
 import { apiLoad } from "../lib/measure.ts";
-import { summarize } from "../support/stats.ts";
+import { summarize } from "../../test/support/stats.ts";
 
 /** Waits until `expected` requests have arrived, or none arrived for `stallMs`. */
 async function waitForTotal(b: Bench, expected: number, stallMs = 15_000, maxMs = 600_000): Promise<void> {
@@ -56,7 +58,7 @@ export async function fanout(b: Bench): Promise<ScenarioResult> {
           await waitForTotal(b, expected);
           const cpuUse = cpu.stop();
           const delivered = b.receiver.total;
-          const seconds = (b.receiver.lastArrivalUs - result.startUs) / 1e6;
+          const seconds = (b.receiver.lastArrivalAt - result.startUs) / 1e6;
           // Per message: how long until the last of its 50 deliveries? Only the first arrival per id
           // is kept, so this is the first delivery's latency.
           const firstDelivery: number[] = [];

@@ -12,7 +12,7 @@ import { log, meter, Skip, using, recordPeak, type Bench, type ScenarioResult } 
 import { newestProfile, summarizeProfile } from "../lib/cpu-profile.ts";
 import { ADMIN_TOKEN, Hookline, type HooklineOptions } from "../lib/hookline.ts";
 import { measurePipeline, type ThroughputReport } from "../lib/measure.ts";
-import { findPostgresBin, startBenchCluster } from "../support/postgres.ts";
+import { findPostgresBin, startBenchCluster } from "../lib/postgres.ts";
 
 async function hooklineThroughput(
   b: Bench,

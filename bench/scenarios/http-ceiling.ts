@@ -3,7 +3,7 @@
  * hop, with the same closed loop (connections, time) as the pipelines. The ceiling of this machine
  * for "a request from one Node process arriving at another".
  */
-import { payloadOf } from "../support/payload.ts";
+import { payloadOf } from "../lib/payload.ts";
 import { ClosedLoop } from "../lib/closed-loop.ts";
 import { CpuWindow, log, using, type Bench, type ScenarioResult } from "../lib/context.ts";
 import { throughputOf, waitForArrivals } from "../lib/measure.ts";

@@ -4,7 +4,7 @@
  * hide its own latency) for a few seconds not counted plus at least 10 s; latency = the webhook's
  * arrival at the receiver − the 202 received by the load generator, on CLOCK_MONOTONIC, for the
  * messages sent in the measured window. The open-loop generator and the analysis are the retention
- * bench's (bench/support/load-generator.ts, bench/support/analysis.ts).
+ * bench's (bench/lib/open-loop-generator.ts, bench/lib/analysis.ts).
  *
  * The server is warmed up first, as the throughput scenarios' is: a closed-loop load for the
  * warm-up seconds (delivered, then discarded).
@@ -16,20 +16,12 @@
  * one, chosen by that CPU figure and never by its latency; every attempt is kept in the JSON.
  */
 import { ClosedLoop } from "../lib/closed-loop.ts";
-import {
-  CpuWindow,
-  log,
-  recordPeak,
-  sleep,
-  using,
-  waitForQuiet,
-  type Bench,
-  type ScenarioResult,
-} from "../lib/context.ts";
+import { CpuWindow, log, recordPeak, using, waitForQuiet, type Bench, type ScenarioResult } from "../lib/context.ts";
+import { sleep } from "../../test/support/wait.ts";
 import { ADMIN_TOKEN, Hookline } from "../lib/hookline.ts";
 import { apiLoad, waitForArrivals } from "../lib/measure.ts";
-import { analyze, timeline } from "../support/analysis.ts";
-import { LoadGenerator } from "../support/load-client.ts";
+import { analyze, timeline } from "../lib/analysis.ts";
+import { OpenLoop } from "../lib/open-loop.ts";
 
 interface Attempt {
   attempt: number;
@@ -42,7 +34,7 @@ interface Attempt {
 async function openLoop(b: Bench, h: Hookline, appId: string, attempt: number): Promise<Attempt> {
   const warmup = b.o.latencyWarmupSeconds;
   const seconds = b.o.latencySeconds;
-  const gen = await LoadGenerator.start({
+  const gen = await OpenLoop.start({
     url: h.url,
     token: ADMIN_TOKEN,
     appId,

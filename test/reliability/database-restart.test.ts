@@ -13,12 +13,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startPostgresCluster } from "../support/postgres-cluster.ts";
-import { Receiver } from "../support/receiver.ts";
-import { removeDir, ServerProcess, sleep, tempDataDir, waitUntil } from "../support/server-process.ts";
-import { DeliveryLedger } from "./support/ledger.ts";
-import { oneEndpointLoad } from "./support/one-endpoint-load.ts";
+import type { ServerProcess } from "../support/server-process.ts";
+import { sleep, waitUntil } from "../support/wait.ts";
+import {
+  apiAndWorkerUnderLoad,
+  expectEveryAcknowledgedDelivered,
+  expectRefusalsSayStoreUnavailable,
+  wakeLatencies,
+} from "./support/api-and-worker.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
-import { median } from "./support/stats.ts";
+import { median } from "../support/stats.ts";
 import { scenarioCleanups } from "./support/cleanups.ts";
 
 const RESTARTS = 2;
@@ -45,31 +49,8 @@ test(
       HOOKLINE_LEASE: "2",
       HOOKLINE_RETRY_SCHEDULE: Array.from({ length: 20 }, () => "1").join(","),
     };
-    const start = (role: "api" | "worker") => {
-      const dataDir = tempDataDir(`hookline-dbrestart-${role}-`);
-      cleanups.push(() => removeDir(dataDir));
-      return ServerProcess.start({ dataDir, env: { ...env, HOOKLINE_ROLE: role } });
-    };
-    const api = await start("api");
-    const worker = await start("worker");
-    const diagnostics = () => `=== api ===\n${api.diagnostics()}\n=== worker ===\n${worker.diagnostics()}`;
-
-    const receiver = await Receiver.start();
-    cleanups.push(() => receiver.close());
-    const ledger = new DeliveryLedger();
-    receiver.respond((req) => {
-      ledger.success(req);
-      return { status: 200 };
-    });
-    const { appId, load } = await oneEndpointLoad(api, {
-      name: "database-restart",
-      endpointUrl: receiver.url + "/hook",
-      target: () => api.url,
-      ratePerSecond: RATE,
-      maxInFlight: 64,
-    });
-    cleanups.push(() => load.close());
-    load.start();
+    const setup = await apiAndWorkerUnderLoad(cleanups, { name: "database-restart", env, ratePerSecond: RATE });
+    const { api, worker, load, ledger, diagnostics } = setup;
 
     /** From each start of the server until the API acknowledged a message sent after it. */
     const recoveryMs: number[] = [];
@@ -109,24 +90,8 @@ test(
       const { ready } = await probe(node);
       assert.equal(ready.status, 204, `ready again once the database is back: ${ready.text}`);
     }
-    const acked = load.seqs("acked");
-    await waitUntil(() => ledger.missing(acked).length === 0, 30_000, "every acknowledged message to arrive").catch(
-      (error: Error) => {
-        const lost = ledger.missing(acked);
-        throw new Error(`${error.message}: ${lost.length} lost, e.g. ${lost.slice(0, 5)}\n${diagnostics()}`);
-      },
-    );
-    const refused = load.seqs("refused").map((seq) => load.outcomes.get(seq) as { status: number; body: string });
-    assert.ok(refused.length > 0, "the API refused nothing while the database was down");
-    for (const r of refused) {
-      assert.equal(r.status, 503, `refused with ${r.status}: ${r.body}`);
-      assert.equal((JSON.parse(r.body) as { code: string }).code, "store_unavailable", r.body);
-    }
-    assert.ok(
-      load.seqs("refused").every((seq) => (load.outcomes.get(seq) as { retryAfter: string | null }).retryAfter),
-      "every 503 says when to retry",
-    );
-    assert.equal(load.count("no_answer"), 0, "every POST was answered, none left hanging");
+    const acked = await expectEveryAcknowledgedDelivered(setup, 30_000);
+    const refused = expectRefusalsSayStoreUnavailable(load, "the database was down");
     const idleErrors = [...api.logs, ...worker.logs].filter((l) =>
       String(l.msg).startsWith("idle database connection"),
     );
@@ -140,18 +105,7 @@ test(
 
     // The worker gets no work handed over in memory (the api process took the messages): without
     // NOTIFY it would find each one only at its next poll, up to a second later.
-    const latencies: number[] = [];
-    for (let n = 0; n < WAKE_PROBES; n++) {
-      const res = await api.api("POST", `/api/v1/app/${appId}/msg`, {
-        eventType: "probe",
-        payload: { seq: 1_000_000 + n },
-      });
-      assert.equal(res.status, 202, res.text);
-      const ackAt = Date.now();
-      await waitUntil(() => ledger.has(1_000_000 + n), 5000, `probe ${n} to arrive`);
-      latencies.push(ledger.successes.get(1_000_000 + n)![0]! - ackAt);
-      await sleep(20 + ((n * 37) % 80));
-    }
+    const latencies = await wakeLatencies(setup, WAKE_PROBES, 5000);
     assert.ok(
       median(latencies) < WAKE_MEDIAN_LIMIT_MS,
       `after the restarts the worker waits for its poll instead of being woken: median ${median(latencies)} ms ` +

@@ -17,12 +17,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import pg from "pg";
 import { startReplicatedPair } from "../support/postgres-replication.ts";
-import { Receiver } from "../support/receiver.ts";
-import { removeDir, ServerProcess, sleep, tempDataDir, waitUntil } from "../support/server-process.ts";
-import { DeliveryLedger } from "./support/ledger.ts";
-import { oneEndpointLoad } from "./support/one-endpoint-load.ts";
+import { sleep, waitUntil } from "../support/wait.ts";
+import {
+  apiAndWorkerUnderLoad,
+  expectEveryAcknowledgedDelivered,
+  expectRefusalsSayStoreUnavailable,
+  wakeLatencies,
+} from "./support/api-and-worker.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
-import { median } from "./support/stats.ts";
+import { median } from "../support/stats.ts";
 import { scenarioCleanups } from "./support/cleanups.ts";
 
 const RATE = 100;
@@ -58,31 +61,8 @@ test(
       HOOKLINE_WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
       HOOKLINE_RETRY_SCHEDULE: Array.from({ length: 20 }, () => "1").join(","),
     };
-    const start = (role: "api" | "worker") => {
-      const dataDir = tempDataDir(`hookline-failover-${role}-`);
-      cleanups.push(() => removeDir(dataDir));
-      return ServerProcess.start({ dataDir, env: { ...env, HOOKLINE_ROLE: role } });
-    };
-    const api = await start("api");
-    const worker = await start("worker");
-    const diagnostics = () => `=== api ===\n${api.diagnostics()}\n=== worker ===\n${worker.diagnostics()}`;
-
-    const receiver = await Receiver.start();
-    cleanups.push(() => receiver.close());
-    const ledger = new DeliveryLedger();
-    receiver.respond((req) => {
-      ledger.success(req);
-      return { status: 200 };
-    });
-    const { appId, load } = await oneEndpointLoad(api, {
-      name: "failover",
-      endpointUrl: receiver.url + "/hook",
-      target: () => api.url,
-      ratePerSecond: RATE,
-      maxInFlight: 64,
-    });
-    cleanups.push(() => load.close());
-    load.start();
+    const setup = await apiAndWorkerUnderLoad(cleanups, { name: "failover", env, ratePerSecond: RATE });
+    const { api, worker, load, ledger, diagnostics } = setup;
 
     await sleep(UP_MS);
     const ackedBeforeKill = load.count("acked");
@@ -120,24 +100,8 @@ test(
         "both processes ready again on the promoted server",
       );
     }
-    const acked = load.seqs("acked");
-    await waitUntil(() => ledger.missing(acked).length === 0, 60_000, "every acknowledged message to arrive").catch(
-      (error: Error) => {
-        const lost = ledger.missing(acked);
-        throw new Error(`${error.message}: ${lost.length} lost, e.g. ${lost.slice(0, 5)}\n${diagnostics()}`);
-      },
-    );
-    const refused = load.seqs("refused").map((seq) => load.outcomes.get(seq) as { status: number; body: string });
-    assert.ok(refused.length > 0, "the API refused nothing while no server took writes");
-    for (const r of refused) {
-      assert.equal(r.status, 503, `refused with ${r.status}: ${r.body}`);
-      assert.equal((JSON.parse(r.body) as { code: string }).code, "store_unavailable", r.body);
-    }
-    assert.ok(
-      load.seqs("refused").every((seq) => (load.outcomes.get(seq) as { retryAfter: string | null }).retryAfter),
-      "every 503 says when to retry",
-    );
-    assert.equal(load.count("no_answer"), 0, "every POST was answered, none left hanging");
+    const acked = await expectEveryAcknowledgedDelivered(setup, 60_000);
+    const refused = expectRefusalsSayStoreUnavailable(load, "no server took writes");
     assert.ok(
       ledger.duplicates <= DUPLICATE_BOUND,
       `${ledger.duplicates} duplicates, more than the ${DUPLICATE_BOUND} deliveries a worker can hold`,
@@ -163,18 +127,7 @@ test(
     }
     // ...and wakes it: the api process hands nothing over in memory, so without NOTIFY each message
     // would wait for the worker's next poll, up to a second.
-    const latencies: number[] = [];
-    for (let n = 0; n < WAKE_PROBES; n++) {
-      const res = await api.api("POST", `/api/v1/app/${appId}/msg`, {
-        eventType: "probe",
-        payload: { seq: 1_000_000 + n },
-      });
-      assert.equal(res.status, 202, res.text);
-      const ackAt = Date.now();
-      await waitUntil(() => ledger.has(1_000_000 + n), 10_000, `probe ${n} to arrive`);
-      latencies.push(ledger.successes.get(1_000_000 + n)![0]! - ackAt);
-      await sleep(20 + ((n * 37) % 80));
-    }
+    const latencies = await wakeLatencies(setup, WAKE_PROBES, 10_000);
     assert.ok(
       median(latencies) < WAKE_MEDIAN_LIMIT_MS,
       `after the failover the worker waits for its poll instead of being woken: median ${median(latencies)} ms ` +

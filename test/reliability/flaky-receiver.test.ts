@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Receiver } from "../support/receiver.ts";
-import { removeDir, ServerProcess, tempDataDir, waitUntil } from "../support/server-process.ts";
+import { removeDir, ServerProcess, tempDataDir } from "../support/server-process.ts";
+import { waitUntil } from "../support/wait.ts";
 import { seededRandom, Tally } from "./support/faults.ts";
 import { DeliveryLedger } from "./support/ledger.ts";
 import { oneEndpointLoad } from "./support/one-endpoint-load.ts";

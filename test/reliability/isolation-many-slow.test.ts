@@ -10,10 +10,10 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { removeDir, ServerProcess, sleep, tempDataDir, waitUntil } from "../support/server-process.ts";
-import { LoadGenerator } from "./support/load.ts";
+import { removeDir, ServerProcess, tempDataDir } from "../support/server-process.ts";
+import { sleep, waitUntil } from "../support/wait.ts";
+import { LoadGenerator, startSeqReceiver } from "./support/load.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
-import { TimingReceiver } from "./support/timing-receiver.ts";
 import { scenarioCleanups } from "./support/cleanups.ts";
 
 const SLOW_ENDPOINTS = 5;
@@ -31,8 +31,8 @@ test(
   async (t) => {
     const dataDir = tempDataDir("hookline-many-slow-");
     cleanups.push(() => removeDir(dataDir));
-    const healthy = await TimingReceiver.start();
-    const slow = await TimingReceiver.start({ delayMs: 10_000 });
+    const healthy = await startSeqReceiver();
+    const slow = await startSeqReceiver({ delayMs: 10_000 });
     cleanups.push(
       () => healthy.close(),
       () => slow.close(),

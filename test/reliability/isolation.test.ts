@@ -13,13 +13,14 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { ArrivalReceiver } from "../support/arrival-receiver.ts";
 import { createDatabaseAt } from "../support/postgres-cluster.ts";
-import { freePort, removeDir, ServerProcess, sleep, tempDataDir, waitUntil } from "../support/server-process.ts";
+import { freePort, removeDir, ServerProcess, tempDataDir } from "../support/server-process.ts";
+import { sleep, waitUntil } from "../support/wait.ts";
 import { Blackhole } from "./support/blackhole.ts";
-import { LoadGenerator, preciseNow } from "./support/load.ts";
+import { LoadGenerator, preciseNow, startSeqReceiver } from "./support/load.ts";
 import { reportScenario, storeUnderTest } from "./support/report.ts";
-import { median, percentile, round } from "./support/stats.ts";
-import { TimingReceiver } from "./support/timing-receiver.ts";
+import { median, percentile, round } from "../support/stats.ts";
 import { scenarioCleanups } from "./support/cleanups.ts";
 
 const HEALTHY_RATE = 150;
@@ -53,9 +54,9 @@ const cleanups = scenarioCleanups();
 /** One server process with its healthy endpoint and the places its bad neighbours point at. */
 interface Node {
   server: ServerProcess;
-  healthy: TimingReceiver;
+  healthy: ArrivalReceiver<number>;
   load: LoadGenerator;
-  slow: TimingReceiver;
+  slow: ArrivalReceiver<number>;
   blackhole: Blackhole;
   refusedUrl: string;
 }
@@ -79,8 +80,8 @@ async function startNode(): Promise<Node> {
   const dataDir = tempDataDir("hookline-isolation-");
   cleanups.push(() => removeDir(dataDir));
   const databaseUrl = store === "postgres" ? await createDatabaseAt(process.env.HOOKLINE_TEST_POSTGRES_URL!) : null;
-  const healthy = await TimingReceiver.start();
-  const slow = await TimingReceiver.start({ delayMs: 10_000 });
+  const healthy = await startSeqReceiver();
+  const slow = await startSeqReceiver({ delayMs: 10_000 });
   const blackhole = await Blackhole.start();
   cleanups.push(
     () => healthy.close(),
@@ -193,7 +194,7 @@ test(
           alone: windowOf(nodes[1 - host]!, w, w + WINDOW_MS),
         });
     }
-    const show = (m: Window) => `p50 ${round(m.p50)} ms, p95 ${round(m.p95)} ms, ${round(m.throughput)}/s`;
+    const show = (m: Window) => `p50 ${round(m.p50, 2)} ms, p95 ${round(m.p95, 2)} ms, ${round(m.throughput, 2)}/s`;
     const table = pairs.map((p) => `alone ${show(p.alone)} | beside ${show(p.beside)}`).join("\n");
     t.diagnostic(table);
 
@@ -202,17 +203,17 @@ test(
     const allowed = TOLERANCE * med("p50", "alone") + LATENCY_FLOOR_MS;
     assert.ok(
       slower("p50") <= allowed,
-      `healthy p50 beside the neighbours is ${round(slower("p50"))} ms slower (median over ${pairs.length} paired windows), allowed ${round(allowed)}\n${table}`,
+      `healthy p50 beside the neighbours is ${round(slower("p50"), 2)} ms slower (median over ${pairs.length} paired windows), allowed ${round(allowed, 2)}\n${table}`,
     );
     const tailAllowed = (TAIL_FACTOR - 1) * med("p95", "alone") + TAIL_FLOOR_MS;
     assert.ok(
       slower("p95") <= tailAllowed,
-      `healthy p95 beside the neighbours is ${round(slower("p95"))} ms slower, allowed ${round(tailAllowed)}\n${table}`,
+      `healthy p95 beside the neighbours is ${round(slower("p95"), 2)} ms slower, allowed ${round(tailAllowed, 2)}\n${table}`,
     );
     const lower = -slower("throughput");
     assert.ok(
       lower <= TOLERANCE * med("throughput", "alone"),
-      `healthy throughput beside the neighbours ${round(lower)}/s lower\n${table}`,
+      `healthy throughput beside the neighbours ${round(lower, 2)}/s lower\n${table}`,
     );
 
     const acknowledged = nodes[0]!.load.sent + nodes[1]!.load.sent;
@@ -229,10 +230,10 @@ test(
       duplicates: 0,
       notes: [
         `healthy alone → beside (medians of ${pairs.length} paired ${WINDOW_MS / 1000} s windows): ` +
-          `p50 ${round(med("p50", "alone"))} → ${round(med("p50", "beside"))} ms, ` +
-          `p95 ${round(med("p95", "alone"))} → ${round(med("p95", "beside"))} ms, ` +
-          `throughput ${round(med("throughput", "alone"))} → ${round(med("throughput", "beside"))}/s; ` +
-          `median paired slowdown p50 ${round(slower("p50"))} ms, p95 ${round(slower("p95"))} ms`,
+          `p50 ${round(med("p50", "alone"), 2)} → ${round(med("p50", "beside"), 2)} ms, ` +
+          `p95 ${round(med("p95", "alone"), 2)} → ${round(med("p95", "beside"), 2)} ms, ` +
+          `throughput ${round(med("throughput", "alone"), 2)} → ${round(med("throughput", "beside"), 2)}/s; ` +
+          `median paired slowdown p50 ${round(slower("p50"), 2)} ms, p95 ${round(slower("p95"), 2)} ms`,
         `in flight at phase ends: ${lanes.join("; ")}`,
       ],
     });

@@ -6,7 +6,7 @@ import { after, afterEach, before } from "node:test";
 import { startTestHookline, TEST_TOKEN, type TestHookline } from "./hookline.ts";
 import { LISTEN_WAIT_MS, ListenProcess } from "./listen-process.ts";
 import { Receiver, type ReceivedRequest } from "./receiver.ts";
-import { waitUntil } from "./server-process.ts";
+import { waitUntil } from "./wait.ts";
 import { attempts } from "./setup.ts";
 
 type Attempts = Awaited<ReturnType<typeof attempts>>;

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
-import { BIN, childEnv, REPO_ROOT, waitUntil } from "./server-process.ts";
+import { BIN, childEnv, REPO_ROOT } from "./server-process.ts";
+import { waitUntil } from "./wait.ts";
 
 /** A cold start through tsx takes seconds on a busy 2-core machine; these only bound a hang. */
 export const LISTEN_WAIT_MS = 90_000;

@@ -16,6 +16,7 @@ import path from "node:path";
 import pg from "pg";
 import { createDatabaseAt, findPostgresBin, freePort, run, startPostgresCluster } from "./postgres-cluster.ts";
 import type { PostgresCluster } from "./postgres-cluster.ts";
+import { waitUntil } from "./wait.ts";
 
 export interface ReplicatedPair {
   primary: PostgresCluster;
@@ -67,15 +68,6 @@ function commandOf(pid: number): string {
 
 const postmasterPidOf = (dataDir: string): number =>
   Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n", 1)[0]);
-
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function queryOne<T>(url: string, sql: string): Promise<T | undefined> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
@@ -142,23 +134,34 @@ export async function startReplicatedPair(options: { synchronous?: boolean } = {
       asPostgres,
     );
     const adminUrl = primary.url("postgres");
-    await waitFor("the standby to stream", 30_000, async () => {
-      const row = await queryOne<{ n: string }>(
-        adminUrl,
-        "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'",
-      );
-      return Number(row?.n) === 1;
-    });
+    // A query that fails (a server still starting) counts as "not yet".
+    await waitUntil(
+      async () => {
+        const row = await queryOne<{ n: string }>(
+          adminUrl,
+          "SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'",
+        ).catch(() => undefined);
+        return Number(row?.n) === 1;
+      },
+      30_000,
+      "the standby to stream",
+      100,
+    );
     if (synchronous) {
       await queryOne(adminUrl, "ALTER SYSTEM SET synchronous_standby_names = '*'");
       await queryOne(adminUrl, "SELECT pg_reload_conf()");
-      await waitFor("the standby to be synchronous", 30_000, async () => {
-        const row = await queryOne<{ n: string }>(
-          adminUrl,
-          "SELECT count(*) AS n FROM pg_stat_replication WHERE sync_state = 'sync'",
-        );
-        return Number(row?.n) === 1;
-      });
+      await waitUntil(
+        async () => {
+          const row = await queryOne<{ n: string }>(
+            adminUrl,
+            "SELECT count(*) AS n FROM pg_stat_replication WHERE sync_state = 'sync'",
+          ).catch(() => undefined);
+          return Number(row?.n) === 1;
+        },
+        30_000,
+        "the standby to be synchronous",
+        100,
+      );
     }
 
     const hostUrl = (port: number, dbName: string, query = "") =>
@@ -175,13 +178,17 @@ export async function startReplicatedPair(options: { synchronous?: boolean } = {
         const url = await createDatabaseAt(adminUrl);
         const name = decodeURIComponent(new URL(url).pathname.slice(1));
         // Synchronous commit waits for the standby to flush the WAL, not to replay it.
-        await waitFor("the standby to replay the new database", 30_000, async () =>
-          Boolean(
-            await queryOne(
-              hostUrl(standbyPort, "postgres"),
-              `SELECT 1 AS ok FROM pg_database WHERE datname = ${pg.escapeLiteral(name)}`,
+        await waitUntil(
+          async () =>
+            Boolean(
+              await queryOne(
+                hostUrl(standbyPort, "postgres"),
+                `SELECT 1 AS ok FROM pg_database WHERE datname = ${pg.escapeLiteral(name)}`,
+              ).catch(() => undefined),
             ),
-          ),
+          30_000,
+          "the standby to replay the new database",
+          100,
         );
         return name;
       },

@@ -1,4 +1,5 @@
 import { Agent, request } from "undici";
+import { ArrivalReceiver } from "../../support/arrival-receiver.ts";
 
 /** What became of one POST of a message, as its client saw it. */
 export type Outcome =
@@ -27,6 +28,13 @@ export interface LoadOptions {
 
 /** Epoch milliseconds with sub-millisecond resolution (Date.now() is whole milliseconds), for latencies of a few ms. */
 export const preciseNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * A receiver on this generator's terms: it knows a message by the `seq` of its payload and notes
+ * arrivals on `preciseNow`'s clock, so an arrival minus `sentAt[seq]` is the message's latency.
+ */
+export const startSeqReceiver = (options: { delayMs?: number } = {}): Promise<ArrivalReceiver<number>> =>
+  ArrivalReceiver.start<number>({ key: "seq", now: preciseNow, delayMs: options.delayMs });
 
 /** ~300 bytes of payload: a typical small webhook body. */
 const PAD = "x".repeat(256);

@@ -38,6 +38,11 @@ export function StatusBadge({ text }: { text: string }) {
   return <span className={`badge ${STATUS_CLASS[text] ?? ""}`}>{text}</span>;
 }
 
+/** Whether an endpoint takes deliveries. */
+export function EndpointStateBadge({ disabled }: { disabled: boolean }) {
+  return <span className={`badge ${disabled ? "bad" : "ok"}`}>{disabled ? "disabled" : "enabled"}</span>;
+}
+
 /** Pretty JSON when the text is JSON, the text as it is otherwise. */
 export function Code({ value, label }: { value: unknown; label: string }) {
   let text: string;
@@ -109,24 +114,27 @@ export function ConfirmButton({
   );
 }
 
-/** "Newer" and "Older" for the API's cursors. */
+/**
+ * "Newer" and "Older" for the API's cursors: `page` is the page shown, read with `iterator` (null
+ * for the first); `onChange` gets the iterator of the page to show instead.
+ */
 export function Pager({
-  prev,
-  next,
-  onPrev,
-  onNext,
+  page,
+  iterator,
+  onChange,
 }: {
-  prev: string | null | undefined;
-  next: string | null | undefined;
-  onPrev: () => void;
-  onNext: () => void;
+  page: { iterator: string | null; prevIterator: string | null; done: boolean } | undefined;
+  iterator: string | null;
+  onChange: (iterator: string | null) => void;
 }) {
+  const prev = iterator ? page?.prevIterator : null;
+  const next = page && !page.done ? page.iterator : null;
   return (
     <nav className="pager" aria-label="Pages">
-      <button type="button" disabled={!prev} onClick={onPrev}>
+      <button type="button" disabled={!prev} onClick={() => onChange(page?.prevIterator ?? null)}>
         ← Newer
       </button>
-      <button type="button" disabled={!next} onClick={onNext}>
+      <button type="button" disabled={!next} onClick={() => onChange(page?.iterator ?? null)}>
         Older →
       </button>
     </nav>

@@ -120,12 +120,7 @@ function Tokens() {
           </tbody>
         </table>
       ) : null}
-      <Pager
-        prev={iterator ? tokens.data?.prevIterator : null}
-        next={tokens.data && !tokens.data.done ? tokens.data.iterator : null}
-        onPrev={() => setIterator(tokens.data?.prevIterator ?? null)}
-        onNext={() => setIterator(tokens.data?.iterator ?? null)}
-      />
+      <Pager page={tokens.data} iterator={iterator} onChange={setIterator} />
       <form className="grid-form" onSubmit={submit} aria-label="Create an admin token">
         <h3 className="span">Create an admin token</h3>
         <label htmlFor="token-name">Name</label>
@@ -200,12 +195,7 @@ function AuditLog() {
           <p className="muted">No change yet.</p>
         )
       ) : null}
-      <Pager
-        prev={iterator ? audit.data?.prevIterator : null}
-        next={audit.data && !audit.data.done ? audit.data.iterator : null}
-        onPrev={() => setIterator(audit.data?.prevIterator ?? null)}
-        onNext={() => setIterator(audit.data?.iterator ?? null)}
-      />
+      <Pager page={audit.data} iterator={iterator} onChange={setIterator} />
     </Section>
   );
 }

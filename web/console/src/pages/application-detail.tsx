@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, enc, type Application, type Endpoint, type Message, type Page } from "../api.ts";
 import { CopyAs } from "../components/copy-as.tsx";
-import { ErrorNote, Loading, Section, splitList, Time } from "../components/ui.tsx";
+import { EndpointStateBadge, ErrorNote, Loading, Section, splitList, Time } from "../components/ui.tsx";
 import { EndpointHealth } from "../components/endpoint-health.tsx";
 import { PortalButton } from "../components/portal-button.tsx";
 import { EventTypeOptions } from "../components/event-type-options.tsx";
@@ -68,9 +68,7 @@ export function ApplicationDetail() {
                     <Link to={paths.endpoint(a.id, ep.id)}>{ep.url}</Link>
                   </td>
                   <td>
-                    <span className={`badge ${ep.disabled ? "bad" : "ok"}`}>
-                      {ep.disabled ? "disabled" : "enabled"}
-                    </span>
+                    <EndpointStateBadge disabled={ep.disabled} />
                   </td>
                   <td>{ep.filterTypes?.join(", ") ?? <span className="muted">all</span>}</td>
                   <EndpointHealth appId={a.id} endpointId={ep.id} />

@@ -1,9 +1,11 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Link, useParams, useSearchParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { api, enc, query, type Attempt, type Endpoint, type Message, type Page } from "../api.ts";
 import { CopyAs } from "../components/copy-as.tsx";
-import { ErrorNote, Loading, Pager, Section, StatusBadge, Time } from "../components/ui.tsx";
+import { TabPanel, useTabParam } from "../components/tabs.tsx";
+import { AttemptOutcomeCells, AttemptOutcomeHeaders, AttemptStatusSelect } from "../components/attempt-list.tsx";
+import { EndpointStateBadge, ErrorNote, Loading, Pager, Section } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
 import { EndpointSecret } from "./endpoint-secret.tsx";
 import { EndpointSettings } from "./endpoint-settings.tsx";
@@ -21,8 +23,7 @@ type Tab = (typeof TABS)[number][0];
 /** One endpoint, in tabs: its settings (edit, enable or disable, delete), its signing secret, its transformation, its attempts and a test send. */
 export function EndpointDetail() {
   const { appId = "", endpointId = "" } = useParams();
-  const [params, setParams] = useSearchParams();
-  const tab = (TABS.some(([t]) => t === params.get("tab")) ? params.get("tab") : "settings") as Tab;
+  const [tab, choose] = useTabParam<Tab>(TABS, "settings");
   const base = `/app/${enc(appId)}/endpoint/${enc(endpointId)}`;
   const endpoint = useQuery({ queryKey: ["endpoint", appId, endpointId], queryFn: () => api<Endpoint>("GET", base) });
 
@@ -36,32 +37,16 @@ export function EndpointDetail() {
       </p>
       <h1 className="break">{ep.url}</h1>
       <p>
-        <span className={`badge ${ep.disabled ? "bad" : "ok"}`}>{ep.disabled ? "disabled" : "enabled"}</span>{" "}
-        <span className="mono">{ep.id}</span> ·{" "}
+        <EndpointStateBadge disabled={ep.disabled} /> <span className="mono">{ep.id}</span> ·{" "}
         <Link to={`${paths.overview}?app=${enc(appId)}&endpoint=${enc(ep.id)}`}>Statistics</Link>
       </p>
-      <div role="tablist" aria-label="Endpoint" className="tabs">
-        {TABS.map(([key, label]) => (
-          <button
-            key={key}
-            role="tab"
-            type="button"
-            id={`tab-${key}`}
-            aria-selected={tab === key}
-            aria-controls="tabpanel"
-            onClick={() => setParams({ tab: key }, { replace: true })}
-          >
-            {label}
-          </button>
-        ))}
-      </div>
-      <div role="tabpanel" id="tabpanel" aria-labelledby={`tab-${tab}`}>
+      <TabPanel label="Endpoint" tabs={TABS} tab={tab} onChoose={choose}>
         {tab === "settings" ? <EndpointSettings key={ep.id} appId={appId} base={base} endpoint={ep} /> : null}
         {tab === "secret" ? <EndpointSecret base={base} /> : null}
         {tab === "transformation" ? <EndpointTransformation appId={appId} base={base} /> : null}
         {tab === "attempts" ? <Attempts appId={appId} endpointId={ep.id} /> : null}
         {tab === "testing" ? <Testing appId={appId} base={base} /> : null}
-      </div>
+      </TabPanel>
     </>
   );
 }
@@ -83,30 +68,20 @@ export function Attempts({ appId, endpointId }: { appId: string; endpointId: str
       actions={
         <label className="inline">
           Status{" "}
-          <select
+          <AttemptStatusSelect
             value={status}
-            onChange={(e) => {
-              setStatus(e.target.value);
+            onChange={(value) => {
+              setStatus(value);
               setIterator(null);
             }}
-          >
-            <option value="">Any</option>
-            <option value="0">Succeeded</option>
-            <option value="2">Failed</option>
-            <option value="1">Pending</option>
-          </select>
+          />
         </label>
       }
     >
       <ErrorNote error={attempts.error} />
       {attempts.isPending ? <Loading what="attempts" /> : null}
       {attempts.data ? <AttemptTable appId={appId} attempts={attempts.data.data} /> : null}
-      <Pager
-        prev={iterator ? attempts.data?.prevIterator : null}
-        next={attempts.data && !attempts.data.done ? attempts.data.iterator : null}
-        onPrev={() => setIterator(attempts.data?.prevIterator ?? null)}
-        onNext={() => setIterator(attempts.data?.iterator ?? null)}
-      />
+      <Pager page={attempts.data} iterator={iterator} onChange={setIterator} />
     </Section>
   );
 }
@@ -117,9 +92,7 @@ export function AttemptTable({ appId, attempts }: { appId: string; attempts: Att
     <table>
       <thead>
         <tr>
-          <th scope="col">When</th>
-          <th scope="col">Status</th>
-          <th scope="col">Response</th>
+          <AttemptOutcomeHeaders />
           <th scope="col">Duration</th>
           <th scope="col">Trigger</th>
           <th scope="col">Attempt</th>
@@ -128,13 +101,7 @@ export function AttemptTable({ appId, attempts }: { appId: string; attempts: Att
       <tbody>
         {attempts.map((a) => (
           <tr key={a.id}>
-            <td>
-              <Time iso={a.timestamp} />
-            </td>
-            <td>
-              <StatusBadge text={a.statusText} />
-            </td>
-            <td>{a.responseStatusCode || a.errorKind || "—"}</td>
+            <AttemptOutcomeCells attempt={a} />
             <td>{a.responseDurationMs} ms</td>
             <td>{a.triggerType === 1 ? "manual" : "scheduled"}</td>
             <td>

@@ -1,8 +1,8 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
-import { useNavigate } from "react-router";
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { api, type Endpoint, type Page } from "../api.ts";
-import { ConfirmButton, ErrorNote, Section, splitList } from "../components/ui.tsx";
+import { EndpointState, SaveSettings, useEndpointChanges } from "../components/endpoint-changes.tsx";
+import { ErrorNote, Section, splitList } from "../components/ui.tsx";
 import { CopyAs } from "../components/copy-as.tsx";
 import { EndpointHeaders } from "./endpoint-headers.tsx";
 import { paths } from "../paths.ts";
@@ -41,9 +41,6 @@ export function EndpointSettings({ appId, base, endpoint }: { appId: string; bas
   const [format, setFormat] = useState(ep.format);
   const [handshake, setHandshake] = useState(ep.cloudEventsHandshake);
   const [version, setVersion] = useState(String(ep.version));
-  const [saved, setSaved] = useState(false);
-  const client = useQueryClient();
-  const navigate = useNavigate();
 
   // Types the catalog does not list (wildcards such as `invoice.*`) are kept in their own field.
   // Keyed by content: a refreshed endpoint (after enabling it, say) with the same types keeps unsaved ticks.
@@ -69,41 +66,14 @@ export function EndpointSettings({ appId, base, endpoint }: { appId: string; bas
     cloudEventsHandshake: format === "standard" ? false : handshake,
     version: Number(version),
   };
-  const asked = JSON.stringify(body);
-  useEffect(() => setSaved(false), [asked]);
-  const refresh = (updated: Endpoint) => {
-    client.setQueryData(["endpoint", appId, endpoint.id], updated);
-    void client.invalidateQueries({ queryKey: ["endpoints", appId] });
-  };
-  const save = useMutation({
-    mutationFn: () => api<Endpoint>("PATCH", base, body),
-    onSuccess: (updated) => {
-      refresh(updated);
-      setSaved(true);
-    },
-  });
-  const toggle = useMutation({
-    mutationFn: () => api<Endpoint>("PATCH", base, { disabled: !endpoint.disabled }),
-    onSuccess: refresh,
-  });
-  const remove = useMutation({
-    mutationFn: () => api("DELETE", base),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: ["endpoints", appId] });
-      void navigate(paths.app(appId), { replace: true });
-    },
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate();
-  };
+  const changes = useEndpointChanges(appId, endpoint, base, { body, afterDelete: paths.app(appId) });
   const toggleType = (name: string, on: boolean) =>
     setChosen((now) => (on ? [...now, name] : now.filter((t) => t !== name)));
 
   return (
     <>
       <Section title="Settings">
-        <form className="grid-form" onSubmit={submit}>
+        <form className="grid-form" onSubmit={changes.submit}>
           <label htmlFor="ep-url">URL</label>
           <input id="ep-url" type="url" required value={url} onChange={(e) => setUrl(e.target.value)} />
           <label htmlFor="ep-description">Description</label>
@@ -178,38 +148,18 @@ export function EndpointSettings({ appId, base, endpoint }: { appId: string; bas
             onChange={(e) => setVersion(e.target.value)}
           />
           <div />
-          <div>
-            <button type="submit" className="primary" disabled={save.isPending}>
-              Save settings
-            </button>{" "}
-            {saved ? (
-              <span role="status" className="ok-text">
-                Saved.
-              </span>
-            ) : null}
-          </div>
+          <SaveSettings changes={changes} />
         </form>
-        <ErrorNote error={save.error ?? catalog.error} />
+        <ErrorNote error={changes.save.error ?? catalog.error} />
         <CopyAs label="save settings" call={{ method: "PATCH", path: base, body }} />
       </Section>
       <EndpointHeaders base={base} />
-      <Section title="State">
-        <p>
-          {endpoint.disabled
-            ? "Disabled: no message is delivered to it until it is enabled again."
-            : "Enabled: messages are delivered to it."}
-        </p>
-        <button type="button" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-          {endpoint.disabled ? "Enable endpoint" : "Disable endpoint"}
-        </button>{" "}
-        <ConfirmButton
-          label="Delete endpoint"
-          confirmLabel="Really delete this endpoint"
-          danger
-          onConfirm={() => remove.mutate()}
-        />
-        <ErrorNote error={toggle.error ?? remove.error} />
-      </Section>
+      <EndpointState
+        endpoint={endpoint}
+        changes={changes}
+        manage
+        disabledNote="Disabled: no message is delivered to it until it is enabled again."
+      />
     </>
   );
 }

@@ -4,7 +4,7 @@ import { Link, useParams } from "react-router";
 import { api, enc, ingestApi, type Endpoint, type IngestLogEntry, type IngestSource, type Page } from "../api.ts";
 import { SourceConfigFields } from "../components/source-config-fields.tsx";
 import { configFrom, formOf } from "../components/source-types.ts";
-import { ErrorNote, Loading, Pager, Section, Time } from "../components/ui.tsx";
+import { EndpointStateBadge, ErrorNote, Loading, Pager, Section, Time } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
 import "../operations.css";
 
@@ -158,14 +158,7 @@ function SourceLog({ source }: { source: IngestSource }) {
       ) : log.data ? (
         <p className="muted">Nothing received yet.</p>
       ) : null}
-      {log.data ? (
-        <Pager
-          prev={iterator ? log.data.prevIterator : null}
-          next={log.data.done ? null : log.data.iterator}
-          onPrev={() => setIterator(log.data?.prevIterator ?? null)}
-          onNext={() => setIterator(log.data?.iterator ?? null)}
-        />
-      ) : null}
+      {log.data ? <Pager page={log.data} iterator={iterator} onChange={setIterator} /> : null}
     </Section>
   );
 }
@@ -197,7 +190,7 @@ function Destinations({ source }: { source: IngestSource }) {
           {destinations.data.data.map((ep) => (
             <li key={ep.id}>
               <Link to={paths.endpoint(source.appId, ep.id)}>{ep.url}</Link>{" "}
-              <span className={`badge ${ep.disabled ? "bad" : "ok"}`}>{ep.disabled ? "disabled" : "enabled"}</span>
+              <EndpointStateBadge disabled={ep.disabled} />
             </li>
           ))}
         </ul>

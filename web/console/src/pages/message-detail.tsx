@@ -1,30 +1,17 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, enc, type Attempt, type Message, type MessageDestination, type Page } from "../api.ts";
+import type { Attempt, MessageDestination } from "../api.ts";
 import { CopyAs } from "../components/copy-as.tsx";
-import { Code, ErrorNote, Loading, Section, StatusBadge, Time } from "../components/ui.tsx";
+import { DeliverySection, useMessageDeliveries, useResend } from "../components/message-delivery.tsx";
+import { Code, ErrorNote, Loading, Section, Time } from "../components/ui.tsx";
 import { paths } from "../paths.ts";
 import { AttemptTable } from "./endpoint-detail.tsx";
 
 /** One message: its payload, and for each endpoint it went to, the delivery's state, its attempts and a resend. */
 export function MessageDetail() {
   const { appId = "", msgId = "" } = useParams();
-  const base = `/app/${enc(appId)}/msg/${enc(msgId)}`;
-  const message = useQuery({ queryKey: ["message", appId, msgId], queryFn: () => api<Message>("GET", base) });
-  const id = message.data?.id;
-  const destinations = useQuery({
-    queryKey: ["destinations", appId, id],
-    enabled: id !== undefined,
-    queryFn: () => api<Page<MessageDestination>>("GET", `/app/${enc(appId)}/msg/${enc(id!)}/endpoint?limit=250`),
-    // A delivery in flight changes state within seconds.
-    refetchInterval: (q) => (q.state.data?.data.some((d) => d.status === 1 || d.status === 3) ? 2000 : false),
-  });
-  const attempts = useQuery({
-    queryKey: ["message-attempts", appId, id, destinations.dataUpdatedAt],
-    enabled: id !== undefined,
-    queryFn: () => api<Page<Attempt>>("GET", `/app/${enc(appId)}/attempt/msg/${enc(id!)}?limit=250`),
-  });
+  // A delivery in flight changes state within seconds.
+  const { message, destinations, attempts } = useMessageDeliveries(appId, msgId, { pollMs: 2000 });
 
   if (message.isError) return <ErrorNote error={message.error} />;
   if (!message.data) return <Loading what="the message" />;
@@ -81,42 +68,17 @@ function Destination({
   destination: MessageDestination;
   attempts: Attempt[];
 }) {
-  const client = useQueryClient();
-  const resendPath = `/app/${enc(appId)}/msg/${enc(msgId)}/endpoint/${enc(destination.id)}/resend`;
-  const resend = useMutation({
-    mutationFn: () => api("POST", resendPath, {}),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ["destinations", appId, msgId] }),
-  });
+  const resend = useResend(appId, msgId, destination.id);
   return (
-    <Section
-      title={`To ${destination.url}`}
-      actions={
-        <span>
-          <StatusBadge text={destination.statusText} />{" "}
-          <button type="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
-            Resend
-          </button>
-        </span>
-      }
+    <DeliverySection
+      destination={destination}
+      endpointLink={paths.endpoint(appId, destination.id)}
+      resend={resend.mutation}
+      canResend
     >
-      <p>
-        <Link to={paths.endpoint(appId, destination.id)}>Endpoint {destination.id}</Link>
-        {destination.nextAttempt ? (
-          <>
-            {" "}
-            · next attempt <Time iso={destination.nextAttempt} />
-          </>
-        ) : null}
-      </p>
-      {resend.isSuccess ? (
-        <p role="status" className="ok-text">
-          Resend queued.
-        </p>
-      ) : null}
-      <ErrorNote error={resend.error} />
       <AttemptTable appId={appId} attempts={[...attempts].reverse()} />
-      <CopyAs label="resend" call={{ method: "POST", path: resendPath, body: {} }} />
-    </Section>
+      <CopyAs label="resend" call={{ method: "POST", path: resend.path, body: {} }} />
+    </DeliverySection>
   );
 }
 

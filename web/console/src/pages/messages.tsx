@@ -226,12 +226,7 @@ export function Messages() {
           ) : (
             <p className="muted">No message matches.</p>
           )}
-          <Pager
-            prev={iterator ? messages.data.prevIterator : null}
-            next={messages.data.done ? null : messages.data.iterator}
-            onPrev={() => set({ iterator: messages.data?.prevIterator ?? null })}
-            onNext={() => set({ iterator: messages.data?.iterator ?? null })}
-          />
+          <Pager page={messages.data} iterator={iterator} onChange={(it) => set({ iterator: it })} />
         </Section>
       ) : null}
     </>

@@ -1,53 +1,15 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
-import {
-  api,
-  enc,
-  query,
-  type Application,
-  type BackgroundTask,
-  type Endpoint,
-  type Message,
-  type Page,
-} from "../api.ts";
+import { api, enc, type Application, type BackgroundTask, type Endpoint, type Page } from "../api.ts";
 import { CopyAs } from "../components/copy-as.tsx";
+import { FailedCountConfirmation, FailedSinceField, useFailedRecovery } from "../components/failed-recovery.tsx";
 import { ErrorNote, Section } from "../components/ui.tsx";
-
-/** Counting stops here: the number is for a decision, not an audit. */
-const MAX_PAGES = 20;
-const PAGE = 250;
-
-const localNowMinus = (ms: number) =>
-  new Date(Date.now() - ms - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-
-/** How many of the endpoint's deliveries failed since the time: the number the confirmation shows. */
-async function countFailed(
-  appId: string,
-  endpointId: string,
-  since: string,
-): Promise<{ count: number; more: boolean }> {
-  let count = 0;
-  let iterator: string | null = null;
-  for (let i = 0; i < MAX_PAGES; i++) {
-    const page: Page<Message> = await api<Page<Message>>(
-      "GET",
-      `/app/${enc(appId)}/endpoint/${enc(endpointId)}/msg` +
-        query({ status: 2, after: since, limit: PAGE, iterator, with_content: "false" }),
-    );
-    count += page.data.length;
-    if (page.done || !page.iterator) return { count, more: false };
-    iterator = page.iterator;
-  }
-  return { count, more: true };
-}
 
 /** Recovery: resend every failed delivery of an endpoint since a time, after seeing how many that is. */
 export function Recovery() {
   const [params, setParams] = useSearchParams();
   const appId = params.get("app") ?? "";
   const endpointId = params.get("endpoint") ?? "";
-  const [since, setSince] = useState(localNowMinus(86_400_000));
   const client = useQueryClient();
   const apps = useQuery({ queryKey: ["apps", "all"], queryFn: () => api<Page<Application>>("GET", "/app?limit=250") });
   const endpoints = useQuery({
@@ -55,15 +17,9 @@ export function Recovery() {
     queryFn: () => api<Page<Endpoint>>("GET", `/app/${enc(appId)}/endpoint?limit=250`),
     enabled: appId !== "",
   });
-  const sinceIso = since ? new Date(since).toISOString() : "";
-  const count = useMutation({ mutationFn: () => countFailed(appId, endpointId, sinceIso) });
-  const recover = useMutation({
-    mutationFn: () =>
-      api<BackgroundTask>("POST", `/app/${enc(appId)}/endpoint/${enc(endpointId)}/recover`, {
-        since: sinceIso,
-      }),
-    onSuccess: () => count.reset(),
-  });
+  // Counting stops after 20 pages: the number is for a decision, not an audit.
+  const recovery = useFailedRecovery(appId, endpointId, { maxPages: 20 });
+  const { count, recover, sinceIso } = recovery;
   // Recovery runs on the server as a background task (docs/api.md, "Background tasks"): followed
   // here until it ends, then the lists that show the deliveries are read again.
   const taskId = recover.data?.id;
@@ -84,11 +40,6 @@ export function Recovery() {
     recover.reset();
     setParams({ ...Object.fromEntries(params), ...changes }, { replace: true });
   };
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    recover.reset();
-    count.mutate();
-  };
 
   return (
     <>
@@ -98,7 +49,7 @@ export function Recovery() {
         failed for good are queued again at once; those still retrying are left to their schedule.
       </p>
       <Section title="Recover an endpoint">
-        <form className="grid-form" onSubmit={submit}>
+        <form className="grid-form" onSubmit={recovery.submit}>
           <label htmlFor="rec-app">Application</label>
           <select id="rec-app" value={appId} onChange={(e) => choose({ app: e.target.value, endpoint: "" })} required>
             <option value="">Choose…</option>
@@ -123,37 +74,14 @@ export function Recovery() {
               </option>
             ))}
           </select>
-          <label htmlFor="rec-since">Failed since</label>
-          <input
-            id="rec-since"
-            type="datetime-local"
-            required
-            value={since}
-            onChange={(e) => {
-              count.reset();
-              setSince(e.target.value);
-            }}
-          />
+          <FailedSinceField id="rec-since" recovery={recovery} />
           <div />
           <button type="submit" disabled={!endpointId || count.isPending}>
             Count failed messages
           </button>
         </form>
         <ErrorNote error={apps.error ?? endpoints.error ?? count.error ?? recover.error} />
-        {count.data ? (
-          <div role="status" className="confirm-box">
-            <p data-testid="failed-count">
-              {count.data.count === 0
-                ? "No failed message since then: nothing to recover."
-                : `${count.data.more ? "More than " : ""}${count.data.count} failed message${count.data.count === 1 ? "" : "s"} since ${new Date(sinceIso).toLocaleString()}.`}
-            </p>
-            {count.data.count > 0 ? (
-              <button type="button" className="primary" onClick={() => recover.mutate()} disabled={recover.isPending}>
-                Resend {count.data.more ? "them all" : count.data.count === 1 ? "it" : `all ${count.data.count}`}
-              </button>
-            ) : null}
-          </div>
-        ) : null}
+        <FailedCountConfirmation recovery={recovery} />
         {recover.data ? (
           <p role="status" className={task.data?.status === "failed" ? "error" : "ok-text"}>
             {!task.data || task.data.status === "running"

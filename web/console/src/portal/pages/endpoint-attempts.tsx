@@ -2,7 +2,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, enc, query, type Attempt, type Page } from "../../api.ts";
-import { ErrorNote, Loading, Pager, Section, StatusBadge, Time } from "../../components/ui.tsx";
+import { AttemptOutcomeCells, AttemptOutcomeHeaders, AttemptStatusSelect } from "../../components/attempt-list.tsx";
+import { ErrorNote, Loading, Pager, Section } from "../../components/ui.tsx";
 import { useCatalog } from "../catalog.ts";
 import { portalPaths } from "../paths.ts";
 import { useCan } from "../session.ts";
@@ -47,18 +48,13 @@ export function EndpointAttempts({ appId, endpointId }: { appId: string; endpoin
         <div className="toolbar">
           <label>
             Status{" "}
-            <select
+            <AttemptStatusSelect
               value={status}
-              onChange={(e) => {
-                setStatus(e.target.value);
+              onChange={(value) => {
+                setStatus(value);
                 reset();
               }}
-            >
-              <option value="">Any</option>
-              <option value="0">Succeeded</option>
-              <option value="2">Failed</option>
-              <option value="1">Pending</option>
-            </select>
+            />
           </label>
           <label>
             Event type{" "}
@@ -101,9 +97,7 @@ export function EndpointAttempts({ appId, endpointId }: { appId: string; endpoin
           <table>
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Status</th>
-                <th scope="col">Response</th>
+                <AttemptOutcomeHeaders />
                 <th scope="col">Event type</th>
                 <th scope="col">Message</th>
               </tr>
@@ -111,13 +105,7 @@ export function EndpointAttempts({ appId, endpointId }: { appId: string; endpoin
             <tbody>
               {attempts.data.data.map((a) => (
                 <tr key={a.id}>
-                  <td>
-                    <Time iso={a.timestamp} />
-                  </td>
-                  <td>
-                    <StatusBadge text={a.statusText} />
-                  </td>
-                  <td>{a.responseStatusCode || a.errorKind || "—"}</td>
+                  <AttemptOutcomeCells attempt={a} />
                   <td className="mono">{a.msg?.eventType ?? "—"}</td>
                   <td>
                     <Link to={portalPaths.message(a.msgId)} className="mono">
@@ -129,12 +117,7 @@ export function EndpointAttempts({ appId, endpointId }: { appId: string; endpoin
             </tbody>
           </table>
         ) : null}
-        <Pager
-          prev={iterator ? attempts.data?.prevIterator : null}
-          next={attempts.data && !attempts.data.done ? attempts.data.iterator : null}
-          onPrev={() => setIterator(attempts.data?.prevIterator ?? null)}
-          onNext={() => setIterator(attempts.data?.iterator ?? null)}
-        />
+        <Pager page={attempts.data} iterator={iterator} onChange={setIterator} />
       </Section>
       {can("CreateAttempts") ? <Recover appId={appId} endpointId={endpointId} /> : null}
     </>

@@ -1,7 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
-import { Link, useParams, useSearchParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { api, enc, type Endpoint } from "../../api.ts";
-import { ErrorNote, Loading } from "../../components/ui.tsx";
+import { TabPanel, useTabParam } from "../../components/tabs.tsx";
+import { EndpointStateBadge, ErrorNote, Loading } from "../../components/ui.tsx";
 import { portalPaths } from "../paths.ts";
 import { useCan, useCanSeeSecret, useSession } from "../session.ts";
 import { EndpointAttempts } from "./endpoint-attempts.tsx";
@@ -18,7 +19,6 @@ export function EndpointDetail() {
   const { endpointId = "" } = useParams();
   const can = useCan();
   const canSeeSecret = useCanSeeSecret();
-  const [params, setParams] = useSearchParams();
   const tabs: [Tab, string][] = [
     ["overview", "Overview"],
     ["attempts", "Attempts"],
@@ -26,7 +26,7 @@ export function EndpointDetail() {
     ...(canSeeSecret ? ([["secret", "Signing secret"]] as [Tab, string][]) : []),
     ...(can("CreateAttempts") ? ([["testing", "Testing"]] as [Tab, string][]) : []),
   ];
-  const tab = (tabs.some(([t]) => t === params.get("tab")) ? params.get("tab") : "overview") as Tab;
+  const [tab, choose] = useTabParam<Tab>(tabs, "overview");
   const base = `/app/${enc(appId)}/endpoint/${enc(endpointId)}`;
   const endpoint = useQuery({ queryKey: ["endpoint", appId, endpointId], queryFn: () => api<Endpoint>("GET", base) });
 
@@ -40,32 +40,16 @@ export function EndpointDetail() {
       </p>
       <h1 className="break">{ep.url}</h1>
       <p>
-        <span className={`badge ${ep.disabled ? "bad" : "ok"}`}>{ep.disabled ? "disabled" : "enabled"}</span>{" "}
-        <span className="mono">{ep.id}</span>
+        <EndpointStateBadge disabled={ep.disabled} /> <span className="mono">{ep.id}</span>
         {ep.description ? <> · {ep.description}</> : null}
       </p>
-      <div role="tablist" aria-label="Endpoint" className="tabs">
-        {tabs.map(([key, label]) => (
-          <button
-            key={key}
-            role="tab"
-            type="button"
-            id={`tab-${key}`}
-            aria-selected={tab === key}
-            aria-controls="tabpanel"
-            onClick={() => setParams({ tab: key }, { replace: true })}
-          >
-            {label}
-          </button>
-        ))}
-      </div>
-      <div role="tabpanel" id="tabpanel" aria-labelledby={`tab-${tab}`}>
+      <TabPanel label="Endpoint" tabs={tabs} tab={tab} onChoose={choose}>
         {tab === "overview" ? <EndpointOverview appId={appId} endpoint={ep} /> : null}
         {tab === "attempts" ? <EndpointAttempts appId={appId} endpointId={ep.id} /> : null}
         {tab === "settings" ? <EndpointSettings appId={appId} base={base} endpoint={ep} /> : null}
         {tab === "secret" ? <EndpointSecret base={base} /> : null}
         {tab === "testing" ? <EndpointTesting appId={appId} base={base} /> : null}
-      </div>
+      </TabPanel>
     </>
   );
 }

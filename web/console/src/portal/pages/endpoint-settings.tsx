@@ -1,8 +1,7 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
-import { useNavigate } from "react-router";
-import { api, type Endpoint } from "../../api.ts";
-import { ConfirmButton, ErrorNote, Section } from "../../components/ui.tsx";
+import { useState } from "react";
+import type { Endpoint } from "../../api.ts";
+import { EndpointState, SaveSettings, useEndpointChanges } from "../../components/endpoint-changes.tsx";
+import { ErrorNote, Section } from "../../components/ui.tsx";
 import { portalPaths } from "../paths.ts";
 import { useCan } from "../session.ts";
 import { EndpointHeaders } from "./endpoint-headers.tsx";
@@ -29,47 +28,20 @@ export function EndpointSettings({
   const [types, setTypes] = useState<string[]>(endpoint.filterTypes ?? []);
   const [rateLimit, setRateLimit] = useState(endpoint.rateLimit?.toString() ?? "");
   const [filter, setFilter] = useState(endpoint.filter ?? "");
-  const [saved, setSaved] = useState(false);
-  const client = useQueryClient();
-  const navigate = useNavigate();
-  useEffect(() => setSaved(false), [url, description, types, rateLimit, filter]);
-  const refresh = (ep: Endpoint) => {
-    client.setQueryData(["endpoint", appId, endpoint.id], ep);
-    void client.invalidateQueries({ queryKey: ["endpoints", appId] });
-  };
-  const save = useMutation({
-    mutationFn: () =>
-      api<Endpoint>("PATCH", base, {
-        url,
-        description,
-        filterTypes: types.length ? types : null,
-        rateLimit: rateLimit === "" ? null : Number(rateLimit),
-        filter: filter.trim() === "" ? null : filter,
-      }),
-    onSuccess: (ep) => {
-      refresh(ep);
-      setSaved(true);
+  const changes = useEndpointChanges(appId, endpoint, base, {
+    body: {
+      url,
+      description,
+      filterTypes: types.length ? types : null,
+      rateLimit: rateLimit === "" ? null : Number(rateLimit),
+      filter: filter.trim() === "" ? null : filter,
     },
+    afterDelete: portalPaths.endpoints,
   });
-  const toggle = useMutation({
-    mutationFn: () => api<Endpoint>("PATCH", base, { disabled: !endpoint.disabled }),
-    onSuccess: refresh,
-  });
-  const remove = useMutation({
-    mutationFn: () => api("DELETE", base),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: ["endpoints", appId] });
-      void navigate(portalPaths.endpoints, { replace: true });
-    },
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate();
-  };
   return (
     <>
       <Section title="Settings">
-        <form onSubmit={submit}>
+        <form onSubmit={changes.submit}>
           <fieldset className="plain-fieldset" disabled={!manage}>
             <legend className="visually-hidden">Endpoint settings</legend>
             <div className="grid-form">
@@ -95,45 +67,19 @@ export function EndpointSettings({
               />
             </div>
             <EventTypePicker chosen={types} onChange={setTypes} />
-            {manage ? (
-              <div>
-                <button type="submit" className="primary" disabled={save.isPending}>
-                  Save settings
-                </button>{" "}
-                {saved ? (
-                  <span role="status" className="ok-text">
-                    Saved.
-                  </span>
-                ) : null}
-              </div>
-            ) : null}
+            {manage ? <SaveSettings changes={changes} /> : null}
           </fieldset>
         </form>
-        <ErrorNote error={save.error} />
+        <ErrorNote error={changes.save.error} />
       </Section>
       <EndpointHeaders base={base} />
       <EndpointTransformation base={base} />
-      <Section title="State">
-        <p>
-          {endpoint.disabled
-            ? "Disabled: nothing is delivered to it until it is enabled again."
-            : "Enabled: messages are delivered to it."}
-        </p>
-        {manage ? (
-          <>
-            <button type="button" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-              {endpoint.disabled ? "Enable endpoint" : "Disable endpoint"}
-            </button>{" "}
-            <ConfirmButton
-              label="Delete endpoint"
-              confirmLabel="Really delete this endpoint"
-              danger
-              onConfirm={() => remove.mutate()}
-            />
-          </>
-        ) : null}
-        <ErrorNote error={toggle.error ?? remove.error} />
-      </Section>
+      <EndpointState
+        endpoint={endpoint}
+        changes={changes}
+        manage={manage}
+        disabledNote="Disabled: nothing is delivered to it until it is enabled again."
+      />
     </>
   );
 }

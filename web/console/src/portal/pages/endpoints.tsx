@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { api, enc, type Endpoint, type Page } from "../../api.ts";
 import { EndpointHealth } from "../../components/endpoint-health.tsx";
-import { ErrorNote, Loading, Section } from "../../components/ui.tsx";
+import { EndpointStateBadge, ErrorNote, Loading, Section } from "../../components/ui.tsx";
 import { portalPaths } from "../paths.ts";
 import { useCan, useSession } from "../session.ts";
 
@@ -57,9 +57,7 @@ export function Endpoints() {
                     {ep.description ? <div className="muted">{ep.description}</div> : null}
                   </td>
                   <td>
-                    <span className={`badge ${ep.disabled ? "bad" : "ok"}`}>
-                      {ep.disabled ? "disabled" : "enabled"}
-                    </span>
+                    <EndpointStateBadge disabled={ep.disabled} />
                   </td>
                   <EndpointHealth appId={appId} endpointId={ep.id} line="success" />
                 </tr>

@@ -1,7 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
-import { api, enc, type Attempt, type Message, type MessageDestination, type Page } from "../../api.ts";
+import type { Attempt, Message, MessageDestination } from "../../api.ts";
+import { DeliverySection, useMessageDeliveries, useResend } from "../../components/message-delivery.tsx";
 import { Code, ErrorNote, Loading, Section, StatusBadge, Time } from "../../components/ui.tsx";
 import { portalPaths } from "../paths.ts";
 import { useCan, useSession } from "../session.ts";
@@ -17,23 +17,13 @@ const SENSITIVE = /authorization|cookie|token|secret|api-?key|password/i;
 export function MessageDetail() {
   const { appId } = useSession();
   const { msgId = "" } = useParams();
-  const base = `/app/${enc(appId)}/msg/${enc(msgId)}`;
-  const message = useQuery({ queryKey: ["message", appId, msgId], queryFn: () => api<Message>("GET", base) });
-  const id = message.data?.id;
   // After a resend, the delivery stays "fail" until a worker takes it: watch for a while.
   const [watchUntil, setWatchUntil] = useState(0);
-  const destinations = useQuery({
-    queryKey: ["destinations", appId, id],
-    enabled: id !== undefined,
-    queryFn: () => api<Page<MessageDestination>>("GET", `${base}/endpoint?limit=250`),
-    refetchInterval: (q) =>
-      Date.now() < watchUntil || q.state.data?.data.some((d) => d.status === 1 || d.status === 3) ? 1500 : false,
+  const { message, destinations, attempts } = useMessageDeliveries(appId, msgId, {
+    pollMs: 1500,
+    watching: () => Date.now() < watchUntil,
   });
-  const attempts = useQuery({
-    queryKey: ["message-attempts", appId, id, destinations.dataUpdatedAt],
-    enabled: id !== undefined,
-    queryFn: () => api<Page<Attempt>>("GET", `/app/${enc(appId)}/attempt/msg/${enc(id!)}?limit=250`),
-  });
+
   if (message.isError) return <ErrorNote error={message.error} />;
   if (!message.data) return <Loading what="the message" />;
   const m = message.data;
@@ -85,48 +75,18 @@ function Destination({
   onResent: () => void;
 }) {
   const can = useCan();
-  const client = useQueryClient();
-  const resend = useMutation({
-    mutationFn: () =>
-      api("POST", `/app/${enc(appId)}/msg/${enc(message.id)}/endpoint/${enc(destination.id)}/resend`, {}),
-    onSuccess: () => {
-      onResent();
-      void client.invalidateQueries({ queryKey: ["destinations", appId, message.id] });
-    },
-  });
+  const resend = useResend(appId, message.id, destination.id, onResent);
   const since = new Date(Date.parse(message.timestamp) - new Date().getTimezoneOffset() * 60_000)
     .toISOString()
     .slice(0, 16);
   return (
     <>
-      <Section
-        title={`To ${destination.url}`}
-        actions={
-          <span>
-            <StatusBadge text={destination.statusText} />{" "}
-            {can("CreateAttempts") ? (
-              <button type="button" onClick={() => resend.mutate()} disabled={resend.isPending}>
-                Resend
-              </button>
-            ) : null}
-          </span>
-        }
+      <DeliverySection
+        destination={destination}
+        endpointLink={portalPaths.endpoint(destination.id)}
+        resend={resend.mutation}
+        canResend={can("CreateAttempts")}
       >
-        <p>
-          <Link to={portalPaths.endpoint(destination.id)}>Endpoint {destination.id}</Link>
-          {destination.nextAttempt ? (
-            <>
-              {" "}
-              · next attempt <Time iso={destination.nextAttempt} />
-            </>
-          ) : null}
-        </p>
-        {resend.isSuccess ? (
-          <p role="status" className="ok-text">
-            Resend queued.
-          </p>
-        ) : null}
-        <ErrorNote error={resend.error} />
         {attempts.length === 0 ? <p className="muted">No attempt yet.</p> : null}
         <ol className="attempts">
           {[...attempts].reverse().map((a) => (
@@ -156,7 +116,7 @@ function Destination({
             </li>
           ))}
         </ol>
-      </Section>
+      </DeliverySection>
       {can("CreateAttempts") && destination.status === 2 ? (
         <Recover appId={appId} endpointId={destination.id} since={since} />
       ) : null}

@@ -1,5 +1,5 @@
 /**
- * Open-loop load generator, run as its own process (forked by bench/retention.ts with the
+ * Open-loop load generator, run as its own process (forked by bench/lib/open-loop.ts with the
  * "advanced" IPC serialization). Message i is due at t0 + i/rate whatever happened to earlier
  * requests, so a slow server cannot slow the offered load down (no coordinated omission).
  *
@@ -9,7 +9,7 @@
  */
 import { Agent, request } from "undici";
 import { payloadOf } from "./payload.ts";
-import { monoUs } from "./stats.ts";
+import { monoUs } from "../../test/support/stats.ts";
 
 export interface LoadConfig {
   url: string;

@@ -1,6 +1,6 @@
 /** Turning the load generator's records and the receiver's arrival times into latency reports. */
-import type { LoadResult } from "./load-generator.ts";
-import { summarize, type Summary } from "./stats.ts";
+import type { LoadResult } from "./open-loop-generator.ts";
+import { summarize, type Summary } from "../../test/support/stats.ts";
 
 export interface PhaseWindow {
   fromUs: number;

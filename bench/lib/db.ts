@@ -9,7 +9,7 @@ import path from "node:path";
 import pg from "pg";
 import { idFloorAt } from "../../src/core/ids.ts";
 import { HistoryPartitions, partitionWidthMs } from "../../src/store/postgres/partitions.ts";
-import { seedId } from "./ids.ts";
+import { seedId } from "./seed-ids.ts";
 import { payloadOf } from "./payload.ts";
 
 export interface SeedOptions {
