@@ -5,7 +5,10 @@
  * commands from the TypeScript sources through tsx (what bin/hookline.js falls back to when dist/
  * is missing or older than src/), for comparison. Results and how to read them: docs/benchmarks.md.
  *
- *   npm run bench:startup -- [--runs 7] [--sources]
+ * `--checkout DIR` measures another checkout's bin/hookline.js instead (an older version, for a
+ * before-and-after on the same machine at the same time).
+ *
+ *   npm run bench:startup -- [--runs 7] [--sources] [--checkout DIR]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,8 +18,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { distIsFresh } from "../bin/build-freshness.js";
+import { cpuSeconds } from "./lib/proc.ts";
 
-const REPO = fileURLToPath(new URL("..", import.meta.url));
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "7" },
+    sources: { type: "boolean", default: false },
+    checkout: { type: "string" },
+  },
+});
+const runs = Number(values.runs);
+const REPO = values.checkout ? path.resolve(values.checkout) : fileURLToPath(new URL("..", import.meta.url));
 const BIN = path.join(REPO, "bin/hookline.js");
 /** Runs the CLI from src/ through tsx, as bin/hookline.js does when dist/ is stale. */
 const FROM_SOURCES = [
@@ -28,11 +40,6 @@ const FROM_SOURCES = [
    process.exitCode = await main(process.argv.slice(1));`,
   "--",
 ];
-
-const { values } = parseArgs({
-  options: { runs: { type: "string", default: "7" }, sources: { type: "boolean", default: false } },
-});
-const runs = Number(values.runs);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,8 +59,12 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Milliseconds from spawning `serve` until the health check answers 204. */
-async function serveToHealthMs(nodeArgs: string[]): Promise<number> {
+/**
+ * Milliseconds from spawning `serve` until the health check answers 204, and the CPU time the
+ * server process used until then: on a busy machine the wall time grows with the load, the CPU
+ * time much less, so it tells what a quiet machine would take.
+ */
+async function serveToHealth(nodeArgs: string[]): Promise<{ wallMs: number; cpuMs: number }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hookline-startup-"));
   const port = await freePort();
   const started = performance.now();
@@ -75,7 +86,7 @@ async function serveToHealthMs(nodeArgs: string[]): Promise<number> {
         (r) => r.status,
         () => 0,
       );
-      if (status === 204) return performance.now() - started;
+      if (status === 204) return { wallMs: performance.now() - started, cpuMs: (cpuSeconds(child.pid) ?? NaN) * 1000 };
       if (performance.now() - started > 60_000) throw new Error("no health answer within 60 s");
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -101,7 +112,8 @@ function summary(samples: number[]): string {
   return `median ${median.toFixed(0)} ms (min ${sorted[0]!.toFixed(0)}, max ${sorted.at(-1)!.toFixed(0)}, n=${sorted.length})`;
 }
 
-const variants: [string, string[]][] = [[distIsFresh(REPO) ? "bin (dist/)" : "bin (dist/ stale: sources)", [BIN]]];
+const binRuns = values.checkout ? `bin of ${REPO}` : distIsFresh(REPO) ? "bin (dist/)" : "bin (dist/ stale: sources)";
+const variants: [string, string[]][] = [[binRuns, [BIN]]];
 if (values.sources) variants.push(["sources through tsx", FROM_SOURCES]);
 
 console.log(
@@ -112,13 +124,19 @@ console.log(
 );
 for (const [name, nodeArgs] of variants) {
   const serve: number[] = [];
+  const serveCpu: number[] = [];
   const version: number[] = [];
   // One unmeasured run of each warms the page cache.
-  await serveToHealthMs(nodeArgs);
+  await serveToHealth(nodeArgs);
   await versionMs(nodeArgs);
   for (let i = 0; i < runs; i++) {
-    serve.push(await serveToHealthMs(nodeArgs));
+    const { wallMs, cpuMs } = await serveToHealth(nodeArgs);
+    serve.push(wallMs);
+    serveCpu.push(cpuMs);
     version.push(await versionMs(nodeArgs));
   }
-  console.log(`${name}: serve → health ${summary(serve)}; --version ${summary(version)}`);
+  console.log(`${name}:`);
+  console.log(`  serve → health        ${summary(serve)}`);
+  console.log(`  its CPU until health  ${summary(serveCpu)}`);
+  console.log(`  --version             ${summary(version)}`);
 }
