@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } fro
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { BUILD_STAMP, sourceFingerprint } from "../bin/build-freshness.js";
+import { BUILD_STAMP, distIsFresh, sourceFingerprint } from "../bin/build-freshness.js";
 
 /**
  * `npm run build` (and `npm ci`, through `prepare`): compiles src/ to JavaScript in dist/
@@ -13,12 +13,19 @@ import { BUILD_STAMP, sourceFingerprint } from "../bin/build-freshness.js";
  *
  * The build is written to a directory of its own and moved into place at the end, so a process
  * starting meanwhile finds the old build, none (and runs the sources), or the new one, never half
- * of one. An install without development dependencies (`npm ci --omit=dev`) has no compiler: it
- * runs the sources through tsx, and this step says so.
+ * of one. Nothing is compiled when dist/ already matches the sources. An install without
+ * development dependencies (`npm ci --omit=dev`) has no compiler: it runs the sources through tsx,
+ * and this step says so.
  */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SOURCES = path.join(ROOT, "src");
 const DIST = path.join(ROOT, "dist");
+
+// `npm ci && npm test` would otherwise compile the same sources twice; `--force` compiles anyway.
+if (!process.argv.includes("--force") && distIsFresh(ROOT)) {
+  console.log("hookline: dist/ is already built from these sources (npm run build -- --force rebuilds it)");
+  process.exit(0);
+}
 
 let tsc: string;
 try {
