@@ -2,7 +2,18 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "hookline-data/", "web/console/dist/", "bench/results/", "docs/openapi.json", ".tmp/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "hookline-data/",
+      "web/console/dist/",
+      "bench/results/",
+      "docs/openapi.json",
+      ".tmp/",
+      "dist/",
+      "dist.building-*/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -55,6 +55,8 @@ const STORE_INDEPENDENT = new Set([
   "test/config-as-code-file.test.ts",
   "test/config-as-code-refusals.test.ts",
   "test/unit-delivery-rules.test.ts",
+  "test/build-freshness.test.ts",
+  "test/build-output.test.ts",
 ]);
 
 function runLeg(name: string, env: Record<string, string>, legFiles: string[]): boolean {

@@ -27,6 +27,7 @@ import {
   registerInputLimits,
   type Validator,
 } from "./input-limits.ts";
+import { buildSerializerOnFirstUse, compiledOnFirstUse } from "./compile-on-first-use.ts";
 import { applicationRoutes } from "./routes/applications.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { portalAccessRoutes } from "./routes/portal-access.ts";
@@ -100,7 +101,9 @@ function validatorCompiler(): (route: { schema: FastifySchema; httpPart?: string
   // A number coerced from text must be finite: Ajv turns `limit=1e309` into Infinity and then skips
   // its minimum/maximum checks.
   return ({ schema, httpPart }) =>
-    httpPart === "body" ? bodies.compile(closedBodySchema(schema)) : finiteNumbersOnly(text.compile(schema));
+    compiledOnFirstUse(() =>
+      httpPart === "body" ? bodies.compile(closedBodySchema(schema)) : finiteNumbersOnly(text.compile(schema)),
+    );
 }
 
 export interface HttpServerOptions {
@@ -123,6 +126,8 @@ export async function buildHttpServer(
     // up to 256 characters; the router's default cap of 100 answered 414 for valid long uids, so
     // the cap sits above 256 and the schemas give the precise 422.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    // Response serializers are compiled on each route's first answer (compile-on-first-use.ts).
+    schemaController: { compilersFactory: { buildSerializer: buildSerializerOnFirstUse } },
     return503OnClosing: true,
     // Hostile-input limits (see input-limits.ts): header bytes are the HTTP parser's to count, and
     // its refusals (431, 408, 400) get the API's `{code, detail}` body.

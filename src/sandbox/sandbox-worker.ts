@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
+import { siblingModule } from "../module-location.ts";
 import { processCpuMs } from "./cpu-time.ts";
 import type { Failure, Job, JobMessage, JobResult, SandboxMessage, Stage } from "./protocol.ts";
 
@@ -16,8 +17,9 @@ import type { Failure, Job, JobMessage, JobResult, SandboxMessage, Stage } from 
  * which never started, are handed back to be run elsewhere.
  */
 
-const ENTRY = fileURLToPath(new URL("./sandbox-process.ts", import.meta.url));
-const TSX = import.meta.resolve("tsx");
+const ENTRY = siblingModule(import.meta.url, "./sandbox-process");
+/** Run from the sources, the process loads tsx as this one did (bin/hookline.js); from dist/, plain Node. */
+const LOADER = ENTRY.needsTsx ? ["--import", import.meta.resolve("tsx")] : [];
 /** Bytes of the process's stderr kept to explain a crash (V8 prints why it aborted). */
 const STDERR_KEPT = 4096;
 /** Shortest wait between two looks at a running job's CPU time. */
@@ -63,10 +65,9 @@ export class SandboxWorker {
     options: WorkerOptions,
     private readonly onExit: (worker: SandboxWorker) => void,
   ) {
-    this.child = fork(ENTRY, [], {
+    this.child = fork(fileURLToPath(ENTRY.url), [], {
       execArgv: [
-        "--import",
-        TSX,
+        ...LOADER,
         `--max-old-space-size=${options.memoryMb}`,
         "--max-semi-space-size=16",
         // Expressions never need eval or new Function; nothing inside should reach for them.

@@ -36,8 +36,11 @@ const TYPES: Record<string, string> = {
 
 interface Asset {
   body: Buffer;
-  /** Compressed once at start: the console is a few hundred kilobytes. */
-  gzip: Buffer | null;
+  /**
+   * The compressed body, made once on the first request that accepts it and kept: compressing
+   * every file when the server starts was a noticeable part of the start-up (docs/benchmarks.md).
+   */
+  gzip: () => Buffer | null;
   type: string;
 }
 
@@ -51,7 +54,8 @@ const NOT_BUILT = `<!doctype html>
 function asset(body: Buffer, file: string): Asset {
   const type = TYPES[path.extname(file)] ?? "application/octet-stream";
   const compressible = /^(text\/|image\/svg|application\/json)/.test(type) && body.length > 1024;
-  return { body, gzip: compressible ? gzipSync(body, { level: 9 }) : null, type };
+  let gzip: Buffer | undefined;
+  return { body, gzip: () => (compressible ? (gzip ??= gzipSync(body, { level: 9 })) : null), type };
 }
 
 /** Every file of the built console, by URL path; empty when it is not built. */
@@ -78,16 +82,16 @@ function send(request: FastifyRequest, reply: FastifyReply, file: Asset, cacheCo
     .header("cache-control", cacheControl)
     .header("vary", "accept-encoding")
     .type(file.type);
-  if (file.gzip && /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""))) {
-    return reply.header("content-encoding", "gzip").send(file.gzip);
-  }
+  const gzip = /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? "")) ? file.gzip() : null;
+  if (gzip) return reply.header("content-encoding", "gzip").send(gzip);
   return reply.send(file.body);
 }
 
 /**
  * The web console, served by Hookline itself at `/` (docs/console.md): its pages (every path the
  * browser router owns answers the same index.html) and its hashed, immutable assets. The files are
- * built once at install time (`npm run build:web`, run by `npm ci`) and read once at start.
+ * built once at install time (`npm run build:web`, run by `npm ci`) and read once at start
+ * (compressed on first use).
  * Public: the files hold no data; the data comes from the API, which needs a session.
  */
 export async function consoleRoutes(app: FastifyInstance, options: { dist?: string } = {}): Promise<void> {

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { siblingModule } from "../../module-location.ts";
 import type { RetentionBatch, RetentionPacing, RetentionRepository } from "../store.ts";
 import type { SqliteOptions } from "./open-database.ts";
 import type { RetentionBatchKind } from "./retention-batches.ts";
@@ -93,10 +94,18 @@ export class SqliteRetention implements RetentionRepository {
   }
 }
 
-/** The thread's module, loaded through tsx like the rest of the sources (bin/hookline.js). */
-const THREAD_MODULE = new URL("./retention-thread.ts", import.meta.url).href;
-const THREAD_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
-  .then((tsx) => { tsx.register(); return import(${JSON.stringify(THREAD_MODULE)}); });`;
+/**
+ * The thread's module. Run from the sources, it is loaded through tsx like the rest of them
+ * (bin/hookline.js), by a bootstrap that registers tsx first; from dist/, directly.
+ */
+const THREAD_MODULE = siblingModule(import.meta.url, "./retention-thread");
+const THREAD_ENTRY: [string | URL, { eval: boolean }] = THREAD_MODULE.needsTsx
+  ? [
+      `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
+  .then((tsx) => { tsx.register(); return import(${JSON.stringify(THREAD_MODULE.url.href)}); });`,
+      { eval: true },
+    ]
+  : [THREAD_MODULE.url, { eval: false }];
 
 /** The event loop's side of one retention thread: requests out, replies matched back by id. */
 class RetentionThread {
@@ -109,8 +118,9 @@ class RetentionThread {
   private readonly exited: Promise<void>;
 
   constructor(data: RetentionThreadData, lock: WriteLock, onExit: (thread: RetentionThread) => void) {
-    // No inherited flags: the bootstrap registers tsx itself.
-    this.worker = new Worker(THREAD_BOOTSTRAP, { eval: true, workerData: data, execArgv: [] });
+    // No inherited flags: from the sources, the bootstrap registers tsx itself.
+    const [entry, how] = THREAD_ENTRY;
+    this.worker = new Worker(entry, { ...how, workerData: data, execArgv: [] });
     this.worker.on("message", (reply: RetentionReply) => {
       const waiter = this.waiting.get(reply.id);
       if (!waiter) return;
