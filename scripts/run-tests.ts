@@ -54,6 +54,8 @@ const STORE_INDEPENDENT = new Set([
   "test/pending-sends.test.ts",
   "test/config-as-code-file.test.ts",
   "test/config-as-code-refusals.test.ts",
+  "test/deployment-manifests.test.ts",
+  "test/deployment-container.test.ts",
 ]);
 
 function runLeg(name: string, env: Record<string, string>, legFiles: string[]): boolean {
