@@ -56,6 +56,7 @@ const STORE_INDEPENDENT = new Set([
   "test/config-as-code-refusals.test.ts",
   "test/deployment-manifests.test.ts",
   "test/deployment-container.test.ts",
+  "test/deployment-compose.test.ts",
 ]);
 
 function runLeg(name: string, env: Record<string, string>, legFiles: string[]): boolean {
