@@ -20,11 +20,14 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
   && npm rebuild better-sqlite3 esbuild
 COPY . .
 # The web console (served at /) is built into web/console/dist, then the development
-# dependencies go. What stays is what `hookline serve` loads.
+# dependencies go, with what Node never loads: the addon's compiler output, source maps and type
+# declarations. What stays is what `hookline serve` loads.
 RUN npm run build:web \
   && npm prune --omit=dev --no-audit --no-fund \
   && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
-     node_modules/better-sqlite3/build/Release/obj node_modules/better-sqlite3/build/Release/.deps \
+     node_modules/better-sqlite3/build/Release/obj.target node_modules/better-sqlite3/build/Release/.deps \
+     node_modules/better-sqlite3/build/Release/sqlite3.a \
+  && find node_modules \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete \
   && mkdir -p /runtime/web/console \
   && cp -r package.json bin src node_modules /runtime/ \
   && cp -r web/console/dist /runtime/web/console/dist
