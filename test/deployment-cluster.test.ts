@@ -62,7 +62,7 @@ test(
   "the cluster topology: an api container and two worker containers share the deliveries",
   { timeout: BUDGET },
   async (t) => {
-    const found = findContainerEngine();
+    const found = await findContainerEngine();
     if ("skip" in found) return skipOrFail(t, found.skip);
     if (findPostgresBin() === null) return skipOrFail(t, "no PostgreSQL server binaries (apt-get install postgresql)");
     const engine: ContainerEngine = found;

@@ -64,7 +64,7 @@ test(
   "the image serves, delivers to a receiver and loses nothing across a container restart",
   { timeout: BUDGET },
   async (t) => {
-    const found = findContainerEngine();
+    const found = await findContainerEngine();
     if ("skip" in found) return skipOrFail(t, found.skip);
     const engine: ContainerEngine = found;
 

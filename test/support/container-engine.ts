@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -47,6 +47,34 @@ export function podmanAsync(engine: ContainerEngine, args: string[], log?: (line
   });
 }
 
+const BUILD_LOCK = path.join(os.tmpdir(), "hookline-deployment-image.lock");
+
+/**
+ * Runs `build` while holding a lock shared by the deployment test files, which the runner starts
+ * side by side: the second waits and then finds the images (or the cached layers) the first made,
+ * instead of building everything twice at once. A lock older than an hour is a killed run's.
+ */
+export async function withBuildLock<T>(build: () => Promise<T> | T): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(BUILD_LOCK).mtimeMs > 60 * 60_000) rmSync(BUILD_LOCK, { recursive: true });
+      } catch {
+        // released meanwhile
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  try {
+    return await build();
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
 function works(bin: string, env: NodeJS.ProcessEnv): string | null {
   const result = spawnSync(bin, ["run", "--rm", "--network", "none", RUNTIME_BASE, "true"], {
     env,
@@ -63,7 +91,11 @@ function works(bin: string, env: NodeJS.ProcessEnv): string | null {
  * CAP_SYS_RESOURCE, and crun's refusal of a cgroup v1/v2 hybrid. When the default run fails, a
  * containers.conf with the current limits and runc is tried before giving up.
  */
-export function findContainerEngine(): ContainerEngine | { skip: string } {
+export function findContainerEngine(): Promise<ContainerEngine | { skip: string }> {
+  return withBuildLock(findContainerEngineUnlocked);
+}
+
+function findContainerEngineUnlocked(): ContainerEngine | { skip: string } {
   const bin = "podman";
   if (spawnSync(bin, ["--version"]).status !== 0) return { skip: "podman is not installed (apt-get install podman)" };
   if (process.getuid?.() !== 0) return { skip: "the deployment tests drive rootful podman: run them as root" };
@@ -100,18 +132,20 @@ export function hasImage(engine: ContainerEngine, image: string): boolean {
 
 /** Builds the repository's Dockerfile on the local base images (layers are cached between runs). */
 export function buildHooklineImage(engine: ContainerEngine): Promise<string> {
-  return podmanAsync(engine, [
-    "build",
-    "--format",
-    "docker", // HEALTHCHECK and STOPSIGNAL are Docker image settings; the OCI format drops the check
-    "--build-arg",
-    `BUILD_IMAGE=${BUILD_BASE}`,
-    "--build-arg",
-    `NODE_IMAGE=${RUNTIME_BASE}`,
-    "-t",
-    HOOKLINE_IMAGE,
-    ROOT,
-  ]);
+  return withBuildLock(() =>
+    podmanAsync(engine, [
+      "build",
+      "--format",
+      "docker", // HEALTHCHECK and STOPSIGNAL are Docker image settings; the OCI format drops the check
+      "--build-arg",
+      `BUILD_IMAGE=${BUILD_BASE}`,
+      "--build-arg",
+      `NODE_IMAGE=${RUNTIME_BASE}`,
+      "-t",
+      HOOKLINE_IMAGE,
+      ROOT,
+    ]),
+  );
 }
 
 /** Skips the test with the reason, except in CI, where the deployment tests must run. */
