@@ -22,7 +22,10 @@ COPY . .
 # The web console (served at /) is built into web/console/dist, then the development
 # dependencies go, with what Node never loads: the addon's compiler output, source maps and type
 # declarations. What stays is what `hookline serve` loads.
+# `npm run build` (if the project has one: compiled JavaScript instead of tsx at run time) and its
+# dist/ are taken along too.
 RUN npm run build:web \
+  && npm run --if-present build \
   && npm prune --omit=dev --no-audit --no-fund \
   && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
      node_modules/better-sqlite3/build/Release/obj.target node_modules/better-sqlite3/build/Release/.deps \
@@ -30,6 +33,7 @@ RUN npm run build:web \
   && find node_modules \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete \
   && mkdir -p /runtime/web/console \
   && cp -r package.json bin src node_modules /runtime/ \
+  && if [ -d dist ]; then cp -r dist /runtime/; fi \
   && cp -r web/console/dist /runtime/web/console/dist
 
 FROM ${NODE_IMAGE}

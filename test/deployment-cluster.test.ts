@@ -6,7 +6,7 @@ import { Receiver } from "./support/receiver.ts";
 import {
   buildHooklineImage,
   findContainerEngine,
-  HOOKLINE_IMAGE,
+  IMAGE_UNDER_TEST,
   podman,
   skipOrFail,
   type ContainerEngine,
@@ -104,7 +104,7 @@ test(
         "--publish",
         `127.0.0.1:${metricsPort}:9464`,
         ...Object.entries({ ...environment, HOOKLINE_ROLE: role }).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
-        HOOKLINE_IMAGE,
+        IMAGE_UNDER_TEST,
       ]);
       await waitUntil(`${name} ready`, async () =>
         (await fetch(`http://127.0.0.1:${apiPort}/api/v1/health/ready`)).ok ? true : undefined,

@@ -6,7 +6,7 @@ import { Receiver } from "./support/receiver.ts";
 import {
   buildHooklineImage,
   findContainerEngine,
-  HOOKLINE_IMAGE,
+  IMAGE_UNDER_TEST,
   podman,
   skipOrFail,
   type ContainerEngine,
@@ -76,13 +76,13 @@ test(
       "inspect",
       "--format",
       "{{.Config.User}}\n{{.Config.StopSignal}}\n{{json .Config.Healthcheck}}\n{{json .Config.Volumes}}",
-      HOOKLINE_IMAGE,
+      IMAGE_UNDER_TEST,
     ]).split("\n");
     assert.equal(user, "hookline:hookline");
     assert.equal(stopSignal, "SIGTERM");
     assert.match(healthcheck ?? "", /\/api\/v1\/health/);
     assert.match(volumes ?? "", /\/var\/lib\/hookline/);
-    const size = Number(podman(engine, ["image", "inspect", "--format", "{{.Size}}", HOOKLINE_IMAGE]));
+    const size = Number(podman(engine, ["image", "inspect", "--format", "{{.Size}}", IMAGE_UNDER_TEST]));
     t.diagnostic(`image size ${Math.round(size / 1e6)} MB (uncompressed)`);
 
     const receiver = await Receiver.start();
@@ -110,7 +110,7 @@ test(
       `HOOKLINE_ALLOW_PRIVATE_NETWORKS=10.0.2.2:${receiverPort}`,
       "--env",
       "HOOKLINE_RETRY_SCHEDULE=5,5,5,5,5,5,5,5,5,5,5,5",
-      HOOKLINE_IMAGE,
+      IMAGE_UNDER_TEST,
     ]);
     const base = `http://127.0.0.1:${apiPort}`;
     const healthy = () =>

@@ -17,7 +17,7 @@ export interface ContainerEngine {
 
 export const BUILD_BASE = "localhost/hookline-base-node:20-bookworm";
 export const RUNTIME_BASE = "localhost/hookline-base-node:20-bookworm-slim";
-export const HOOKLINE_IMAGE = "localhost/hookline:deployment-test";
+export const IMAGE_UNDER_TEST = "localhost/hookline:deployment-test";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -142,7 +142,7 @@ export function buildHooklineImage(engine: ContainerEngine): Promise<string> {
       "--build-arg",
       `NODE_IMAGE=${RUNTIME_BASE}`,
       "-t",
-      HOOKLINE_IMAGE,
+      IMAGE_UNDER_TEST,
       ROOT,
     ]),
   );
