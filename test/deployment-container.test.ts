@@ -15,9 +15,9 @@ import {
 /**
  * The container image (Dockerfile), built and run for real with podman: a message goes through the
  * container to a receiver on this machine's loopback, then the container is stopped (SIGTERM) with
- * deliveries still failing and started again on the same volume, and every message arrives with
- * the data directory (database, generated admin token) intact. Skipped, with the reason, where no
- * container can run; in CI that is a failure.
+ * deliveries still failing, removed, and a new container started on the same volume: every message
+ * arrives, and the data directory (database, generated admin token) is intact. Skipped, with the
+ * reason, where no container can run; in CI that is a failure.
  */
 const BUDGET = 30 * 60_000; // a cold build (npm ci, better-sqlite3 compiled) on two busy cores
 
@@ -95,23 +95,25 @@ test(
     cleanups.push(() => podman(engine, ["rm", "-f", "-t", "0", name]));
     // slirp4netns with host loopback: the container reaches this machine's 127.0.0.1 as 10.0.2.2,
     // which Hookline's SSRF protection refuses unless named.
-    podman(engine, [
-      "run",
-      "--detach",
-      "--name",
-      name,
-      "--network",
-      "slirp4netns:allow_host_loopback=true",
-      "--publish",
-      `127.0.0.1:${apiPort}:8080`,
-      "--volume",
-      `${name}:/var/lib/hookline`,
-      "--env",
-      `HOOKLINE_ALLOW_PRIVATE_NETWORKS=10.0.2.2:${receiverPort}`,
-      "--env",
-      "HOOKLINE_RETRY_SCHEDULE=5,5,5,5,5,5,5,5,5,5,5,5",
-      IMAGE_UNDER_TEST,
-    ]);
+    const run = () =>
+      podman(engine, [
+        "run",
+        "--detach",
+        "--name",
+        name,
+        "--network",
+        "slirp4netns:allow_host_loopback=true",
+        "--publish",
+        `127.0.0.1:${apiPort}:8080`,
+        "--volume",
+        `${name}:/var/lib/hookline`,
+        "--env",
+        `HOOKLINE_ALLOW_PRIVATE_NETWORKS=10.0.2.2:${receiverPort}`,
+        "--env",
+        "HOOKLINE_RETRY_SCHEDULE=5,5,5,5,5,5,5,5,5,5,5,5",
+        IMAGE_UNDER_TEST,
+      ]);
+    run();
     const base = `http://127.0.0.1:${apiPort}`;
     const healthy = () =>
       waitUntil("the container's health endpoint", async () =>
@@ -129,8 +131,8 @@ test(
     await receiver.waitFor(1, 60_000);
     assert.equal(JSON.parse(receiver.requests[0]!.body).n, 0);
 
-    // The endpoint fails while three more messages arrive; the container stops (SIGTERM) and starts
-    // again on the same volume, and the deliveries it owed are made once the endpoint answers.
+    // The endpoint fails while three more messages arrive; the container stops (SIGTERM), is removed
+    // and a new one starts on the same volume; the deliveries owed are made once the endpoint answers.
     let failing = true;
     const deliveredAfterRestart = new Set<number>();
     receiver.respond((request) => {
@@ -144,7 +146,10 @@ test(
     podman(engine, ["stop", "--time", "30", name]);
     assert.equal(podman(engine, ["inspect", "--format", "{{.State.ExitCode}}", name]), "0", "SIGTERM ends it cleanly");
     failing = false;
-    podman(engine, ["start", name]);
+    // A new container on the same volume (as an upgrade makes), not the old one started again:
+    // whatever the old container's own file system held is gone.
+    podman(engine, ["rm", name]);
+    run();
     await healthy();
     assert.equal(podman(engine, ["exec", name, "cat", "/var/lib/hookline/admin-token"]), token);
 
