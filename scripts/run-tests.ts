@@ -57,6 +57,10 @@ const STORE_INDEPENDENT = new Set([
   "test/unit-delivery-rules.test.ts",
   "test/build-freshness.test.ts",
   "test/build-output.test.ts",
+  "test/deployment-manifests.test.ts",
+  "test/deployment-container.test.ts",
+  "test/deployment-compose.test.ts",
+  "test/deployment-cluster.test.ts",
 ]);
 
 function runLeg(name: string, env: Record<string, string>, legFiles: string[]): boolean {
