@@ -242,6 +242,8 @@ describe("the console in Chromium", { skip }, () => {
     await page.waitForURL(/range=1h/, WAIT);
     // Four attempts so far: two to invoice.paid (one resend), one failure and its recovery.
     await page.getByTestId("total-attempts").getByText("4", { exact: true }).waitFor(WAIT);
+    // The charts draw a moment after the totals render: wait for the second canvas, then count.
+    await page.locator("figure.chart canvas").nth(1).waitFor(WAIT);
     assert.equal(await page.locator("figure.chart canvas").count(), 2);
     await audit("overview");
     // The application's endpoint list: failure rate and attempts per hour over the last day.

@@ -20,7 +20,9 @@ import { attempts, sendMessage } from "./support/setup.ts";
  */
 
 const SEED = Number(process.env.FUZZ_SEED ?? 4_127_301);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
+// 4,000: with the fixed seed, 3,000 requests reached a 2xx on 72 of 145 operations once the usage-statistics and
+// source-comparison routes were added, one short of the half the check below asks for; 4,000 reach 76.
+const RUNS = Number(process.env.FUZZ_RUNS ?? 4000);
 
 interface Operation {
   method: string;
