@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 import { sendMessage } from "./support/setup.ts";
+import { sleep, waitForValue } from "./support/wait.ts";
 
 /**
  * A bulk task paces itself on its endpoint (src/core/background-tasks/task-step.ts,
@@ -16,16 +17,6 @@ import { sendMessage } from "./support/setup.ts";
 
 const BATCH = 2;
 const MESSAGES = 12;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe("background task pacing", () => {
   let h: TestHookline;
@@ -68,12 +59,16 @@ describe("background task pacing", () => {
     const task = async () => (await h.api("GET", `/api/v1/background-task/${taskId}`)).body;
 
     // The first batch reaches the receiver, which holds it; then the task looks again and again.
-    await until(async () => arrived > 0, "the first replayed delivery to arrive");
+    await waitForValue(async () => arrived > 0, 90_000, "the first replayed delivery to arrive");
     const turnsThen = turns;
-    const held = await until(async () => {
-      const t = await task();
-      return (t.status !== "running" || turns >= turnsThen + 5) && t;
-    }, "the task to wait on its endpoint for five turns");
+    const held = await waitForValue(
+      async () => {
+        const t = await task();
+        return (t.status !== "running" || turns >= turnsThen + 5) && t;
+      },
+      90_000,
+      "the task to wait on its endpoint for five turns",
+    );
     assert.equal(held.status, "running", `the task ran to the end while its endpoint held every answer`);
     assert.ok(
       held.data.messagesSent <= 2 * BATCH,
@@ -82,10 +77,14 @@ describe("background task pacing", () => {
 
     release();
     receiver.respond(() => ({ status: 200 }));
-    const done = await until(async () => {
-      const t = await task();
-      return t.status !== "running" && t;
-    }, "the task to finish");
+    const done = await waitForValue(
+      async () => {
+        const t = await task();
+        return t.status !== "running" && t;
+      },
+      90_000,
+      "the task to finish",
+    );
     assert.equal(done.status, "finished");
     assert.deepEqual(done.data, { messagesSent: MESSAGES });
     await receiver.waitFor(2 * MESSAGES, 60_000);
@@ -113,25 +112,25 @@ describe("background task pacing", () => {
       assert.equal(res.status, 202, res.text);
       const taskId = res.body.id as string;
       // The first batch runs at once; then the task waits for a quiet loop (at most 30 s).
-      await until(async () => turns > turnsBefore, "the first batch");
+      await waitForValue(async () => turns > turnsBefore, 90_000, "the first batch");
       // The load is sampled every 250 ms, so a batch may start on a sample taken before the
       // spinning began; after a second every sample is of the busy loop.
-      const pause = async (ms: number) => {
-        const started = Date.now();
-        while (Date.now() - started < ms) await new Promise((resolve) => setTimeout(resolve, 100));
-      };
-      await pause(1_000);
+      await sleep(1_000);
       const turnsBusy = turns;
-      await pause(2_500);
+      await sleep(2_500);
       const busy = (await h.api("GET", `/api/v1/background-task/${taskId}`)).body;
       assert.equal(turns, turnsBusy, "a batch started while the loop was busy");
       assert.equal(busy.status, "running");
       assert.ok(busy.data.messagesSent < MESSAGES, `sent ${busy.data.messagesSent} of ${MESSAGES} while busy`);
       clearInterval(spinner);
-      const done = await until(async () => {
-        const t = (await h.api("GET", `/api/v1/background-task/${taskId}`)).body;
-        return t.status !== "running" && t;
-      }, "the task to finish once the loop is quiet");
+      const done = await waitForValue(
+        async () => {
+          const t = (await h.api("GET", `/api/v1/background-task/${taskId}`)).body;
+          return t.status !== "running" && t;
+        },
+        90_000,
+        "the task to finish once the loop is quiet",
+      );
       assert.deepEqual(done.data, { messagesSent: MESSAGES });
     } finally {
       clearInterval(spinner);
