@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { axeAudit, browserSkip, launchChromium, seriousViolations } from "./support/browser.ts";
+import {
+  axeAudit,
+  browserSkip,
+  launchChromium,
+  recordPageProblems,
+  seriousViolations,
+  type PageProblems,
+} from "./support/browser.ts";
 import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 
@@ -21,8 +28,7 @@ let receiver: Receiver;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
-const cspErrors: string[] = [];
+let problems: PageProblems = { errors: [], policyViolations: [] };
 const accessibility: string[] = [];
 let appId = "";
 let endpointId = "";
@@ -51,13 +57,10 @@ before(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy/.test(message.text())) cspErrors.push(message.text());
-  });
+  problems = await recordPageProblems(page);
   page.on("request", (request) => {
     if (!request.url().startsWith(hookline.url) && !/^(data|blob):/.test(request.url()))
-      pageErrors.push(`request to another host: ${request.url()}`);
+      problems.errors.push(`request to another host: ${request.url()}`);
   });
 });
 
@@ -390,8 +393,8 @@ describe("the console in Chromium", { skip }, () => {
   });
 
   test("no script error, no blocked asset, no request elsewhere, no serious accessibility problem", () => {
-    assert.deepEqual(pageErrors, []);
-    assert.deepEqual(cspErrors, []);
+    assert.deepEqual(problems.errors, []);
+    assert.deepEqual(problems.policyViolations, []);
     assert.deepEqual(accessibility, []);
   });
 });

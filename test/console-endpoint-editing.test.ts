@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { axeAudit, browserSkip, launchChromium, seriousViolations } from "./support/browser.ts";
+import {
+  axeAudit,
+  browserSkip,
+  launchChromium,
+  recordPageProblems,
+  seriousViolations,
+  type PageProblems,
+} from "./support/browser.ts";
 import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 
@@ -22,7 +29,7 @@ let receiver: Receiver;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let problems: PageProblems = { errors: [], policyViolations: [] };
 const accessibility: string[] = [];
 let appId = "";
 let endpointId = "";
@@ -125,10 +132,7 @@ before(async () => {
   context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: hookline.url });
   page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy/.test(message.text())) pageErrors.push(message.text());
-  });
+  problems = await recordPageProblems(page);
   await page.goto(`${hookline.url}/sign-in`);
   await page.getByLabel("Admin token").fill(TEST_TOKEN);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -331,6 +335,21 @@ describe("editing an endpoint in the console", { skip }, () => {
 
     await editor.fill('{"id": payload.invoice, "cents": payload.amount * 100}');
     await preview.getByText('"cents": 125000').waitFor(WAIT);
+    // Text typed over a selection that starts at a marked bracket: Chromium keeps the mark's look
+    // as a style attribute on the new text if the mark is a background colour, which the
+    // Content-Security-Policy blocks (the last test of this file finds it).
+    await editor.press("Control+Home");
+    await page.locator(".cm-matchingBracket").first().waitFor(WAIT);
+    // Selected and replaced in one task, before the editor redraws, as a paste or an input method can.
+    await editor.evaluate((content) => {
+      const selection = (content.getRootNode() as Document).getSelection?.() ?? document.getSelection()!;
+      const range = document.createRange();
+      range.selectNodeContents(content);
+      selection.removeAllRanges();
+      selection.addRange(range);
+      document.execCommand("insertText", false, '{"id": payload.invoice, "cents": payload.amount * 100}');
+    });
+    await preview.getByText('"cents": 125000').waitFor(WAIT);
     await editor.fill('{"id": payload.invoice,');
     await preview.getByRole("alert").getByText(/code/).waitFor(WAIT);
 
@@ -486,8 +505,9 @@ describe("editing an endpoint in the console", { skip }, () => {
     assert.ok(receiver.requests.slice(before).some((r) => JSON.parse(r.body).invoice === "in_3"));
   });
 
-  test("no script error and no serious accessibility problem", () => {
-    assert.deepEqual(pageErrors, []);
+  test("no script error, no Content-Security-Policy violation, no serious accessibility problem", () => {
+    assert.deepEqual(problems.errors, []);
+    assert.deepEqual(problems.policyViolations, []);
     assert.deepEqual(accessibility, []);
   });
 });

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { axeAudit, browserSkip, launchChromium, seriousViolations } from "./support/browser.ts";
+import {
+  axeAudit,
+  browserSkip,
+  launchChromium,
+  recordPageProblems,
+  seriousViolations,
+  type PageProblems,
+} from "./support/browser.ts";
 import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 import { waitUntil } from "./support/wait.ts";
@@ -25,7 +32,7 @@ let receiver: Receiver;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let problems: PageProblems = { errors: [], policyViolations: [] };
 const accessibility: string[] = [];
 let appId = "";
 let goodEndpoint = "";
@@ -75,7 +82,7 @@ before(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
+  problems = await recordPageProblems(page);
 });
 
 after(async () => {
@@ -288,8 +295,9 @@ describe("the console's operations pages in Chromium", { skip }, () => {
     assert.ok(await opener.evaluate((el) => el === document.activeElement), "the focus is back on the opener");
   });
 
-  test("no script error and no serious accessibility problem", () => {
-    assert.deepEqual(pageErrors, []);
+  test("no script error, no Content-Security-Policy violation, no serious accessibility problem", () => {
+    assert.deepEqual(problems.errors, []);
+    assert.deepEqual(problems.policyViolations, []);
     assert.deepEqual(accessibility, []);
   });
 });

@@ -3,7 +3,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContext, Frame, FrameLocator, Page } from "playwright-core";
-import { axeAudit, browserSkip, launchChromium, seriousViolations } from "./support/browser.ts";
+import {
+  axeAudit,
+  browserSkip,
+  launchChromium,
+  recordPageProblems,
+  seriousViolations,
+  type PageProblems,
+} from "./support/browser.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 
@@ -29,8 +36,7 @@ let framedUrl = "";
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
-const cspErrors: string[] = [];
+let problems: PageProblems = { errors: [], policyViolations: [] };
 const accessibility: string[] = [];
 let appId = "";
 let endpointId = "";
@@ -116,10 +122,7 @@ before(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
   page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy/.test(message.text())) cspErrors.push(message.text());
-  });
+  problems = await recordPageProblems(page);
 });
 
 after(async () => {
@@ -352,8 +355,8 @@ describe("the consumer portal in Chromium, embedded in another origin's page", {
   });
 
   test("no script error, no Content-Security-Policy violation, no serious accessibility problem", () => {
-    assert.deepEqual(pageErrors, []);
-    assert.deepEqual(cspErrors, []);
+    assert.deepEqual(problems.errors, []);
+    assert.deepEqual(problems.policyViolations, []);
     assert.deepEqual(accessibility, []);
   });
 });

@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { browserSkip, launchChromium } from "./support/browser.ts";
+import { browserSkip, launchChromium, recordPageProblems, type PageProblems } from "./support/browser.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 
@@ -31,7 +31,7 @@ let builtDir = "";
 let browser: Browser;
 let page: Page;
 let appId = "";
-const pageErrors: string[] = [];
+let problems: PageProblems = { errors: [], policyViolations: [] };
 
 before(async () => {
   if (skip) return;
@@ -61,7 +61,7 @@ before(async () => {
   await hookline.api("POST", "/api/v1/event-type", { name: "order.created", description: "An order was placed" });
   browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
-  page.on("pageerror", (error) => pageErrors.push(error.message));
+  problems = await recordPageProblems(page);
 });
 
 after(async () => {
@@ -109,7 +109,8 @@ describe("a portal built on svix-react, against Hookline", { skip }, () => {
       await listed.waitFor({ timeout: 1000 }).catch(() => undefined);
     }
     assert.equal(await page.getByTestId("create-error").count(), 0);
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(problems.errors, []);
+    assert.deepEqual(problems.policyViolations, []);
   });
 
   test("CORS: the allowed origin gets its preflight; another origin and the console's header do not", async () => {

@@ -58,3 +58,39 @@ export function seriousViolations(violations: AxeViolation[]): string[] {
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")}`);
 }
+
+/** What went wrong on a page while a test drove it: uncaught script errors and Content-Security-Policy violations. */
+export interface PageProblems {
+  errors: string[];
+  policyViolations: string[];
+}
+
+const VIOLATION_PREFIX = "Content-Security-Policy violation:";
+
+/**
+ * Starts recording a page's problems (and those of its frames). Chromium's own console line for
+ * a violation names neither the element nor what was blocked, so each frame also reports the
+ * `securitypolicyviolation` event: the directive, the element (outside a shadow root, its host)
+ * and the start of the blocked text, which the policies carry `'report-sample'` for.
+ */
+export async function recordPageProblems(page: Page): Promise<PageProblems> {
+  const problems: PageProblems = { errors: [], policyViolations: [] };
+  await page.addInitScript((prefix) => {
+    document.addEventListener(
+      "securitypolicyviolation",
+      (event) => {
+        const element = event.target instanceof Element ? event.target.outerHTML.slice(0, 200) : String(event.target);
+        const where = event.sourceFile ? ` from ${event.sourceFile}:${event.lineNumber}` : "";
+        console.error(`${prefix} ${event.effectiveDirective} blocked "${event.sample}" at ${element}${where}`);
+      },
+      true,
+    );
+  }, VIOLATION_PREFIX);
+  page.on("pageerror", (error) => problems.errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    const text = message.text();
+    if (text.startsWith(VIOLATION_PREFIX) || /Content Security Policy/.test(text)) problems.policyViolations.push(text);
+  });
+  return problems;
+}

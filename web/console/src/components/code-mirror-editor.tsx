@@ -28,6 +28,18 @@ const THEME = EditorView.theme({
   ".cm-activeLine": { background: "color-mix(in srgb, var(--accent) 8%, transparent)" },
   ".cm-activeLineGutter": { background: "color-mix(in srgb, var(--accent) 12%, transparent)" },
   ".cm-content": { caretColor: "var(--text)" },
+  // Brackets are marked by an outline, not CodeMirror's default background colour: when text
+  // typed or pasted replaces a selection that starts at a marked bracket, Chromium's editing
+  // keeps the bracket's background as a style attribute on the new text, which the
+  // Content-Security-Policy (no inline style) blocks and reports as a page error.
+  "&.cm-focused .cm-matchingBracket, .cm-matchingBracket": {
+    backgroundColor: "transparent",
+    outline: "1px solid color-mix(in srgb, var(--accent) 70%, transparent)",
+  },
+  "&.cm-focused .cm-nonmatchingBracket, .cm-nonmatchingBracket": {
+    backgroundColor: "transparent",
+    outline: "1px solid var(--bad)",
+  },
   "&.cm-focused .cm-selectionBackground, .cm-selectionBackground": {
     background: "color-mix(in srgb, var(--accent) 30%, transparent)",
   },
