@@ -1,11 +1,11 @@
 import { idFloorAt } from "../../core/ids.ts";
 import { cursorStep, historySteps, type HistoryPurges } from "../../retention/purge-steps.ts";
 import type {
-  PassHooks,
   RetentionBatch,
   RetentionPacing,
   RetentionPass,
   RetentionStrategy,
+  WholesalePacing,
 } from "../../retention/retention-strategy.ts";
 import type { HistoryPartitions } from "./partitions.ts";
 import type { Queryable } from "./sql.ts";
@@ -47,9 +47,10 @@ export class PostgresRetention implements RetentionStrategy, HistoryPurges {
   /**
    * Makes sure partitions exist ahead of the clock, drops the expired ones whole, and leaves to
    * the batched steps the rows before the drop's row cutoff: those of windows kept for a retry due,
-   * and then the eventId keys of the messages that are gone.
+   * and then the eventId keys of the messages that are gone. Its commits do not block the event
+   * loop, so it has no use for the pass's commit gate.
    */
-  async beginPass(now: number, cutoff: number, hooks: PassHooks): Promise<RetentionPass> {
+  async beginPass(now: number, cutoff: number, hooks: WholesalePacing): Promise<RetentionPass> {
     await this.partitions.ensureAhead(now);
     const { removed, rowCutoff } = await this.partitions.dropExpired(cutoff, hooks);
     return {
