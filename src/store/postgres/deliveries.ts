@@ -1,4 +1,4 @@
-import { DeliveryStatus, type Delivery } from "../../core/entities.ts";
+import type { Delivery } from "../../core/entities.ts";
 import type {
   ClaimedDelivery,
   DeliveryFilter,
@@ -14,38 +14,18 @@ import type {
   BacklogScope,
   TimeRange,
 } from "../store.ts";
+import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
+import {
+  toDelivery,
+  toDeliveryScanRow,
+  toDeliveryStats,
+  type DeliveryRow,
+  type DeliveryScanColumns,
+} from "../rows/deliveries.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { completeStatement } from "./outcomes.ts";
 import { paginate } from "./paginate.ts";
 import { Params, retryOnDeadlock, type Queryable } from "./sql.ts";
-
-interface DeliveryRow {
-  id: string;
-  app_id: string;
-  msg_id: string;
-  endpoint_id: string;
-  status: number;
-  attempt_count: number;
-  next_attempt_at: number | null;
-  next_trigger: number;
-  lease_owner: string | null;
-  lease_until: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toDelivery = (r: DeliveryRow): Delivery => ({
-  id: r.id,
-  appId: r.app_id,
-  msgId: r.msg_id,
-  endpointId: r.endpoint_id,
-  status: r.status,
-  attemptCount: r.attempt_count,
-  nextAttemptAt: r.next_attempt_at,
-  nextTrigger: r.next_trigger,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 /** The leases' ids and their messages' ids, as two array parameters. */
 const leaseColumns = (leases: LeaseRef[]): [string[], string[]] => [
@@ -155,15 +135,7 @@ export class PostgresDeliveries implements DeliveryRepository {
   }
 
   async scanEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<DeliveryScanRow[]> {
-    const { rows } = await this.db.query<{
-      id: string;
-      msg_id: string;
-      status: number;
-      event_type: string;
-      channels: string[] | null;
-      tags: string[] | null;
-      last_status_code: number | null;
-    }>(
+    const { rows } = await this.db.query<DeliveryScanColumns>(
       `SELECT d.id, d.msg_id, d.status, m.event_type, m.channels, m.tags,
          (SELECT a.response_status_code FROM attempt a WHERE a.msg_id = d.msg_id AND a.endpoint_id = d.endpoint_id
           ORDER BY a.id DESC LIMIT 1) AS last_status_code
@@ -172,15 +144,7 @@ export class PostgresDeliveries implements DeliveryRepository {
        ORDER BY d.msg_id LIMIT $5`,
       [endpointId, appId, range.after, range.before, limit],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      msgId: r.msg_id,
-      status: r.status,
-      eventType: r.event_type,
-      channels: r.channels,
-      tags: r.tags,
-      lastStatusCode: r.last_status_code,
-    }));
+    return rows.map((r) => toDeliveryScanRow(r, POSTGRES_COLUMNS));
   }
 
   /** Counted in the index delivery_due_by_endpoint: at most `cap` index entries per partition are read. */
@@ -296,14 +260,7 @@ export class PostgresDeliveries implements DeliveryRepository {
       `SELECT status, COUNT(*) AS n FROM delivery WHERE ${where.join(" AND ")} GROUP BY status`,
       params.values,
     );
-    const count = (s: DeliveryStatus) => rows.find((r) => r.status === s)?.n ?? 0;
-    return {
-      success: count(DeliveryStatus.Success),
-      pending: count(DeliveryStatus.Pending),
-      sending: count(DeliveryStatus.Sending),
-      fail: count(DeliveryStatus.Fail),
-      canceled: count(DeliveryStatus.Canceled),
-    };
+    return toDeliveryStats(rows);
   }
 
   async oldestUnsettled(appId: string, endpointId: string): Promise<Delivery | undefined> {

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { DeliveryStatus, type Delivery } from "../../core/entities.ts";
+import type { Delivery } from "../../core/entities.ts";
 import type {
   ClaimedDelivery,
   DeliveryFilter,
@@ -15,40 +15,20 @@ import type {
   BacklogScope,
   TimeRange,
 } from "../store.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
+import {
+  toDelivery,
+  toDeliveryScanRow,
+  toDeliveryStats,
+  type DeliveryRow,
+  type DeliveryScanColumns,
+} from "../rows/deliveries.ts";
 import { recordAttemptStats } from "./attempt-stats.ts";
 import { insertAttempt } from "./attempts.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
-import { parseJson, prepared } from "./statements.ts";
+import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
-
-interface DeliveryRow {
-  id: string;
-  app_id: string;
-  msg_id: string;
-  endpoint_id: string;
-  status: number;
-  attempt_count: number;
-  next_attempt_at: number | null;
-  next_trigger: number;
-  lease_owner: string | null;
-  lease_until: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toDelivery = (r: DeliveryRow): Delivery => ({
-  id: r.id,
-  appId: r.app_id,
-  msgId: r.msg_id,
-  endpointId: r.endpoint_id,
-  status: r.status,
-  attemptCount: r.attempt_count,
-  nextAttemptAt: r.next_attempt_at,
-  nextTrigger: r.next_trigger,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 const inList = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
@@ -171,24 +151,8 @@ export class SqliteDeliveries implements DeliveryRepository {
        FROM delivery d JOIN message m ON m.id = d.msg_id
        WHERE d.endpoint_id = ? AND d.app_id = ? AND d.msg_id > ? AND d.msg_id < ?
        ORDER BY d.msg_id LIMIT ?`,
-    ).all(endpointId, appId, range.after, range.before, limit) as {
-      id: string;
-      msg_id: string;
-      status: number;
-      event_type: string;
-      channels: string | null;
-      tags: string | null;
-      last_status_code: number | null;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      msgId: r.msg_id,
-      status: r.status,
-      eventType: r.event_type,
-      channels: parseJson(r.channels),
-      tags: parseJson(r.tags),
-      lastStatusCode: r.last_status_code,
-    }));
+    ).all(endpointId, appId, range.after, range.before, limit) as DeliveryScanColumns[];
+    return rows.map((r) => toDeliveryScanRow(r, SQLITE_COLUMNS));
   }
 
   /** Counted in the index delivery_due_by_endpoint: at most `cap` index entries are read. */
@@ -295,14 +259,7 @@ export class SqliteDeliveries implements DeliveryRepository {
       `SELECT status, COUNT(*) AS n FROM delivery WHERE app_id = ? AND endpoint_id = ?
        ${t.where.map((w) => "AND " + w).join(" ")} GROUP BY status`,
     ).all(appId, endpointId, ...t.params) as { status: number; n: number }[];
-    const count = (s: DeliveryStatus) => rows.find((r) => r.status === s)?.n ?? 0;
-    return {
-      success: count(DeliveryStatus.Success),
-      pending: count(DeliveryStatus.Pending),
-      sending: count(DeliveryStatus.Sending),
-      fail: count(DeliveryStatus.Fail),
-      canceled: count(DeliveryStatus.Canceled),
-    };
+    return toDeliveryStats(rows);
   }
 
   async oldestUnsettled(appId: string, endpointId: string): Promise<Delivery | undefined> {
