@@ -14,42 +14,22 @@ import type {
   PageRequest,
   ScanBatch,
 } from "../store.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
+import {
+  toMessage as messageOf,
+  toMessageScanRow,
+  type MessageRow,
+  type MessageScanColumns,
+} from "../rows/messages.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
-import { json, parseJson, prepared } from "./statements.ts";
+import { json, prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
-export interface MessageRow {
-  id: string;
-  app_id: string;
-  event_type: string;
-  event_id: string | null;
-  payload: string | null;
-  channels: string | null;
-  tags: string | null;
-  created_at: number;
-  payload_expires_at: number | null;
-  inbound: string | null;
-  deliver_at: number | null;
-  traceparent: string | null;
-  tracestate: string | null;
-}
+export type { MessageRow };
 
-export const toMessage = (r: MessageRow): Message => ({
-  id: r.id,
-  appId: r.app_id,
-  eventType: r.event_type,
-  eventId: r.event_id,
-  payload: r.payload,
-  channels: parseJson(r.channels),
-  tags: parseJson(r.tags),
-  createdAt: r.created_at,
-  payloadExpiresAt: r.payload_expires_at,
-  inbound: parseJson(r.inbound),
-  deliverAt: r.deliver_at,
-  traceparent: r.traceparent,
-  tracestate: r.tracestate,
-});
+/** A message row as this driver returns it (./pollers.ts reads its rows with it too). */
+export const toMessage = (r: MessageRow): Message => messageOf(r, SQLITE_COLUMNS);
 
 /**
  * Writes a message row and its deliveries; runs inside a write-batcher transaction (the caller's).
@@ -189,20 +169,8 @@ export class SqliteMessages implements MessageRepository {
       `SELECT m.id, m.event_type, m.channels, m.payload IS NULL AS expunged,
          EXISTS (SELECT 1 FROM delivery d WHERE d.msg_id = m.id AND d.endpoint_id = ?) AS has_delivery
        FROM message m WHERE m.app_id = ? AND m.id > ? AND m.id < ? ORDER BY m.id LIMIT ?`,
-    ).all(endpointId, appId, range.after, range.before, limit) as {
-      id: string;
-      event_type: string;
-      channels: string | null;
-      expunged: number;
-      has_delivery: number;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      eventType: r.event_type,
-      channels: parseJson(r.channels),
-      hasDelivery: r.has_delivery === 1,
-      expunged: r.expunged === 1,
-    }));
+    ).all(endpointId, appId, range.after, range.before, limit) as MessageScanColumns[];
+    return rows.map((r) => toMessageScanRow(r, SQLITE_COLUMNS));
   }
 
   async expungeBatch(appId: string, range: KeyRange, limit: number): Promise<ScanBatch> {
