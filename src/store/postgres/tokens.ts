@@ -9,16 +9,20 @@ import type {
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
+import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
 import {
-  portalColumns,
+  AUDIT_COLUMNS,
+  auditValues,
+  ipListValues,
   toAudit,
   toIpList,
   toToken,
   TOKEN_COLUMNS,
+  tokenValues,
   type AuditRow,
   type IpListRow,
   type TokenRow,
-} from "../token-rows.ts";
+} from "../rows/tokens.ts";
 import { paginate } from "./paginate.ts";
 import { Params, type Queryable } from "./sql.ts";
 
@@ -28,28 +32,18 @@ export class PostgresTokens implements TokenRepository {
   async insert(t: ApiToken): Promise<void> {
     await this.db.query(
       `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)`,
-      [
-        t.id,
-        t.tokenHash,
-        t.appId,
-        t.name,
-        t.createdAt,
-        t.expiresAt,
-        t.revokedAt,
-        ...portalColumns(t),
-        t.allowedIps === null ? null : JSON.stringify(t.allowedIps),
-      ],
+      tokenValues(t),
     );
   }
 
   async byHash(tokenHash: string): Promise<ApiToken | undefined> {
     const { rows } = await this.db.query<TokenRow>("SELECT * FROM api_token WHERE token_hash = $1", [tokenHash]);
-    return rows[0] && toToken(rows[0]);
+    return rows[0] && toToken(rows[0], POSTGRES_COLUMNS);
   }
 
   async get(id: string): Promise<ApiToken | undefined> {
     const { rows } = await this.db.query<TokenRow>("SELECT * FROM api_token WHERE id = $1", [id]);
-    return rows[0] && toToken(rows[0]);
+    return rows[0] && toToken(rows[0], POSTGRES_COLUMNS);
   }
 
   async list(page: PageRequest, appId?: string): Promise<Page<ApiToken>> {
@@ -59,7 +53,7 @@ export class PostgresTokens implements TokenRepository {
       this.db,
       { from: "api_token", where, params, key: "id" },
       page,
-      toToken,
+      (r) => toToken(r, POSTGRES_COLUMNS),
       (r) => r.id,
     );
   }
@@ -86,9 +80,9 @@ export class PostgresAudit implements AuditRepository {
 
   async append(e: AuditEntry): Promise<void> {
     await this.db.query(
-      `INSERT INTO audit_log (id, actor, action, path, app_id, status, created_at, client_ip, detail)
+      `INSERT INTO audit_log (${AUDIT_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [e.id, e.actor, e.action, e.path, e.appId, e.status, e.createdAt, e.clientIp, e.detail],
+      auditValues(e),
     );
   }
 
@@ -110,7 +104,7 @@ export class PostgresIpLists implements IpListRepository {
 
   async get(name: string): Promise<IpList | undefined> {
     const { rows } = await this.db.query<IpListRow>("SELECT * FROM ip_list WHERE name = $1", [name]);
-    return rows[0] && toIpList(rows[0]);
+    return rows[0] && toIpList(rows[0], POSTGRES_COLUMNS);
   }
 
   async list(page: PageRequest): Promise<Page<IpList>> {
@@ -118,7 +112,7 @@ export class PostgresIpLists implements IpListRepository {
       this.db,
       { from: "ip_list", where: [], params: new Params(), key: "name" },
       page,
-      toIpList,
+      (r) => toIpList(r, POSTGRES_COLUMNS),
       (r) => r.name,
     );
   }
@@ -128,7 +122,7 @@ export class PostgresIpLists implements IpListRepository {
       `INSERT INTO ip_list (name, description, entries, created_at, updated_at) VALUES ($1, $2, $3::jsonb, $4, $5)
        ON CONFLICT (name) DO UPDATE SET description = excluded.description, entries = excluded.entries,
          updated_at = excluded.updated_at`,
-      [l.name, l.description, JSON.stringify(l.entries), l.createdAt, l.updatedAt],
+      ipListValues(l),
     );
   }
 

@@ -10,16 +10,20 @@ import type {
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
 import {
-  portalColumns,
+  AUDIT_COLUMNS,
+  auditValues,
+  ipListValues,
   toAudit,
   toIpList,
   toToken,
   TOKEN_COLUMNS,
+  tokenValues,
   type AuditRow,
   type IpListRow,
   type TokenRow,
-} from "../token-rows.ts";
+} from "../rows/tokens.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
@@ -33,15 +37,7 @@ export class SqliteTokens implements TokenRepository {
   async insert(t: ApiToken): Promise<void> {
     await this.writer.run(() =>
       prepared(this.db, `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        t.id,
-        t.tokenHash,
-        t.appId,
-        t.name,
-        t.createdAt,
-        t.expiresAt,
-        t.revokedAt,
-        ...portalColumns(t),
-        t.allowedIps === null ? null : JSON.stringify(t.allowedIps),
+        ...tokenValues(t),
       ),
     );
   }
@@ -49,12 +45,12 @@ export class SqliteTokens implements TokenRepository {
   async byHash(tokenHash: string): Promise<ApiToken | undefined> {
     const row = prepared(this.db, "SELECT * FROM api_token WHERE token_hash = ?").get(tokenHash) as
       TokenRow | undefined;
-    return row && toToken(row);
+    return row && toToken(row, SQLITE_COLUMNS);
   }
 
   async get(id: string): Promise<ApiToken | undefined> {
     const row = prepared(this.db, "SELECT * FROM api_token WHERE id = ?").get(id) as TokenRow | undefined;
-    return row && toToken(row);
+    return row && toToken(row, SQLITE_COLUMNS);
   }
 
   async list(page: PageRequest, appId?: string): Promise<Page<ApiToken>> {
@@ -67,7 +63,7 @@ export class SqliteTokens implements TokenRepository {
         key: "id",
       },
       page,
-      toToken,
+      (r) => toToken(r, SQLITE_COLUMNS),
       (r) => r.id,
     );
   }
@@ -105,9 +101,9 @@ export class SqliteAudit implements AuditRepository {
     await this.writer.run(() =>
       prepared(
         this.db,
-        `INSERT INTO audit_log (id, actor, action, path, app_id, status, created_at, client_ip, detail)
+        `INSERT INTO audit_log (${AUDIT_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(e.id, e.actor, e.action, e.path, e.appId, e.status, e.createdAt, e.clientIp, e.detail),
+      ).run(...auditValues(e)),
     );
   }
 
@@ -135,7 +131,7 @@ export class SqliteIpLists implements IpListRepository {
 
   async get(name: string): Promise<IpList | undefined> {
     const row = prepared(this.db, "SELECT * FROM ip_list WHERE name = ?").get(name) as IpListRow | undefined;
-    return row && toIpList(row);
+    return row && toIpList(row, SQLITE_COLUMNS);
   }
 
   async list(page: PageRequest): Promise<Page<IpList>> {
@@ -143,7 +139,7 @@ export class SqliteIpLists implements IpListRepository {
       this.db,
       { from: "ip_list", where: [], params: [], key: "name" },
       page,
-      toIpList,
+      (r) => toIpList(r, SQLITE_COLUMNS),
       (r) => r.name,
     );
   }
@@ -155,7 +151,7 @@ export class SqliteIpLists implements IpListRepository {
         `INSERT INTO ip_list (name, description, entries, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET description = excluded.description, entries = excluded.entries,
            updated_at = excluded.updated_at`,
-      ).run(l.name, l.description, JSON.stringify(l.entries), l.createdAt, l.updatedAt),
+      ).run(...ipListValues(l)),
     );
   }
 
