@@ -1,17 +1,12 @@
 import type { Application } from "../../core/entities.ts";
 import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
-import {
-  applicationInsertValues,
-  applicationUpdateValues,
-  LISTED_APPLICATIONS,
-  toApplication,
-  type ApplicationRow,
-} from "../rows/applications.ts";
+import * as applicationRows from "../rows/applications.ts";
 import type { ApplicationRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { Params, type Queryable } from "./sql.ts";
 
-const readApplication = (r: ApplicationRow): Application => toApplication(r, POSTGRES_COLUMNS);
+const readApplication = (r: applicationRows.ApplicationRow): Application =>
+  applicationRows.toApplication(r, POSTGRES_COLUMNS);
 
 export class PostgresApplications implements ApplicationRepository {
   constructor(private readonly db: Queryable) {}
@@ -20,13 +15,13 @@ export class PostgresApplications implements ApplicationRepository {
     await this.db.query(
       `INSERT INTO application (id, uid, name, throttle_rate, metadata, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
-      applicationInsertValues(a),
+      applicationRows.applicationInsertValues(a),
     );
   }
 
   async get(idOrUid: string): Promise<Application | undefined> {
     // An id match wins over a uid match (a uid may look like another application's id).
-    const { rows } = await this.db.query<ApplicationRow>(
+    const { rows } = await this.db.query<applicationRows.ApplicationRow>(
       "SELECT * FROM application WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1",
       [idOrUid],
     );
@@ -34,11 +29,11 @@ export class PostgresApplications implements ApplicationRepository {
   }
 
   async list(page: PageRequest): Promise<Page<Application>> {
-    return paginate<ApplicationRow, Application>(
+    return paginate<applicationRows.ApplicationRow, Application>(
       this.db,
       {
         from: "application",
-        where: [...LISTED_APPLICATIONS],
+        where: [...applicationRows.LISTED_APPLICATIONS],
         params: new Params(),
         key: "id",
       },
@@ -51,7 +46,7 @@ export class PostgresApplications implements ApplicationRepository {
   async update(a: Application): Promise<void> {
     await this.db.query(
       "UPDATE application SET uid = $1, name = $2, throttle_rate = $3, metadata = $4::jsonb, updated_at = $5 WHERE id = $6",
-      applicationUpdateValues(a),
+      applicationRows.applicationUpdateValues(a),
     );
   }
 

@@ -1,20 +1,13 @@
 import type { Attempt } from "../../core/entities.ts";
 import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
-import {
-  ATTEMPT_COLUMNS,
-  attemptListing,
-  attemptValues,
-  statusCodeRange,
-  toAttempt,
-  type AttemptRow,
-} from "../rows/attempts.ts";
+import * as attemptRows from "../rows/attempts.ts";
 import type { AttemptFilter, AttemptRepository, Page, PageRequest } from "../store.ts";
 import { statsParam, upsertStatsFrom } from "./attempt-stats.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
 import { Params, type Queryable } from "./sql.ts";
 
-const readAttempt = (r: AttemptRow): Attempt => toAttempt(r, POSTGRES_COLUMNS);
+const readAttempt = (r: attemptRows.AttemptRow): Attempt => attemptRows.toAttempt(r, POSTGRES_COLUMNS);
 
 /**
  * PostgreSQL text cannot hold U+0000, and a receiver's response body (decoded as UTF-8) may:
@@ -33,22 +26,22 @@ export function attemptRowsFrom(first: number): string {
   return `unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[],
       ${p(5)}::smallint[], ${p(6)}::integer[], ${p(7)}::text[], ${p(8)}::integer[], ${p(9)}::smallint[],
       ${p(10)}::text[], ${p(11)}::jsonb[], ${p(12)}::bigint[], ${p(13)}::jsonb[])
-    AS a(${ATTEMPT_COLUMNS.join(", ")})`;
+    AS a(${attemptRows.ATTEMPT_COLUMNS.join(", ")})`;
 }
 
-export const INSERT_ATTEMPT_COLUMNS = `INSERT INTO attempt (${ATTEMPT_COLUMNS.join(", ")})`;
+export const INSERT_ATTEMPT_COLUMNS = `INSERT INTO attempt (${attemptRows.ATTEMPT_COLUMNS.join(", ")})`;
 
-/** The attempts as one array per column of ATTEMPT_COLUMNS, for attemptRowsFrom. */
+/** The attempts as one array per column of attemptRows.ATTEMPT_COLUMNS, for attemptRowsFrom. */
 export function attemptArrays(attempts: Attempt[]): unknown[][] {
-  const rows = attempts.map((a) => attemptValues({ ...a, response: storableText(a.response) }));
-  return ATTEMPT_COLUMNS.map((_, column) => rows.map((row) => row[column]));
+  const rows = attempts.map((a) => attemptRows.attemptValues({ ...a, response: storableText(a.response) }));
+  return attemptRows.ATTEMPT_COLUMNS.map((_, column) => rows.map((row) => row[column]));
 }
 
 export class PostgresAttempts implements AttemptRepository {
   constructor(private readonly db: Queryable) {}
 
   async get(appId: string, msgId: string, attemptId: string): Promise<Attempt | undefined> {
-    const { rows } = await this.db.query<AttemptRow>(
+    const { rows } = await this.db.query<attemptRows.AttemptRow>(
       "SELECT * FROM attempt WHERE app_id = $1 AND msg_id = $2 AND id = $3",
       [appId, msgId, attemptId],
     );
@@ -77,12 +70,12 @@ export class PostgresAttempts implements AttemptRepository {
     if (filter.status !== undefined) where.push(`a.status = ${params.add(filter.status)}`);
     if (filter.endpointId !== undefined) where.push(`a.endpoint_id = ${params.add(filter.endpointId)}`);
     if (filter.statusCodeClass !== undefined) {
-      const [from, to] = statusCodeRange(filter.statusCodeClass).map((code) => params.add(code));
+      const [from, to] = attemptRows.statusCodeRange(filter.statusCodeClass).map((code) => params.add(code));
       where.push(`a.response_status_code >= ${from} AND a.response_status_code < ${to}`);
     }
-    return paginate<AttemptRow, Attempt>(
+    return paginate<attemptRows.AttemptRow, Attempt>(
       this.db,
-      { ...attemptListing(m.length > 0), where, params },
+      { ...attemptRows.attemptListing(m.length > 0), where, params },
       page,
       readAttempt,
       (r) => r.id,

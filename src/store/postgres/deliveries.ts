@@ -15,13 +15,7 @@ import type {
   TimeRange,
 } from "../store.ts";
 import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
-import {
-  toDelivery,
-  toDeliveryScanRow,
-  toDeliveryStats,
-  type DeliveryRow,
-  type DeliveryScanColumns,
-} from "../rows/deliveries.ts";
+import * as deliveryRows from "../rows/deliveries.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { completeStatement } from "./outcomes.ts";
 import { paginate } from "./paginate.ts";
@@ -71,8 +65,14 @@ export class PostgresDeliveries implements DeliveryRepository {
     skipEndpoints: string[],
   ): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
-    const { rows } = await this.db.query<DeliveryRow>(CLAIM_DUE, [owner, leaseUntil, now, limit, skipEndpoints]);
-    return rows.map((r) => ({ ...toDelivery(r), leaseUntil }));
+    const { rows } = await this.db.query<deliveryRows.DeliveryRow>(CLAIM_DUE, [
+      owner,
+      leaseUntil,
+      now,
+      limit,
+      skipEndpoints,
+    ]);
+    return rows.map((r) => ({ ...deliveryRows.toDelivery(r), leaseUntil }));
   }
 
   async complete(owner: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
@@ -109,11 +109,11 @@ export class PostgresDeliveries implements DeliveryRepository {
   }
 
   async get(appId: string, msgId: string, endpointId: string): Promise<Delivery | undefined> {
-    const { rows } = await this.db.query<DeliveryRow>(
+    const { rows } = await this.db.query<deliveryRows.DeliveryRow>(
       "SELECT * FROM delivery WHERE app_id = $1 AND msg_id = $2 AND endpoint_id = $3",
       [appId, msgId, endpointId],
     );
-    return rows[0] && toDelivery(rows[0]);
+    return rows[0] && deliveryRows.toDelivery(rows[0]);
   }
 
   /**
@@ -135,7 +135,7 @@ export class PostgresDeliveries implements DeliveryRepository {
   }
 
   async scanEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<DeliveryScanRow[]> {
-    const { rows } = await this.db.query<DeliveryScanColumns>(
+    const { rows } = await this.db.query<deliveryRows.DeliveryScanColumns>(
       `SELECT d.id, d.msg_id, d.status, m.event_type, m.channels, m.tags,
          (SELECT a.response_status_code FROM attempt a WHERE a.msg_id = d.msg_id AND a.endpoint_id = d.endpoint_id
           ORDER BY a.id DESC LIMIT 1) AS last_status_code
@@ -144,7 +144,7 @@ export class PostgresDeliveries implements DeliveryRepository {
        ORDER BY d.msg_id LIMIT $5`,
       [endpointId, appId, range.after, range.before, limit],
     );
-    return rows.map((r) => toDeliveryScanRow(r, POSTGRES_COLUMNS));
+    return rows.map((r) => deliveryRows.toDeliveryScanRow(r, POSTGRES_COLUMNS));
   }
 
   /** Counted in the index delivery_due_by_endpoint: at most `cap` index entries per partition are read. */
@@ -204,7 +204,7 @@ export class PostgresDeliveries implements DeliveryRepository {
 
   async listByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Delivery>> {
     const params = new Params();
-    return paginate<DeliveryRow, Delivery>(
+    return paginate<deliveryRows.DeliveryRow, Delivery>(
       this.db,
       {
         from: "delivery",
@@ -213,7 +213,7 @@ export class PostgresDeliveries implements DeliveryRepository {
         key: "endpoint_id",
       },
       page,
-      toDelivery,
+      deliveryRows.toDelivery,
       (r) => r.endpoint_id,
     );
   }
@@ -234,7 +234,7 @@ export class PostgresDeliveries implements DeliveryRepository {
     ];
     if (filter.status !== undefined) where.push(`d.status = ${params.add(filter.status)}`);
     // Every delivery has its message (ON DELETE CASCADE), so the join only matters when it filters.
-    return paginate<DeliveryRow, Delivery>(
+    return paginate<deliveryRows.DeliveryRow, Delivery>(
       this.db,
       {
         select: "d.*",
@@ -244,7 +244,7 @@ export class PostgresDeliveries implements DeliveryRepository {
         key: "d.msg_id",
       },
       page,
-      toDelivery,
+      deliveryRows.toDelivery,
       (r) => r.msg_id,
     );
   }
@@ -260,16 +260,16 @@ export class PostgresDeliveries implements DeliveryRepository {
       `SELECT status, COUNT(*) AS n FROM delivery WHERE ${where.join(" AND ")} GROUP BY status`,
       params.values,
     );
-    return toDeliveryStats(rows);
+    return deliveryRows.toDeliveryStats(rows);
   }
 
   async oldestUnsettled(appId: string, endpointId: string): Promise<Delivery | undefined> {
-    const { rows } = await this.db.query<DeliveryRow>(
+    const { rows } = await this.db.query<deliveryRows.DeliveryRow>(
       `SELECT * FROM delivery WHERE endpoint_id = $1 AND app_id = $2 AND next_attempt_at IS NOT NULL
        ORDER BY msg_id LIMIT 1`,
       [endpointId, appId],
     );
-    return rows[0] && toDelivery(rows[0]);
+    return rows[0] && deliveryRows.toDelivery(rows[0]);
   }
 
   async park(owner: string, id: string, at: number): Promise<void> {

@@ -1,13 +1,6 @@
 import type { Endpoint, PreviousSecret } from "../../core/entities.ts";
 import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
-import {
-  endpointInsertValues,
-  endpointUpdateValues,
-  ENDPOINT_INSERT_COLUMNS,
-  previousSecretsParam,
-  toEndpoint,
-  type EndpointRow,
-} from "../rows/endpoints.ts";
+import * as endpointRows from "../rows/endpoints.ts";
 import type { EndpointRepository, Page, PageRequest } from "../store.ts";
 import { isSealed, PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import { paginate } from "./paginate.ts";
@@ -19,20 +12,21 @@ export class PostgresEndpoints implements EndpointRepository {
     private readonly box: Sealer = PLAINTEXT,
   ) {}
 
-  private readonly map = (r: EndpointRow): Endpoint => toEndpoint(r, POSTGRES_COLUMNS, this.box);
+  private readonly map = (r: endpointRows.EndpointRow): Endpoint =>
+    endpointRows.toEndpoint(r, POSTGRES_COLUMNS, this.box);
 
   async insert(e: Endpoint): Promise<void> {
     await this.db.query(
-      `INSERT INTO endpoint (${ENDPOINT_INSERT_COLUMNS})
+      `INSERT INTO endpoint (${endpointRows.ENDPOINT_INSERT_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12, $13, $14::jsonb, $15, $16::jsonb,
          $17, $18)`,
-      endpointInsertValues(e, POSTGRES_COLUMNS, this.box),
+      endpointRows.endpointInsertValues(e, POSTGRES_COLUMNS, this.box),
     );
   }
 
   async get(appId: string, idOrUid: string): Promise<Endpoint | undefined> {
     // An id match wins over a uid match, as in SQLite.
-    const { rows } = await this.db.query<EndpointRow>(
+    const { rows } = await this.db.query<endpointRows.EndpointRow>(
       "SELECT * FROM endpoint WHERE app_id = $1 AND (id = $2 OR uid = $2) ORDER BY id = $2 DESC LIMIT 1",
       [appId, idOrUid],
     );
@@ -41,7 +35,7 @@ export class PostgresEndpoints implements EndpointRepository {
 
   async list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
     const params = new Params();
-    return paginate<EndpointRow, Endpoint>(
+    return paginate<endpointRows.EndpointRow, Endpoint>(
       this.db,
       { from: "endpoint", where: [`app_id = ${params.add(appId)}`], params, key: "id" },
       page,
@@ -51,15 +45,20 @@ export class PostgresEndpoints implements EndpointRepository {
   }
 
   async listAll(appId: string): Promise<Endpoint[]> {
-    const { rows } = await this.db.query<EndpointRow>("SELECT * FROM endpoint WHERE app_id = $1 ORDER BY id", [appId]);
+    const { rows } = await this.db.query<endpointRows.EndpointRow>(
+      "SELECT * FROM endpoint WHERE app_id = $1 ORDER BY id",
+      [appId],
+    );
     return rows.map(this.map);
   }
 
   async listDisabled(appId: string | null, limit: number): Promise<Endpoint[]> {
     const { rows } =
       appId === null
-        ? await this.db.query<EndpointRow>("SELECT * FROM endpoint WHERE disabled ORDER BY id LIMIT $1", [limit])
-        : await this.db.query<EndpointRow>(
+        ? await this.db.query<endpointRows.EndpointRow>("SELECT * FROM endpoint WHERE disabled ORDER BY id LIMIT $1", [
+            limit,
+          ])
+        : await this.db.query<endpointRows.EndpointRow>(
             "SELECT * FROM endpoint WHERE app_id = $1 AND disabled ORDER BY id LIMIT $2",
             [appId, limit],
           );
@@ -73,7 +72,7 @@ export class PostgresEndpoints implements EndpointRepository {
          event_types = $7::jsonb, channels = $8::jsonb, metadata = $9::jsonb, headers = $10,
          failing_since = $11, options = $12::jsonb, updated_at = $13
        WHERE app_id = $14 AND id = $15`,
-      endpointUpdateValues(e, POSTGRES_COLUMNS, this.box),
+      endpointRows.endpointUpdateValues(e, POSTGRES_COLUMNS, this.box),
     );
   }
 
@@ -99,7 +98,7 @@ export class PostgresEndpoints implements EndpointRepository {
   async setSecret(appId: string, id: string, secret: string, previous: PreviousSecret[], now: number): Promise<void> {
     await this.db.query(
       "UPDATE endpoint SET secret = $1, previous_secrets = $2::jsonb, updated_at = $3 WHERE app_id = $4 AND id = $5",
-      [this.box.seal(secret), previousSecretsParam(previous, this.box), now, appId, id],
+      [this.box.seal(secret), endpointRows.previousSecretsParam(previous, this.box), now, appId, id],
     );
   }
 

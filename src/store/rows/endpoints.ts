@@ -61,10 +61,8 @@ export const ENDPOINT_INSERT_COLUMNS =
   "id, app_id, uid, url, description, version, disabled, throttle_rate, event_types, channels, metadata, headers, " +
   "secret, previous_secrets, failing_since, options, created_at, updated_at";
 
-/** The values of ENDPOINT_INSERT_COLUMNS: JSON as text, headers and secrets sealed. */
-export const endpointInsertValues = (e: Endpoint, codec: ColumnCodec, box: Sealer): unknown[] => [
-  e.id,
-  e.appId,
+/** The values of the columns an update may change besides failing_since and options: uid … headers, in table order. */
+const editableValues = (e: Endpoint, codec: ColumnCodec, box: Sealer): unknown[] => [
   e.uid,
   e.url,
   e.description,
@@ -75,6 +73,13 @@ export const endpointInsertValues = (e: Endpoint, codec: ColumnCodec, box: Seale
   json(e.channels),
   json(e.metadata),
   box.seal(JSON.stringify(e.headers)),
+];
+
+/** The values of ENDPOINT_INSERT_COLUMNS: JSON as text, headers and secrets sealed. */
+export const endpointInsertValues = (e: Endpoint, codec: ColumnCodec, box: Sealer): unknown[] => [
+  e.id,
+  e.appId,
+  ...editableValues(e, codec, box),
   box.seal(e.secret),
   previousSecretsParam(e.previousSecrets, box),
   e.failingSince,
@@ -89,16 +94,7 @@ export const endpointInsertValues = (e: Endpoint, codec: ColumnCodec, box: Seale
  * failing_since, options, updated_at, then the key (app_id, id).
  */
 export const endpointUpdateValues = (e: Endpoint, codec: ColumnCodec, box: Sealer): unknown[] => [
-  e.uid,
-  e.url,
-  e.description,
-  e.version,
-  codec.flagParam(e.disabled),
-  e.throttleRate,
-  json(e.eventTypes),
-  json(e.channels),
-  json(e.metadata),
-  box.seal(JSON.stringify(e.headers)),
+  ...editableValues(e, codec, box),
   e.failingSince,
   json(e.options),
   e.updatedAt,

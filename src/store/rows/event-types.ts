@@ -32,14 +32,19 @@ export const toEventType = (r: EventTypeRow, codec: ColumnCodec): EventType => (
 export const EVENT_TYPE_INSERT_COLUMNS =
   "name, description, archived, deprecated, schemas, group_name, feature_flags, created_at, updated_at, retry_schedule";
 
-export const eventTypeInsertValues = (e: EventType, codec: ColumnCodec): unknown[] => [
-  e.name,
+/** The values of the columns an update may change besides retry_schedule, in table order. */
+const editableValues = (e: EventType, codec: ColumnCodec): unknown[] => [
   e.description,
   codec.flagParam(e.archived),
   codec.flagParam(e.deprecated),
   jsonParam(e.schemas),
   e.groupName,
   jsonParam(e.featureFlags),
+];
+
+export const eventTypeInsertValues = (e: EventType, codec: ColumnCodec): unknown[] => [
+  e.name,
+  ...editableValues(e, codec),
   e.createdAt,
   e.updatedAt,
   jsonParam(e.retrySchedule),
@@ -50,12 +55,7 @@ export const eventTypeInsertValues = (e: EventType, codec: ColumnCodec): unknown
  * feature_flags, updated_at, retry_schedule, then the key (name).
  */
 export const eventTypeUpdateValues = (e: EventType, codec: ColumnCodec): unknown[] => [
-  e.description,
-  codec.flagParam(e.archived),
-  codec.flagParam(e.deprecated),
-  jsonParam(e.schemas),
-  e.groupName,
-  jsonParam(e.featureFlags),
+  ...editableValues(e, codec),
   e.updatedAt,
   jsonParam(e.retrySchedule),
   e.name,

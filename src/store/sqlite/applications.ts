@@ -1,19 +1,14 @@
 import type Database from "better-sqlite3";
 import type { Application } from "../../core/entities.ts";
 import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
-import {
-  applicationInsertValues,
-  applicationUpdateValues,
-  LISTED_APPLICATIONS,
-  toApplication,
-  type ApplicationRow,
-} from "../rows/applications.ts";
+import * as applicationRows from "../rows/applications.ts";
 import type { ApplicationRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
-const readApplication = (r: ApplicationRow): Application => toApplication(r, SQLITE_COLUMNS);
+const readApplication = (r: applicationRows.ApplicationRow): Application =>
+  applicationRows.toApplication(r, SQLITE_COLUMNS);
 
 export class SqliteApplications implements ApplicationRepository {
   constructor(
@@ -26,7 +21,7 @@ export class SqliteApplications implements ApplicationRepository {
       prepared(
         this.db,
         "INSERT INTO application (id, uid, name, throttle_rate, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      ).run(...applicationInsertValues(a)),
+      ).run(...applicationRows.applicationInsertValues(a)),
     );
   }
 
@@ -35,16 +30,16 @@ export class SqliteApplications implements ApplicationRepository {
       idOrUid,
       idOrUid,
       idOrUid,
-    ) as ApplicationRow | undefined;
+    ) as applicationRows.ApplicationRow | undefined;
     return row && readApplication(row);
   }
 
   async list(page: PageRequest): Promise<Page<Application>> {
-    return paginate<ApplicationRow, Application>(
+    return paginate<applicationRows.ApplicationRow, Application>(
       this.db,
       {
         from: "application",
-        where: [...LISTED_APPLICATIONS],
+        where: [...applicationRows.LISTED_APPLICATIONS],
         params: [],
         key: "id",
       },
@@ -59,7 +54,7 @@ export class SqliteApplications implements ApplicationRepository {
       prepared(
         this.db,
         "UPDATE application SET uid = ?, name = ?, throttle_rate = ?, metadata = ?, updated_at = ? WHERE id = ?",
-      ).run(...applicationUpdateValues(a)),
+      ).run(...applicationRows.applicationUpdateValues(a)),
     );
   }
 

@@ -1,14 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Attempt } from "../../core/entities.ts";
 import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
-import {
-  ATTEMPT_COLUMNS,
-  attemptListing,
-  attemptValues,
-  statusCodeRange,
-  toAttempt,
-  type AttemptRow,
-} from "../rows/attempts.ts";
+import * as attemptRows from "../rows/attempts.ts";
 import type { AttemptFilter, AttemptRepository, Page, PageRequest } from "../store.ts";
 import { recordAttemptStats } from "./attempt-stats.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
@@ -16,13 +9,13 @@ import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
-const readAttempt = (r: AttemptRow): Attempt => toAttempt(r, SQLITE_COLUMNS);
+const readAttempt = (r: attemptRows.AttemptRow): Attempt => attemptRows.toAttempt(r, SQLITE_COLUMNS);
 
-const INSERT_ATTEMPT = `INSERT INTO attempt (${ATTEMPT_COLUMNS.join(", ")})
-  VALUES (${ATTEMPT_COLUMNS.map(() => "?").join(", ")})`;
+const INSERT_ATTEMPT = `INSERT INTO attempt (${attemptRows.ATTEMPT_COLUMNS.join(", ")})
+  VALUES (${attemptRows.ATTEMPT_COLUMNS.map(() => "?").join(", ")})`;
 
 export function insertAttempt(db: Database.Database, a: Attempt): void {
-  prepared(db, INSERT_ATTEMPT).run(...attemptValues(a));
+  prepared(db, INSERT_ATTEMPT).run(...attemptRows.attemptValues(a));
 }
 
 export class SqliteAttempts implements AttemptRepository {
@@ -36,7 +29,7 @@ export class SqliteAttempts implements AttemptRepository {
       appId,
       msgId,
       attemptId,
-    ) as AttemptRow | undefined;
+    ) as attemptRows.AttemptRow | undefined;
     return row && readAttempt(row);
   }
 
@@ -68,11 +61,11 @@ export class SqliteAttempts implements AttemptRepository {
     }
     if (filter.statusCodeClass !== undefined) {
       where.push("a.response_status_code >= ? AND a.response_status_code < ?");
-      params.push(...statusCodeRange(filter.statusCodeClass));
+      params.push(...attemptRows.statusCodeRange(filter.statusCodeClass));
     }
-    return paginate<AttemptRow, Attempt>(
+    return paginate<attemptRows.AttemptRow, Attempt>(
       this.db,
-      { ...attemptListing(m.where.length > 0), where, params },
+      { ...attemptRows.attemptListing(m.where.length > 0), where, params },
       page,
       readAttempt,
       (r) => r.id,

@@ -1,14 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Endpoint, PreviousSecret } from "../../core/entities.ts";
 import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
-import {
-  endpointInsertValues,
-  endpointUpdateValues,
-  ENDPOINT_INSERT_COLUMNS,
-  previousSecretsParam,
-  toEndpoint,
-  type EndpointRow,
-} from "../rows/endpoints.ts";
+import * as endpointRows from "../rows/endpoints.ts";
 import type { EndpointRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { isSealed, PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
@@ -22,14 +15,15 @@ export class SqliteEndpoints implements EndpointRepository {
     private readonly box: Sealer = PLAINTEXT,
   ) {}
 
-  private readonly map = (r: EndpointRow): Endpoint => toEndpoint(r, SQLITE_COLUMNS, this.box);
+  private readonly map = (r: endpointRows.EndpointRow): Endpoint =>
+    endpointRows.toEndpoint(r, SQLITE_COLUMNS, this.box);
 
   async insert(e: Endpoint): Promise<void> {
     await this.writer.run(() =>
       prepared(
         this.db,
-        `INSERT INTO endpoint (${ENDPOINT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(...endpointInsertValues(e, SQLITE_COLUMNS, this.box)),
+        `INSERT INTO endpoint (${endpointRows.ENDPOINT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(...endpointRows.endpointInsertValues(e, SQLITE_COLUMNS, this.box)),
     );
   }
 
@@ -37,12 +31,12 @@ export class SqliteEndpoints implements EndpointRepository {
     const row = prepared(
       this.db,
       "SELECT * FROM endpoint WHERE app_id = ? AND (id = ? OR uid = ?) ORDER BY id = ? DESC LIMIT 1",
-    ).get(appId, idOrUid, idOrUid, idOrUid) as EndpointRow | undefined;
+    ).get(appId, idOrUid, idOrUid, idOrUid) as endpointRows.EndpointRow | undefined;
     return row && this.map(row);
   }
 
   async list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
-    return paginate<EndpointRow, Endpoint>(
+    return paginate<endpointRows.EndpointRow, Endpoint>(
       this.db,
       { from: "endpoint", where: ["app_id = ?"], params: [appId], key: "id" },
       page,
@@ -52,9 +46,9 @@ export class SqliteEndpoints implements EndpointRepository {
   }
 
   async listAll(appId: string): Promise<Endpoint[]> {
-    return (prepared(this.db, "SELECT * FROM endpoint WHERE app_id = ? ORDER BY id").all(appId) as EndpointRow[]).map(
-      this.map,
-    );
+    return (
+      prepared(this.db, "SELECT * FROM endpoint WHERE app_id = ? ORDER BY id").all(appId) as endpointRows.EndpointRow[]
+    ).map(this.map);
   }
 
   async listDisabled(appId: string | null, limit: number): Promise<Endpoint[]> {
@@ -65,7 +59,7 @@ export class SqliteEndpoints implements EndpointRepository {
             appId,
             limit,
           )
-    ) as EndpointRow[];
+    ) as endpointRows.EndpointRow[];
     return rows.map(this.map);
   }
 
@@ -76,7 +70,7 @@ export class SqliteEndpoints implements EndpointRepository {
         `UPDATE endpoint SET uid = ?, url = ?, description = ?, version = ?, disabled = ?, throttle_rate = ?,
            event_types = ?, channels = ?, metadata = ?, headers = ?, failing_since = ?, options = ?, updated_at = ?
          WHERE app_id = ? AND id = ?`,
-      ).run(...endpointUpdateValues(e, SQLITE_COLUMNS, this.box)),
+      ).run(...endpointRows.endpointUpdateValues(e, SQLITE_COLUMNS, this.box)),
     );
   }
 
@@ -99,7 +93,7 @@ export class SqliteEndpoints implements EndpointRepository {
       prepared(
         this.db,
         "UPDATE endpoint SET secret = ?, previous_secrets = ?, updated_at = ? WHERE app_id = ? AND id = ?",
-      ).run(this.box.seal(secret), previousSecretsParam(previous, this.box), now, appId, id),
+      ).run(this.box.seal(secret), endpointRows.previousSecretsParam(previous, this.box), now, appId, id),
     );
   }
 

@@ -1,19 +1,13 @@
 import type Database from "better-sqlite3";
 import type { EventType } from "../../core/entities.ts";
 import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
-import {
-  EVENT_TYPE_INSERT_COLUMNS,
-  eventTypeInsertValues,
-  eventTypeUpdateValues,
-  toEventType,
-  type EventTypeRow,
-} from "../rows/event-types.ts";
+import * as eventTypeRows from "../rows/event-types.ts";
 import type { EventTypeRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
-const readEventType = (r: EventTypeRow): EventType => toEventType(r, SQLITE_COLUMNS);
+const readEventType = (r: eventTypeRows.EventTypeRow): EventType => eventTypeRows.toEventType(r, SQLITE_COLUMNS);
 
 export class SqliteEventTypes implements EventTypeRepository {
   constructor(
@@ -25,18 +19,19 @@ export class SqliteEventTypes implements EventTypeRepository {
     await this.writer.run(() =>
       prepared(
         this.db,
-        `INSERT INTO event_type (${EVENT_TYPE_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(...eventTypeInsertValues(e, SQLITE_COLUMNS)),
+        `INSERT INTO event_type (${eventTypeRows.EVENT_TYPE_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(...eventTypeRows.eventTypeInsertValues(e, SQLITE_COLUMNS)),
     );
   }
 
   async get(name: string): Promise<EventType | undefined> {
-    const row = prepared(this.db, "SELECT * FROM event_type WHERE name = ?").get(name) as EventTypeRow | undefined;
+    const row = prepared(this.db, "SELECT * FROM event_type WHERE name = ?").get(name) as
+      eventTypeRows.EventTypeRow | undefined;
     return row && readEventType(row);
   }
 
   async list(page: PageRequest, includeArchived: boolean): Promise<Page<EventType>> {
-    return paginate<EventTypeRow, EventType>(
+    return paginate<eventTypeRows.EventTypeRow, EventType>(
       this.db,
       { from: "event_type", where: includeArchived ? [] : ["archived = 0"], params: [], key: "name" },
       page,
@@ -51,7 +46,7 @@ export class SqliteEventTypes implements EventTypeRepository {
         this.db,
         `UPDATE event_type SET description = ?, archived = ?, deprecated = ?, schemas = ?, group_name = ?,
          feature_flags = ?, updated_at = ?, retry_schedule = ? WHERE name = ?`,
-      ).run(...eventTypeUpdateValues(e, SQLITE_COLUMNS)),
+      ).run(...eventTypeRows.eventTypeUpdateValues(e, SQLITE_COLUMNS)),
     );
   }
 

@@ -11,19 +11,7 @@ import type {
   TokenRepository,
 } from "../store.ts";
 import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
-import {
-  AUDIT_COLUMNS,
-  auditValues,
-  ipListValues,
-  toAudit,
-  toIpList,
-  toToken,
-  TOKEN_COLUMNS,
-  tokenValues,
-  type AuditRow,
-  type IpListRow,
-  type TokenRow,
-} from "../rows/tokens.ts";
+import * as tokenRows from "../rows/tokens.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
@@ -36,25 +24,26 @@ export class SqliteTokens implements TokenRepository {
 
   async insert(t: ApiToken): Promise<void> {
     await this.writer.run(() =>
-      prepared(this.db, `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        ...tokenValues(t),
-      ),
+      prepared(
+        this.db,
+        `INSERT INTO api_token (${tokenRows.TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(...tokenRows.tokenValues(t)),
     );
   }
 
   async byHash(tokenHash: string): Promise<ApiToken | undefined> {
     const row = prepared(this.db, "SELECT * FROM api_token WHERE token_hash = ?").get(tokenHash) as
-      TokenRow | undefined;
-    return row && toToken(row, SQLITE_COLUMNS);
+      tokenRows.TokenRow | undefined;
+    return row && tokenRows.toToken(row, SQLITE_COLUMNS);
   }
 
   async get(id: string): Promise<ApiToken | undefined> {
-    const row = prepared(this.db, "SELECT * FROM api_token WHERE id = ?").get(id) as TokenRow | undefined;
-    return row && toToken(row, SQLITE_COLUMNS);
+    const row = prepared(this.db, "SELECT * FROM api_token WHERE id = ?").get(id) as tokenRows.TokenRow | undefined;
+    return row && tokenRows.toToken(row, SQLITE_COLUMNS);
   }
 
   async list(page: PageRequest, appId?: string): Promise<Page<ApiToken>> {
-    return paginate<TokenRow, ApiToken>(
+    return paginate<tokenRows.TokenRow, ApiToken>(
       this.db,
       {
         from: "api_token",
@@ -63,7 +52,7 @@ export class SqliteTokens implements TokenRepository {
         key: "id",
       },
       page,
-      (r) => toToken(r, SQLITE_COLUMNS),
+      (r) => tokenRows.toToken(r, SQLITE_COLUMNS),
       (r) => r.id,
     );
   }
@@ -101,14 +90,14 @@ export class SqliteAudit implements AuditRepository {
     await this.writer.run(() =>
       prepared(
         this.db,
-        `INSERT INTO audit_log (${AUDIT_COLUMNS})
+        `INSERT INTO audit_log (${tokenRows.AUDIT_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(...auditValues(e)),
+      ).run(...tokenRows.auditValues(e)),
     );
   }
 
   async list(page: PageRequest, appId?: string): Promise<Page<AuditEntry>> {
-    return paginate<AuditRow, AuditEntry>(
+    return paginate<tokenRows.AuditRow, AuditEntry>(
       this.db,
       {
         from: "audit_log",
@@ -117,7 +106,7 @@ export class SqliteAudit implements AuditRepository {
         key: "id",
       },
       page,
-      toAudit,
+      tokenRows.toAudit,
       (r) => r.id,
     );
   }
@@ -130,16 +119,16 @@ export class SqliteIpLists implements IpListRepository {
   ) {}
 
   async get(name: string): Promise<IpList | undefined> {
-    const row = prepared(this.db, "SELECT * FROM ip_list WHERE name = ?").get(name) as IpListRow | undefined;
-    return row && toIpList(row, SQLITE_COLUMNS);
+    const row = prepared(this.db, "SELECT * FROM ip_list WHERE name = ?").get(name) as tokenRows.IpListRow | undefined;
+    return row && tokenRows.toIpList(row, SQLITE_COLUMNS);
   }
 
   async list(page: PageRequest): Promise<Page<IpList>> {
-    return paginate<IpListRow, IpList>(
+    return paginate<tokenRows.IpListRow, IpList>(
       this.db,
       { from: "ip_list", where: [], params: [], key: "name" },
       page,
-      (r) => toIpList(r, SQLITE_COLUMNS),
+      (r) => tokenRows.toIpList(r, SQLITE_COLUMNS),
       (r) => r.name,
     );
   }
@@ -151,7 +140,7 @@ export class SqliteIpLists implements IpListRepository {
         `INSERT INTO ip_list (name, description, entries, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET description = excluded.description, entries = excluded.entries,
            updated_at = excluded.updated_at`,
-      ).run(...ipListValues(l)),
+      ).run(...tokenRows.ipListValues(l)),
     );
   }
 
