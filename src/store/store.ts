@@ -11,7 +11,7 @@ import type {
   PreviousSecret,
   TriggerType,
 } from "../core/entities.ts";
-import type { StatsCells } from "./attempt-stats-rows.ts";
+import type { StatsCells } from "./rows/attempt-stats.ts";
 import type { AlertRule } from "../core/alert-rule.ts";
 import type { BackgroundTask, BackgroundTaskKind, BackgroundTaskStatus } from "../core/background-task.ts";
 
@@ -27,7 +27,7 @@ export interface Store {
   readonly messages: MessageRepository;
   readonly deliveries: DeliveryRepository;
   readonly attempts: AttemptRepository;
-  /** Pre-aggregated attempt counts and latencies per minute, written with the attempts (attempt-stats-rows.ts). */
+  /** Pre-aggregated attempt counts and latencies per minute, written with the attempts (rows/attempt-stats.ts). */
   readonly attemptStats: AttemptStatsRepository;
   readonly idempotency: IdempotencyRepository;
   readonly coordination: CoordinationRepository;
