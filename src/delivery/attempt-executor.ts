@@ -10,7 +10,7 @@ import type { ActiveSpan, Tracing } from "../observability/tracing.ts";
 import type { Store } from "../store/store.ts";
 import { needsHandshake } from "./cloudevents.ts";
 import { CompletionBatcher } from "./completion-batcher.ts";
-import type { DeliveryJob } from "./dispatcher.ts";
+import type { DeliveryJob } from "./delivery-job.ts";
 import { EventTypeSchedules } from "./event-type-schedules.ts";
 import type { HttpSender, SendResult } from "./http-sender.ts";
 import { decide, retryUncontacted, type Decision } from "./outcome.ts";
