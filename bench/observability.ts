@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { DeliveryStatus, TriggerType, type Attempt, type Endpoint, type Message } from "../src/core/entities.ts";
-import type { DeliveryJob } from "../src/delivery/dispatcher.ts";
+import type { DeliveryJob } from "../src/delivery/delivery-job.ts";
 import { AttemptLog } from "../src/observability/attempt-log.ts";
 import type { AttemptObservation } from "../src/observability/delivery-observer.ts";
 import { DeliveryMetrics } from "../src/observability/delivery-metrics.ts";

@@ -55,6 +55,8 @@ const STORE_INDEPENDENT = new Set([
   "test/config-as-code-file.test.ts",
   "test/config-as-code-refusals.test.ts",
   "test/unit-delivery-rules.test.ts",
+  "test/unit-endpoint-lanes.test.ts",
+  "test/unit-claim-scheduler.test.ts",
   "test/build-freshness.test.ts",
   "test/build-output.test.ts",
   "test/deployment-manifests.test.ts",

@@ -3,18 +3,19 @@ import type { Clock } from "../core/clock.ts";
 import type { EndpointDirectory } from "../core/endpoint-directory.ts";
 import { DeliveryStatus, type Attempt, type Endpoint, type ErrorKind, type Message } from "../core/entities.ts";
 import { newId } from "../core/ids.ts";
-import { addTraceHeaders, continueTrace, storedTrace } from "../core/trace-context.ts";
+import { addTraceHeaders, type OutgoingTrace } from "../core/trace-context.ts";
 import type { DeliveryObserver } from "../observability/delivery-observer.ts";
-import { attemptOutcome } from "../observability/outcome-labels.ts";
-import type { ActiveSpan, Tracing } from "../observability/tracing.ts";
+import type { Tracing } from "../observability/tracing.ts";
 import type { Store } from "../store/store.ts";
 import { needsHandshake } from "./cloudevents.ts";
+import { CloudEventsHandshake } from "./cloudevents-handshake.ts";
+import { endAttemptSpan, startAttemptSpan, type AttemptSpan } from "./attempt-span.ts";
 import { CompletionBatcher } from "./completion-batcher.ts";
-import type { DeliveryJob } from "./dispatcher.ts";
+import type { DeliveryJob } from "./delivery-job.ts";
 import { EventTypeSchedules } from "./event-type-schedules.ts";
 import type { HttpSender, SendResult } from "./http-sender.ts";
 import { decide, retryUncontacted, type Decision } from "./outcome.ts";
-import { prepareRequest } from "./prepare-request.ts";
+import { prepareRequest, type Prepared } from "./prepare-request.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { responseHeadersForLog } from "./response-headers.ts";
 import { headersForLog } from "./webhook-request.ts";
@@ -55,6 +56,30 @@ const noResponse = (errorKind: ErrorKind, body: string): SendResult => ({
  */
 const ON_THE_WIRE_MS = 1;
 
+/** What became of the endpoint: whether this attempt disabled it, whether a turn passed on. */
+export interface AttemptResult {
+  endpointDisabled: boolean;
+  promoted: boolean;
+}
+
+const NOTHING_HAPPENED: AttemptResult = { endpointDisabled: false, promoted: false };
+
+/** The delivery's endpoint and message, as loaded for this attempt. */
+interface Target {
+  endpoint: Endpoint;
+  message: Message;
+}
+
+/** What the attempt sent (if anything), what came back and what it means for the delivery. */
+interface Exchange {
+  startedAt: number;
+  sentTo: string;
+  requestHeaders: Record<string, string>;
+  requestSent: boolean;
+  result: SendResult;
+  decision: Decision;
+}
+
 /**
  * Makes one attempt at one delivery: checks it is the delivery's turn (ordered endpoints), waits
  * for the endpoint's rate limit, performs the CloudEvents handshake if the endpoint wants one,
@@ -65,6 +90,7 @@ export class AttemptExecutor {
   private readonly rateLimiter: RateLimiter;
   private readonly schedules: EventTypeSchedules;
   private readonly completions: CompletionBatcher;
+  private readonly handshake: CloudEventsHandshake;
 
   constructor(
     private readonly store: Store,
@@ -78,6 +104,7 @@ export class AttemptExecutor {
     this.rateLimiter = new RateLimiter(store.rateLimits, clock, log);
     this.schedules = new EventTypeSchedules(store.eventTypes);
     this.completions = new CompletionBatcher(store.deliveries, owner);
+    this.handshake = new CloudEventsHandshake(sender, store.endpoints, endpoints, clock, options.webhookOrigin);
   }
 
   /**
@@ -85,97 +112,119 @@ export class AttemptExecutor {
    * on. `sent` is called once the request is on its way (or it will not be sent now, or it waits
    * for the endpoint's rate limit), when this delivery stops being urgent for the event loop.
    */
-  async run(job: DeliveryJob, sent: () => void = () => {}): Promise<{ endpointDisabled: boolean; promoted: boolean }> {
-    const none = { endpointDisabled: false, promoted: false };
+  async run(job: DeliveryJob, sent: () => void = () => {}): Promise<AttemptResult> {
     const pickedUpAt = this.clock.now();
+    const target = await this.load(job);
+    // Deleting the endpoint or message deleted its deliveries too: nothing left to do or record.
+    if (!target) return NOTHING_HAPPENED;
+    const ordered = target.endpoint.options.ordered === true;
+    if (ordered && !(await this.isTurnOf(job))) return NOTHING_HAPPENED;
+    const span = startAttemptSpan(this.options.tracing, job, target.endpoint, target.message);
+    const exchange = await this.exchange(job, target, span, sent);
+    sent();
+    const { attempt, now } = await this.record(job, target, exchange);
+    this.report(job, target, exchange, attempt, pickedUpAt, span);
+    return this.passTurn(job, ordered, exchange.decision, now);
+  }
+
+  /** The delivery's endpoint and message, or null when either is gone. */
+  private async load(job: DeliveryJob): Promise<Target | null> {
     const [endpoint, message] = await Promise.all([
       this.endpoints.endpoint(job.appId, job.endpointId),
       job.message ?? this.store.messages.get(job.appId, job.msgId),
     ]);
-    // Deleting the endpoint or message deleted its deliveries too: nothing left to do or record.
-    if (!endpoint || !message) return none;
+    return endpoint && message ? { endpoint, message } : null;
+  }
 
-    const ordered = endpoint.options.ordered === true;
-    if (ordered && !(await this.isTurnOf(job))) return none;
-
-    // Each attempt continues the message's trace under a span id of its own: the attempt span's
-    // with tracing on, a fresh one without (docs/operations.md, "Tracing").
-    const stored = storedTrace(message);
-    const span = this.options.tracing?.start("hookline.attempt", "client", stored, {
-      "hookline.app_id": job.appId,
-      "hookline.endpoint_id": job.endpointId,
-      "hookline.message_id": job.msgId,
-      "hookline.event_type": message.eventType,
-      "hookline.event_id": message.eventId ?? undefined,
-      "hookline.attempt": job.attemptCount + 1,
-      "http.request.method": "POST",
-      "server.address": hostOf(endpoint.url),
-    });
-    const trace = span ?? (stored ? continueTrace(stored) : null);
-
-    let startedAt = this.clock.now();
-    let requestHeaders: Record<string, string> = {};
-    let result: SendResult;
-    let decision: Decision;
-    let requestSent = false;
-    let sentTo = endpoint.url;
-    if (endpoint.disabled || message.payload === null) {
-      result = endpoint.disabled
-        ? noResponse("endpoint_disabled", "endpoint is disabled")
-        : noResponse("payload_expunged", "message payload was expunged");
-      decision = this.settle(DeliveryStatus.Fail, result.errorKind, endpoint);
-    } else {
-      // A throttled delivery waits here, holding only a slot of its own endpoint's lane.
-      if (endpoint.throttleRate) {
-        // Its timing is the limiter's from here on: background work need not wait for it.
-        sent();
-        await this.rateLimiter.acquire(endpoint.id, endpoint.throttleRate);
-      }
-      startedAt = this.clock.now();
-      const refused = needsHandshake(endpoint) ? await this.handshake(endpoint) : null;
-      const prepared = refused
-        ? null
-        : await prepareRequest(
-            endpoint,
-            message as Message & { payload: string },
-            startedAt,
-            this.options.webhookOrigin,
-          );
-      if (refused) {
-        // The attempt's request was the handshake's OPTIONS, and the result is its response.
-        requestSent = true;
-        result = refused;
-        requestHeaders = { "webhook-request-origin": this.options.webhookOrigin };
-        decision = await this.decide(result, endpoint, message, job);
-      } else if (prepared!.kind === "cancel") {
-        result = noResponse("filtered", prepared!.detail);
-        decision = this.settle(DeliveryStatus.Canceled, "filtered", endpoint);
-      } else if (prepared!.kind === "fail") {
-        result = noResponse(prepared!.errorKind, prepared!.detail);
-        decision = prepared!.retry
-          ? await this.retryUncontacted(prepared!.errorKind, endpoint, message, job)
-          : this.settle(DeliveryStatus.Fail, prepared!.errorKind, endpoint);
-      } else {
-        requestHeaders = prepared!.headers;
-        if (trace) addTraceHeaders(requestHeaders, trace);
-        requestSent = true;
-        // A JavaScript transformation may have chosen PUT or another URL; the SSRF guard checks
-        // that URL when connecting, like any endpoint's (src/delivery/ssrf/).
-        sentTo = prepared!.url;
-        const response = this.sender.post(prepared!.url, requestHeaders, prepared!.body, prepared!.method, {
-          msgId: job.msgId,
-          eventType: message.eventType,
-          attempt: job.attemptCount + 1,
-        });
-        const onTheWire = setTimeout(sent, ON_THE_WIRE_MS);
-        result = await response;
-        clearTimeout(onTheWire);
-        sent();
-        decision = await this.decide(result, endpoint, message, job);
-      }
+  /**
+   * What the endpoint was sent and what came of it: nothing sent (disabled endpoint, expunged
+   * payload, filtered out, failed transformation), a refused handshake, or the webhook's response.
+   */
+  private async exchange(
+    job: DeliveryJob,
+    target: Target,
+    { trace }: AttemptSpan,
+    sent: () => void,
+  ): Promise<Exchange> {
+    const { endpoint, message } = target;
+    if (endpoint.disabled) return this.unsent(target, "endpoint_disabled", "endpoint is disabled");
+    if (message.payload === null) return this.unsent(target, "payload_expunged", "message payload was expunged");
+    // A throttled delivery waits here, holding only a slot of its own endpoint's lane.
+    if (endpoint.throttleRate) {
+      // Its timing is the limiter's from here on: background work need not wait for it.
+      sent();
+      await this.rateLimiter.acquire(endpoint.id, endpoint.throttleRate);
     }
+    const startedAt = this.clock.now();
+    const refused = needsHandshake(endpoint) ? await this.handshake.ask(endpoint) : null;
+    if (refused) {
+      // The attempt's request was the handshake's OPTIONS, and the result is its response.
+      const requestHeaders = { "webhook-request-origin": this.options.webhookOrigin };
+      const decision = await this.decide(refused, target, job);
+      return { startedAt, sentTo: endpoint.url, requestHeaders, requestSent: true, result: refused, decision };
+    }
+    const payload = message as Message & { payload: string };
+    const prepared = await prepareRequest(endpoint, payload, startedAt, this.options.webhookOrigin);
+    const unsent = { startedAt, sentTo: endpoint.url, requestHeaders: {}, requestSent: false };
+    if (prepared.kind === "cancel") {
+      const decision = this.settle(DeliveryStatus.Canceled, "filtered", endpoint);
+      return { ...unsent, result: noResponse("filtered", prepared.detail), decision };
+    }
+    if (prepared.kind === "fail") {
+      const decision = prepared.retry
+        ? await this.retryUncontacted(prepared.errorKind, target, job)
+        : this.settle(DeliveryStatus.Fail, prepared.errorKind, endpoint);
+      return { ...unsent, result: noResponse(prepared.errorKind, prepared.detail), decision };
+    }
+    return this.send(job, target, prepared, trace, startedAt, sent);
+  }
 
+  /** Settled without a request: the endpoint is disabled or the payload is gone. */
+  private unsent({ endpoint }: Target, errorKind: ErrorKind, detail: string): Exchange {
+    const result = noResponse(errorKind, detail);
+    const decision = this.settle(DeliveryStatus.Fail, errorKind, endpoint);
+    return {
+      startedAt: this.clock.now(),
+      sentTo: endpoint.url,
+      requestHeaders: {},
+      requestSent: false,
+      result,
+      decision,
+    };
+  }
+
+  private async send(
+    job: DeliveryJob,
+    target: Target,
+    request: Prepared & { kind: "send" },
+    trace: OutgoingTrace | null,
+    startedAt: number,
+    sent: () => void,
+  ): Promise<Exchange> {
+    const requestHeaders = request.headers;
+    if (trace) addTraceHeaders(requestHeaders, trace);
+    // A JavaScript transformation may have chosen PUT or another URL; the SSRF guard checks
+    // that URL when connecting, like any endpoint's (src/delivery/ssrf/).
+    const response = this.sender.post(request.url, requestHeaders, request.body, request.method, {
+      msgId: job.msgId,
+      eventType: target.message.eventType,
+      attempt: job.attemptCount + 1,
+    });
+    const onTheWire = setTimeout(sent, ON_THE_WIRE_MS);
+    const result = await response;
+    clearTimeout(onTheWire);
     sent();
+    const decision = await this.decide(result, target, job);
+    return { startedAt, sentTo: request.url, requestHeaders, requestSent: true, result, decision };
+  }
+
+  /** Writes the attempt with the delivery's new state (one write), and the endpoint's health to the cache. */
+  private async record(
+    job: DeliveryJob,
+    { endpoint }: Target,
+    exchange: Exchange,
+  ): Promise<{ attempt: Attempt; now: number }> {
+    const { result, decision } = exchange;
     if (result.operatorDetail !== undefined) {
       this.log.warn(
         {
@@ -189,25 +238,7 @@ export class AttemptExecutor {
       );
     }
     const now = this.clock.now();
-    const attempt: Attempt = {
-      id: newId("atmpt", now),
-      appId: job.appId,
-      msgId: job.msgId,
-      endpointId: job.endpointId,
-      url: sentTo,
-      status:
-        decision.status === DeliveryStatus.Success || decision.status === DeliveryStatus.Canceled
-          ? decision.status
-          : DeliveryStatus.Fail,
-      responseStatusCode: result.statusCode,
-      response: result.body,
-      responseDurationMs: result.durationMs,
-      triggerType: job.trigger,
-      errorKind: decision.errorKind,
-      requestHeaders: headersForLog(requestHeaders, endpoint),
-      responseHeaders: responseHeadersForLog(result, endpoint),
-      createdAt: startedAt,
-    };
+    const attempt = attemptOf(job, endpoint, exchange, now);
     if (decision.disableEndpoint) {
       this.log.warn({ endpointId: endpoint.id, errorKind: decision.errorKind }, "endpoint disabled");
     }
@@ -223,6 +254,18 @@ export class AttemptExecutor {
       now,
     );
     this.endpoints.patch(job.appId, job.endpointId, { failingSince: decision.endpointFailingSince });
+    return { attempt, now };
+  }
+
+  /** Tells the observers (metrics, the attempt log, operational webhooks) and ends the attempt's span. */
+  private report(
+    job: DeliveryJob,
+    { endpoint, message }: Target,
+    { decision, requestSent }: Exchange,
+    attempt: Attempt,
+    pickedUpAt: number,
+    { span, trace }: AttemptSpan,
+  ): void {
     const traceIds = trace ? { traceId: trace.traceId, spanId: trace.spanId } : null;
     this.options.observer?.attemptRecorded({
       job,
@@ -234,9 +277,12 @@ export class AttemptExecutor {
       pickedUpAt,
       trace: traceIds,
     });
-    // A span is exported once ended; one left open by a throw above is dropped with the attempt.
+    // A span is exported once ended; one left open by a throw before this is dropped with the attempt.
     if (span) endAttemptSpan(span, attempt, requestSent);
-    // Settled (delivered, dead-lettered or filtered out): the next message of an ordered endpoint may go.
+  }
+
+  /** Settled (delivered, dead-lettered or filtered out): the next message of an ordered endpoint may go. */
+  private async passTurn(job: DeliveryJob, ordered: boolean, decision: Decision, now: number): Promise<AttemptResult> {
     const settled = decision.nextAttemptAt === null;
     if (ordered && settled) await this.store.deliveries.promoteNext(job.appId, job.endpointId, now);
     return { endpointDisabled: decision.disableEndpoint, promoted: ordered && settled };
@@ -255,30 +301,7 @@ export class AttemptExecutor {
     return false;
   }
 
-  /**
-   * The CloudEvents abuse-protection handshake: an OPTIONS request with WebHook-Request-Origin.
-   * Only a WebHook-Allowed-Origin naming our origin (or `*`) counts as consent; the status code
-   * does not. Returns null on consent, or the failed result to record.
-   */
-  private async handshake(endpoint: Endpoint): Promise<SendResult | null> {
-    const origin = this.options.webhookOrigin;
-    const response = await this.sender.options(endpoint.url, { "webhook-request-origin": origin });
-    const allowed = response.headers["webhook-allowed-origin"];
-    const value = Array.isArray(allowed) ? allowed[0] : allowed;
-    if (value !== undefined && (value.trim() === "*" || value.trim().toLowerCase() === origin.toLowerCase())) {
-      const at = this.clock.now();
-      await this.store.endpoints.markHandshakeValidated(endpoint.appId, endpoint.id, at);
-      this.endpoints.patch(endpoint.appId, endpoint.id, { handshakeValidatedAt: at });
-      return null;
-    }
-    return {
-      ...response,
-      errorKind: response.errorKind ?? "handshake_refused",
-      body: `CloudEvents validation handshake not granted (WebHook-Allowed-Origin: ${value ?? "absent"}); ${response.body}`,
-    };
-  }
-
-  private async decide(result: SendResult, endpoint: Endpoint, message: Message, job: DeliveryJob): Promise<Decision> {
+  private async decide(result: SendResult, { endpoint, message }: Target, job: DeliveryJob): Promise<Decision> {
     const schedule = (await this.schedules.forType(message.eventType)) ?? this.options.retryScheduleSeconds;
     return decide({
       result,
@@ -293,8 +316,7 @@ export class AttemptExecutor {
 
   private async retryUncontacted(
     errorKind: ErrorKind,
-    endpoint: Endpoint,
-    message: Message,
+    { endpoint, message }: Target,
     job: DeliveryJob,
   ): Promise<Decision> {
     const schedule = (await this.schedules.forType(message.eventType)) ?? this.options.retryScheduleSeconds;
@@ -316,21 +338,26 @@ export class AttemptExecutor {
   }
 }
 
-/** The endpoint's host for `server.address` (the URL itself may carry credentials in its path or query). */
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return undefined;
-  }
-}
-
-function endAttemptSpan(span: ActiveSpan, attempt: Attempt, requestSent: boolean): void {
-  span.setAttributes({
-    "hookline.outcome": attemptOutcome(attempt),
-    "hookline.request_sent": requestSent,
-    "http.response.status_code": attempt.responseStatusCode > 0 ? attempt.responseStatusCode : undefined,
-  });
-  if (attempt.status === DeliveryStatus.Fail) span.fail(attempt.errorKind ?? "failed");
-  span.end();
+/** The attempt as it is stored and shown (headers as logged: secrets masked). */
+function attemptOf(job: DeliveryJob, endpoint: Endpoint, exchange: Exchange, now: number): Attempt {
+  const { result, decision } = exchange;
+  return {
+    id: newId("atmpt", now),
+    appId: job.appId,
+    msgId: job.msgId,
+    endpointId: job.endpointId,
+    url: exchange.sentTo,
+    status:
+      decision.status === DeliveryStatus.Success || decision.status === DeliveryStatus.Canceled
+        ? decision.status
+        : DeliveryStatus.Fail,
+    responseStatusCode: result.statusCode,
+    response: result.body,
+    responseDurationMs: result.durationMs,
+    triggerType: job.trigger,
+    errorKind: decision.errorKind,
+    requestHeaders: headersForLog(exchange.requestHeaders, endpoint),
+    responseHeaders: responseHeadersForLog(result, endpoint),
+    createdAt: exchange.startedAt,
+  };
 }

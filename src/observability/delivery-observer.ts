@@ -1,5 +1,5 @@
 import type { Attempt, Endpoint, Message } from "../core/entities.ts";
-import type { DeliveryJob } from "../delivery/dispatcher.ts";
+import type { DeliveryJob } from "../delivery/delivery-job.ts";
 import type { Decision } from "../delivery/outcome.ts";
 
 /**
