@@ -6,7 +6,7 @@
  * filled the request slots and the memory, a healthy endpoint's webhooks waited for hanging
  * requests to time out (0 of 50 within 3 s, the last after 8 s). The dispatcher now keeps a
  * quarter of both for endpoints with nothing in flight or little held (RESERVED_SHARE in
- * src/delivery/dispatcher.ts).
+ * src/delivery/endpoint-lanes.ts).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
