@@ -8,6 +8,7 @@ import { ManualClock } from "../src/core/clock.ts";
 import { createMessage } from "../src/core/create-message.ts";
 import { idTimeMs } from "../src/core/ids.ts";
 import { runRetention, startHousekeeping } from "../src/main/housekeeping.ts";
+import { servicesOf } from "../src/main/services.ts";
 import { partitionWidthMs } from "../src/store/postgres/partitions.ts";
 import type { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import type { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
@@ -242,7 +243,10 @@ describe("retention, expunging and cluster-once jobs", () => {
     const prompt = await appWithEndpoint(h, `${receiver.url}/prompt`);
     const slow = await appWithEndpoint(h, `${receiver.url}/held`);
     const send = async (appId: string) =>
-      createMessage(h.ctx, (await h.ctx.store.applications.get(appId))!, { eventType: "a.b", payload: { n: 1 } });
+      createMessage(servicesOf(h.ctx).messageCreation, (await h.ctx.store.applications.get(appId))!, {
+        eventType: "a.b",
+        payload: { n: 1 },
+      });
 
     // Answered at once: waited for until the answer, so it has arrived by then.
     const requests = receiver.requests.length;

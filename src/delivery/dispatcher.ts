@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import { EndpointDirectory } from "../core/endpoint-directory.ts";
 import type { Message, TriggerType } from "../core/entities.ts";
+import type { WorkHandOff } from "../core/work-hand-off.ts";
 import type { DeliveryObserver } from "../observability/delivery-observer.ts";
 import type { Tracing } from "../observability/tracing.ts";
 import type { LeaseRef, Store } from "../store/store.ts";
@@ -83,7 +84,7 @@ const MAX_WAKE_TIMES = 10_000;
  * fast path), or claimed from the store by the poll loop (retries that became due, work whose
  * owner died and whose lease expired, work the API created while this worker was full).
  */
-export class Dispatcher {
+export class Dispatcher implements WorkHandOff {
   readonly owner = `wrk_${randomUUID()}`;
   /** Told when an attempt disabled an endpoint, so routing caches can drop it. */
   onEndpointDisabled: (appId: string) => void = () => {};

@@ -1,7 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { IngestLogEntry } from "../../core/entities.ts";
-import { announceWork } from "../../core/announce-work.ts";
 import { ApiError, notFound } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { isPollingEndpoint } from "../../core/polling-endpoint.ts";
@@ -11,6 +10,7 @@ import type { RouteOptions } from "../http-server.ts";
 import { iso, pageRequest } from "../pagination.ts";
 import { SourceParams } from "./endpoint-scope.ts";
 import { requireSource } from "./ingest-sources.ts";
+import { servicesOf } from "../../main/services.ts";
 
 /** The Svix Ingest log entry (snake_case, as in the reference), plus what became of the request. */
 const LogOut = Type.Object({
@@ -124,7 +124,7 @@ export async function ingestLogRoutes(app: FastifyInstance, { ctx }: RouteOption
       for (const endpoint of destinations) {
         await ctx.store.deliveries.resend(source.appId, message.id, endpoint.id, newId("dlv", now), now);
       }
-      await announceWork(ctx);
+      await servicesOf(ctx).announceWork();
       return reply.code(202).send({ msgId: message.id, replayed: destinations.length });
     },
   );
