@@ -1,8 +1,11 @@
+import { IpListService } from "../access/ip-list-service.ts";
+import { networkAccess } from "../access/network-access.ts";
 import { announceWork } from "../core/announce-work.ts";
 import { ApplicationService } from "../core/applications/application-service.ts";
 import type { TaskCreationPorts } from "../core/background-tasks/create-task.ts";
 import type { TaskRunnerPorts } from "../core/background-tasks/task-runner.ts";
 import type { MessageCreationPorts } from "../core/create-message.ts";
+import type { MessageResendPorts } from "../core/message-resend.ts";
 import { EventTypeService } from "../core/event-types/event-type-service.ts";
 import { EndpointService } from "../core/endpoints/endpoint-service.ts";
 import { OperationalEndpoints } from "../core/endpoints/operational-endpoints.ts";
@@ -24,6 +27,10 @@ export interface Services {
   messageCreation: MessageCreationPorts;
   /** Receiving inbound requests and emitting cron events (src/inbound/). */
   inbound: CronPorts;
+  /** Sending a stored message again (core/message-resend.ts). */
+  messageResend: MessageResendPorts;
+  /** Named address lists (access/ip-list-service.ts). */
+  ipLists: IpListService;
   /** Polling endpoints' streams (core/polling-stream.ts). */
   pollingStreams: PollingStreamPorts;
   /** Starting a background task (core/background-tasks/create-task.ts). */
@@ -85,6 +92,14 @@ function buildServices(ctx: AppContext): Services {
     announceWork: announce,
     messageCreation: { ...planning, messages: store.messages, clock, tracing: ctx.tracing, metrics: ctx.metrics },
     inbound: { ...planning, ingest: store.ingest, tracing: ctx.tracing, metrics: ctx.metrics },
+    messageResend: { deliveries: store.deliveries, clock, announceWork: announce },
+    ipLists: new IpListService({
+      ipLists: store.ipLists,
+      sources: store.ingest,
+      tokens: store.tokens,
+      clock,
+      forget: (name) => networkAccess(ctx).rules.forget(name),
+    }),
     pollingStreams: { pollers: store.pollers, clock },
     taskCreation: {
       backgroundTasks: store.backgroundTasks,

@@ -2,7 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { ApiError, notFound } from "../../core/errors.ts";
 import { isPollingEndpoint } from "../../core/polling-endpoint.ts";
-import { newId } from "../../core/ids.ts";
+import { resendMessage } from "../../core/message-resend.ts";
 import {
   Channel,
   DateTime,
@@ -236,9 +236,7 @@ export async function attemptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
           "polling_endpoint",
           "a polling endpoint is never sent to: its consumers poll its stream",
         );
-      const now = ctx.clock.now();
-      await ctx.store.deliveries.resend(application.id, message.id, endpoint.id, newId("dlv", now), now);
-      await servicesOf(ctx).announceWork();
+      await resendMessage(servicesOf(ctx).messageResend, application.id, message.id, [endpoint.id]);
       return reply.code(202).send({});
     },
   );

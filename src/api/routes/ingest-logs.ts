@@ -2,7 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { IngestLogEntry } from "../../core/entities.ts";
 import { ApiError, notFound } from "../../core/errors.ts";
-import { newId } from "../../core/ids.ts";
+import { resendMessage } from "../../core/message-resend.ts";
 import { isPollingEndpoint } from "../../core/polling-endpoint.ts";
 import { routesTo } from "../../core/routing.ts";
 import { errorResponses, ListQuery, ListResponse, PathKey } from "../common-schemas.ts";
@@ -120,11 +120,8 @@ export async function ingestLogRoutes(app: FastifyInstance, { ctx }: RouteOption
             : e.id === req.body.endpointId || e.uid === req.body.endpointId),
       );
       if (req.body.endpointId !== undefined && destinations.length === 0) throw notFound("endpoint");
-      const now = ctx.clock.now();
-      for (const endpoint of destinations) {
-        await ctx.store.deliveries.resend(source.appId, message.id, endpoint.id, newId("dlv", now), now);
-      }
-      await servicesOf(ctx).announceWork();
+      const endpointIds = destinations.map((endpoint) => endpoint.id);
+      await resendMessage(servicesOf(ctx).messageResend, source.appId, message.id, endpointIds);
       return reply.code(202).send({ msgId: message.id, replayed: destinations.length });
     },
   );
