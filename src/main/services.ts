@@ -1,5 +1,6 @@
 import { IpListService } from "../access/ip-list-service.ts";
 import { networkAccess } from "../access/network-access.ts";
+import { AlertRuleService } from "../core/alert-rules/alert-rule-service.ts";
 import { announceWork } from "../core/announce-work.ts";
 import { ApplicationService } from "../core/applications/application-service.ts";
 import type { TaskCreationPorts } from "../core/background-tasks/create-task.ts";
@@ -29,6 +30,8 @@ export interface Services {
   inbound: CronPorts;
   /** Sending a stored message again (core/message-resend.ts). */
   messageResend: MessageResendPorts;
+  /** Alert rules (core/alert-rules/alert-rule-service.ts). */
+  alertRules: AlertRuleService;
   /** Named address lists (access/ip-list-service.ts). */
   ipLists: IpListService;
   /** Polling endpoints' streams (core/polling-stream.ts). */
@@ -74,13 +77,15 @@ function buildServices(ctx: AppContext): Services {
   // The dispatcher is the work hand-off (core/work-hand-off.ts); an API-only process has none.
   const worker = ctx.dispatcher;
   const announce = () => announceWork({ worker, coordination: store.coordination, log });
+  // The operational application is hidden from tenants: no route lists it or lets a rule name it.
+  const isHidden = (appId: string) => ctx.operational?.isOperational(appId) ?? false;
   const planning = { directory: ctx.endpoints, worker, announceWork: announce };
   return {
     applications: new ApplicationService({
       applications: store.applications,
       clock,
       directory: ctx.endpoints,
-      isHidden: (appId) => ctx.operational?.isOperational(appId) ?? false,
+      isHidden,
     }),
     eventTypes: new EventTypeService({ eventTypes: store.eventTypes, clock }),
     endpoints,
@@ -93,6 +98,16 @@ function buildServices(ctx: AppContext): Services {
     messageCreation: { ...planning, messages: store.messages, clock, tracing: ctx.tracing, metrics: ctx.metrics },
     inbound: { ...planning, ingest: store.ingest, tracing: ctx.tracing, metrics: ctx.metrics },
     messageResend: { deliveries: store.deliveries, clock, announceWork: announce },
+    alertRules: new AlertRuleService({
+      alerts: store.alerts,
+      applications: store.applications,
+      endpoints: store.endpoints,
+      clock,
+      isHidden,
+      refresh: async () => {
+        await ctx.alerts?.refresh();
+      },
+    }),
     ipLists: new IpListService({
       ipLists: store.ipLists,
       sources: store.ingest,
