@@ -6,6 +6,7 @@ import { ApplicationService } from "../core/applications/application-service.ts"
 import type { TaskCreationPorts } from "../core/background-tasks/create-task.ts";
 import type { TaskRunnerPorts } from "../core/background-tasks/task-runner.ts";
 import type { MessageCreationPorts } from "../core/create-message.ts";
+import { InspectorService } from "../core/inspector-service.ts";
 import { IntegrationService } from "../core/integration-service.ts";
 import type { MessageResendPorts } from "../core/message-resend.ts";
 import { EventTypeService } from "../core/event-types/event-type-service.ts";
@@ -33,6 +34,8 @@ export interface Services {
   messageResend: MessageResendPorts;
   /** Alert rules (core/alert-rules/alert-rule-service.ts). */
   alertRules: AlertRuleService;
+  /** The request inspectors of applications (core/inspector-service.ts). */
+  inspectors: InspectorService;
   /** Integrations and their keys (core/integration-service.ts). */
   integrations: IntegrationService;
   /** Named address lists (access/ip-list-service.ts). */
@@ -111,6 +114,7 @@ function buildServices(ctx: AppContext): Services {
         await ctx.alerts?.refresh();
       },
     }),
+    inspectors: new InspectorService({ inspectors: store.inspectors, clock }),
     integrations: new IntegrationService({ integrations: store.integrations, clock }),
     ipLists: new IpListService({
       ipLists: store.ipLists,
