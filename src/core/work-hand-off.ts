@@ -1,18 +1,13 @@
-import type { Message, TriggerType } from "./entities.ts";
+import type { Delivery, Message, TriggerType } from "./entities.ts";
 
 /** A delivery handed to the local worker in memory, already leased to it (create-message.ts, handOffDeliveries). */
-export interface HandedOffDelivery {
-  id: string;
-  appId: string;
-  msgId: string;
-  endpointId: string;
-  attemptCount: number;
+export type HandedOffDelivery = Pick<Delivery, "id" | "appId" | "msgId" | "endpointId" | "attemptCount"> & {
   trigger: TriggerType;
   /** The just-committed message, saving the worker a read. */
   message?: Message;
   /** When the delivery fell due (ms). */
   dueAt?: number;
-}
+};
 
 /**
  * What accepting work needs from this process's worker, when it runs one: whose lease a delivery
