@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../src/core/clock.ts";
 import { emitDueCronEvents, latestRun } from "../src/inbound/cron-emitter.ts";
+import { servicesOf } from "../src/main/services.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 
@@ -35,7 +36,7 @@ describe("cron sources", () => {
   /** Moves the clock to `iso` and runs the cluster job's pass, as the housekeeping tick would. */
   async function passAt(iso: string) {
     clock.set(at(iso));
-    await emitDueCronEvents(h.ctx, clock.now());
+    await emitDueCronEvents(servicesOf(h.ctx).inbound, clock.now());
     await h.dispatcher.idle();
   }
   const arrivals = (path: string) => receiver.requests.filter((r) => r.path === path);

@@ -5,6 +5,7 @@ import pg from "pg";
 import pino from "pino";
 import { ManualClock } from "../src/core/clock.ts";
 import { emitDueCronEvents } from "../src/inbound/cron-emitter.ts";
+import { servicesOf } from "../src/main/services.ts";
 import { QUEUE_STATS_CACHE_MS } from "../src/observability/queue-metrics.ts";
 import type { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { startTestHookline, TEST_STORE, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
@@ -200,7 +201,7 @@ describe("Prometheus metrics", () => {
       config: { schedule: "* * * * *", payload: "{}" },
     });
     assert.equal(cron.status, 201, cron.text);
-    assert.equal(await emitDueCronEvents(h.ctx, clock.now() + 60_000), 1);
+    assert.equal(await emitDueCronEvents(servicesOf(h.ctx).inbound, clock.now() + 60_000), 1);
     await h.dispatcher.idle();
 
     const { samples } = await scrape(h);

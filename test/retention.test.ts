@@ -9,6 +9,7 @@ import { createMessage } from "../src/core/create-message.ts";
 import { idTimeMs } from "../src/core/ids.ts";
 import { startHousekeeping } from "../src/main/housekeeping.ts";
 import { runRetention } from "../src/retention/run-retention.ts";
+import { servicesOf } from "../src/main/services.ts";
 import { partitionWidthMs } from "../src/store/postgres/partitions.ts";
 import type { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import type { SqliteRetention } from "../src/store/sqlite/retention.ts";
@@ -244,7 +245,10 @@ describe("retention, expunging and cluster-once jobs", () => {
     const prompt = await appWithEndpoint(h, `${receiver.url}/prompt`);
     const slow = await appWithEndpoint(h, `${receiver.url}/held`);
     const send = async (appId: string) =>
-      createMessage(h.ctx, (await h.ctx.store.applications.get(appId))!, { eventType: "a.b", payload: { n: 1 } });
+      createMessage(servicesOf(h.ctx).messageCreation, (await h.ctx.store.applications.get(appId))!, {
+        eventType: "a.b",
+        payload: { n: 1 },
+      });
 
     // Answered at once: waited for until the answer, so it has arrived by then.
     const requests = receiver.requests.length;

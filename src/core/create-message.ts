@@ -1,12 +1,34 @@
-import type { AppContext } from "../main/context.ts";
-import type { IdempotentResponse, NewDelivery } from "../store/store.ts";
+import type { HooklineMetrics } from "../observability/metrics.ts";
+import type { Tracing } from "../observability/tracing.ts";
+import type { IdempotentResponse, MessageRepository, NewDelivery } from "../store/store.ts";
+import type { Clock } from "./clock.ts";
 import { TriggerType, type Application, type Endpoint, type Message } from "./entities.ts";
 import { newId } from "./ids.ts";
 import { routesTo } from "./routing.ts";
-import { announceWork } from "./announce-work.ts";
 import { isScheduled } from "./message-schedule.ts";
 import { isPollingEndpoint } from "./polling-endpoint.ts";
 import type { TraceHeaders } from "./trace-context.ts";
+import type { WorkHandOff } from "./work-hand-off.ts";
+
+/** Routing a message: the application's endpoints as the routing cache holds them (core/endpoint-directory.ts). */
+export interface RoutingPorts {
+  directory: { forApp(appId: string): Promise<Endpoint[]> };
+}
+
+/** Planning and handing over deliveries: routing, and this process's worker (null where none runs). */
+export interface DeliveryPlanningPorts extends RoutingPorts {
+  worker: WorkHandOff | null;
+  /** Wakes the workers of every process (core/announce-work.ts). */
+  announceWork(): Promise<void>;
+}
+
+/** Everything accepting a message through the API uses. */
+export interface MessageCreationPorts extends DeliveryPlanningPorts {
+  messages: Pick<MessageRepository, "insertWithDeliveries">;
+  clock: Clock;
+  tracing: Pick<Tracing, "start">;
+  metrics: Pick<HooklineMetrics, "messageCreated">;
+}
 
 export interface MessageInput {
   eventType: string;
@@ -31,13 +53,13 @@ export interface MessageInput {
  * none). What message creation fans out to, and what the precheck route answers from.
  */
 export async function endpointsReceiving(
-  ctx: AppContext,
+  ports: RoutingPorts,
   appId: string,
   eventType: string,
   channels: string[] | null | undefined,
 ): Promise<Endpoint[]> {
   const onChannels = channels && channels.length > 0 ? channels : null;
-  return (await ctx.endpoints.forApp(appId)).filter((e) => routesTo(e, eventType, onChannels));
+  return (await ports.directory.forApp(appId)).filter((e) => routesTo(e, eventType, onChannels));
 }
 
 /**
@@ -47,15 +69,15 @@ export async function endpointsReceiving(
  * A message scheduled for later is never leased at creation: it waits in the store until due.
  */
 export async function planDeliveries(
-  ctx: AppContext,
+  ports: DeliveryPlanningPorts,
   message: Message,
   onlyEndpoint?: Endpoint,
 ): Promise<NewDelivery[]> {
   const targets = onlyEndpoint
     ? [onlyEndpoint]
-    : await endpointsReceiving(ctx, message.appId, message.eventType, message.channels);
-  const dispatcher = isScheduled(message) ? null : ctx.dispatcher;
-  const leaseUntil = message.createdAt + (dispatcher?.leaseMs ?? 0);
+    : await endpointsReceiving(ports, message.appId, message.eventType, message.channels);
+  const worker = isScheduled(message) ? null : ports.worker;
+  const leaseUntil = message.createdAt + (worker?.leaseMs ?? 0);
   return targets.map((endpoint) => {
     // A polling endpoint is never dialled: its delivery is an entry of its stream, settled at once.
     if (isPollingEndpoint(endpoint)) {
@@ -67,11 +89,11 @@ export async function planDeliveries(
         stream: true,
       };
     }
-    const local = dispatcher !== null && dispatcher.canAccept(endpoint.id);
+    const local = worker !== null && worker.canAccept(endpoint.id);
     return {
       id: newId("dlv", message.createdAt),
       endpointId: endpoint.id,
-      leaseOwner: local ? dispatcher.owner : null,
+      leaseOwner: local ? worker.owner : null,
       leaseUntil: local ? leaseUntil : null,
     };
   });
@@ -82,18 +104,22 @@ export async function planDeliveries(
  * A scheduled message's deliveries are not due yet: the local worker sets a timer for their time,
  * and the other workers' polls find them then (announcing them now would wake them for nothing).
  */
-export async function handOffDeliveries(ctx: AppContext, message: Message, planned: NewDelivery[]): Promise<void> {
+export async function handOffDeliveries(
+  ports: DeliveryPlanningPorts,
+  message: Message,
+  planned: NewDelivery[],
+): Promise<void> {
   const deliveries = planned.filter((d) => d.stream !== true);
   if (isScheduled(message)) {
-    if (deliveries.length > 0) ctx.dispatcher?.wakeAt(message.deliverAt);
+    if (deliveries.length > 0) ports.worker?.wakeAt(message.deliverAt);
     return;
   }
-  if (deliveries.some((d) => d.leaseOwner === null)) await announceWork(ctx);
-  const dispatcher = ctx.dispatcher;
-  if (!dispatcher) return;
+  if (deliveries.some((d) => d.leaseOwner === null)) await ports.announceWork();
+  const worker = ports.worker;
+  if (!worker) return;
   for (const d of deliveries) {
     if (d.leaseOwner === null) continue;
-    dispatcher.accept({
+    worker.accept({
       id: d.id,
       appId: message.appId,
       msgId: message.id,
@@ -110,11 +136,15 @@ export async function handOffDeliveries(ctx: AppContext, message: Message, plann
  * Accepts a message: the message row and one delivery per matching endpoint commit in one
  * transaction before this resolves, so whatever the API acknowledges survives a crash.
  */
-export async function createMessage(ctx: AppContext, app: Application, input: MessageInput): Promise<Message> {
-  const now = ctx.clock.now();
+export async function createMessage(
+  ports: MessageCreationPorts,
+  app: Application,
+  input: MessageInput,
+): Promise<Message> {
+  const now = ports.clock.now();
   const channels = input.channels && input.channels.length > 0 ? input.channels : null;
   // The accept span (tracing on) is the parent the deliveries continue; off, the posted context is kept as is.
-  const span = ctx.tracing.start("hookline.accept", "server", input.trace ?? null, {
+  const span = ports.tracing.start("hookline.accept", "server", input.trace ?? null, {
     "hookline.app_id": app.id,
     "hookline.event_type": input.eventType,
     "hookline.event_id": input.eventId ?? undefined,
@@ -140,16 +170,16 @@ export async function createMessage(ctx: AppContext, app: Application, input: Me
     tracestate: trace?.tracestate ?? null,
   };
   try {
-    const deliveries = await planDeliveries(ctx, message, input.onlyEndpoint);
+    const deliveries = await planDeliveries(ports, message, input.onlyEndpoint);
     span?.setAttributes({ "hookline.message_id": message.id, "hookline.deliveries": deliveries.length });
-    await ctx.store.messages.insertWithDeliveries(message, deliveries, input.idempotentResponse?.(message));
-    await handOffDeliveries(ctx, message, deliveries);
+    await ports.messages.insertWithDeliveries(message, deliveries, input.idempotentResponse?.(message));
+    await handOffDeliveries(ports, message, deliveries);
   } catch (error) {
     span?.fail(error instanceof Error ? error.name : "error", error instanceof Error ? error.message : undefined);
     throw error;
   } finally {
     span?.end();
   }
-  ctx.metrics.messageCreated("api", app.id);
+  ports.metrics.messageCreated("api", app.id);
   return message;
 }

@@ -1,6 +1,18 @@
-import type { AppContext } from "../main/context.ts";
+import type { Store } from "../store/store.ts";
 import type { Endpoint } from "./entities.ts";
+import type { OperationalEvents } from "./operational-events.ts";
 import { endpointEvent, type EndpointOwner } from "./operational-payloads.ts";
+
+/** What announcing an endpoint change uses; `events` and `alerts` are absent where a context serves no traffic. */
+export interface EndpointChangePorts {
+  /** Read for the events' application fields (operational-payloads.ts). */
+  store: Store;
+  events?: Pick<OperationalEvents, "enqueue">;
+  alerts?: {
+    endpointDisabled(appId: string, endpointId: string): void;
+    endpointEnabled(appId: string, endpointId: string): void;
+  };
+}
 
 /**
  * After an endpoint was created, replaced, patched or deleted through the API: queues
@@ -9,24 +21,24 @@ import { endpointEvent, type EndpointOwner } from "./operational-payloads.ts";
  * the alert rules. Never blocks the request: the owner is looked up and the events are stored later.
  */
 export function announceEndpointChange(
-  ctx: AppContext,
+  ports: EndpointChangePorts,
   owner: () => Promise<EndpointOwner>,
   before: Endpoint | null,
   after: Endpoint | null,
 ): void {
-  const events = ctx.operational;
+  const { events, store } = ports;
   const endpoint = after ?? before;
   if (!events || !endpoint) return;
   const change = before === null ? "created" : after === null ? "deleted" : "updated";
-  events.enqueue(async () => endpointEvent(ctx.store, await owner(), change, endpoint));
+  events.enqueue(async () => endpointEvent(store, await owner(), change, endpoint));
   if (!before || !after || before.disabled === after.disabled) return;
   if (after.disabled) {
     events.enqueue(async () =>
-      endpointEvent(ctx.store, await owner(), "disabled", after, { trigger: "manual", failSince: before.failingSince }),
+      endpointEvent(store, await owner(), "disabled", after, { trigger: "manual", failSince: before.failingSince }),
     );
-    ctx.alerts?.endpointDisabled(after.appId, after.id);
+    ports.alerts?.endpointDisabled(after.appId, after.id);
   } else {
-    events.enqueue(async () => endpointEvent(ctx.store, await owner(), "enabled", after));
-    ctx.alerts?.endpointEnabled(after.appId, after.id);
+    events.enqueue(async () => endpointEvent(store, await owner(), "enabled", after));
+    ports.alerts?.endpointEnabled(after.appId, after.id);
   }
 }

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
-import type { AppContext } from "../main/context.ts";
+import type { MessageRepository } from "../store/store.ts";
+import type { Clock } from "./clock.ts";
 import type { Message } from "./entities.ts";
-import { endpointsReceiving, handOffDeliveries, planDeliveries } from "./create-message.ts";
+import { endpointsReceiving, handOffDeliveries, planDeliveries, type DeliveryPlanningPorts } from "./create-message.ts";
 import { newId } from "./ids.ts";
 import type { OperationalApp } from "./operational-app.ts";
 
@@ -38,6 +39,12 @@ export interface OperationalEvent {
 /** Work queued by whoever noticed something: it runs later and yields the events to send (none is fine). */
 export type OperationalTask = () => Promise<OperationalEvent | OperationalEvent[] | null>;
 
+/** What sending an operational event uses: message creation's routing, hand-over and store. */
+export interface OperationalSendPorts extends DeliveryPlanningPorts {
+  messages: Pick<MessageRepository, "insertWithDeliveries">;
+  clock: Clock;
+}
+
 /** Tasks waiting beyond this are dropped (and logged): a flood of failures must not grow memory without bound. */
 const MAX_QUEUED = 10_000;
 
@@ -52,7 +59,7 @@ const MAX_QUEUED = 10_000;
 export class OperationalEvents {
   private readonly queue: OperationalTask[] = [];
   private running: Promise<void> | null = null;
-  private ctx: AppContext | null = null;
+  private ports: OperationalSendPorts | null = null;
   private closed = false;
   private dropped = 0;
 
@@ -61,9 +68,9 @@ export class OperationalEvents {
     private readonly log: Logger,
   ) {}
 
-  /** Starts sending (queued tasks wait until then: the context is built after the worker). */
-  start(ctx: AppContext): void {
-    this.ctx = ctx;
+  /** Starts sending (queued tasks wait until then: the ports are built after the worker). */
+  start(ports: OperationalSendPorts): void {
+    this.ports = ports;
     this.kick();
   }
 
@@ -104,7 +111,7 @@ export class OperationalEvents {
   }
 
   private kick(): void {
-    if (this.running || !this.ctx || this.queue.length === 0) return;
+    if (this.running || !this.ports || this.queue.length === 0) return;
     this.running = this.drain().finally(() => {
       this.running = null;
       this.kick();
@@ -126,10 +133,10 @@ export class OperationalEvents {
   }
 
   private async send(event: OperationalEvent): Promise<void> {
-    const ctx = this.ctx!;
+    const ports = this.ports!;
     const appId = await this.app.id();
-    if ((await endpointsReceiving(ctx, appId, event.type, null)).length === 0) return;
-    const now = ctx.clock.now();
+    if ((await endpointsReceiving(ports, appId, event.type, null)).length === 0) return;
+    const now = ports.clock.now();
     const message: Message = {
       id: newId("msg", now),
       appId,
@@ -143,8 +150,8 @@ export class OperationalEvents {
       inbound: null,
       deliverAt: null,
     };
-    const deliveries = await planDeliveries(ctx, message);
-    await ctx.store.messages.insertWithDeliveries(message, deliveries);
-    await handOffDeliveries(ctx, message, deliveries);
+    const deliveries = await planDeliveries(ports, message);
+    await ports.messages.insertWithDeliveries(message, deliveries);
+    await handOffDeliveries(ports, message, deliveries);
   }
 }

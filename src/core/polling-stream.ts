@@ -1,14 +1,20 @@
-import type { AppContext } from "../main/context.ts";
+import type { Clock } from "./clock.ts";
 import type { Endpoint } from "./entities.ts";
 import { FieldError } from "./errors.ts";
 import { decodeIterator, encodeIterator, latestPosition, STREAM_START, visibilityHorizon } from "./polling-endpoint.ts";
-import type { StreamEntry } from "../store/store.ts";
+import type { PollerRepository, StreamEntry } from "../store/store.ts";
 
 /**
  * Reading a polling endpoint's stream (src/core/polling-endpoint.ts): by iterator (Svix's poller
  * API), by a consumer whose position the server keeps, and by a consumer that commits offsets
  * under a lease (Svix's v2 poller API). docs/api.md, "Polling endpoints", states the semantics.
  */
+
+/** What reading a stream and keeping its consumers' positions use. */
+export interface PollingStreamPorts {
+  pollers: PollerRepository;
+  clock: Clock;
+}
 
 export interface StreamPage {
   entries: StreamEntry[];
@@ -32,16 +38,16 @@ export function iteratorPosition(iterator: string): string {
 }
 
 export async function readStream(
-  ctx: AppContext,
+  ports: PollingStreamPorts,
   endpoint: Endpoint,
   after: string,
   limit: number,
   filter: StreamFilter = {},
 ): Promise<StreamPage> {
   if (limit === 0) return { entries: [], position: after, done: false };
-  const entries = await ctx.store.pollers.read(endpoint.appId, endpoint.id, {
+  const entries = await ports.pollers.read(endpoint.appId, endpoint.id, {
     after,
-    before: visibilityHorizon(ctx.clock.now()),
+    before: visibilityHorizon(ports.clock.now()),
     limit,
     ...filter,
   });
@@ -55,7 +61,7 @@ export async function readStream(
  * read ended as its new position. Each call acknowledges the page before it.
  */
 export async function pollConsumer(
-  ctx: AppContext,
+  ports: PollingStreamPorts,
   endpoint: Endpoint,
   consumerId: string,
   iterator: string | undefined,
@@ -64,31 +70,31 @@ export async function pollConsumer(
   const from =
     iterator !== undefined
       ? iteratorPosition(iterator)
-      : ((await ctx.store.pollers.getConsumer(endpoint.appId, endpoint.id, consumerId))?.position ?? STREAM_START);
-  const page = await readStream(ctx, endpoint, from, limit);
-  await ctx.store.pollers.putConsumer(
+      : ((await ports.pollers.getConsumer(endpoint.appId, endpoint.id, consumerId))?.position ?? STREAM_START);
+  const page = await readStream(ports, endpoint, from, limit);
+  await ports.pollers.putConsumer(
     endpoint.appId,
     endpoint.id,
     consumerId,
     { position: page.position, leasedPosition: null, leaseUntil: null },
-    ctx.clock.now(),
+    ports.clock.now(),
   );
   return page;
 }
 
 /** Sets a consumer's position to just after `afterMs`; answers the iterator of that position. */
 export async function seekConsumer(
-  ctx: AppContext,
+  ports: PollingStreamPorts,
   endpoint: Endpoint,
   consumerId: string,
   position: string,
 ): Promise<string> {
-  await ctx.store.pollers.putConsumer(
+  await ports.pollers.putConsumer(
     endpoint.appId,
     endpoint.id,
     consumerId,
     { position, leasedPosition: null, leaseUntil: null },
-    ctx.clock.now(),
+    ports.clock.now(),
   );
   return encodeIterator(position);
 }
@@ -102,44 +108,38 @@ export const DEFAULT_LEASE_MS = 30_000;
  * it returns for `leaseMs`. Uncommitted pages come back once their lease ends: at least once.
  */
 export async function leaseConsumer(
-  ctx: AppContext,
+  ports: PollingStreamPorts,
   endpoint: Endpoint,
   consumerId: string,
   options: { limit: number; leaseMs: number; startingPosition: "earliest" | "latest" },
 ): Promise<StreamPage> {
-  const now = ctx.clock.now();
-  let state = await ctx.store.pollers.getConsumer(endpoint.appId, endpoint.id, consumerId);
+  const now = ports.clock.now();
+  let state = await ports.pollers.getConsumer(endpoint.appId, endpoint.id, consumerId);
   if (!state) {
     const position = options.startingPosition === "latest" ? latestPosition(now) : STREAM_START;
     state = { position, leasedPosition: null, leaseUntil: null };
   }
   const leased = state.leasedPosition !== null && state.leaseUntil !== null && state.leaseUntil > now;
   const from = leased && state.leasedPosition! > state.position ? state.leasedPosition! : state.position;
-  const page = await readStream(ctx, endpoint, from, options.limit);
+  const page = await readStream(ports, endpoint, from, options.limit);
   const lease =
     page.entries.length > 0
       ? { leasedPosition: page.position, leaseUntil: now + options.leaseMs }
       : leased
         ? { leasedPosition: state.leasedPosition, leaseUntil: state.leaseUntil }
         : { leasedPosition: null, leaseUntil: null };
-  await ctx.store.pollers.putConsumer(
-    endpoint.appId,
-    endpoint.id,
-    consumerId,
-    { position: state.position, ...lease },
-    now,
-  );
+  await ports.pollers.putConsumer(endpoint.appId, endpoint.id, consumerId, { position: state.position, ...lease }, now);
   return page;
 }
 
 /** A v2 commit: everything up to and including the entry with `offset` is processed. */
-export async function commitOffset(ctx: AppContext, endpoint: Endpoint, consumerId: string, offset: number) {
-  const position = await ctx.store.pollers.positionOf(endpoint.appId, endpoint.id, offset);
+export async function commitOffset(ports: PollingStreamPorts, endpoint: Endpoint, consumerId: string, offset: number) {
+  const position = await ports.pollers.positionOf(endpoint.appId, endpoint.id, offset);
   if (position === undefined)
     throw new FieldError(
       ["offset"],
       "is not an offset of this endpoint's stream (or it has expired)",
       "offset_unknown",
     );
-  await ctx.store.pollers.commit(endpoint.appId, endpoint.id, consumerId, position, ctx.clock.now());
+  await ports.pollers.commit(endpoint.appId, endpoint.id, consumerId, position, ports.clock.now());
 }

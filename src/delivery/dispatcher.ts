@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import { EndpointDirectory } from "../core/endpoint-directory.ts";
+import type { WorkHandOff } from "../core/work-hand-off.ts";
 import type { DeliveryObserver } from "../observability/delivery-observer.ts";
 import type { Tracing } from "../observability/tracing.ts";
 import type { ClaimedDelivery, LeaseRef, Store } from "../store/store.ts";
@@ -40,7 +41,7 @@ const CLAIM_BATCH = 500;
  * (claim-scheduler.ts) says so (retries that became due, work whose owner died and whose lease
  * expired, work the API created while this worker was full).
  */
-export class Dispatcher {
+export class Dispatcher implements WorkHandOff {
   readonly owner = `wrk_${randomUUID()}`;
   /** Told when an attempt disabled an endpoint, so routing caches can drop it. */
   onEndpointDisabled: (appId: string) => void = () => {};

@@ -1,5 +1,5 @@
-import type { AppContext } from "../main/context.ts";
-import { forwardInbound } from "./receive.ts";
+import type { IngestRepository } from "../store/store.ts";
+import { forwardInbound, type InboundPorts } from "./receive.ts";
 import type { InboundRequest } from "./verifier.ts";
 import { cronSchedule, type CronConfig } from "./verifiers/cron.ts";
 
@@ -13,6 +13,11 @@ export const CRON_INTERVAL_MS = 10_000;
  */
 const CRON_CATCH_UP_MS = 5 * 60_000;
 
+/** What a pass uses: forwarding as an inbound request does, and the list of cron sources. */
+export interface CronPorts extends InboundPorts {
+  ingest: Pick<IngestRepository, "accept" | "appendLog" | "listSourcesOfType">;
+}
+
 /** The event type of every event a cron source emits. */
 const CRON_EVENT_TYPE = "cron";
 
@@ -23,9 +28,9 @@ const CRON_EVENT_TYPE = "cron";
  * twice as long as a run stays eligible, so a pass that repeats another's work stores nothing.
  * Returns how many events were emitted.
  */
-export async function emitDueCronEvents(ctx: AppContext, now: number): Promise<number> {
+export async function emitDueCronEvents(ports: CronPorts, now: number): Promise<number> {
   let emitted = 0;
-  for (const source of await ctx.store.ingest.listSourcesOfType("cron")) {
+  for (const source of await ports.ingest.listSourcesOfType("cron")) {
     const config = source.config as unknown as CronConfig;
     const run = latestRun(config.schedule, Math.max(source.createdAt, now - CRON_CATCH_UP_MS), now);
     if (run === null) continue;
@@ -37,10 +42,10 @@ export async function emitDueCronEvents(ctx: AppContext, now: number): Promise<n
       now,
     };
     const key = `cron:${new Date(run).toISOString()}`;
-    const { duplicate } = await forwardInbound(ctx, source, request, CRON_EVENT_TYPE, [key], 2 * CRON_CATCH_UP_MS);
+    const { duplicate } = await forwardInbound(ports, source, request, CRON_EVENT_TYPE, [key], 2 * CRON_CATCH_UP_MS);
     if (duplicate) continue;
     emitted++;
-    ctx.metrics.messageCreated("cron", source.appId);
+    ports.metrics.messageCreated("cron", source.appId);
   }
   return emitted;
 }

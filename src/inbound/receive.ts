@@ -1,11 +1,20 @@
 import type { IngestLogEntry, IngestOutcome, IngestSource, Message } from "../core/entities.ts";
-import { handOffDeliveries, planDeliveries } from "../core/create-message.ts";
+import { handOffDeliveries, planDeliveries, type DeliveryPlanningPorts } from "../core/create-message.ts";
 import { newId } from "../core/ids.ts";
 import { incomingTrace, type TraceHeaders } from "../core/trace-context.ts";
-import type { AppContext } from "../main/context.ts";
+import type { HooklineMetrics } from "../observability/metrics.ts";
+import type { Tracing } from "../observability/tracing.ts";
+import type { IngestRepository } from "../store/store.ts";
 import { defaultForwardedHeaders, loggableHeaders, pickForwardedHeaders } from "./forwarded-headers.ts";
 import type { InboundRequest } from "./verifier.ts";
 import { contentDedupeKey, verifierFor } from "./verifier-registry.ts";
+
+/** What receiving and forwarding an inbound request uses: message creation's planning and hand-over, and more. */
+export interface InboundPorts extends DeliveryPlanningPorts {
+  ingest: Pick<IngestRepository, "accept" | "appendLog">;
+  tracing: Pick<Tracing, "start">;
+  metrics: Pick<HooklineMetrics, "ingestRequest" | "messageCreated">;
+}
 
 /** The answer the provider gets. */
 export interface InboundResponse {
@@ -53,21 +62,21 @@ const acceptedResponse = (source: IngestSource): InboundResponse =>
  * by the same workers that deliver outbound messages. Every request is logged with its outcome.
  */
 export async function receiveInbound(
-  ctx: AppContext,
+  ports: InboundPorts,
   source: IngestSource,
   request: InboundRequest,
 ): Promise<InboundResponse> {
   // The provider's traceparent, if it sent a valid one, is the parent; the stored message continues
   // the ingest span (tracing on) or the provider's context as received (off).
   const received = incomingTrace(request.headers);
-  const span = ctx.tracing.start("hookline.ingest", "server", received, {
+  const span = ports.tracing.start("hookline.ingest", "server", received, {
     "hookline.source_id": source.id,
     "hookline.source_type": source.type,
     "hookline.app_id": source.appId,
   });
-  if (!span) return receiveVerified(ctx, source, request, received);
+  if (!span) return receiveVerified(ports, source, request, received);
   try {
-    const response = await receiveVerified(ctx, source, request, span);
+    const response = await receiveVerified(ports, source, request, span);
     span.setAttributes({ "http.response.status_code": response.status });
     if (response.status >= 400) span.fail(String(response.status));
     return response;
@@ -80,7 +89,7 @@ export async function receiveInbound(
 }
 
 async function receiveVerified(
-  ctx: AppContext,
+  ports: InboundPorts,
   source: IngestSource,
   request: InboundRequest,
   trace: TraceHeaders | null,
@@ -92,28 +101,36 @@ async function receiveVerified(
     logEntry(source, request, storedBody(request.rawBody), outcome, statusCode, errorText, null);
 
   if (!verifier) {
-    await ctx.store.ingest.appendLog(log("rejected", 500, `unknown source type "${source.type}"`));
-    ctx.metrics.ingestRequest("misconfigured");
+    await ports.ingest.appendLog(log("rejected", 500, `unknown source type "${source.type}"`));
+    ports.metrics.ingestRequest("misconfigured");
     return { status: 500, contentType: "application/json", body: '{"code":"source_misconfigured"}' };
   }
   const verification = verifier.verify(source.config, request);
   if (!verification.ok) {
-    await ctx.store.ingest.appendLog(log("refused", refusedResponse.status, verification.reason));
-    ctx.metrics.ingestRequest("verification_failed");
+    await ports.ingest.appendLog(log("refused", refusedResponse.status, verification.reason));
+    ports.metrics.ingestRequest("verification_failed");
     return refusedResponse;
   }
   if (verification.reply) {
     const reply = verification.reply;
-    await ctx.store.ingest.appendLog(log("replied", reply.status, "answered directly; not forwarded"));
-    ctx.metrics.ingestRequest("replied");
+    await ports.ingest.appendLog(log("replied", reply.status, "answered directly; not forwarded"));
+    ports.metrics.ingestRequest("replied");
     return reply;
   }
   const windowMs = source.options.dedupeWindowSeconds * 1000;
   const keys = [verification.dedupeId, contentDedupeKey(verifier, source.config, request, verification)];
   const dedupeKeys = keys.filter((key): key is string => key !== null);
-  const { duplicate } = await forwardInbound(ctx, source, request, verification.eventType, dedupeKeys, windowMs, trace);
-  ctx.metrics.ingestRequest(duplicate ? "duplicate" : "accepted");
-  if (!duplicate) ctx.metrics.messageCreated("ingest", source.appId);
+  const { duplicate } = await forwardInbound(
+    ports,
+    source,
+    request,
+    verification.eventType,
+    dedupeKeys,
+    windowMs,
+    trace,
+  );
+  ports.metrics.ingestRequest(duplicate ? "duplicate" : "accepted");
+  if (!duplicate) ports.metrics.messageCreated("ingest", source.appId);
   return acceptedResponse(source);
 }
 
@@ -125,7 +142,7 @@ async function receiveVerified(
  * the original's for a duplicate.
  */
 export async function forwardInbound(
-  ctx: AppContext,
+  ports: InboundPorts,
   source: IngestSource,
   request: InboundRequest,
   eventType: string | null,
@@ -157,17 +174,17 @@ export async function forwardInbound(
     tracestate: trace?.tracestate ?? null,
   };
   const response = acceptedResponse(source);
-  const deliveries = await planDeliveries(ctx, message);
+  const deliveries = await planDeliveries(ports, message);
   const dedupe =
     dedupeKeys.length > 0 && dedupeWindowMs > 0 ? { keys: dedupeKeys, expiresAt: request.now + dedupeWindowMs } : null;
-  const accepted = await ctx.store.ingest.accept(
+  const accepted = await ports.ingest.accept(
     message,
     deliveries,
     dedupe,
     logEntry(source, request, body, "accepted", response.status, "", message.id),
   );
   // A duplicate's planned deliveries were never written: nothing to hand over.
-  if (accepted.duplicateOf === null) await handOffDeliveries(ctx, message, deliveries);
+  if (accepted.duplicateOf === null) await handOffDeliveries(ports, message, deliveries);
   return { msgId: accepted.duplicateOf ?? message.id, duplicate: accepted.duplicateOf !== null };
 }
 

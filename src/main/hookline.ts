@@ -18,6 +18,7 @@ import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { Store } from "../store/store.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import type { AppContext } from "./context.ts";
+import { servicesOf } from "./services.ts";
 import { VERSION } from "./version.ts";
 import { checkMasterKey, resolveMasterKey } from "./master-key.ts";
 import { prepareDataDir } from "./data-dir.ts";
@@ -204,10 +205,11 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     addressPolicy,
     configuration: effectiveConfiguration(options.settingsGiven ?? { env: process.env, flags: {} }),
   };
-  operational.start(ctx);
+  const services = servicesOf(ctx);
+  operational.start(services.messageCreation);
   // Background tasks run where deliveries do: an API-only process leaves the ones it creates to workers.
   const tasks = runsWorker
-    ? new BackgroundTaskRunner(ctx, {
+    ? new BackgroundTaskRunner(services.taskRunner, {
         leaseMs: config.leaseMs,
         batchSize: config.taskBatchSize,
         beforeBatch: options.beforeTaskBatch,
@@ -279,7 +281,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       name: "ingest-cron",
       intervalMs: CRON_INTERVAL_MS,
       run: async () => {
-        const emitted = await emitDueCronEvents(ctx, clock.now());
+        const emitted = await emitDueCronEvents(services.inbound, clock.now());
         if (emitted > 0) log.debug({ emitted }, "cron sources emitted");
       },
     },

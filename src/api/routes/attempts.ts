@@ -1,9 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { announceWork } from "../../core/announce-work.ts";
 import { ApiError, notFound } from "../../core/errors.ts";
 import { isPollingEndpoint } from "../../core/polling-endpoint.ts";
-import { newId } from "../../core/ids.ts";
+import { resendMessage } from "../../core/message-resend.ts";
 import {
   Channel,
   DateTime,
@@ -30,6 +29,7 @@ import {
 import { requireApp } from "./applications.ts";
 import { requireEndpoint } from "./endpoints.ts";
 import type { AttemptFilter } from "../../store/store.ts";
+import { servicesOf } from "../../main/services.ts";
 
 const filterFields = {
   status: Type.Optional(MessageStatus),
@@ -236,9 +236,7 @@ export async function attemptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
           "polling_endpoint",
           "a polling endpoint is never sent to: its consumers poll its stream",
         );
-      const now = ctx.clock.now();
-      await ctx.store.deliveries.resend(application.id, message.id, endpoint.id, newId("dlv", now), now);
-      await announceWork(ctx);
+      await resendMessage(servicesOf(ctx).messageResend, application.id, message.id, [endpoint.id]);
       return reply.code(202).send({});
     },
   );

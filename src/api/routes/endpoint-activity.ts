@@ -33,7 +33,7 @@ export function endpointActivityRoutes(app: FastifyInstance, ctx: AppContext, sc
       // Only a type the caller can see in the catalog; an unknown one is 404 (as in Svix).
       const eventType = await readableEventType(ctx, req, req.body.eventType);
       const payload = examplePayload(eventType, req.body.eventType, req.body.exampleIndex ?? 0, iso(ctx.clock.now()));
-      const message = await createMessage(ctx, application, {
+      const message = await createMessage(servicesOf(ctx).messageCreation, application, {
         eventType: req.body.eventType,
         payload,
         onlyEndpoint: endpoint,

@@ -8,6 +8,7 @@ import type { RouteOptions } from "../http-server.ts";
 import { TaskStartedOut, taskStartedOut } from "./background-tasks.ts";
 import { APPLICATION_ENDPOINTS, type EndpointScope } from "./endpoint-scope.ts";
 import { requireEndpoint } from "./endpoints.ts";
+import { servicesOf } from "../../main/services.ts";
 
 const TimeRangeIn = { since: DateTime, until: Type.Optional(Nullable(DateTime)) };
 const ReplayIn = Type.Object(TimeRangeIn);
@@ -81,7 +82,7 @@ export const endpointTaskRoutesIn =
             ...timeRange(req.body, ctx.clock.now()),
             ...extra(req.body),
           };
-          const task = await startTask(ctx, kind, application.id, { ...params });
+          const task = await startTask(servicesOf(ctx).taskCreation, kind, application.id, { ...params });
           return reply.code(202).send(taskStartedOut(task));
         },
       );

@@ -1,9 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { IngestLogEntry } from "../../core/entities.ts";
-import { announceWork } from "../../core/announce-work.ts";
 import { ApiError, notFound } from "../../core/errors.ts";
-import { newId } from "../../core/ids.ts";
+import { resendMessage } from "../../core/message-resend.ts";
 import { isPollingEndpoint } from "../../core/polling-endpoint.ts";
 import { routesTo } from "../../core/routing.ts";
 import { errorResponses, ListQuery, ListResponse, PathKey } from "../common-schemas.ts";
@@ -11,6 +10,7 @@ import type { RouteOptions } from "../http-server.ts";
 import { iso, pageRequest } from "../pagination.ts";
 import { SourceParams } from "./endpoint-scope.ts";
 import { requireSource } from "./ingest-sources.ts";
+import { servicesOf } from "../../main/services.ts";
 
 /** The Svix Ingest log entry (snake_case, as in the reference), plus what became of the request. */
 const LogOut = Type.Object({
@@ -120,11 +120,8 @@ export async function ingestLogRoutes(app: FastifyInstance, { ctx }: RouteOption
             : e.id === req.body.endpointId || e.uid === req.body.endpointId),
       );
       if (req.body.endpointId !== undefined && destinations.length === 0) throw notFound("endpoint");
-      const now = ctx.clock.now();
-      for (const endpoint of destinations) {
-        await ctx.store.deliveries.resend(source.appId, message.id, endpoint.id, newId("dlv", now), now);
-      }
-      await announceWork(ctx);
+      const endpointIds = destinations.map((endpoint) => endpoint.id);
+      await resendMessage(servicesOf(ctx).messageResend, source.appId, message.id, endpointIds);
       return reply.code(202).send({ msgId: message.id, replayed: destinations.length });
     },
   );

@@ -8,6 +8,7 @@ import { receiveInbound } from "../../inbound/receive.ts";
 import type { InboundRequest } from "../../inbound/verifier.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { TokenBuckets } from "../token-buckets.ts";
+import { servicesOf } from "../../main/services.ts";
 
 interface ReceiveParams {
   source_id: string;
@@ -172,7 +173,7 @@ export async function ingestReceiveRoutes(app: FastifyInstance, { ctx }: RouteOp
       };
       let response;
       try {
-        response = await receiveInbound(ctx, source, inbound);
+        response = await receiveInbound(servicesOf(ctx).inbound, source, inbound);
       } catch (error) {
         // The store failed (each outcome above is counted only once its log entry is written): the
         // error handler answers, typically 503.

@@ -1,7 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { ApiError, notFound } from "../../core/errors.ts";
-import { INSPECT_PATH, INSPECTOR_LIMITS, isLive, newInspector, recordInspected } from "../../core/inspector.ts";
+import { INSPECT_PATH, isLive, recordInspected } from "../../core/inspector.ts";
 import type { InspectedRequest, Inspector } from "../../store/store.ts";
 import { AppParams, DateTime, errorResponses, PathKey } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
@@ -9,6 +8,7 @@ import { iso } from "../pagination.ts";
 import { TokenBuckets } from "../token-buckets.ts";
 import { requireApp } from "./applications.ts";
 import { publicBase } from "./portal-access.ts";
+import { servicesOf } from "../../main/services.ts";
 
 const InspectorOut = Type.Object({
   id: Type.String(),
@@ -57,12 +57,10 @@ const RECEIVE_RATE = 10;
  * any other application's inspector reads as not found.
  */
 export async function inspectorRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  const inspectors = servicesOf(ctx).inspectors;
   async function ownInspector(appIdOrUid: string, inspectorId: string): Promise<Inspector> {
     const application = await requireApp(ctx, appIdOrUid);
-    const inspector = await ctx.store.inspectors.get(inspectorId);
-    if (!inspector || inspector.appId !== application.id || !isLive(inspector, ctx.clock.now()))
-      throw notFound("inspector");
-    return inspector;
+    return inspectors.get(application.id, inspectorId);
   }
 
   app.post<{ Params: Static<typeof AppParams> }>(
@@ -70,19 +68,7 @@ export async function inspectorRoutes(app: FastifyInstance, { ctx }: RouteOption
     { schema: { tags, params: AppParams, response: { 201: InspectorOut, ...errorResponses } } },
     async (req, reply) => {
       const application = await requireApp(ctx, req.params.app_id);
-      const now = ctx.clock.now();
-      // Expired inspectors (every application's) are deleted here: creation is when space is needed.
-      await ctx.store.inspectors.deleteExpired(now);
-      const live = await ctx.store.inspectors.listLive(application.id, now);
-      if (live.length >= INSPECTOR_LIMITS.perApplication) {
-        throw new ApiError(
-          409,
-          "inspector_limit",
-          `an application may have ${INSPECTOR_LIMITS.perApplication} inspectors at a time: delete one first`,
-        );
-      }
-      const inspector = newInspector(application.id, publicBase(ctx, req), now);
-      await ctx.store.inspectors.insert(inspector);
+      const inspector = await inspectors.create(application.id, publicBase(ctx, req));
       return reply.code(201).send(inspectorOut(inspector));
     },
   );
@@ -98,7 +84,7 @@ export async function inspectorRoutes(app: FastifyInstance, { ctx }: RouteOption
     },
     async (req) => {
       const application = await requireApp(ctx, req.params.app_id);
-      const live = await ctx.store.inspectors.listLive(application.id, ctx.clock.now());
+      const live = await inspectors.listLive(application.id);
       return { data: live.map(inspectorOut) };
     },
   );
@@ -108,7 +94,7 @@ export async function inspectorRoutes(app: FastifyInstance, { ctx }: RouteOption
     { schema: { tags, params: InspectorParams, response: { 200: InspectorWithRequestsOut, ...errorResponses } } },
     async (req) => {
       const inspector = await ownInspector(req.params.app_id, req.params.inspector_id);
-      const requests = await ctx.store.inspectors.requests(inspector.id, INSPECTOR_LIMITS.requestsKept);
+      const requests = await inspectors.requests(inspector);
       return { ...inspectorOut(inspector), requests: requests.map(requestOut) };
     },
   );
@@ -118,7 +104,7 @@ export async function inspectorRoutes(app: FastifyInstance, { ctx }: RouteOption
     { schema: { tags, params: InspectorParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => {
       const inspector = await ownInspector(req.params.app_id, req.params.inspector_id);
-      await ctx.store.inspectors.delete(inspector.appId, inspector.id);
+      await inspectors.delete(inspector);
       return reply.code(204).send();
     },
   );

@@ -1,10 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { issueToken } from "../../core/api-tokens.ts";
 import type { Integration } from "../../core/entities.ts";
-import { notFound } from "../../core/errors.ts";
-import { newId } from "../../core/ids.ts";
-import type { ApiToken } from "../../store/store.ts";
+import { servicesOf } from "../../main/services.ts";
 import { AppParams, DateTime, errorResponses, ListQuery, ListResponse, PathKey } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { iso, pageRequest } from "../pagination.ts";
@@ -46,18 +43,12 @@ const integrationOut = (i: Integration) => ({
   updatedAt: iso(i.updatedAt),
 });
 
-/** A new key for an integration, and the token row it authenticates as. */
-function newKey(appId: string, name: string, now: number): { key: string; token: ApiToken } {
-  const { token, record } = issueToken("app", { appId, name: `integration ${name}`, now, expiresAt: null });
-  return { key: token, token: record };
-}
-
 export async function integrationRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  const integrations = servicesOf(ctx).integrations;
+
   async function requireIntegration(params: IntegrationParams): Promise<Integration> {
     const application = await requireApp(ctx, params.app_id);
-    const integration = await ctx.store.integrations.get(application.id, params.integ_id);
-    if (!integration) throw notFound("integration");
-    return integration;
+    return integrations.get(application.id, params.integ_id);
   }
 
   /** Stops this process trusting a key it may have cached (other processes re-read tokens within seconds). */
@@ -78,7 +69,7 @@ export async function integrationRoutes(app: FastifyInstance, { ctx }: RouteOpti
     },
     async (req) => {
       const application = await requireApp(ctx, req.params.app_id);
-      const page = await ctx.store.integrations.list(application.id, pageRequest(req.query));
+      const page = await integrations.list(application.id, pageRequest(req.query));
       return { ...page, data: page.data.map(integrationOut) };
     },
   );
@@ -95,19 +86,7 @@ export async function integrationRoutes(app: FastifyInstance, { ctx }: RouteOpti
     },
     async (req, reply) => {
       const application = await requireApp(ctx, req.params.app_id);
-      const now = ctx.clock.now();
-      const { key, token } = newKey(application.id, req.body.name, now);
-      const integration: Integration = {
-        id: newId("integ", now),
-        appId: application.id,
-        name: req.body.name,
-        featureFlags: req.body.featureFlags ?? null,
-        key,
-        tokenId: token.id,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await ctx.store.integrations.insert(integration, token);
+      const integration = await integrations.create(application.id, req.body);
       return reply.code(201).send(integrationOut(integration));
     },
   );
@@ -130,14 +109,7 @@ export async function integrationRoutes(app: FastifyInstance, { ctx }: RouteOpti
     },
     async (req) => {
       const integration = await requireIntegration(req.params);
-      const updated: Integration = {
-        ...integration,
-        name: req.body.name,
-        featureFlags: req.body.featureFlags ?? null,
-        updatedAt: ctx.clock.now(),
-      };
-      await ctx.store.integrations.update(updated);
-      return integrationOut(updated);
+      return integrationOut(await integrations.replace(integration, req.body));
     },
   );
 
@@ -146,7 +118,7 @@ export async function integrationRoutes(app: FastifyInstance, { ctx }: RouteOpti
     { schema: { tags, params: IntegrationParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => {
       const integration = await requireIntegration(req.params);
-      await ctx.store.integrations.delete(integration.appId, integration.id, ctx.clock.now());
+      await integrations.delete(integration);
       await forgetKey(integration);
       return reply.code(204).send();
     },
@@ -164,9 +136,7 @@ export async function integrationRoutes(app: FastifyInstance, { ctx }: RouteOpti
     { schema: { tags, params: IntegrationParams, response: { 200: IntegrationKeyOut, ...errorResponses } } },
     async (req) => {
       const integration = await requireIntegration(req.params);
-      const now = ctx.clock.now();
-      const { key, token } = newKey(integration.appId, integration.name, now);
-      await ctx.store.integrations.rotateKey(integration.appId, integration.id, key, token, now);
+      const key = await integrations.rotateKey(integration);
       await forgetKey(integration);
       return { key };
     },

@@ -1,10 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { IP_LIST_NAME_PATTERN, LIST_REFERENCE_PREFIX } from "../../access/address-rules.ts";
-import { MAX_NAMED_LIST_ENTRIES, parseAddressRange } from "../../access/address-set.ts";
-import { networkAccess } from "../../access/network-access.ts";
-import { conflict, FieldError, notFound } from "../../core/errors.ts";
-import type { AppContext } from "../../main/context.ts";
+import { IP_LIST_NAME_PATTERN } from "../../access/address-rules.ts";
+import { MAX_NAMED_LIST_ENTRIES } from "../../access/address-set.ts";
+import { servicesOf } from "../../main/services.ts";
 import type { IpList } from "../../store/store.ts";
 import { DateTime, errorResponses, ListQuery, ListResponse } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
@@ -48,39 +46,6 @@ const ipListOut = (l: IpList) => ({
   updatedAt: iso(l.updatedAt),
 });
 
-/** Each entry must be an address or CIDR (a named list cannot name another); a bad one is a 422 naming it. */
-function checkedEntries(entries: string[]): string[] {
-  return entries.map((entry, i) => {
-    const parsed = parseAddressRange(entry);
-    if (typeof parsed === "string") throw new FieldError(["entries", String(i)], parsed, "value_error");
-    return parsed.text;
-  });
-}
-
-/** The first source or live token that refers to the list, as a person reads it; null when none does. */
-async function firstUser(ctx: AppContext, name: string): Promise<string | null> {
-  const reference = LIST_REFERENCE_PREFIX + name;
-  for (let iterator: string | null = null; ;) {
-    const page = await ctx.store.ingest.listSources({ limit: 250, iterator, order: "ascending" });
-    for (const s of page.data)
-      if (s.options.allowedIps?.includes(reference) || s.options.deniedIps?.includes(reference))
-        return `source ${s.id}`;
-    if (page.done || page.data.length === 0) break;
-    iterator = page.iterator;
-  }
-  const now = ctx.clock.now();
-  for (let iterator: string | null = null; ;) {
-    const page = await ctx.store.tokens.list({ limit: 250, iterator, order: "ascending" });
-    for (const t of page.data) {
-      const live = (t.revokedAt === null || t.revokedAt > now) && (t.expiresAt === null || t.expiresAt > now);
-      if (live && t.allowedIps?.includes(reference)) return `token ${t.id}`;
-    }
-    if (page.done || page.data.length === 0) break;
-    iterator = page.iterator;
-  }
-  return null;
-}
-
 /**
  * Named address lists (`/api/v1/ip-list`): an operator loads a provider's published sending ranges
  * once and refers to them from any source's allowedIps or deniedIps, or a token's allowedIps, as
@@ -88,13 +53,13 @@ async function firstUser(ctx: AppContext, name: string): Promise<string | null> 
  */
 export async function ipListRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   const base = "/api/v1/ip-list";
-  const rules = networkAccess(ctx).rules;
+  const ipLists = servicesOf(ctx).ipLists;
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     base,
     { schema: { tags, querystring: ListQuery, response: { 200: ListResponse(IpListOut), ...errorResponses } } },
     async (req) => {
-      const page = await ctx.store.ipLists.list(pageRequest(req.query));
+      const page = await ipLists.list(pageRequest(req.query));
       return { ...page, data: page.data.map(ipListOut) };
     },
   );
@@ -103,19 +68,7 @@ export async function ipListRoutes(app: FastifyInstance, { ctx }: RouteOptions):
     base,
     { schema: { tags, body: IpListIn, response: { 201: IpListOut, ...errorResponses } } },
     async (req, reply) => {
-      const entries = checkedEntries(req.body.entries);
-      if (await ctx.store.ipLists.get(req.body.name))
-        throw conflict(`an IP list named "${req.body.name}" already exists`);
-      const now = ctx.clock.now();
-      const list: IpList = {
-        name: req.body.name,
-        description: req.body.description ?? "",
-        entries,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await ctx.store.ipLists.put(list);
-      rules.forget(list.name);
+      const list = await ipLists.create(req.body.name, req.body);
       return reply.code(201).send(ipListOut(list));
     },
   );
@@ -123,11 +76,7 @@ export async function ipListRoutes(app: FastifyInstance, { ctx }: RouteOptions):
   app.get<{ Params: NameParams }>(
     `${base}/:list_name`,
     { schema: { tags, params: NameParams, response: { 200: IpListOut, ...errorResponses } } },
-    async (req) => {
-      const list = await ctx.store.ipLists.get(req.params.list_name);
-      if (!list) throw notFound("IP list");
-      return ipListOut(list);
-    },
+    async (req) => ipListOut(await ipLists.get(req.params.list_name)),
   );
 
   app.put<{ Params: NameParams; Body: Static<typeof IpListUpsert> }>(
@@ -141,19 +90,8 @@ export async function ipListRoutes(app: FastifyInstance, { ctx }: RouteOptions):
       },
     },
     async (req, reply) => {
-      const entries = checkedEntries(req.body.entries);
-      const existing = await ctx.store.ipLists.get(req.params.list_name);
-      const now = ctx.clock.now();
-      const list: IpList = {
-        name: req.params.list_name,
-        description: req.body.description ?? existing?.description ?? "",
-        entries,
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-      };
-      await ctx.store.ipLists.put(list);
-      rules.forget(list.name);
-      return reply.code(existing ? 200 : 201).send(ipListOut(list));
+      const { list, created } = await ipLists.put(req.params.list_name, req.body);
+      return reply.code(created ? 201 : 200).send(ipListOut(list));
     },
   );
 
@@ -161,13 +99,7 @@ export async function ipListRoutes(app: FastifyInstance, { ctx }: RouteOptions):
     `${base}/:list_name`,
     { schema: { tags, params: NameParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => {
-      const name = req.params.list_name;
-      if (!(await ctx.store.ipLists.get(name))) throw notFound("IP list");
-      // A list in use cannot vanish: an allow list would silently shrink, a deny list stop denying.
-      const user = await firstUser(ctx, name);
-      if (user !== null) throw conflict(`the IP list "${name}" is used by ${user}; remove it there first`);
-      await ctx.store.ipLists.delete(name);
-      rules.forget(name);
+      await ipLists.delete(req.params.list_name);
       return reply.code(204).send();
     },
   );

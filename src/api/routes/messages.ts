@@ -26,6 +26,7 @@ import { MessageOut, messageOut } from "../representations.ts";
 import { createApplication, requireApp } from "./applications.ts";
 import { startTask } from "../../core/background-tasks/create-task.ts";
 import { TaskStartedOut, taskStartedOut } from "./background-tasks.ts";
+import { servicesOf } from "../../main/services.ts";
 
 const MessageIn = Type.Object({
   eventType: EventTypeName,
@@ -144,7 +145,7 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       const idem = req.idempotency;
       let message;
       try {
-        message = await createMessage(ctx, application, {
+        message = await createMessage(servicesOf(ctx).messageCreation, application, {
           eventType: b.eventType,
           payload: b.payload,
           eventId: b.eventId,
@@ -189,7 +190,12 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     },
     async (req) => {
       const application = await requireApp(ctx, req.params.app_id);
-      const receiving = await endpointsReceiving(ctx, application.id, req.body.eventType, req.body.channels);
+      const receiving = await endpointsReceiving(
+        servicesOf(ctx).messageCreation,
+        application.id,
+        req.body.eventType,
+        req.body.channels,
+      );
       return { active: receiving.length > 0 };
     },
   );
@@ -242,7 +248,7 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     { schema: { tags, params: AppParams, response: { 202: TaskStartedOut, ...errorResponses } } },
     async (req, reply) => {
       const application = await requireApp(ctx, req.params.app_id);
-      const task = await startTask(ctx, "application.purge_content", application.id, {});
+      const task = await startTask(servicesOf(ctx).taskCreation, "application.purge_content", application.id, {});
       return reply.code(202).send(taskStartedOut(task));
     },
   );

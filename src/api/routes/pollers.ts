@@ -18,6 +18,7 @@ import { Channel, DateTime, errorResponses, EventTypeName, Nullable, PathKey } f
 import type { RouteOptions } from "../http-server.ts";
 import { messageOut } from "../representations.ts";
 import { requireApp } from "./applications.ts";
+import { servicesOf } from "../../main/services.ts";
 
 /**
  * Svix's poller API over polling endpoints (src/core/polling-endpoint.ts): reading the stream by
@@ -103,6 +104,7 @@ export async function requirePollingEndpoint(ctx: AppContext, appIdOrUid: string
 }
 
 export async function pollerRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  const streams = servicesOf(ctx).pollingStreams;
   const APP = "/api/v1/app/:app_id";
 
   app.get<{ Params: SinkParams; Querystring: Static<typeof PollQuery> }>(
@@ -124,7 +126,7 @@ export async function pollerRoutes(app: FastifyInstance, { ctx }: RouteOptions):
           : q.after !== undefined && q.after !== null
             ? positionAfterTime(Date.parse(q.after))
             : STREAM_START;
-      const page = await readStream(ctx, endpoint, from, q.limit ?? 50, {
+      const page = await readStream(streams, endpoint, from, q.limit ?? 50, {
         eventType: q.event_type,
         channel: q.channel,
       });
@@ -145,7 +147,7 @@ export async function pollerRoutes(app: FastifyInstance, { ctx }: RouteOptions):
     async (req) => {
       const endpoint = await requirePollingEndpoint(ctx, req.params.app_id, req.params.sink_id);
       const page = await pollConsumer(
-        ctx,
+        streams,
         endpoint,
         req.params.consumer_id,
         req.query.iterator ?? undefined,
@@ -161,7 +163,7 @@ export async function pollerRoutes(app: FastifyInstance, { ctx }: RouteOptions):
     async (req) => {
       const endpoint = await requirePollingEndpoint(ctx, req.params.app_id, req.params.sink_id);
       const position = positionAfterTime(Date.parse(req.body.after));
-      return { iterator: await seekConsumer(ctx, endpoint, req.params.consumer_id, position) };
+      return { iterator: await seekConsumer(streams, endpoint, req.params.consumer_id, position) };
     },
   );
 
@@ -177,7 +179,7 @@ export async function pollerRoutes(app: FastifyInstance, { ctx }: RouteOptions):
     },
     async (req) => {
       const endpoint = await requirePollingEndpoint(ctx, req.params.app_id, req.params.sink_id);
-      const page = await leaseConsumer(ctx, endpoint, req.params.consumer_id, {
+      const page = await leaseConsumer(streams, endpoint, req.params.consumer_id, {
         limit: req.query.limit ?? 50,
         leaseMs: req.query.lease_duration_ms ?? DEFAULT_LEASE_MS,
         startingPosition: req.query.starting_position ?? "earliest",
@@ -191,7 +193,7 @@ export async function pollerRoutes(app: FastifyInstance, { ctx }: RouteOptions):
     { schema: { tags, params: ConsumerParams, body: CommitIn, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => {
       const endpoint = await requirePollingEndpoint(ctx, req.params.app_id, req.params.sink_id);
-      await commitOffset(ctx, endpoint, req.params.consumer_id, req.body.offset);
+      await commitOffset(streams, endpoint, req.params.consumer_id, req.body.offset);
       return reply.code(204).send();
     },
   );

@@ -6,6 +6,7 @@ import { FieldError } from "../../core/errors.ts";
 import { DateTime, errorResponses, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
 import { TaskStartedOut, taskStartedOut } from "./background-tasks.ts";
+import { servicesOf } from "../../main/services.ts";
 
 /**
  * Svix's usage statistics (docs/api.md, "Usage statistics"): each request starts a background
@@ -67,7 +68,12 @@ export async function usageStatsRoutes(app: FastifyInstance, { ctx }: RouteOptio
         if (ids.size === 0) throw new FieldError(["appIds"], "none of these applications exists", "value_error");
         params.appIds = [...ids].sort();
       }
-      const task = await startTask(ctx, "application.stats", null, params as unknown as Record<string, unknown>);
+      const task = await startTask(
+        servicesOf(ctx).taskCreation,
+        "application.stats",
+        null,
+        params as unknown as Record<string, unknown>,
+      );
       return reply.code(202).send({ ...taskStartedOut(task), unresolvedAppIds });
     },
   );
@@ -76,7 +82,7 @@ export async function usageStatsRoutes(app: FastifyInstance, { ctx }: RouteOptio
     "/api/v1/stats/usage/event-types",
     { schema: { tags: ["Statistics"], response: { 202: TaskStartedOut, ...errorResponses } } },
     async (_req, reply) => {
-      const task = await startTask(ctx, "event-type.aggregate", null, {});
+      const task = await startTask(servicesOf(ctx).taskCreation, "event-type.aggregate", null, {});
       return reply.code(202).send(taskStartedOut(task));
     },
   );

@@ -1,6 +1,17 @@
-import type { AppContext } from "../../main/context.ts";
+import type { BackgroundTaskRepository } from "../../store/store.ts";
 import type { BackgroundTask, BackgroundTaskKind } from "../background-task.ts";
+import type { Clock } from "../clock.ts";
 import { newId } from "../ids.ts";
+import type { BackgroundTaskRunner } from "./task-runner.ts";
+
+/** What starting a task uses; `runner` is this process's task runner, null where none runs. */
+export interface TaskCreationPorts {
+  backgroundTasks: Pick<BackgroundTaskRepository, "insert">;
+  clock: Clock;
+  /** How long a runner's claim holds (HOOKLINE_LEASE_MS). */
+  leaseMs: number;
+  runner(): Pick<BackgroundTaskRunner, "owner" | "hasRoom" | "adopt"> | null;
+}
 
 /**
  * Records a new task, status `running`, and starts it: in this process when its runner has room
@@ -8,12 +19,12 @@ import { newId } from "../ids.ts";
  * for the first runner that polls (an API-only process has none; every worker polls).
  */
 export async function startTask(
-  ctx: AppContext,
+  ports: TaskCreationPorts,
   kind: BackgroundTaskKind,
   appId: string | null,
   params: Record<string, unknown>,
 ): Promise<BackgroundTask> {
-  const now = ctx.clock.now();
+  const now = ports.clock.now();
   const task: BackgroundTask = {
     id: newId("qtask", now),
     appId,
@@ -25,8 +36,9 @@ export async function startTask(
     createdAt: now,
     updatedAt: now,
   };
-  const runner = ctx.tasks?.hasRoom() ? ctx.tasks : null;
-  await ctx.store.backgroundTasks.insert(task, runner?.owner ?? null, runner ? now + ctx.config.leaseMs : null);
+  const local = ports.runner();
+  const runner = local?.hasRoom() ? local : null;
+  await ports.backgroundTasks.insert(task, runner?.owner ?? null, runner ? now + ports.leaseMs : null);
   runner?.adopt(task);
   return task;
 }

@@ -1,4 +1,3 @@
-import { announceWork } from "../announce-work.ts";
 import type { EndpointTaskParams } from "../background-task.ts";
 import { DeliveryStatus } from "../entities.ts";
 import type { DeliveryScanRow } from "../../store/store.ts";
@@ -26,20 +25,20 @@ export function matchesReplay(row: DeliveryScanRow, params: EndpointTaskParams):
 
 /** One batch of re-arming the endpoint's deliveries that `select` picks, counted as `messagesSent`. */
 function rearming(select: (row: DeliveryScanRow, params: EndpointTaskParams) => boolean): TaskHandler {
-  return async (ctx, task, batchSize) => {
+  return async (ports, task, batchSize) => {
     const params = task.params as unknown as EndpointTaskParams;
-    const endpoint = await taskEndpoint(ctx, task);
-    const wait = await waitForEndpoint(ctx, task, endpoint, batchSize);
+    const endpoint = await taskEndpoint(ports, task);
+    const wait = await waitForEndpoint(ports, task, endpoint, batchSize);
     if (wait) return wait;
-    const rows = await ctx.store.deliveries.scanEndpoint(
+    const rows = await ports.store.deliveries.scanEndpoint(
       endpoint.appId,
       endpoint.id,
       messageRange(task, params),
       batchSize,
     );
     const chosen = rows.filter((row) => select(row, params)).map((row) => ({ id: row.id, msgId: row.msgId }));
-    const rearmed = await ctx.store.deliveries.rearm(endpoint.appId, endpoint.id, chosen, ctx.clock.now());
-    if (rearmed > 0) await announceWork(ctx);
+    const rearmed = await ports.store.deliveries.rearm(endpoint.appId, endpoint.id, chosen, ports.clock.now());
+    if (rearmed > 0) await ports.announceWork();
     return {
       cursor: rows.length > 0 ? rows[rows.length - 1]!.msgId : task.cursor,
       data: counted(task.data, "messagesSent", rearmed),

@@ -7,9 +7,9 @@ import { counted, type TaskHandler } from "./task-step.ts";
  * deliveries and the attempt log stay; a later delivery of an expunged message fails with
  * `payload_expunged`. Messages created after the request keep their payload.
  */
-export const expungeAllContents: TaskHandler = async (ctx, task, batchSize) => {
+export const expungeAllContents: TaskHandler = async (ports, task, batchSize) => {
   if (task.appId === null) throw new Error("an expunge task names its application");
-  const batch = await ctx.store.messages.expungeBatch(
+  const batch = await ports.store.messages.expungeBatch(
     task.appId,
     { after: task.cursor ?? "", before: idFloorAt("msg", task.createdAt + 1) },
     batchSize,

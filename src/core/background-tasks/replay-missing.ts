@@ -1,4 +1,3 @@
-import { announceWork } from "../announce-work.ts";
 import type { EndpointTaskParams } from "../background-task.ts";
 import { newId } from "../ids.ts";
 import { routesTo } from "../routing.ts";
@@ -11,23 +10,23 @@ import { counted, messageRange, taskEndpoint, waitForEndpoint, type TaskHandler 
  * delivered to it as manual attempts. A message whose payload was expunged is skipped: it has
  * nothing to send. Running a batch twice (a resumed task) creates nothing twice.
  */
-export const replayMissing: TaskHandler = async (ctx, task, batchSize) => {
+export const replayMissing: TaskHandler = async (ports, task, batchSize) => {
   const params = task.params as unknown as EndpointTaskParams;
-  const endpoint = await taskEndpoint(ctx, task);
-  const wait = await waitForEndpoint(ctx, task, endpoint, batchSize);
+  const endpoint = await taskEndpoint(ports, task);
+  const wait = await waitForEndpoint(ports, task, endpoint, batchSize);
   if (wait) return wait;
-  const rows = await ctx.store.messages.scanForEndpoint(
+  const rows = await ports.store.messages.scanForEndpoint(
     endpoint.appId,
     endpoint.id,
     messageRange(task, params),
     batchSize,
   );
-  const now = ctx.clock.now();
+  const now = ports.clock.now();
   const missing = rows
     .filter((m) => !m.hasDelivery && !m.expunged && routesTo(endpoint, m.eventType, m.channels))
     .map((m) => ({ id: newId("dlv", now), msgId: m.id }));
-  const created = await ctx.store.deliveries.insertManual(endpoint.appId, endpoint.id, missing, now);
-  if (created > 0) await announceWork(ctx);
+  const created = await ports.store.deliveries.insertManual(endpoint.appId, endpoint.id, missing, now);
+  if (created > 0) await ports.announceWork();
   return {
     cursor: rows.length > 0 ? rows[rows.length - 1]!.id : task.cursor,
     data: counted(task.data, "messagesSent", created),

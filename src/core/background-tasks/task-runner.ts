@@ -1,10 +1,26 @@
 import { randomUUID } from "node:crypto";
-import type { AppContext } from "../../main/context.ts";
+import type { Logger } from "pino";
+import type { BackgroundTaskRepository } from "../../store/store.ts";
 import { isStoreUnavailable } from "../../store/store-unavailable.ts";
 import type { BackgroundTask } from "../background-task.ts";
+import type { Clock } from "../clock.ts";
+import type { OperationalEvents } from "../operational-events.ts";
 import { TASK_HANDLERS } from "./handlers.ts";
 import { LoopLoad } from "./loop-load.ts";
-import { TaskFailure } from "./task-step.ts";
+import { TaskFailure, type TaskPorts } from "./task-step.ts";
+
+/** What the runner uses besides its options. */
+export interface TaskRunnerPorts {
+  backgroundTasks: BackgroundTaskRepository;
+  clock: Clock;
+  log: Logger;
+  /** What the task kinds' batches use (task-step.ts). */
+  tasks: TaskPorts;
+  /** Where `background_task.finished` is sent; absent where a process sends no operational events. */
+  events?: Pick<OperationalEvents, "emit">;
+  /** Resolves once the deliveries this process's worker took on are on the wire, or after `maxMs`. */
+  sendsIdle?(maxMs: number): Promise<unknown>;
+}
 
 export interface TaskRunnerOptions {
   /** How long a claim holds without a checkpoint; a dead process's task is taken over after it. */
@@ -59,7 +75,7 @@ export class BackgroundTaskRunner {
   private readonly load = new LoopLoad();
 
   constructor(
-    private readonly ctx: AppContext,
+    private readonly ports: TaskRunnerPorts,
     private readonly options: TaskRunnerOptions,
   ) {}
 
@@ -84,15 +100,15 @@ export class BackgroundTaskRunner {
   poll(): void {
     if (this.stopping || this.polling) return;
     this.polling = this.claim()
-      .catch((error: unknown) => this.ctx.log.warn({ err: error }, "claiming background tasks failed"))
+      .catch((error: unknown) => this.ports.log.warn({ err: error }, "claiming background tasks failed"))
       .finally(() => (this.polling = null));
   }
 
   private async claim(): Promise<void> {
     const room = CONCURRENT_TASKS - this.running.size;
     if (room <= 0) return;
-    const now = this.ctx.clock.now();
-    const tasks = await this.ctx.store.backgroundTasks.claim(this.owner, now, now + this.options.leaseMs, room);
+    const now = this.ports.clock.now();
+    const tasks = await this.ports.backgroundTasks.claim(this.owner, now, now + this.options.leaseMs, room);
     for (const task of tasks) this.launch(task);
   }
 
@@ -106,7 +122,7 @@ export class BackgroundTaskRunner {
   }
 
   private async run(initial: BackgroundTask): Promise<void> {
-    const { ctx, owner } = this;
+    const { ports, owner } = this;
     const handler = TASK_HANDLERS[initial.kind];
     let task = initial;
     for (;;) {
@@ -115,27 +131,28 @@ export class BackgroundTaskRunner {
       let step;
       try {
         if (!handler) throw new TaskFailure(`Hookline does not run ${task.kind} tasks`);
-        step = await handler(ctx, task, this.options.batchSize);
+        step = await handler(ports.tasks, task, this.options.batchSize);
       } catch (error) {
         if (isStoreUnavailable(error)) {
           // The database will be back; the lease runs out and this or another process resumes the task.
-          ctx.log.warn({ err: error, taskId: task.id }, "a background task paused: the database is unavailable");
+          ports.log.warn({ err: error, taskId: task.id }, "a background task paused: the database is unavailable");
           return;
         }
-        if (!(error instanceof TaskFailure)) ctx.log.error({ err: error, taskId: task.id }, "a background task failed");
+        if (!(error instanceof TaskFailure))
+          ports.log.error({ err: error, taskId: task.id }, "a background task failed");
         const reason = error instanceof TaskFailure ? error.message : "an internal error stopped the task";
         await this.settle({ ...task, status: "failed", data: { ...task.data, error: reason } });
         return;
       }
-      task = { ...task, cursor: step.cursor, data: step.data, updatedAt: ctx.clock.now() };
+      task = { ...task, cursor: step.cursor, data: step.data, updatedAt: ports.clock.now() };
       if (step.done) {
         await this.settle({ ...task, status: "finished" });
         return;
       }
-      if (!(await ctx.store.backgroundTasks.checkpoint(task, owner, ctx.clock.now() + this.options.leaseMs))) return;
+      if (!(await ports.backgroundTasks.checkpoint(task, owner, ports.clock.now() + this.options.leaseMs))) return;
       if (step.waitMs) await this.pause(step.waitMs);
       await this.waitForQuietLoop();
-      await ctx.dispatcher?.pendingSends.whenIdle(MAX_DEFER_MS);
+      await ports.sendsIdle?.(MAX_DEFER_MS);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
@@ -155,13 +172,13 @@ export class BackgroundTaskRunner {
 
   /** Records the outcome and, if this process still held the task, announces it (background_task.finished). */
   private async settle(task: BackgroundTask): Promise<void> {
-    const finished = { ...task, updatedAt: this.ctx.clock.now() };
-    if (!(await this.ctx.store.backgroundTasks.finish(finished, this.owner))) return;
-    this.ctx.log.info(
+    const finished = { ...task, updatedAt: this.ports.clock.now() };
+    if (!(await this.ports.backgroundTasks.finish(finished, this.owner))) return;
+    this.ports.log.info(
       { taskId: task.id, task: task.kind, status: task.status, data: task.data },
       "background task ended",
     );
-    this.ctx.operational?.emit({
+    this.ports.events?.emit({
       type: "background_task.finished",
       data: { data: finished.data, status: finished.status, task: finished.kind, taskId: finished.id },
     });
@@ -176,8 +193,8 @@ export class BackgroundTaskRunner {
     await this.polling;
     const ids = [...this.running.keys()];
     await Promise.allSettled(this.running.values());
-    await this.ctx.store.backgroundTasks.release(this.owner, ids).catch((error: unknown) => {
-      this.ctx.log.warn({ err: error }, "releasing background tasks failed; they resume once their lease runs out");
+    await this.ports.backgroundTasks.release(this.owner, ids).catch((error: unknown) => {
+      this.ports.log.warn({ err: error }, "releasing background tasks failed; they resume once their lease runs out");
     });
   }
 }

@@ -1,8 +1,16 @@
-import type { AppContext } from "../../main/context.ts";
 import type { BackgroundTask, EndpointTaskParams } from "../background-task.ts";
 import type { Endpoint } from "../entities.ts";
 import { idFloorAt } from "../ids.ts";
-import type { KeyRange } from "../../store/store.ts";
+import type { KeyRange, Store } from "../../store/store.ts";
+import type { Clock } from "../clock.ts";
+
+/** What a task's batches use: the repositories the task kinds read and write, the clock, and waking the workers. */
+export interface TaskPorts {
+  store: Pick<Store, "applications" | "attemptStats" | "deliveries" | "endpoints" | "messages">;
+  clock: Clock;
+  /** Wakes the workers of every process once a batch made deliveries due (core/announce-work.ts). */
+  announceWork(): Promise<void>;
+}
 
 /** What one batch of a task did: where the next starts, the data so far, and whether that was the last. */
 export interface TaskStep {
@@ -14,7 +22,7 @@ export interface TaskStep {
 }
 
 /** Runs one batch of a task of its kind: at most `batchSize` rows looked at, one short transaction or two. */
-export type TaskHandler = (ctx: AppContext, task: BackgroundTask, batchSize: number) => Promise<TaskStep>;
+export type TaskHandler = (ports: TaskPorts, task: BackgroundTask, batchSize: number) => Promise<TaskStep>;
 
 /** A task that cannot go on for a reason its caller should read (in `data.error`), not a fault of Hookline. */
 export class TaskFailure extends Error {}
@@ -28,9 +36,9 @@ export function messageRange(task: BackgroundTask, params: { since: number; unti
   return { after: task.cursor ?? idFloorAt("msg", params.since), before: idFloorAt("msg", params.until) };
 }
 
-export async function taskEndpoint(ctx: AppContext, task: BackgroundTask): Promise<Endpoint> {
+export async function taskEndpoint(ports: TaskPorts, task: BackgroundTask): Promise<Endpoint> {
   const params = task.params as unknown as EndpointTaskParams;
-  const endpoint = task.appId === null ? undefined : await ctx.store.endpoints.get(task.appId, params.endpointId);
+  const endpoint = task.appId === null ? undefined : await ports.store.endpoints.get(task.appId, params.endpointId);
   if (!endpoint) throw new TaskFailure("the endpoint was deleted while the task ran");
   return endpoint;
 }
@@ -58,11 +66,11 @@ export const PACE_WAIT_MS = 200;
  * due) do not hold it up.
  */
 export async function waitForEndpoint(
-  ctx: AppContext,
+  ports: TaskPorts,
   task: BackgroundTask,
   endpoint: Endpoint,
   batchSize: number,
 ): Promise<TaskStep | null> {
-  const due = await ctx.store.deliveries.countDue(endpoint.id, ctx.clock.now(), batchSize);
+  const due = await ports.store.deliveries.countDue(endpoint.id, ports.clock.now(), batchSize);
   return due >= batchSize ? { cursor: task.cursor, data: task.data, done: false, waitMs: PACE_WAIT_MS } : null;
 }

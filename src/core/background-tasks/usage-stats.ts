@@ -25,19 +25,19 @@ const MAX_APPS_PER_BATCH = 100;
  * every application (the cursor is then the list's iterator). Deleted ones are skipped.
  */
 async function nextApplications(
-  ...[ctx, task, batchSize]: Parameters<TaskHandler>
+  ...[ports, task, batchSize]: Parameters<TaskHandler>
 ): Promise<{ apps: Application[]; cursor: string | null; done: boolean }> {
   const limit = Math.max(1, Math.min(batchSize, MAX_APPS_PER_BATCH));
   const listed = (task.params as { appIds?: string[] }).appIds;
   if (listed) {
     const ids = listed.filter((id) => task.cursor === null || id > task.cursor).slice(0, limit);
-    const apps = (await Promise.all(ids.map((id) => ctx.store.applications.get(id)))).filter(
+    const apps = (await Promise.all(ids.map((id) => ports.store.applications.get(id)))).filter(
       (a): a is Application => a !== undefined,
     );
     const last = ids[ids.length - 1];
     return { apps, cursor: last ?? task.cursor, done: last === undefined || last === listed[listed.length - 1] };
   }
-  const page = await ctx.store.applications.list({ limit, iterator: task.cursor, order: "ascending" });
+  const page = await ports.store.applications.list({ limit, iterator: task.cursor, order: "ascending" });
   return { apps: page.data, cursor: page.iterator ?? task.cursor, done: page.done || page.iterator === null };
 }
 
@@ -51,12 +51,12 @@ const appended = (data: Record<string, unknown>, field: string, entries: unknown
  * range, read from the per-minute attempt counts (store.attemptStats), canceled ones included as
  * in the attempt stats API's `total`.
  */
-export const applicationUsage: TaskHandler = async (ctx, task, batchSize): Promise<TaskStep> => {
+export const applicationUsage: TaskHandler = async (ports, task, batchSize): Promise<TaskStep> => {
   const params = task.params as unknown as AppUsageParams;
-  const { apps, cursor, done } = await nextApplications(ctx, task, batchSize);
+  const { apps, cursor, done } = await nextApplications(ports, task, batchSize);
   const entries = [];
   for (const app of apps) {
-    const rows = await ctx.store.attemptStats.byEndpoint({ appId: app.id, since: params.since, until: params.until });
+    const rows = await ports.store.attemptStats.byEndpoint({ appId: app.id, since: params.since, until: params.until });
     entries.push({
       appId: app.id,
       appUid: app.uid,
@@ -71,11 +71,11 @@ export const applicationUsage: TaskHandler = async (ctx, task, batchSize): Promi
  * pattern), and whether one of them takes every event type. Every endpoint counts, disabled ones
  * included: this describes subscriptions, not current traffic.
  */
-export const eventTypeUsage: TaskHandler = async (ctx, task, batchSize): Promise<TaskStep> => {
-  const { apps, cursor, done } = await nextApplications(ctx, task, batchSize);
+export const eventTypeUsage: TaskHandler = async (ports, task, batchSize): Promise<TaskStep> => {
+  const { apps, cursor, done } = await nextApplications(ports, task, batchSize);
   const entries = [];
   for (const app of apps) {
-    const endpoints = await ctx.store.endpoints.listAll(app.id);
+    const endpoints = await ports.store.endpoints.listAll(app.id);
     const names = new Set<string>();
     let catchAll = false;
     for (const endpoint of endpoints) {
