@@ -1,11 +1,12 @@
 import type { InspectedRequest, Inspector, InspectorRepository } from "../store.ts";
 import {
   inspectedRequestValues,
+  inspectorValues,
   toInspectedRequest,
   toInspector,
   type InspectedRequestRow,
   type InspectorRow,
-} from "../inspector-rows.ts";
+} from "../rows/inspectors.ts";
 import type { Queryable } from "./sql.ts";
 
 /** Foreign keys cascade, so deleting an inspector deletes what it received. */
@@ -13,13 +14,10 @@ export class PostgresInspectors implements InspectorRepository {
   constructor(private readonly db: Queryable) {}
 
   async insert(i: Inspector): Promise<void> {
-    await this.db.query("INSERT INTO inspector (id, app_id, url, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)", [
-      i.id,
-      i.appId,
-      i.url,
-      i.createdAt,
-      i.expiresAt,
-    ]);
+    await this.db.query(
+      "INSERT INTO inspector (id, app_id, url, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+      inspectorValues(i),
+    );
   }
 
   async get(id: string): Promise<Inspector | undefined> {

@@ -2,11 +2,12 @@ import type Database from "better-sqlite3";
 import type { InspectedRequest, Inspector, InspectorRepository } from "../store.ts";
 import {
   inspectedRequestValues,
+  inspectorValues,
   toInspectedRequest,
   toInspector,
   type InspectedRequestRow,
   type InspectorRow,
-} from "../inspector-rows.ts";
+} from "../rows/inspectors.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
@@ -19,11 +20,7 @@ export class SqliteInspectors implements InspectorRepository {
   async insert(i: Inspector): Promise<void> {
     await this.writer.run(() =>
       prepared(this.db, "INSERT INTO inspector (id, app_id, url, created_at, expires_at) VALUES (?, ?, ?, ?, ?)").run(
-        i.id,
-        i.appId,
-        i.url,
-        i.createdAt,
-        i.expiresAt,
+        ...inspectorValues(i),
       ),
     );
   }
