@@ -2,16 +2,7 @@ import type pg from "pg";
 import type { Application, IngestLogEntry, IngestSource, Message } from "../../core/entities.ts";
 import type { Sealer } from "../../core/secret-box.ts";
 import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
-import {
-  duplicateLog,
-  logInsertValues,
-  sourceInsertValues,
-  sourceUpdateValues,
-  toLog,
-  toSource,
-  type LogRow,
-  type SourceRow,
-} from "../rows/ingest.ts";
+import * as ingestRows from "../rows/ingest.ts";
 import type { DedupeClaim, IngestAcceptance, IngestRepository, NewDelivery, Page, PageRequest } from "../store.ts";
 import { DELETE_APPLICATION } from "./applications.ts";
 import { INSERT_MESSAGE, insertMessageParams } from "./messages.ts";
@@ -29,7 +20,7 @@ export class PostgresIngest implements IngestRepository {
     private readonly partitions: HistoryPartitions,
   ) {}
 
-  private toSource = (r: SourceRow): IngestSource => toSource(r, POSTGRES_COLUMNS, this.box);
+  private toSource = (r: ingestRows.SourceRow): IngestSource => ingestRows.toSource(r, POSTGRES_COLUMNS, this.box);
 
   private async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
@@ -56,13 +47,13 @@ export class PostgresIngest implements IngestRepository {
       await db.query(
         `INSERT INTO ingest_source (id, uid, app_id, name, type, config, options, metadata, token, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11)`,
-        sourceInsertValues(this.box, s),
+        ingestRows.sourceInsertValues(this.box, s),
       );
     });
   }
 
   async getSource(idOrUid: string): Promise<IngestSource | undefined> {
-    const { rows } = await this.pool.query<SourceRow>(
+    const { rows } = await this.pool.query<ingestRows.SourceRow>(
       "SELECT * FROM ingest_source WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1",
       [idOrUid],
     );
@@ -70,7 +61,7 @@ export class PostgresIngest implements IngestRepository {
   }
 
   async listSources(page: PageRequest): Promise<Page<IngestSource>> {
-    return paginate<SourceRow, IngestSource>(
+    return paginate<ingestRows.SourceRow, IngestSource>(
       this.pool,
       { from: "ingest_source", where: [], params: new Params(), key: "id" },
       page,
@@ -80,9 +71,10 @@ export class PostgresIngest implements IngestRepository {
   }
 
   async listSourcesOfType(type: string): Promise<IngestSource[]> {
-    const { rows } = await this.pool.query<SourceRow>("SELECT * FROM ingest_source WHERE type = $1 ORDER BY id", [
-      type,
-    ]);
+    const { rows } = await this.pool.query<ingestRows.SourceRow>(
+      "SELECT * FROM ingest_source WHERE type = $1 ORDER BY id",
+      [type],
+    );
     return rows.map(this.toSource);
   }
 
@@ -90,7 +82,7 @@ export class PostgresIngest implements IngestRepository {
     await this.pool.query(
       `UPDATE ingest_source SET uid = $1, name = $2, type = $3, config = $4, options = $5::jsonb, metadata = $6::jsonb,
          token = $7, updated_at = $8 WHERE id = $9`,
-      sourceUpdateValues(this.box, s),
+      ingestRows.sourceUpdateValues(this.box, s),
     );
   }
 
@@ -123,12 +115,12 @@ export class PostgresIngest implements IngestRepository {
       if (dedupe) {
         const original = await this.claimAll(db, log.sourceId, dedupe, message);
         if (original !== null) {
-          await db.query(INSERT_LOG, logInsertValues(duplicateLog(log, original)));
+          await db.query(INSERT_LOG, ingestRows.logInsertValues(ingestRows.duplicateLog(log, original)));
           return { duplicateOf: original };
         }
       }
       await db.query(INSERT_MESSAGE + " SELECT 1", insertMessageParams(message, deliveries));
-      await db.query(INSERT_LOG, logInsertValues(log));
+      await db.query(INSERT_LOG, ingestRows.logInsertValues(log));
       return { duplicateOf: null };
     });
   }
@@ -170,24 +162,24 @@ export class PostgresIngest implements IngestRepository {
   }
 
   async appendLog(entry: IngestLogEntry): Promise<void> {
-    await this.pool.query(INSERT_LOG, logInsertValues(entry));
+    await this.pool.query(INSERT_LOG, ingestRows.logInsertValues(entry));
   }
 
   async getLog(sourceId: string, id: string): Promise<IngestLogEntry | undefined> {
-    const { rows } = await this.pool.query<LogRow>("SELECT * FROM ingest_log WHERE source_id = $1 AND id = $2", [
-      sourceId,
-      id,
-    ]);
-    return rows[0] && toLog(rows[0], POSTGRES_COLUMNS);
+    const { rows } = await this.pool.query<ingestRows.LogRow>(
+      "SELECT * FROM ingest_log WHERE source_id = $1 AND id = $2",
+      [sourceId, id],
+    );
+    return rows[0] && ingestRows.toLog(rows[0], POSTGRES_COLUMNS);
   }
 
   async listLogs(sourceId: string, page: PageRequest): Promise<Page<IngestLogEntry>> {
     const params = new Params();
-    return paginate<LogRow, IngestLogEntry>(
+    return paginate<ingestRows.LogRow, IngestLogEntry>(
       this.pool,
       { from: "ingest_log", where: [`source_id = ${params.add(sourceId)}`], params, key: "id" },
       page,
-      (r) => toLog(r, POSTGRES_COLUMNS),
+      (r) => ingestRows.toLog(r, POSTGRES_COLUMNS),
       (r) => r.id,
     );
   }

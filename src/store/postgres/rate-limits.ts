@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { refillAndTake } from "../rate-bucket.ts";
+import { refillAndTake } from "../rows/rate-bucket.ts";
 import type { RateGrant, RateLimitRepository } from "../store.ts";
 
 /**

@@ -2,16 +2,7 @@ import type Database from "better-sqlite3";
 import type { Application, IngestLogEntry, IngestSource, Message } from "../../core/entities.ts";
 import type { Sealer } from "../../core/secret-box.ts";
 import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
-import {
-  duplicateLog,
-  logInsertValues,
-  sourceInsertValues,
-  sourceUpdateValues,
-  toLog,
-  toSource,
-  type LogRow,
-  type SourceRow,
-} from "../rows/ingest.ts";
+import * as ingestRows from "../rows/ingest.ts";
 import type { DedupeClaim, IngestAcceptance, IngestRepository, NewDelivery, Page, PageRequest } from "../store.ts";
 import { insertMessageRows } from "./messages.ts";
 import { paginate } from "./paginate.ts";
@@ -25,7 +16,7 @@ export class SqliteIngest implements IngestRepository {
     private readonly box: Sealer,
   ) {}
 
-  private toSource = (r: SourceRow): IngestSource => toSource(r, SQLITE_COLUMNS, this.box);
+  private toSource = (r: ingestRows.SourceRow): IngestSource => ingestRows.toSource(r, SQLITE_COLUMNS, this.box);
 
   async insertSource(s: IngestSource, app: Application): Promise<void> {
     await this.writer.run(() => {
@@ -37,7 +28,7 @@ export class SqliteIngest implements IngestRepository {
         this.db,
         `INSERT INTO ingest_source (id, uid, app_id, name, type, config, options, metadata, token, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(...sourceInsertValues(this.box, s));
+      ).run(...ingestRows.sourceInsertValues(this.box, s));
     });
   }
 
@@ -45,12 +36,12 @@ export class SqliteIngest implements IngestRepository {
     const row = prepared(
       this.db,
       "SELECT * FROM ingest_source WHERE id = ? OR uid = ? ORDER BY id = ? DESC LIMIT 1",
-    ).get(idOrUid, idOrUid, idOrUid) as SourceRow | undefined;
+    ).get(idOrUid, idOrUid, idOrUid) as ingestRows.SourceRow | undefined;
     return row && this.toSource(row);
   }
 
   async listSources(page: PageRequest): Promise<Page<IngestSource>> {
-    return paginate<SourceRow, IngestSource>(
+    return paginate<ingestRows.SourceRow, IngestSource>(
       this.db,
       { from: "ingest_source", where: [], params: [], key: "id" },
       page,
@@ -60,7 +51,9 @@ export class SqliteIngest implements IngestRepository {
   }
 
   async listSourcesOfType(type: string): Promise<IngestSource[]> {
-    const rows = prepared(this.db, "SELECT * FROM ingest_source WHERE type = ? ORDER BY id").all(type) as SourceRow[];
+    const rows = prepared(this.db, "SELECT * FROM ingest_source WHERE type = ? ORDER BY id").all(
+      type,
+    ) as ingestRows.SourceRow[];
     return rows.map(this.toSource);
   }
 
@@ -70,7 +63,7 @@ export class SqliteIngest implements IngestRepository {
         this.db,
         `UPDATE ingest_source SET uid = ?, name = ?, type = ?, config = ?, options = ?, metadata = ?, token = ?, updated_at = ?
          WHERE id = ?`,
-      ).run(...sourceUpdateValues(this.box, s)),
+      ).run(...ingestRows.sourceUpdateValues(this.box, s)),
     );
   }
 
@@ -98,7 +91,7 @@ export class SqliteIngest implements IngestRepository {
         for (const key of dedupe.keys) {
           const seen = live.get(sourceId, key, message.createdAt) as { msg_id: string } | undefined;
           if (seen) {
-            this.insertLog(duplicateLog(log, seen.msg_id));
+            this.insertLog(ingestRows.duplicateLog(log, seen.msg_id));
             return { duplicateOf: seen.msg_id };
           }
         }
@@ -125,21 +118,21 @@ export class SqliteIngest implements IngestRepository {
       `INSERT INTO ingest_log (id, source_id, status_code, outcome, error_text, headers, payload, msg_id, created_at,
          client_ip, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(...logInsertValues(e), e.createdAt);
+    ).run(...ingestRows.logInsertValues(e), e.createdAt);
   }
 
   async getLog(sourceId: string, id: string): Promise<IngestLogEntry | undefined> {
     const row = prepared(this.db, "SELECT * FROM ingest_log WHERE source_id = ? AND id = ?").get(sourceId, id) as
-      LogRow | undefined;
-    return row && toLog(row, SQLITE_COLUMNS);
+      ingestRows.LogRow | undefined;
+    return row && ingestRows.toLog(row, SQLITE_COLUMNS);
   }
 
   async listLogs(sourceId: string, page: PageRequest): Promise<Page<IngestLogEntry>> {
-    return paginate<LogRow, IngestLogEntry>(
+    return paginate<ingestRows.LogRow, IngestLogEntry>(
       this.db,
       { from: "ingest_log", where: ["source_id = ?"], params: [sourceId], key: "id" },
       page,
-      (r) => toLog(r, SQLITE_COLUMNS),
+      (r) => ingestRows.toLog(r, SQLITE_COLUMNS),
       (r) => r.id,
     );
   }
