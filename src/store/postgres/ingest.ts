@@ -9,6 +9,7 @@ import { INSERT_MESSAGE, insertMessageParams } from "./messages.ts";
 import { withPartitionFor, type HistoryPartitions } from "./partitions.ts";
 import { paginate } from "./paginate.ts";
 import { json, Params, type Queryable } from "./sql.ts";
+import { inTransaction } from "./transaction.ts";
 
 const INSERT_LOG = `INSERT INTO ingest_log (id, source_id, status_code, outcome, error_text, headers, payload, msg_id,
   created_at, updated_at, client_ip) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $9, $10)`;
@@ -22,23 +23,8 @@ export class PostgresIngest implements IngestRepository {
 
   private toSource = (r: ingestRows.SourceRow): IngestSource => ingestRows.toSource(r, POSTGRES_COLUMNS, this.box);
 
-  private async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-
   async insertSource(s: IngestSource, app: Application): Promise<void> {
-    await this.transaction(async (db) => {
+    await inTransaction(this.pool, async (db) => {
       await db.query(
         `INSERT INTO application (id, uid, name, throttle_rate, metadata, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
@@ -111,7 +97,7 @@ export class PostgresIngest implements IngestRepository {
     dedupe: DedupeClaim | null,
     log: IngestLogEntry,
   ): Promise<IngestAcceptance> {
-    return this.transaction(async (db) => {
+    return inTransaction(this.pool, async (db) => {
       if (dedupe) {
         const original = await this.claimAll(db, log.sourceId, dedupe, message);
         if (original !== null) {

@@ -6,7 +6,8 @@ import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/issued-token.ts
 import * as integrationRows from "../rows/integrations.ts";
 import type { ApiToken, IntegrationRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
-import { Params, type Queryable } from "./sql.ts";
+import { Params } from "./sql.ts";
+import { inTransaction } from "./transaction.ts";
 
 const INSERT_TOKEN = `INSERT INTO api_token (${ISSUED_TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
 const REVOKE_TOKEN = "UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
@@ -20,22 +21,8 @@ export class PostgresIntegrations implements IntegrationRepository {
   private readonly toIntegration = (r: integrationRows.IntegrationRow): Integration =>
     integrationRows.toIntegration(r, POSTGRES_COLUMNS, this.box);
 
-  private async transaction(work: (client: Queryable) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      await work(client);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-
   async insert(i: Integration, token: ApiToken): Promise<void> {
-    await this.transaction(async (db) => {
+    await inTransaction(this.pool, async (db) => {
       await db.query(INSERT_TOKEN, issuedTokenValues(token));
       await db.query(
         `INSERT INTO integration (id, app_id, name, feature_flags, key, token_id, created_at, updated_at)
@@ -72,7 +59,7 @@ export class PostgresIntegrations implements IntegrationRepository {
   }
 
   async rotateKey(appId: string, id: string, key: string, token: ApiToken, now: number): Promise<void> {
-    await this.transaction(async (db) => {
+    await inTransaction(this.pool, async (db) => {
       // FOR UPDATE: two rotations at once revoke each other's predecessor, never leave two keys working.
       const { rows } = await db.query<{ token_id: string }>(
         "SELECT token_id FROM integration WHERE app_id = $1 AND id = $2 FOR UPDATE",
@@ -91,7 +78,7 @@ export class PostgresIntegrations implements IntegrationRepository {
   }
 
   async delete(appId: string, id: string, now: number): Promise<void> {
-    await this.transaction(async (db) => {
+    await inTransaction(this.pool, async (db) => {
       const { rows } = await db.query<{ token_id: string }>(
         "DELETE FROM integration WHERE app_id = $1 AND id = $2 RETURNING token_id",
         [appId, id],

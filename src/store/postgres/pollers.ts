@@ -4,7 +4,8 @@ import type { ApiToken, PollerConsumer, PollerRepository, PollerToken, StreamEnt
 import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/issued-token.ts";
 import * as pollerRows from "../rows/pollers.ts";
 import { toMessage, type MessageRow } from "./messages.ts";
-import { Params, type Queryable } from "./sql.ts";
+import { Params } from "./sql.ts";
+import { inTransaction } from "./transaction.ts";
 
 const INSERT_API_TOKEN = `INSERT INTO api_token (${ISSUED_TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
 const INSERT_POLLER_TOKEN = `INSERT INTO poller_token (endpoint_id, app_id, token_id, token, created_at, expires_at)
@@ -90,7 +91,7 @@ export class PostgresPollers implements PollerRepository {
   }
 
   async insertToken(t: PollerToken, record: ApiToken): Promise<boolean> {
-    return this.transaction(async (db) => {
+    return inTransaction(this.pool, async (db) => {
       // The primary key decides between two first requests (in any process): the loser inserts nothing.
       const { rowCount } = await db.query(
         INSERT_POLLER_TOKEN + " ON CONFLICT (endpoint_id) DO NOTHING",
@@ -103,7 +104,7 @@ export class PostgresPollers implements PollerRepository {
   }
 
   async rotateToken(t: PollerToken, record: ApiToken, oldExpiresAt: number): Promise<void> {
-    await this.transaction(async (db) => {
+    await inTransaction(this.pool, async (db) => {
       // The DELETE locks the row: of two rotations at once, the second waits and retires the first's token.
       const { rows } = await db.query<{ token_id: string }>(
         "DELETE FROM poller_token WHERE endpoint_id = $1 AND app_id = $2 RETURNING token_id",
@@ -118,20 +119,5 @@ export class PostgresPollers implements PollerRepository {
       await db.query(INSERT_API_TOKEN, issuedTokenValues(record));
       await db.query(INSERT_POLLER_TOKEN, pollerRows.pollerTokenValues(t, this.box));
     });
-  }
-
-  private async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }
