@@ -1,10 +1,10 @@
 import type pg from "pg";
 import type { AlertRule } from "../../core/alert-rule.ts";
-import { toRule, type RuleRow } from "../rows/alerts.ts";
+import { ruleInsertValues, ruleUpdateValues, toRule, type RuleRow } from "../rows/alerts.ts";
 import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
 import type { AlertRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
-import { json, Params } from "./sql.ts";
+import { Params } from "./sql.ts";
 
 export class PostgresAlerts implements AlertRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -13,18 +13,7 @@ export class PostgresAlerts implements AlertRepository {
     await this.pool.query(
       `INSERT INTO alert_rule (id, name, kind, app_id, endpoint_id, params, dedupe_seconds, disabled, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)`,
-      [
-        r.id,
-        r.name,
-        r.kind,
-        r.appId,
-        r.endpointId,
-        json(r.params),
-        r.dedupeSeconds,
-        r.disabled,
-        r.createdAt,
-        r.updatedAt,
-      ],
+      ruleInsertValues(r, POSTGRES_COLUMNS),
     );
   }
 
@@ -52,7 +41,7 @@ export class PostgresAlerts implements AlertRepository {
     await this.pool.query(
       `UPDATE alert_rule SET name = $1, kind = $2, app_id = $3, endpoint_id = $4, params = $5::jsonb,
          dedupe_seconds = $6, disabled = $7, updated_at = $8 WHERE id = $9`,
-      [r.name, r.kind, r.appId, r.endpointId, json(r.params), r.dedupeSeconds, r.disabled, r.updatedAt, r.id],
+      ruleUpdateValues(r, POSTGRES_COLUMNS),
     );
   }
 

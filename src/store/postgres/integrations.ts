@@ -1,8 +1,8 @@
 import type pg from "pg";
 import type { Integration } from "../../core/entities.ts";
 import type { Sealer } from "../../core/secret-box.ts";
-import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
-import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/issued-token.ts";
+import { jsonParam, POSTGRES_COLUMNS } from "../rows/column-codec.ts";
+import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/tokens.ts";
 import * as integrationRows from "../rows/integrations.ts";
 import type { ApiToken, IntegrationRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
@@ -54,7 +54,7 @@ export class PostgresIntegrations implements IntegrationRepository {
   async update(i: Integration): Promise<void> {
     await this.pool.query(
       "UPDATE integration SET name = $1, feature_flags = $2::jsonb, updated_at = $3 WHERE app_id = $4 AND id = $5",
-      [i.name, integrationRows.featureFlagsValue(i), i.updatedAt, i.appId, i.id],
+      [i.name, jsonParam(i.featureFlags), i.updatedAt, i.appId, i.id],
     );
   }
 

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Sealer } from "../../core/secret-box.ts";
 import type { ApiToken, PollerConsumer, PollerRepository, PollerToken, StreamEntry, StreamRead } from "../store.ts";
-import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/issued-token.ts";
+import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/tokens.ts";
 import * as pollerRows from "../rows/pollers.ts";
 import { toMessage, type MessageRow } from "./messages.ts";
 import { Params } from "./sql.ts";

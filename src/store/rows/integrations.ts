@@ -1,6 +1,6 @@
 import type { Integration } from "../../core/entities.ts";
 import type { Sealer } from "../../core/secret-box.ts";
-import type { ColumnCodec, JsonColumn } from "./column-codec.ts";
+import { jsonParam, type ColumnCodec, type JsonColumn } from "./column-codec.ts";
 
 /** An `integration` row as both dialects return it (`SELECT *`); the key is sealed. */
 export interface IntegrationRow {
@@ -25,10 +25,6 @@ export const toIntegration = (r: IntegrationRow, codec: ColumnCodec, box: Sealer
   updatedAt: r.updated_at,
 });
 
-/** Feature flags as bound: JSON text (PostgreSQL casts it to jsonb), or NULL for none. */
-export const featureFlagsValue = (i: Integration): string | null =>
-  i.featureFlags ? JSON.stringify(i.featureFlags) : null;
-
 /**
  * The values of `INSERT INTO integration (id, app_id, name, feature_flags, key, token_id,
  * created_at, updated_at)`; `tokenId` is the API token the key authenticates as.
@@ -37,7 +33,7 @@ export const integrationInsertValues = (i: Integration, tokenId: string, box: Se
   i.id,
   i.appId,
   i.name,
-  featureFlagsValue(i),
+  jsonParam(i.featureFlags),
   box.seal(i.key),
   tokenId,
   i.createdAt,

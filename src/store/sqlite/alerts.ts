@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { AlertRule } from "../../core/alert-rule.ts";
-import { toRule, type RuleRow } from "../rows/alerts.ts";
+import { ruleInsertValues, ruleUpdateValues, toRule, type RuleRow } from "../rows/alerts.ts";
 import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
 import type { AlertRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
@@ -19,18 +19,7 @@ export class SqliteAlerts implements AlertRepository {
         this.db,
         `INSERT INTO alert_rule (id, name, kind, app_id, endpoint_id, params, dedupe_seconds, disabled, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        r.id,
-        r.name,
-        r.kind,
-        r.appId,
-        r.endpointId,
-        JSON.stringify(r.params),
-        r.dedupeSeconds,
-        r.disabled ? 1 : 0,
-        r.createdAt,
-        r.updatedAt,
-      ),
+      ).run(...ruleInsertValues(r, SQLITE_COLUMNS)),
     );
   }
 
@@ -61,17 +50,7 @@ export class SqliteAlerts implements AlertRepository {
         this.db,
         `UPDATE alert_rule SET name = ?, kind = ?, app_id = ?, endpoint_id = ?, params = ?, dedupe_seconds = ?,
            disabled = ?, updated_at = ? WHERE id = ?`,
-      ).run(
-        r.name,
-        r.kind,
-        r.appId,
-        r.endpointId,
-        JSON.stringify(r.params),
-        r.dedupeSeconds,
-        r.disabled ? 1 : 0,
-        r.updatedAt,
-        r.id,
-      ),
+      ).run(...ruleUpdateValues(r, SQLITE_COLUMNS)),
     );
   }
 

@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import type { Integration } from "../../core/entities.ts";
 import type { Sealer } from "../../core/secret-box.ts";
-import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
-import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/issued-token.ts";
+import { jsonParam, SQLITE_COLUMNS } from "../rows/column-codec.ts";
+import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/tokens.ts";
 import * as integrationRows from "../rows/integrations.ts";
 import type { ApiToken, IntegrationRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
@@ -61,7 +61,7 @@ export class SqliteIntegrations implements IntegrationRepository {
       prepared(
         this.db,
         "UPDATE integration SET name = ?, feature_flags = ?, updated_at = ? WHERE app_id = ? AND id = ?",
-      ).run(i.name, integrationRows.featureFlagsValue(i), i.updatedAt, i.appId, i.id),
+      ).run(i.name, jsonParam(i.featureFlags), i.updatedAt, i.appId, i.id),
     );
   }
 
