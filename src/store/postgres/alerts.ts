@@ -1,34 +1,10 @@
 import type pg from "pg";
-import type { AlertRule, AlertRuleKind, AlertRuleParams } from "../../core/alert-rule.ts";
+import type { AlertRule } from "../../core/alert-rule.ts";
+import { ruleInsertValues, ruleUpdateValues, toRule, type RuleRow } from "../rows/alerts.ts";
+import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
 import type { AlertRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
-import { json, Params } from "./sql.ts";
-
-interface RuleRow {
-  id: string;
-  name: string;
-  kind: string;
-  app_id: string | null;
-  endpoint_id: string | null;
-  params: AlertRuleParams;
-  dedupe_seconds: number;
-  disabled: boolean;
-  created_at: number;
-  updated_at: number;
-}
-
-const toRule = (r: RuleRow): AlertRule => ({
-  id: r.id,
-  name: r.name,
-  kind: r.kind as AlertRuleKind,
-  appId: r.app_id,
-  endpointId: r.endpoint_id,
-  params: r.params,
-  dedupeSeconds: r.dedupe_seconds,
-  disabled: r.disabled,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+import { Params } from "./sql.ts";
 
 export class PostgresAlerts implements AlertRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -37,24 +13,13 @@ export class PostgresAlerts implements AlertRepository {
     await this.pool.query(
       `INSERT INTO alert_rule (id, name, kind, app_id, endpoint_id, params, dedupe_seconds, disabled, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)`,
-      [
-        r.id,
-        r.name,
-        r.kind,
-        r.appId,
-        r.endpointId,
-        json(r.params),
-        r.dedupeSeconds,
-        r.disabled,
-        r.createdAt,
-        r.updatedAt,
-      ],
+      ruleInsertValues(r, POSTGRES_COLUMNS),
     );
   }
 
   async getRule(id: string): Promise<AlertRule | undefined> {
     const { rows } = await this.pool.query<RuleRow>("SELECT * FROM alert_rule WHERE id = $1", [id]);
-    return rows[0] && toRule(rows[0]);
+    return rows[0] && toRule(rows[0], POSTGRES_COLUMNS);
   }
 
   async listRules(page: PageRequest): Promise<Page<AlertRule>> {
@@ -62,21 +27,21 @@ export class PostgresAlerts implements AlertRepository {
       this.pool,
       { from: "alert_rule", where: [], params: new Params(), key: "id" },
       page,
-      toRule,
+      (r) => toRule(r, POSTGRES_COLUMNS),
       (r) => r.id,
     );
   }
 
   async allRules(): Promise<AlertRule[]> {
     const { rows } = await this.pool.query<RuleRow>("SELECT * FROM alert_rule ORDER BY id");
-    return rows.map(toRule);
+    return rows.map((r) => toRule(r, POSTGRES_COLUMNS));
   }
 
   async updateRule(r: AlertRule): Promise<void> {
     await this.pool.query(
       `UPDATE alert_rule SET name = $1, kind = $2, app_id = $3, endpoint_id = $4, params = $5::jsonb,
          dedupe_seconds = $6, disabled = $7, updated_at = $8 WHERE id = $9`,
-      [r.name, r.kind, r.appId, r.endpointId, json(r.params), r.dedupeSeconds, r.disabled, r.updatedAt, r.id],
+      ruleUpdateValues(r, POSTGRES_COLUMNS),
     );
   }
 

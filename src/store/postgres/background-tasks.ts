@@ -1,31 +1,9 @@
-import type { BackgroundTask, BackgroundTaskKind, BackgroundTaskStatus } from "../../core/background-task.ts";
+import type { BackgroundTask } from "../../core/background-task.ts";
+import { taskConditions, taskInsertValues, toTask, type TaskRow } from "../rows/background-tasks.ts";
+import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
 import type { BackgroundTaskFilter, BackgroundTaskRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { json, Params, type Queryable } from "./sql.ts";
-
-interface TaskRow {
-  id: string;
-  app_id: string | null;
-  kind: string;
-  status: string;
-  params: Record<string, unknown>;
-  cursor: string | null;
-  data: Record<string, unknown>;
-  created_at: number;
-  updated_at: number;
-}
-
-const toTask = (r: TaskRow): BackgroundTask => ({
-  id: r.id,
-  appId: r.app_id,
-  kind: r.kind as BackgroundTaskKind,
-  status: r.status as BackgroundTaskStatus,
-  params: r.params,
-  cursor: r.cursor,
-  data: r.data,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 /**
  * Claimed as deliveries are (deliveries.ts, CLAIM_DUE): FOR UPDATE SKIP LOCKED, and a row another
@@ -48,38 +26,23 @@ export class PostgresBackgroundTasks implements BackgroundTaskRepository {
     await this.db.query(
       `INSERT INTO background_task (id, app_id, kind, status, params, cursor, data, lease_owner, lease_until,
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9, $10, $11)`,
-      [
-        t.id,
-        t.appId,
-        t.kind,
-        t.status,
-        json(t.params),
-        t.cursor,
-        json(t.data),
-        leaseOwner,
-        leaseUntil,
-        t.createdAt,
-        t.updatedAt,
-      ],
+      taskInsertValues(t, leaseOwner, leaseUntil),
     );
   }
 
   async get(id: string): Promise<BackgroundTask | undefined> {
     const { rows } = await this.db.query<TaskRow>("SELECT * FROM background_task WHERE id = $1", [id]);
-    return rows[0] && toTask(rows[0]);
+    return rows[0] && toTask(rows[0], POSTGRES_COLUMNS);
   }
 
   async list(filter: BackgroundTaskFilter, page: PageRequest): Promise<Page<BackgroundTask>> {
     const params = new Params();
-    const where: string[] = [];
-    if (filter.status !== undefined) where.push(`status = ${params.add(filter.status)}`);
-    if (filter.kind !== undefined) where.push(`kind = ${params.add(filter.kind)}`);
-    if (filter.appId !== undefined) where.push(`app_id = ${params.add(filter.appId)}`);
+    const where = taskConditions(filter, (value) => params.add(value));
     return paginate<TaskRow, BackgroundTask>(
       this.db,
       { from: "background_task", where, params, key: "id" },
       page,
-      toTask,
+      (r) => toTask(r, POSTGRES_COLUMNS),
       (r) => r.id,
     );
   }
@@ -87,7 +50,7 @@ export class PostgresBackgroundTasks implements BackgroundTaskRepository {
   async claim(owner: string, now: number, leaseUntil: number, limit: number): Promise<BackgroundTask[]> {
     if (limit <= 0) return [];
     const { rows } = await this.db.query<TaskRow>(CLAIM, [owner, leaseUntil, now, limit]);
-    return rows.map(toTask).sort((a, b) => (a.id < b.id ? -1 : 1));
+    return rows.map((r) => toTask(r, POSTGRES_COLUMNS)).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   async checkpoint(t: BackgroundTask, owner: string, leaseUntil: number): Promise<boolean> {

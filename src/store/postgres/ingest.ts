@@ -1,68 +1,18 @@
 import type pg from "pg";
-import type { Application, IngestLogEntry, IngestSource, IngestSourceOptions, Message } from "../../core/entities.ts";
+import type { Application, IngestLogEntry, IngestSource, Message } from "../../core/entities.ts";
 import type { Sealer } from "../../core/secret-box.ts";
+import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
+import * as ingestRows from "../rows/ingest.ts";
 import type { DedupeClaim, IngestAcceptance, IngestRepository, NewDelivery, Page, PageRequest } from "../store.ts";
-import { duplicateLog, openTokens, sealTokens } from "../ingest-rows.ts";
 import { DELETE_APPLICATION } from "./applications.ts";
 import { INSERT_MESSAGE, insertMessageParams } from "./messages.ts";
 import { withPartitionFor, type HistoryPartitions } from "./partitions.ts";
 import { paginate } from "./paginate.ts";
 import { json, Params, type Queryable } from "./sql.ts";
-
-interface SourceRow {
-  id: string;
-  uid: string | null;
-  app_id: string;
-  name: string;
-  type: string;
-  config: string;
-  options: IngestSourceOptions;
-  metadata: Record<string, string>;
-  token: string;
-  created_at: number;
-  updated_at: number;
-}
-
-interface LogRow {
-  id: string;
-  source_id: string;
-  status_code: number;
-  outcome: IngestLogEntry["outcome"];
-  error_text: string;
-  headers: Record<string, string>;
-  payload: string;
-  msg_id: string | null;
-  created_at: number;
-  client_ip: string | null;
-}
-
-const toLog = (r: LogRow): IngestLogEntry => ({
-  id: r.id,
-  sourceId: r.source_id,
-  statusCode: r.status_code,
-  outcome: r.outcome,
-  errorText: r.error_text,
-  headers: r.headers,
-  payload: r.payload,
-  msgId: r.msg_id,
-  createdAt: r.created_at,
-  clientIp: r.client_ip,
-});
+import { inTransaction } from "./transaction.ts";
 
 const INSERT_LOG = `INSERT INTO ingest_log (id, source_id, status_code, outcome, error_text, headers, payload, msg_id,
   created_at, updated_at, client_ip) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $9, $10)`;
-const logParams = (e: IngestLogEntry): unknown[] => [
-  e.id,
-  e.sourceId,
-  e.statusCode,
-  e.outcome,
-  e.errorText,
-  JSON.stringify(e.headers),
-  e.payload,
-  e.msgId,
-  e.createdAt,
-  e.clientIp,
-];
 
 export class PostgresIngest implements IngestRepository {
   constructor(
@@ -71,37 +21,10 @@ export class PostgresIngest implements IngestRepository {
     private readonly partitions: HistoryPartitions,
   ) {}
 
-  private toSource = (r: SourceRow): IngestSource => ({
-    id: r.id,
-    uid: r.uid,
-    appId: r.app_id,
-    name: r.name,
-    type: r.type,
-    config: JSON.parse(this.box.open(r.config)) as Record<string, unknown>,
-    options: r.options,
-    metadata: r.metadata,
-    ...openTokens(this.box, r.token),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
-
-  private async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
+  private toSource = (r: ingestRows.SourceRow): IngestSource => ingestRows.toSource(r, POSTGRES_COLUMNS, this.box);
 
   async insertSource(s: IngestSource, app: Application): Promise<void> {
-    await this.transaction(async (db) => {
+    await inTransaction(this.pool, async (db) => {
       await db.query(
         `INSERT INTO application (id, uid, name, throttle_rate, metadata, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
@@ -110,25 +33,13 @@ export class PostgresIngest implements IngestRepository {
       await db.query(
         `INSERT INTO ingest_source (id, uid, app_id, name, type, config, options, metadata, token, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11)`,
-        [
-          s.id,
-          s.uid,
-          s.appId,
-          s.name,
-          s.type,
-          this.box.seal(JSON.stringify(s.config)),
-          JSON.stringify(s.options),
-          json(s.metadata),
-          sealTokens(this.box, s),
-          s.createdAt,
-          s.updatedAt,
-        ],
+        ingestRows.sourceInsertValues(this.box, s),
       );
     });
   }
 
   async getSource(idOrUid: string): Promise<IngestSource | undefined> {
-    const { rows } = await this.pool.query<SourceRow>(
+    const { rows } = await this.pool.query<ingestRows.SourceRow>(
       "SELECT * FROM ingest_source WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1",
       [idOrUid],
     );
@@ -136,7 +47,7 @@ export class PostgresIngest implements IngestRepository {
   }
 
   async listSources(page: PageRequest): Promise<Page<IngestSource>> {
-    return paginate<SourceRow, IngestSource>(
+    return paginate<ingestRows.SourceRow, IngestSource>(
       this.pool,
       { from: "ingest_source", where: [], params: new Params(), key: "id" },
       page,
@@ -146,9 +57,10 @@ export class PostgresIngest implements IngestRepository {
   }
 
   async listSourcesOfType(type: string): Promise<IngestSource[]> {
-    const { rows } = await this.pool.query<SourceRow>("SELECT * FROM ingest_source WHERE type = $1 ORDER BY id", [
-      type,
-    ]);
+    const { rows } = await this.pool.query<ingestRows.SourceRow>(
+      "SELECT * FROM ingest_source WHERE type = $1 ORDER BY id",
+      [type],
+    );
     return rows.map(this.toSource);
   }
 
@@ -156,17 +68,7 @@ export class PostgresIngest implements IngestRepository {
     await this.pool.query(
       `UPDATE ingest_source SET uid = $1, name = $2, type = $3, config = $4, options = $5::jsonb, metadata = $6::jsonb,
          token = $7, updated_at = $8 WHERE id = $9`,
-      [
-        s.uid,
-        s.name,
-        s.type,
-        this.box.seal(JSON.stringify(s.config)),
-        JSON.stringify(s.options),
-        json(s.metadata),
-        sealTokens(this.box, s),
-        s.updatedAt,
-        s.id,
-      ],
+      ingestRows.sourceUpdateValues(this.box, s),
     );
   }
 
@@ -195,16 +97,16 @@ export class PostgresIngest implements IngestRepository {
     dedupe: DedupeClaim | null,
     log: IngestLogEntry,
   ): Promise<IngestAcceptance> {
-    return this.transaction(async (db) => {
+    return inTransaction(this.pool, async (db) => {
       if (dedupe) {
         const original = await this.claimAll(db, log.sourceId, dedupe, message);
         if (original !== null) {
-          await db.query(INSERT_LOG, logParams(duplicateLog(log, original)));
+          await db.query(INSERT_LOG, ingestRows.logInsertValues(ingestRows.duplicateLog(log, original)));
           return { duplicateOf: original };
         }
       }
       await db.query(INSERT_MESSAGE + " SELECT 1", insertMessageParams(message, deliveries));
-      await db.query(INSERT_LOG, logParams(log));
+      await db.query(INSERT_LOG, ingestRows.logInsertValues(log));
       return { duplicateOf: null };
     });
   }
@@ -246,24 +148,24 @@ export class PostgresIngest implements IngestRepository {
   }
 
   async appendLog(entry: IngestLogEntry): Promise<void> {
-    await this.pool.query(INSERT_LOG, logParams(entry));
+    await this.pool.query(INSERT_LOG, ingestRows.logInsertValues(entry));
   }
 
   async getLog(sourceId: string, id: string): Promise<IngestLogEntry | undefined> {
-    const { rows } = await this.pool.query<LogRow>("SELECT * FROM ingest_log WHERE source_id = $1 AND id = $2", [
-      sourceId,
-      id,
-    ]);
-    return rows[0] && toLog(rows[0]);
+    const { rows } = await this.pool.query<ingestRows.LogRow>(
+      "SELECT * FROM ingest_log WHERE source_id = $1 AND id = $2",
+      [sourceId, id],
+    );
+    return rows[0] && ingestRows.toLog(rows[0], POSTGRES_COLUMNS);
   }
 
   async listLogs(sourceId: string, page: PageRequest): Promise<Page<IngestLogEntry>> {
     const params = new Params();
-    return paginate<LogRow, IngestLogEntry>(
+    return paginate<ingestRows.LogRow, IngestLogEntry>(
       this.pool,
       { from: "ingest_log", where: [`source_id = ${params.add(sourceId)}`], params, key: "id" },
       page,
-      toLog,
+      (r) => ingestRows.toLog(r, POSTGRES_COLUMNS),
       (r) => r.id,
     );
   }

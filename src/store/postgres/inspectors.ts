@@ -1,11 +1,5 @@
 import type { InspectedRequest, Inspector, InspectorRepository } from "../store.ts";
-import {
-  inspectedRequestValues,
-  toInspectedRequest,
-  toInspector,
-  type InspectedRequestRow,
-  type InspectorRow,
-} from "../inspector-rows.ts";
+import * as inspectorRows from "../rows/inspectors.ts";
 import type { Queryable } from "./sql.ts";
 
 /** Foreign keys cascade, so deleting an inspector deletes what it received. */
@@ -13,26 +7,23 @@ export class PostgresInspectors implements InspectorRepository {
   constructor(private readonly db: Queryable) {}
 
   async insert(i: Inspector): Promise<void> {
-    await this.db.query("INSERT INTO inspector (id, app_id, url, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)", [
-      i.id,
-      i.appId,
-      i.url,
-      i.createdAt,
-      i.expiresAt,
-    ]);
+    await this.db.query(
+      "INSERT INTO inspector (id, app_id, url, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+      inspectorRows.inspectorValues(i),
+    );
   }
 
   async get(id: string): Promise<Inspector | undefined> {
-    const { rows } = await this.db.query<InspectorRow>("SELECT * FROM inspector WHERE id = $1", [id]);
-    return rows[0] && toInspector(rows[0]);
+    const { rows } = await this.db.query<inspectorRows.InspectorRow>("SELECT * FROM inspector WHERE id = $1", [id]);
+    return rows[0] && inspectorRows.toInspector(rows[0]);
   }
 
   async listLive(appId: string, now: number): Promise<Inspector[]> {
-    const { rows } = await this.db.query<InspectorRow>(
+    const { rows } = await this.db.query<inspectorRows.InspectorRow>(
       "SELECT * FROM inspector WHERE app_id = $1 AND expires_at > $2 ORDER BY id DESC",
       [appId, now],
     );
-    return rows.map(toInspector);
+    return rows.map(inspectorRows.toInspector);
   }
 
   async delete(appId: string, id: string): Promise<boolean> {
@@ -48,16 +39,16 @@ export class PostgresInspectors implements InspectorRepository {
        )
        DELETE FROM inspector_request WHERE inspector_id = $2 AND id NOT IN
          (SELECT id FROM inspector_request WHERE inspector_id = $2 ORDER BY id DESC LIMIT $9 - 1)`,
-      [...inspectedRequestValues(request), keep],
+      [...inspectorRows.inspectedRequestValues(request), keep],
     );
   }
 
   async requests(inspectorId: string, limit: number): Promise<InspectedRequest[]> {
-    const { rows } = await this.db.query<InspectedRequestRow>(
+    const { rows } = await this.db.query<inspectorRows.InspectedRequestRow>(
       "SELECT * FROM inspector_request WHERE inspector_id = $1 ORDER BY id DESC LIMIT $2",
       [inspectorId, limit],
     );
-    return rows.map(toInspectedRequest);
+    return rows.map(inspectorRows.toInspectedRequest);
   }
 
   async deleteExpired(now: number): Promise<number> {

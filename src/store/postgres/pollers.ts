@@ -1,36 +1,13 @@
 import type pg from "pg";
 import type { Sealer } from "../../core/secret-box.ts";
 import type { ApiToken, PollerConsumer, PollerRepository, PollerToken, StreamEntry, StreamRead } from "../store.ts";
+import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/tokens.ts";
+import * as pollerRows from "../rows/pollers.ts";
 import { toMessage, type MessageRow } from "./messages.ts";
-import { Params, type Queryable } from "./sql.ts";
+import { Params } from "./sql.ts";
+import { inTransaction } from "./transaction.ts";
 
-interface ConsumerRow {
-  position: string;
-  leased_position: string | null;
-  lease_until: number | null;
-}
-
-interface PollerTokenRow {
-  app_id: string;
-  endpoint_id: string;
-  token_id: string;
-  token: string;
-  created_at: number;
-  expires_at: number | null;
-}
-
-const INSERT_API_TOKEN = `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at,
-    poller_endpoint_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
-const apiTokenParams = (t: ApiToken) => [
-  t.id,
-  t.tokenHash,
-  t.appId,
-  t.name,
-  t.createdAt,
-  t.expiresAt,
-  t.revokedAt,
-  t.pollerEndpointId ?? null,
-];
+const INSERT_API_TOKEN = `INSERT INTO api_token (${ISSUED_TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
 const INSERT_POLLER_TOKEN = `INSERT INTO poller_token (endpoint_id, app_id, token_id, token, created_at, expires_at)
   VALUES ($1, $2, $3, $4, $5, $6)`;
 
@@ -71,12 +48,12 @@ export class PostgresPollers implements PollerRepository {
   }
 
   async getConsumer(appId: string, endpointId: string, consumerId: string): Promise<PollerConsumer | undefined> {
-    const { rows } = await this.pool.query<ConsumerRow>(
+    const { rows } = await this.pool.query<pollerRows.ConsumerRow>(
       "SELECT * FROM poller_consumer WHERE endpoint_id = $1 AND consumer_id = $2 AND app_id = $3",
       [endpointId, consumerId, appId],
     );
     const row = rows[0];
-    return row && { position: row.position, leasedPosition: row.leased_position, leaseUntil: row.lease_until };
+    return row && pollerRows.toConsumer(row);
   }
 
   async putConsumer(appId: string, endpointId: string, consumerId: string, c: PollerConsumer, now: number) {
@@ -106,32 +83,28 @@ export class PostgresPollers implements PollerRepository {
   }
 
   async getToken(appId: string, endpointId: string): Promise<PollerToken | undefined> {
-    const { rows } = await this.pool.query<PollerTokenRow>(
+    const { rows } = await this.pool.query<pollerRows.PollerTokenRow>(
       "SELECT * FROM poller_token WHERE endpoint_id = $1 AND app_id = $2",
       [endpointId, appId],
     );
-    return rows[0] && this.toPollerToken(rows[0]);
+    return rows[0] && pollerRows.toPollerToken(rows[0], this.box);
   }
 
   async insertToken(t: PollerToken, record: ApiToken): Promise<boolean> {
-    return this.transaction(async (db) => {
+    return inTransaction(this.pool, async (db) => {
       // The primary key decides between two first requests (in any process): the loser inserts nothing.
-      const { rowCount } = await db.query(INSERT_POLLER_TOKEN + " ON CONFLICT (endpoint_id) DO NOTHING", [
-        t.endpointId,
-        t.appId,
-        t.tokenId,
-        this.box.seal(t.token),
-        t.createdAt,
-        t.expiresAt,
-      ]);
+      const { rowCount } = await db.query(
+        INSERT_POLLER_TOKEN + " ON CONFLICT (endpoint_id) DO NOTHING",
+        pollerRows.pollerTokenValues(t, this.box),
+      );
       if (rowCount === 0) return false;
-      await db.query(INSERT_API_TOKEN, apiTokenParams(record));
+      await db.query(INSERT_API_TOKEN, issuedTokenValues(record));
       return true;
     });
   }
 
   async rotateToken(t: PollerToken, record: ApiToken, oldExpiresAt: number): Promise<void> {
-    await this.transaction(async (db) => {
+    await inTransaction(this.pool, async (db) => {
       // The DELETE locks the row: of two rotations at once, the second waits and retires the first's token.
       const { rows } = await db.query<{ token_id: string }>(
         "DELETE FROM poller_token WHERE endpoint_id = $1 AND app_id = $2 RETURNING token_id",
@@ -143,41 +116,8 @@ export class PostgresPollers implements PollerRepository {
           [oldExpiresAt, rows[0].token_id],
         );
       }
-      await db.query(INSERT_API_TOKEN, apiTokenParams(record));
-      await db.query(INSERT_POLLER_TOKEN, [
-        t.endpointId,
-        t.appId,
-        t.tokenId,
-        this.box.seal(t.token),
-        t.createdAt,
-        t.expiresAt,
-      ]);
+      await db.query(INSERT_API_TOKEN, issuedTokenValues(record));
+      await db.query(INSERT_POLLER_TOKEN, pollerRows.pollerTokenValues(t, this.box));
     });
-  }
-
-  private async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-
-  private toPollerToken(r: PollerTokenRow): PollerToken {
-    return {
-      appId: r.app_id,
-      endpointId: r.endpoint_id,
-      tokenId: r.token_id,
-      token: this.box.open(r.token),
-      createdAt: Number(r.created_at),
-      expiresAt: r.expires_at === null ? null : Number(r.expires_at),
-    };
   }
 }

@@ -1,6 +1,7 @@
 import type pg from "pg";
-import { refillAndTake } from "../rate-bucket.ts";
+import { refillAndTake } from "../rows/rate-bucket.ts";
 import type { RateGrant, RateLimitRepository } from "../store.ts";
+import { inTransaction } from "./transaction.ts";
 
 /**
  * One short transaction per take: the bucket row is locked (FOR UPDATE) between reading and
@@ -10,10 +11,8 @@ import type { RateGrant, RateLimitRepository } from "../store.ts";
 export class PostgresRateLimits implements RateLimitRepository {
   constructor(private readonly pool: pg.Pool) {}
 
-  async take(endpointId: string, ratePerSecond: number, want: number, now: number): Promise<RateGrant> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+  take(endpointId: string, ratePerSecond: number, want: number, now: number): Promise<RateGrant> {
+    return inTransaction(this.pool, async (client) => {
       // Create the bucket (full) first if it is missing: a second process racing to create it
       // waits on the unique key here, then reads the row the first one wrote instead of also
       // starting from a full bucket.
@@ -32,13 +31,7 @@ export class PostgresRateLimits implements RateLimitRepository {
          ON CONFLICT (endpoint_id) DO UPDATE SET tokens = EXCLUDED.tokens, refilled_at = EXCLUDED.refilled_at`,
         [endpointId, tokens, Math.max(now, row?.refilledAt ?? now)],
       );
-      await client.query("COMMIT");
       return grant;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

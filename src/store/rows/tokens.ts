@@ -40,12 +40,8 @@ export const toToken = (r: TokenRow, codec: ColumnCodec): ApiToken => ({
   pollerEndpointId: r.poller_endpoint_id ?? null,
 });
 
-export const TOKEN_COLUMNS =
-  "id, token_hash, app_id, name, created_at, expires_at, revoked_at, " +
-  "portal_capabilities, portal_read_only, portal_feature_flags, portal_session_id, allowed_ips";
-
-/** A token's values in the order TOKEN_COLUMNS lists them (the portal's lists and allowed_ips as JSON text). */
-export const tokenValues = (t: ApiToken): unknown[] => [
+/** The columns every token has, before the portal's and the poller's. */
+const identityValues = (t: ApiToken): unknown[] => [
   t.id,
   t.tokenHash,
   t.appId,
@@ -53,12 +49,31 @@ export const tokenValues = (t: ApiToken): unknown[] => [
   t.createdAt,
   t.expiresAt,
   t.revokedAt,
+];
+
+export const TOKEN_COLUMNS =
+  "id, token_hash, app_id, name, created_at, expires_at, revoked_at, " +
+  "portal_capabilities, portal_read_only, portal_feature_flags, portal_session_id, allowed_ips";
+
+/** A token's values in the order TOKEN_COLUMNS lists them (the portal's lists and allowed_ips as JSON text). */
+export const tokenValues = (t: ApiToken): unknown[] => [
+  ...identityValues(t),
   t.portal ? JSON.stringify(t.portal.capabilities) : null,
   t.portal?.readOnly ? 1 : 0,
   t.portal && t.portal.featureFlags.length > 0 ? JSON.stringify(t.portal.featureFlags) : null,
   t.portal?.sessionId ?? null,
   jsonParam(t.allowedIps),
 ];
+
+/**
+ * The columns of a token a repository issues for one of its own records: an integration's key, a
+ * polling endpoint's token (the only ones with `poller_endpoint_id`).
+ */
+export const ISSUED_TOKEN_COLUMNS =
+  "id, token_hash, app_id, name, created_at, expires_at, revoked_at, poller_endpoint_id";
+
+/** A token's values in the order ISSUED_TOKEN_COLUMNS lists them. */
+export const issuedTokenValues = (t: ApiToken): unknown[] => [...identityValues(t), t.pollerEndpointId ?? null];
 
 /** An `audit_log` row, the same in both dialects. */
 export interface AuditRow {

@@ -1,35 +1,11 @@
 import type Database from "better-sqlite3";
-import type { AlertRule, AlertRuleKind, AlertRuleParams } from "../../core/alert-rule.ts";
+import type { AlertRule } from "../../core/alert-rule.ts";
+import { ruleInsertValues, ruleUpdateValues, toRule, type RuleRow } from "../rows/alerts.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
 import type { AlertRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
-
-interface RuleRow {
-  id: string;
-  name: string;
-  kind: string;
-  app_id: string | null;
-  endpoint_id: string | null;
-  params: string;
-  dedupe_seconds: number;
-  disabled: number;
-  created_at: number;
-  updated_at: number;
-}
-
-const toRule = (r: RuleRow): AlertRule => ({
-  id: r.id,
-  name: r.name,
-  kind: r.kind as AlertRuleKind,
-  appId: r.app_id,
-  endpointId: r.endpoint_id,
-  params: JSON.parse(r.params) as AlertRuleParams,
-  dedupeSeconds: r.dedupe_seconds,
-  disabled: r.disabled === 1,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 export class SqliteAlerts implements AlertRepository {
   constructor(
@@ -43,24 +19,13 @@ export class SqliteAlerts implements AlertRepository {
         this.db,
         `INSERT INTO alert_rule (id, name, kind, app_id, endpoint_id, params, dedupe_seconds, disabled, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        r.id,
-        r.name,
-        r.kind,
-        r.appId,
-        r.endpointId,
-        JSON.stringify(r.params),
-        r.dedupeSeconds,
-        r.disabled ? 1 : 0,
-        r.createdAt,
-        r.updatedAt,
-      ),
+      ).run(...ruleInsertValues(r, SQLITE_COLUMNS)),
     );
   }
 
   async getRule(id: string): Promise<AlertRule | undefined> {
     const row = prepared(this.db, "SELECT * FROM alert_rule WHERE id = ?").get(id) as RuleRow | undefined;
-    return row && toRule(row);
+    return row && toRule(row, SQLITE_COLUMNS);
   }
 
   async listRules(page: PageRequest): Promise<Page<AlertRule>> {
@@ -68,13 +33,15 @@ export class SqliteAlerts implements AlertRepository {
       this.db,
       { from: "alert_rule", where: [], params: [], key: "id" },
       page,
-      toRule,
+      (r) => toRule(r, SQLITE_COLUMNS),
       (r) => r.id,
     );
   }
 
   async allRules(): Promise<AlertRule[]> {
-    return (prepared(this.db, "SELECT * FROM alert_rule ORDER BY id").all() as RuleRow[]).map(toRule);
+    return (prepared(this.db, "SELECT * FROM alert_rule ORDER BY id").all() as RuleRow[]).map((r) =>
+      toRule(r, SQLITE_COLUMNS),
+    );
   }
 
   async updateRule(r: AlertRule): Promise<void> {
@@ -83,17 +50,7 @@ export class SqliteAlerts implements AlertRepository {
         this.db,
         `UPDATE alert_rule SET name = ?, kind = ?, app_id = ?, endpoint_id = ?, params = ?, dedupe_seconds = ?,
            disabled = ?, updated_at = ? WHERE id = ?`,
-      ).run(
-        r.name,
-        r.kind,
-        r.appId,
-        r.endpointId,
-        JSON.stringify(r.params),
-        r.dedupeSeconds,
-        r.disabled ? 1 : 0,
-        r.updatedAt,
-        r.id,
-      ),
+      ).run(...ruleUpdateValues(r, SQLITE_COLUMNS)),
     );
   }
 

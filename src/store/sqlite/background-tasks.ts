@@ -1,33 +1,12 @@
 import type Database from "better-sqlite3";
-import type { BackgroundTask, BackgroundTaskKind, BackgroundTaskStatus } from "../../core/background-task.ts";
+import type { BackgroundTask } from "../../core/background-task.ts";
+import { positional } from "../rows/bind.ts";
+import { taskConditions, taskInsertValues, toTask, type TaskRow } from "../rows/background-tasks.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
 import type { BackgroundTaskFilter, BackgroundTaskRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
-
-interface TaskRow {
-  id: string;
-  app_id: string | null;
-  kind: string;
-  status: string;
-  params: string;
-  cursor: string | null;
-  data: string;
-  created_at: number;
-  updated_at: number;
-}
-
-const toTask = (r: TaskRow): BackgroundTask => ({
-  id: r.id,
-  appId: r.app_id,
-  kind: r.kind as BackgroundTaskKind,
-  status: r.status as BackgroundTaskStatus,
-  params: JSON.parse(r.params) as Record<string, unknown>,
-  cursor: r.cursor,
-  data: JSON.parse(r.data) as Record<string, unknown>,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 /** One process per SQLite file, so a lease here only guards against a restart finding a live task. */
 export class SqliteBackgroundTasks implements BackgroundTaskRepository {
@@ -42,40 +21,23 @@ export class SqliteBackgroundTasks implements BackgroundTaskRepository {
         this.db,
         `INSERT INTO background_task (id, app_id, kind, status, params, cursor, data, lease_owner, lease_until,
            created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        t.id,
-        t.appId,
-        t.kind,
-        t.status,
-        JSON.stringify(t.params),
-        t.cursor,
-        JSON.stringify(t.data),
-        leaseOwner,
-        leaseUntil,
-        t.createdAt,
-        t.updatedAt,
-      ),
+      ).run(...taskInsertValues(t, leaseOwner, leaseUntil)),
     );
   }
 
   async get(id: string): Promise<BackgroundTask | undefined> {
     const row = prepared(this.db, "SELECT * FROM background_task WHERE id = ?").get(id) as TaskRow | undefined;
-    return row && toTask(row);
+    return row && toTask(row, SQLITE_COLUMNS);
   }
 
   async list(filter: BackgroundTaskFilter, page: PageRequest): Promise<Page<BackgroundTask>> {
-    const conditions: [string, unknown][] = [
-      ["status = ?", filter.status],
-      ["kind = ?", filter.kind],
-      ["app_id = ?", filter.appId],
-    ].filter(([, value]) => value !== undefined) as [string, unknown][];
-    const where = conditions.map(([condition]) => condition);
-    const params = conditions.map(([, value]) => value);
+    const params: unknown[] = [];
+    const where = taskConditions(filter, positional(params));
     return paginate<TaskRow, BackgroundTask>(
       this.db,
       { from: "background_task", where, params, key: "id" },
       page,
-      toTask,
+      (r) => toTask(r, SQLITE_COLUMNS),
       (r) => r.id,
     );
   }
@@ -91,7 +53,7 @@ export class SqliteBackgroundTasks implements BackgroundTaskRepository {
            RETURNING *`,
         ).all(owner, leaseUntil, now, limit) as TaskRow[],
     );
-    return rows.map(toTask).sort((a, b) => (a.id < b.id ? -1 : 1));
+    return rows.map((r) => toTask(r, SQLITE_COLUMNS)).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   async checkpoint(t: BackgroundTask, owner: string, leaseUntil: number): Promise<boolean> {

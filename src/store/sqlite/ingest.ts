@@ -1,52 +1,13 @@
 import type Database from "better-sqlite3";
-import type { Application, IngestLogEntry, IngestSource, IngestSourceOptions, Message } from "../../core/entities.ts";
+import type { Application, IngestLogEntry, IngestSource, Message } from "../../core/entities.ts";
 import type { Sealer } from "../../core/secret-box.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
+import * as ingestRows from "../rows/ingest.ts";
 import type { DedupeClaim, IngestAcceptance, IngestRepository, NewDelivery, Page, PageRequest } from "../store.ts";
-import { duplicateLog, openTokens, sealTokens } from "../ingest-rows.ts";
 import { insertMessageRows } from "./messages.ts";
 import { paginate } from "./paginate.ts";
-import { json, parseJson, prepared } from "./statements.ts";
+import { json, prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
-
-interface SourceRow {
-  id: string;
-  uid: string | null;
-  app_id: string;
-  name: string;
-  type: string;
-  config: string;
-  options: string;
-  metadata: string;
-  token: string;
-  created_at: number;
-  updated_at: number;
-}
-
-interface LogRow {
-  id: string;
-  source_id: string;
-  status_code: number;
-  outcome: IngestLogEntry["outcome"];
-  error_text: string;
-  headers: string;
-  payload: string;
-  msg_id: string | null;
-  created_at: number;
-  client_ip: string | null;
-}
-
-const toLog = (r: LogRow): IngestLogEntry => ({
-  id: r.id,
-  sourceId: r.source_id,
-  statusCode: r.status_code,
-  outcome: r.outcome,
-  errorText: r.error_text,
-  headers: parseJson(r.headers) ?? {},
-  payload: r.payload,
-  msgId: r.msg_id,
-  createdAt: r.created_at,
-  clientIp: r.client_ip,
-});
 
 export class SqliteIngest implements IngestRepository {
   constructor(
@@ -55,19 +16,7 @@ export class SqliteIngest implements IngestRepository {
     private readonly box: Sealer,
   ) {}
 
-  private toSource = (r: SourceRow): IngestSource => ({
-    id: r.id,
-    uid: r.uid,
-    appId: r.app_id,
-    name: r.name,
-    type: r.type,
-    config: JSON.parse(this.box.open(r.config)) as Record<string, unknown>,
-    options: JSON.parse(r.options) as IngestSourceOptions,
-    metadata: parseJson(r.metadata) ?? {},
-    ...openTokens(this.box, r.token),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
+  private toSource = (r: ingestRows.SourceRow): IngestSource => ingestRows.toSource(r, SQLITE_COLUMNS, this.box);
 
   async insertSource(s: IngestSource, app: Application): Promise<void> {
     await this.writer.run(() => {
@@ -79,19 +28,7 @@ export class SqliteIngest implements IngestRepository {
         this.db,
         `INSERT INTO ingest_source (id, uid, app_id, name, type, config, options, metadata, token, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        s.id,
-        s.uid,
-        s.appId,
-        s.name,
-        s.type,
-        this.box.seal(JSON.stringify(s.config)),
-        JSON.stringify(s.options),
-        json(s.metadata),
-        sealTokens(this.box, s),
-        s.createdAt,
-        s.updatedAt,
-      );
+      ).run(...ingestRows.sourceInsertValues(this.box, s));
     });
   }
 
@@ -99,12 +36,12 @@ export class SqliteIngest implements IngestRepository {
     const row = prepared(
       this.db,
       "SELECT * FROM ingest_source WHERE id = ? OR uid = ? ORDER BY id = ? DESC LIMIT 1",
-    ).get(idOrUid, idOrUid, idOrUid) as SourceRow | undefined;
+    ).get(idOrUid, idOrUid, idOrUid) as ingestRows.SourceRow | undefined;
     return row && this.toSource(row);
   }
 
   async listSources(page: PageRequest): Promise<Page<IngestSource>> {
-    return paginate<SourceRow, IngestSource>(
+    return paginate<ingestRows.SourceRow, IngestSource>(
       this.db,
       { from: "ingest_source", where: [], params: [], key: "id" },
       page,
@@ -114,7 +51,9 @@ export class SqliteIngest implements IngestRepository {
   }
 
   async listSourcesOfType(type: string): Promise<IngestSource[]> {
-    const rows = prepared(this.db, "SELECT * FROM ingest_source WHERE type = ? ORDER BY id").all(type) as SourceRow[];
+    const rows = prepared(this.db, "SELECT * FROM ingest_source WHERE type = ? ORDER BY id").all(
+      type,
+    ) as ingestRows.SourceRow[];
     return rows.map(this.toSource);
   }
 
@@ -124,17 +63,7 @@ export class SqliteIngest implements IngestRepository {
         this.db,
         `UPDATE ingest_source SET uid = ?, name = ?, type = ?, config = ?, options = ?, metadata = ?, token = ?, updated_at = ?
          WHERE id = ?`,
-      ).run(
-        s.uid,
-        s.name,
-        s.type,
-        this.box.seal(JSON.stringify(s.config)),
-        JSON.stringify(s.options),
-        json(s.metadata),
-        sealTokens(this.box, s),
-        s.updatedAt,
-        s.id,
-      ),
+      ).run(...ingestRows.sourceUpdateValues(this.box, s)),
     );
   }
 
@@ -162,7 +91,7 @@ export class SqliteIngest implements IngestRepository {
         for (const key of dedupe.keys) {
           const seen = live.get(sourceId, key, message.createdAt) as { msg_id: string } | undefined;
           if (seen) {
-            this.insertLog(duplicateLog(log, seen.msg_id));
+            this.insertLog(ingestRows.duplicateLog(log, seen.msg_id));
             return { duplicateOf: seen.msg_id };
           }
         }
@@ -187,35 +116,23 @@ export class SqliteIngest implements IngestRepository {
     prepared(
       this.db,
       `INSERT INTO ingest_log (id, source_id, status_code, outcome, error_text, headers, payload, msg_id, created_at,
-         updated_at, client_ip)
+         client_ip, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      e.id,
-      e.sourceId,
-      e.statusCode,
-      e.outcome,
-      e.errorText,
-      JSON.stringify(e.headers),
-      e.payload,
-      e.msgId,
-      e.createdAt,
-      e.createdAt,
-      e.clientIp,
-    );
+    ).run(...ingestRows.logInsertValues(e), e.createdAt);
   }
 
   async getLog(sourceId: string, id: string): Promise<IngestLogEntry | undefined> {
     const row = prepared(this.db, "SELECT * FROM ingest_log WHERE source_id = ? AND id = ?").get(sourceId, id) as
-      LogRow | undefined;
-    return row && toLog(row);
+      ingestRows.LogRow | undefined;
+    return row && ingestRows.toLog(row, SQLITE_COLUMNS);
   }
 
   async listLogs(sourceId: string, page: PageRequest): Promise<Page<IngestLogEntry>> {
-    return paginate<LogRow, IngestLogEntry>(
+    return paginate<ingestRows.LogRow, IngestLogEntry>(
       this.db,
       { from: "ingest_log", where: ["source_id = ?"], params: [sourceId], key: "id" },
       page,
-      toLog,
+      (r) => ingestRows.toLog(r, SQLITE_COLUMNS),
       (r) => r.id,
     );
   }

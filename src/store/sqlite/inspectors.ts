@@ -1,12 +1,6 @@
 import type Database from "better-sqlite3";
 import type { InspectedRequest, Inspector, InspectorRepository } from "../store.ts";
-import {
-  inspectedRequestValues,
-  toInspectedRequest,
-  toInspector,
-  type InspectedRequestRow,
-  type InspectorRow,
-} from "../inspector-rows.ts";
+import * as inspectorRows from "../rows/inspectors.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
@@ -19,26 +13,23 @@ export class SqliteInspectors implements InspectorRepository {
   async insert(i: Inspector): Promise<void> {
     await this.writer.run(() =>
       prepared(this.db, "INSERT INTO inspector (id, app_id, url, created_at, expires_at) VALUES (?, ?, ?, ?, ?)").run(
-        i.id,
-        i.appId,
-        i.url,
-        i.createdAt,
-        i.expiresAt,
+        ...inspectorRows.inspectorValues(i),
       ),
     );
   }
 
   async get(id: string): Promise<Inspector | undefined> {
-    const row = prepared(this.db, "SELECT * FROM inspector WHERE id = ?").get(id) as InspectorRow | undefined;
-    return row && toInspector(row);
+    const row = prepared(this.db, "SELECT * FROM inspector WHERE id = ?").get(id) as
+      inspectorRows.InspectorRow | undefined;
+    return row && inspectorRows.toInspector(row);
   }
 
   async listLive(appId: string, now: number): Promise<Inspector[]> {
     const rows = prepared(this.db, "SELECT * FROM inspector WHERE app_id = ? AND expires_at > ? ORDER BY id DESC").all(
       appId,
       now,
-    ) as InspectorRow[];
-    return rows.map(toInspector);
+    ) as inspectorRows.InspectorRow[];
+    return rows.map(inspectorRows.toInspector);
   }
 
   async delete(appId: string, id: string): Promise<boolean> {
@@ -57,7 +48,7 @@ export class SqliteInspectors implements InspectorRepository {
         this.db,
         `INSERT INTO inspector_request (id, inspector_id, received_at, method, headers, body, body_bytes, truncated)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(...inspectedRequestValues(request));
+      ).run(...inspectorRows.inspectedRequestValues(request));
       prepared(
         this.db,
         `DELETE FROM inspector_request WHERE inspector_id = ? AND id NOT IN
@@ -70,8 +61,8 @@ export class SqliteInspectors implements InspectorRepository {
     const rows = prepared(
       this.db,
       "SELECT * FROM inspector_request WHERE inspector_id = ? ORDER BY id DESC LIMIT ?",
-    ).all(inspectorId, limit) as InspectedRequestRow[];
-    return rows.map(toInspectedRequest);
+    ).all(inspectorId, limit) as inspectorRows.InspectedRequestRow[];
+    return rows.map(inspectorRows.toInspectedRequest);
   }
 
   async deleteExpired(now: number): Promise<number> {

@@ -1,28 +1,18 @@
 import type Database from "better-sqlite3";
 import type { Integration } from "../../core/entities.ts";
 import type { Sealer } from "../../core/secret-box.ts";
+import { jsonParam, SQLITE_COLUMNS } from "../rows/column-codec.ts";
+import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/tokens.ts";
+import * as integrationRows from "../rows/integrations.ts";
 import type { ApiToken, IntegrationRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
-import { json, parseJson, prepared } from "./statements.ts";
+import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
-interface IntegrationRow {
-  id: string;
-  app_id: string;
-  name: string;
-  feature_flags: string | null;
-  key: string;
-  token_id: string;
-  created_at: number;
-  updated_at: number;
-}
-
 function insertToken(db: Database.Database, t: ApiToken): void {
-  prepared(
-    db,
-    `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  ).run(t.id, t.tokenHash, t.appId, t.name, t.createdAt, t.expiresAt, t.revokedAt);
+  prepared(db, `INSERT INTO api_token (${ISSUED_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    ...issuedTokenValues(t),
+  );
 }
 
 const revokeToken = (db: Database.Database, id: string, at: number) =>
@@ -35,16 +25,8 @@ export class SqliteIntegrations implements IntegrationRepository {
     private readonly box: Sealer,
   ) {}
 
-  private readonly toIntegration = (r: IntegrationRow): Integration => ({
-    id: r.id,
-    appId: r.app_id,
-    name: r.name,
-    featureFlags: parseJson(r.feature_flags),
-    key: this.box.open(r.key),
-    tokenId: r.token_id,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
+  private readonly toIntegration = (r: integrationRows.IntegrationRow): Integration =>
+    integrationRows.toIntegration(r, SQLITE_COLUMNS, this.box);
 
   async insert(i: Integration, token: ApiToken): Promise<void> {
     const db = this.db;
@@ -54,18 +36,18 @@ export class SqliteIntegrations implements IntegrationRepository {
         db,
         `INSERT INTO integration (id, app_id, name, feature_flags, key, token_id, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(i.id, i.appId, i.name, json(i.featureFlags), this.box.seal(i.key), token.id, i.createdAt, i.updatedAt);
+      ).run(...integrationRows.integrationInsertValues(i, token.id, this.box));
     });
   }
 
   async get(appId: string, id: string): Promise<Integration | undefined> {
     const row = prepared(this.db, "SELECT * FROM integration WHERE app_id = ? AND id = ?").get(appId, id) as
-      IntegrationRow | undefined;
+      integrationRows.IntegrationRow | undefined;
     return row && this.toIntegration(row);
   }
 
   async list(appId: string, page: PageRequest): Promise<Page<Integration>> {
-    return paginate<IntegrationRow, Integration>(
+    return paginate<integrationRows.IntegrationRow, Integration>(
       this.db,
       { from: "integration", where: ["app_id = ?"], params: [appId], key: "id" },
       page,
@@ -79,7 +61,7 @@ export class SqliteIntegrations implements IntegrationRepository {
       prepared(
         this.db,
         "UPDATE integration SET name = ?, feature_flags = ?, updated_at = ? WHERE app_id = ? AND id = ?",
-      ).run(i.name, json(i.featureFlags), i.updatedAt, i.appId, i.id),
+      ).run(i.name, jsonParam(i.featureFlags), i.updatedAt, i.appId, i.id),
     );
   }
 

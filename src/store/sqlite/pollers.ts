@@ -1,31 +1,16 @@
 import type Database from "better-sqlite3";
 import type { Sealer } from "../../core/secret-box.ts";
 import type { ApiToken, PollerConsumer, PollerRepository, PollerToken, StreamEntry, StreamRead } from "../store.ts";
+import { ISSUED_TOKEN_COLUMNS, issuedTokenValues } from "../rows/tokens.ts";
+import * as pollerRows from "../rows/pollers.ts";
 import { toMessage, type MessageRow } from "./messages.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
-interface ConsumerRow {
-  position: string;
-  leased_position: string | null;
-  lease_until: number | null;
-}
-
-interface PollerTokenRow {
-  app_id: string;
-  endpoint_id: string;
-  token_id: string;
-  token: string;
-  created_at: number;
-  expires_at: number | null;
-}
-
 function insertApiToken(db: Database.Database, t: ApiToken): void {
-  prepared(
-    db,
-    `INSERT INTO api_token (id, token_hash, app_id, name, created_at, expires_at, revoked_at, poller_endpoint_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(t.id, t.tokenHash, t.appId, t.name, t.createdAt, t.expiresAt, t.revokedAt, t.pollerEndpointId ?? null);
+  prepared(db, `INSERT INTO api_token (${ISSUED_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    ...issuedTokenValues(t),
+  );
 }
 
 /** Polling endpoints' streams (their settled deliveries), consumers and tokens. */
@@ -66,8 +51,8 @@ export class SqlitePollers implements PollerRepository {
     const row = prepared(
       this.db,
       "SELECT * FROM poller_consumer WHERE endpoint_id = ? AND consumer_id = ? AND app_id = ?",
-    ).get(endpointId, consumerId, appId) as ConsumerRow | undefined;
-    return row && { position: row.position, leasedPosition: row.leased_position, leaseUntil: row.lease_until };
+    ).get(endpointId, consumerId, appId) as pollerRows.ConsumerRow | undefined;
+    return row && pollerRows.toConsumer(row);
   }
 
   async putConsumer(appId: string, endpointId: string, consumerId: string, c: PollerConsumer, now: number) {
@@ -103,8 +88,8 @@ export class SqlitePollers implements PollerRepository {
     const row = prepared(this.db, "SELECT * FROM poller_token WHERE endpoint_id = ? AND app_id = ?").get(
       endpointId,
       appId,
-    ) as PollerTokenRow | undefined;
-    return row && this.toPollerToken(row);
+    ) as pollerRows.PollerTokenRow | undefined;
+    return row && pollerRows.toPollerToken(row, this.box);
   }
 
   async insertToken(t: PollerToken, record: ApiToken): Promise<boolean> {
@@ -140,17 +125,6 @@ export class SqlitePollers implements PollerRepository {
       this.db,
       `INSERT INTO poller_token (endpoint_id, app_id, token_id, token, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(t.endpointId, t.appId, t.tokenId, this.box.seal(t.token), t.createdAt, t.expiresAt);
-  }
-
-  private toPollerToken(r: PollerTokenRow): PollerToken {
-    return {
-      appId: r.app_id,
-      endpointId: r.endpoint_id,
-      tokenId: r.token_id,
-      token: this.box.open(r.token),
-      createdAt: r.created_at,
-      expiresAt: r.expires_at,
-    };
+    ).run(...pollerRows.pollerTokenValues(t, this.box));
   }
 }

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { refillAndTake } from "../rate-bucket.ts";
+import { refillAndTake } from "../rows/rate-bucket.ts";
 import type { RateGrant, RateLimitRepository } from "../store.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";

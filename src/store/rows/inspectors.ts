@@ -1,4 +1,4 @@
-import type { InspectedRequest, Inspector } from "./store.ts";
+import type { InspectedRequest, Inspector } from "../store.ts";
 
 /** Inspector rows have the same columns and types in both dialects, so one mapping serves both. */
 export interface InspectorRow {
@@ -20,6 +20,9 @@ export interface InspectedRequestRow {
   truncated: number;
 }
 
+/** The values of `INSERT INTO inspector (id, app_id, url, created_at, expires_at)`. */
+export const inspectorValues = (i: Inspector): unknown[] => [i.id, i.appId, i.url, i.createdAt, i.expiresAt];
+
 export const toInspector = (r: InspectorRow): Inspector => ({
   id: r.id,
   appId: r.app_id,
@@ -39,6 +42,10 @@ export const toInspectedRequest = (r: InspectedRequestRow): InspectedRequest => 
   truncated: r.truncated === 1,
 });
 
+/**
+ * The values of `INSERT INTO inspector_request (id, inspector_id, received_at, method, headers,
+ * body, body_bytes, truncated)`.
+ */
 export const inspectedRequestValues = (r: InspectedRequest): unknown[] => [
   r.id,
   r.inspectorId,

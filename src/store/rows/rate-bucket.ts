@@ -1,4 +1,4 @@
-import type { RateGrant } from "./store.ts";
+import type { RateGrant } from "../store.ts";
 
 /**
  * Token-bucket arithmetic shared by the stores: refill since the last take at `rate` per second,
