@@ -51,12 +51,13 @@ describe("per-endpoint rate limits (throttleRate / rateLimit)", () => {
     const span = Math.max(...limitedTimes) - started;
     assert.ok(span >= 1800, `24 deliveries at ${RATE}/s took only ${span} ms`);
     // Paced like its neighbour, the unlimited endpoint's 24 deliveries would spread over 2 s as well;
-    // they arrive together instead (measured from its own first arrival, so a slow API on a loaded
-    // machine does not count against it).
+    // they arrive sooner instead (measured from its own first arrival, so a slow API on a loaded
+    // machine does not count against it). The bound is the 1.8 s the limited endpoint must take at
+    // least, not a speed: at load 13 on two cores the 24 unpaced deliveries once spread over 1.2 s.
     const freeTimes = arrivals("/free");
     const freeSpread = Math.max(...freeTimes) - Math.min(...freeTimes);
     assert.ok(
-      freeSpread < 1000,
+      freeSpread < 1800,
       `the unlimited endpoint's deliveries spread over ${freeSpread} ms (done at ${freeDone} ms)`,
     );
     // Throttled deliveries waited; none was failed or retried.
