@@ -1,6 +1,7 @@
 /** Every store contract case, in the order they run on each store. */
 import { catalogCases } from "./catalog-cases.ts";
 import { messageCases } from "./message-cases.ts";
+import { deliveryCases } from "./delivery-cases.ts";
 import type { StoreCase } from "./store-case.ts";
 
-export const STORE_CASES: StoreCase[] = [...catalogCases, ...messageCases];
+export const STORE_CASES: StoreCase[] = [...catalogCases, ...messageCases, ...deliveryCases];
