@@ -3,6 +3,13 @@ import { catalogCases } from "./catalog-cases.ts";
 import { messageCases } from "./message-cases.ts";
 import { deliveryCases } from "./delivery-cases.ts";
 import { attemptCases } from "./attempt-cases.ts";
+import { accessCases } from "./access-cases.ts";
 import type { StoreCase } from "./store-case.ts";
 
-export const STORE_CASES: StoreCase[] = [...catalogCases, ...messageCases, ...deliveryCases, ...attemptCases];
+export const STORE_CASES: StoreCase[] = [
+  ...catalogCases,
+  ...messageCases,
+  ...deliveryCases,
+  ...attemptCases,
+  ...accessCases,
+];

@@ -53,6 +53,7 @@ export const apiToken = (t: number, extra: Partial<ApiToken> = {}): ApiToken => 
   revokedAt: null,
   allowedIps: null,
   portal: null,
+  pollerEndpointId: null,
   ...extra,
 });
 
