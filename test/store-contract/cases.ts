@@ -1,9 +1,10 @@
 /** Every store contract case, in the order they run on each store. */
-import { catalogCases } from "./catalog-cases.ts";
-import { messageCases } from "./message-cases.ts";
-import { deliveryCases } from "./delivery-cases.ts";
-import { attemptCases } from "./attempt-cases.ts";
 import { accessCases } from "./access-cases.ts";
+import { attemptCases } from "./attempt-cases.ts";
+import { catalogCases } from "./catalog-cases.ts";
+import { deliveryCases } from "./delivery-cases.ts";
+import { ingestCases } from "./ingest-cases.ts";
+import { messageCases } from "./message-cases.ts";
 import type { StoreCase } from "./store-case.ts";
 
 export const STORE_CASES: StoreCase[] = [
@@ -12,4 +13,5 @@ export const STORE_CASES: StoreCase[] = [
   ...deliveryCases,
   ...attemptCases,
   ...accessCases,
+  ...ingestCases,
 ];
