@@ -5,6 +5,7 @@ import { catalogCases } from "./catalog-cases.ts";
 import { deliveryCases } from "./delivery-cases.ts";
 import { ingestCases } from "./ingest-cases.ts";
 import { messageCases } from "./message-cases.ts";
+import { operationCases } from "./operation-cases.ts";
 import type { StoreCase } from "./store-case.ts";
 
 export const STORE_CASES: StoreCase[] = [
@@ -14,4 +15,5 @@ export const STORE_CASES: StoreCase[] = [
   ...attemptCases,
   ...accessCases,
   ...ingestCases,
+  ...operationCases,
 ];
