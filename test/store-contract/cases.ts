@@ -3,6 +3,8 @@ import { accessCases } from "./access-cases.ts";
 import { attemptCases } from "./attempt-cases.ts";
 import { catalogCases } from "./catalog-cases.ts";
 import { deliveryCases } from "./delivery-cases.ts";
+import { deliveryReadCases } from "./delivery-read-cases.ts";
+import { historyCases } from "./history-cases.ts";
 import { ingestCases } from "./ingest-cases.ts";
 import { messageCases } from "./message-cases.ts";
 import { operationCases } from "./operation-cases.ts";
@@ -12,8 +14,10 @@ export const STORE_CASES: StoreCase[] = [
   ...catalogCases,
   ...messageCases,
   ...deliveryCases,
+  ...deliveryReadCases,
   ...attemptCases,
   ...accessCases,
   ...ingestCases,
   ...operationCases,
+  ...historyCases,
 ];

@@ -1,9 +1,9 @@
 /** Records of the kinds test/support/store-fixtures.ts does not build, and a seeded application, for the contract cases. */
 import type { AlertRule } from "../../src/core/alert-rule.ts";
 import type { BackgroundTask } from "../../src/core/background-task.ts";
-import type { Endpoint, IngestLogEntry, IngestSource } from "../../src/core/entities.ts";
+import type { Endpoint, IngestLogEntry, IngestSource, Message } from "../../src/core/entities.ts";
 import type { ApiToken, Store } from "../../src/store/store.ts";
-import { application, endpoint, T0 } from "../support/store-fixtures.ts";
+import { application, endpoint, message, T0 } from "../support/store-fixtures.ts";
 import { fixedId } from "./store-case.ts";
 
 export const ingestSource = (appId: string, t: number, extra: Partial<IngestSource> = {}): IngestSource => ({
@@ -96,3 +96,30 @@ export async function seedApp(s: Store, n: number, t = T0, endpointExtra: Partia
   }
   return { app, endpoints };
 }
+
+/** `n` messages to every endpoint of one application (message i at T0 + 1000·(i+1)), with their deliveries. */
+export async function seedDeliveries(
+  s: Store,
+  n: number,
+  endpointCount = 2,
+  extra: (i: number) => Partial<Message> = () => ({}),
+) {
+  const { app, endpoints } = await seedApp(s, endpointCount);
+  const msgs: Message[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = T0 + 1000 * (i + 1);
+    const m = message(app.id, t, { id: fixedId("msg", t), ...extra(i) });
+    const deliveries = endpoints.map((e, j) => ({
+      id: fixedId("dlv", t, j),
+      endpointId: e.id,
+      leaseOwner: null,
+      leaseUntil: null,
+    }));
+    await s.messages.insertWithDeliveries(m, deliveries);
+    msgs.push(m);
+  }
+  return { app, endpoints: endpoints as [Endpoint, Endpoint, ...Endpoint[]], msgs };
+}
+
+/** The id seedDeliveries gives the delivery of message `i` to endpoint `j`. */
+export const dlv = (i: number, j = 0) => fixedId("dlv", T0 + 1000 * (i + 1), j);
