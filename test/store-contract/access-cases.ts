@@ -119,8 +119,9 @@ export const accessCases: StoreCase[] = [
     },
   },
   {
-    name: "settings: putIfAbsent keeps the first value, put replaces it",
+    name: "settings: putIfAbsent keeps the first value, put replaces it (and the store answers ping)",
     async run(s) {
+      await s.ping();
       assert.equal(await s.settings.get("k"), undefined);
       assert.equal(await s.settings.putIfAbsent("k", "first"), "first");
       assert.equal(await s.settings.putIfAbsent("k", "second"), "first");
