@@ -1,7 +1,7 @@
 /** Contract cases: applications, event types and endpoints (the catalogue a message is routed by). */
 import assert from "node:assert/strict";
-import type { EventType } from "../../src/core/entities.ts";
-import { OPERATIONAL_APP_SETTING } from "../../src/store/store.ts";
+import type { Application, EventType } from "../../src/core/entities.ts";
+import { OPERATIONAL_APP_SETTING, type Store } from "../../src/store/store.ts";
 import { application, endpoint, req, T0, walk } from "../support/store-fixtures.ts";
 import { ingestSource } from "./records.ts";
 import { fixedId, type StoreCase } from "./store-case.ts";
@@ -19,6 +19,13 @@ const eventType = (name: string, extra: Partial<EventType> = {}): EventType => (
   updatedAt: T0,
   ...extra,
 });
+
+/** Two applications created at T0, inserted. */
+async function twoApps(s: Store) {
+  const apps = [0, 1].map((n) => application(T0, { id: fixedId("app", T0, n) }));
+  for (const a of apps) await s.applications.insert(a);
+  return apps as [Application, Application];
+}
 
 export const catalogCases: StoreCase[] = [
   {
@@ -109,10 +116,7 @@ export const catalogCases: StoreCase[] = [
   {
     name: "endpoints: a record reads back equal (options, headers, secrets), by id or uid, within its application only",
     async run(s) {
-      const app = application(T0, { id: fixedId("app", T0) });
-      const other = application(T0, { id: fixedId("app", T0, 1) });
-      await s.applications.insert(app);
-      await s.applications.insert(other);
+      const [app, other] = await twoApps(s);
       const e = endpoint(app.id, T0, {
         id: fixedId("ep", T0),
         uid: "primary",
@@ -154,10 +158,7 @@ export const catalogCases: StoreCase[] = [
   {
     name: "endpoints: list, listAll, listDisabled; setSecret, markHandshakeValidated; headers already sealed",
     async run(s) {
-      const app = application(T0, { id: fixedId("app", T0) });
-      const other = application(T0, { id: fixedId("app", T0, 1) });
-      await s.applications.insert(app);
-      await s.applications.insert(other);
+      const [app, other] = await twoApps(s);
       const ids = [0, 1, 2].map((i) => fixedId("ep", T0 + i));
       for (const [i, id] of ids.entries()) await s.endpoints.insert(endpoint(app.id, T0 + i, { id, disabled: i > 0 }));
       const elsewhere = endpoint(other.id, T0 + 5, { id: fixedId("ep", T0 + 5), disabled: true });
