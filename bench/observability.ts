@@ -96,7 +96,7 @@ const plain = { deliveries: { ...fakeRepository } } as unknown as Store;
 await measure("store call, unwrapped", () => plain.deliveries.complete("w", [], now));
 // Every repository but one is empty here: instrumentStore skips methods a store does not have.
 const others = ["applications", "eventTypes", "endpoints", "messages", "attempts", "idempotency", "coordination"]
-  .concat(["retention", "rateLimits", "tokens", "audit", "settings", "ingest"])
+  .concat(["rateLimits", "tokens", "audit", "settings", "ingest"])
   .map((name) => [name, {}]);
 const wrapped = Object.fromEntries([...others, ["deliveries", { ...fakeRepository }]]) as Store;
 instrumentStore(wrapped, metrics);

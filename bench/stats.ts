@@ -8,7 +8,7 @@
  * Seeding: `--attempts` synthetic attempts spread evenly over the last `--hours` hours, across
  * `--apps` applications with `--endpoints` endpoints each (outcomes, durations and end-to-end
  * latencies drawn at random), go through the store's own stats write code in batches of 1,000:
- * the same fold (store/attempt-stats-rows.ts) and the same upsert the completion transaction runs
+ * the same fold (store/rows/attempt-stats.ts) and the same upsert the completion transaction runs
  * (recordAttemptStats on SQLite, the upsert statement of outcomes.ts on PostgreSQL). The attempt
  * rows themselves are not written: the stats queries never read them.
  *

@@ -10,7 +10,7 @@ import {
 } from "../src/core/attempt-stats.ts";
 import { DeliveryStatus, type Attempt, type ErrorKind } from "../src/core/entities.ts";
 import { idFloorAt, newId } from "../src/core/ids.ts";
-import { partsOf, statsRowsOf, STATS_BUCKET_MS } from "../src/store/attempt-stats-rows.ts";
+import { partsOf, statsRowsOf, STATS_BUCKET_MS } from "../src/store/rows/attempt-stats.ts";
 
 const failed = (errorKind: ErrorKind, responseStatusCode = 0) => ({
   status: DeliveryStatus.Fail as Attempt["status"],

@@ -63,12 +63,18 @@ describe("the compiled build (dist/)", () => {
   it("runs a SQLite store from dist/: its migrations, and a retention pass on the retention thread", async () => {
     const { SqliteStore } =
       await fromDist<typeof import("../src/store/sqlite/sqlite-store.ts")>("store/sqlite/sqlite-store.js");
-    const { runRetention } = await fromDist<typeof import("../src/main/housekeeping.ts")>("main/housekeeping.js");
+    const { SqliteRetention } =
+      await fromDist<typeof import("../src/store/sqlite/retention.ts")>("store/sqlite/retention.js");
+    const { runRetention } =
+      await fromDist<typeof import("../src/retention/run-retention.ts")>("retention/run-retention.js");
     const dir = tempDataDir();
     dirs.push(dir);
     const store = SqliteStore.open(dir, { synchronous: "NORMAL" });
     try {
-      assert.equal(await runRetention(store, new ManualClock(Date.now()), { retentionDays: 1 }), 0);
+      assert.equal(
+        await runRetention(new SqliteRetention(store), new ManualClock(Date.now()), { retentionDays: 1 }),
+        0,
+      );
     } finally {
       await store.close();
     }

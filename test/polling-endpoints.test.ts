@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { ApiException, AutoConfigConsumer, Svix, type EndpointOut, type PollingEndpointOut } from "svix";
 import { ManualClock } from "../src/core/clock.ts";
 import { STREAM_VISIBILITY_DELAY_MS } from "../src/core/polling-endpoint.ts";
-import { runRetention } from "../src/main/housekeeping.ts";
+import { runRetention } from "../src/retention/run-retention.ts";
 import { spawn } from "node:child_process";
 import { cli, explain, removeTempDirs, tempDir } from "./support/cli-client.ts";
 import { startTestHookline, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
@@ -43,7 +43,10 @@ describe("polling endpoints", () => {
 
   before(async () => {
     // Retention runs when a test runs it, not on the process's own tick.
-    h = await startTestHookline({}, { clock, withoutJobs: ["retention"] });
+    // Retention of 2 days, as the retention test's own pass uses: on PostgreSQL the history's time
+    // partitions are sized from it (6-hour windows). With the default 90 days they are 7-day
+    // windows aligned on Thursdays, and a message sent from Thursday to Monday outlived a 4-day jump.
+    h = await startTestHookline({ HOOKLINE_RETENTION_DAYS: "2" }, { clock, withoutJobs: ["retention"] });
     svix = new Svix(TEST_TOKEN, { serverUrl: h.url });
     for (const name of ["invoice.paid", "invoice.void", "user.created"]) {
       await svix.eventType.create({ name, description: name });
@@ -481,7 +484,7 @@ describe("polling endpoints", () => {
     // Four days on, with two days kept: the message and its stream entry are gone (on PostgreSQL
     // with their time partition, which ends up to a window after the row's own cutoff).
     clock.advance(4 * 86_400_000);
-    await runRetention(h.ctx.store, clock, { retentionDays: 2 });
+    await runRetention(h.retention, clock, { retentionDays: 2 });
     assert.deepEqual((await poll(path)).body.data, []);
   });
 });

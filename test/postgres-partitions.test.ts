@@ -10,7 +10,8 @@ import { ManualClock } from "../src/core/clock.ts";
 import type { Message } from "../src/core/entities.ts";
 import { ApiError } from "../src/core/errors.ts";
 import { idFloorAt, idTimeMs, newId } from "../src/core/ids.ts";
-import { runRetention } from "../src/main/housekeeping.ts";
+import { runRetention } from "../src/retention/run-retention.ts";
+import { PostgresRetention } from "../src/store/postgres/retention.ts";
 import { migratePostgres } from "../src/store/postgres/migrate.ts";
 import { partitionWidthMs, uncovered, type HistoryPartition } from "../src/store/postgres/partitions.ts";
 import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
@@ -175,7 +176,7 @@ describe("PostgreSQL history partitions", { skip }, () => {
     const count = async (table: string, msgId: string) =>
       (await store.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE msg_id = $1`, [msgId])).rows[0].n;
     const clock = new ManualClock(now);
-    await runRetention(store, clock, { retentionDays: 5 });
+    await runRetention(new PostgresRetention(store.pool, store.partitions), clock, { retentionDays: 5 });
     assert.equal(await store.messages.get(appId, old), undefined, "10 days old: deleted as a row");
     assert.equal(await count("delivery", old), 0, "with its delivery");
     assert.equal(await count("attempt", old), 0, "and its attempt");
@@ -189,7 +190,7 @@ describe("PostgreSQL history partitions", { skip }, () => {
     await store.messages.insertWithDeliveries(message(appId, now + 1, "legacy-event"), []);
 
     clock.advance(5 * DAY + 2 * 60_000);
-    await runRetention(store, clock, { retentionDays: 5 });
+    await runRetention(new PostgresRetention(store.pool, store.partitions), clock, { retentionDays: 5 });
     const gone = await store.pool.query(
       "SELECT to_regclass('message_legacy') AS m, to_regclass('delivery_legacy') AS d, to_regclass('attempt_legacy') AS a",
     );

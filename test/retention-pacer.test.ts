@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BatchPacer, pauseBetweenBatches } from "../src/main/retention-pacer.ts";
-import type { RetentionPacing } from "../src/store/store.ts";
+import { BatchPacer, pauseBetweenBatches } from "../src/retention/retention-pacer.ts";
+import type { RetentionPacing } from "../src/retention/retention-strategy.ts";
 
 const pacing: RetentionPacing = { targetBatchMs: 2, share: 0.25, minBatch: 10, maxBatch: 1000, initialBatch: 50 };
 

@@ -7,9 +7,11 @@ import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../src/core/clock.ts";
 import { createMessage } from "../src/core/create-message.ts";
 import { idTimeMs } from "../src/core/ids.ts";
-import { runRetention, startHousekeeping } from "../src/main/housekeeping.ts";
+import { startHousekeeping } from "../src/main/housekeeping.ts";
+import { runRetention } from "../src/retention/run-retention.ts";
 import { partitionWidthMs } from "../src/store/postgres/partitions.ts";
 import type { PostgresStore } from "../src/store/postgres/postgres-store.ts";
+import type { SqliteRetention } from "../src/store/sqlite/retention.ts";
 import type { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { FREE, RETENTION_THREAD } from "../src/store/sqlite/write-lock.ts";
 import { startTestHookline, TEST_STORE, type TestHookline } from "./support/hookline.ts";
@@ -43,7 +45,7 @@ describe("retention, expunging and cluster-once jobs", () => {
     await receiver.close();
   });
 
-  const retention = () => runRetention(h.ctx.store, clock, { retentionDays: 2 });
+  const retention = () => runRetention(h.retention, clock, { retentionDays: 2 });
 
   it("purges payloads past their own retention, then whole messages and attempts past the global one", async () => {
     receiver.respond((req) => (req.path === "/down" ? { status: 500 } : { status: 200 }));
@@ -164,7 +166,7 @@ describe("retention, expunging and cluster-once jobs", () => {
     }
     await h.dispatcher.idle();
     const small = { initialBatch: 10, minBatch: 10, maxBatch: 10 };
-    const pass = () => runRetention(h.ctx.store, clock, { retentionDays: 2, pacing: small, pause: async () => {} });
+    const pass = () => runRetention(h.retention, clock, { retentionDays: 2, pacing: small, pause: async () => {} });
 
     // Totals include whatever earlier tests left (on PostgreSQL, notifications wake the worker,
     // which retries their due deliveries), so the rows themselves are checked.
@@ -206,7 +208,7 @@ describe("retention, expunging and cluster-once jobs", () => {
     const resumed = new Promise<void>((resolve) => (resume = resolve));
     const pauses: number[] = [];
     let finished = false;
-    const purge = runRetention(h.ctx.store, clock, {
+    const purge = runRetention(h.retention, clock, {
       retentionDays: 2,
       pacing: { initialBatch: 20, minBatch: 20, maxBatch: 20 },
       pause: async (ms) => {
@@ -251,7 +253,7 @@ describe("retention, expunging and cluster-once jobs", () => {
     let beforeBatch = 0;
     let pauses = 0;
     const arrivedWhenIdle: boolean[] = [];
-    await runRetention(h.ctx.store, clock, {
+    await runRetention(h.retention, clock, {
       retentionDays: 2,
       beforeBatch: async () => {
         beforeBatch++;
@@ -293,7 +295,7 @@ describe("retention, expunging and cluster-once jobs", () => {
       let resume!: () => void;
       const resumed = new Promise<void>((resolve) => (resume = resolve));
       let batches = 0;
-      const purge = runRetention(h.ctx.store, clock, {
+      const purge = runRetention(h.retention, clock, {
         retentionDays: 2,
         commitGate: () => {
           gateCalls++;
@@ -334,7 +336,7 @@ describe("retention, expunging and cluster-once jobs", () => {
 
       const store = h.ctx.store as SqliteStore;
       let finished = false;
-      const purge = runRetention(store, clock, {
+      const purge = runRetention(h.retention, clock, {
         retentionDays: 2,
         pacing: { initialBatch: 10, minBatch: 10, maxBatch: 10 },
         pause: async () => {},
@@ -355,7 +357,7 @@ describe("retention, expunging and cluster-once jobs", () => {
       assert.ok(seenHeldByThread > 0, "a batch held the lock while the event loop ran");
       for (const write of await Promise.all(writes)) assert.equal((write as { status: number }).status, 201);
       assert.equal(store.writeLock.holder, FREE);
-      assert.equal(store.retention.threadRunning, false, "the thread stops with the pass");
+      assert.equal((h.retention as SqliteRetention).threadRunning, false, "the thread stops with the pass");
       // Each batch was checkpointed by the thread, outside the lock: the database file alone (a copy
       // without its WAL; the test's writes are far below the 1,000-page automatic checkpoint) has
       // none of the purged rows left.

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { ApiException, Svix } from "svix";
 import { Svix as SvixV1 } from "svix-v1";
 import { ManualClock } from "../src/core/clock.ts";
-import { runRetention } from "../src/main/housekeeping.ts";
+import { runRetention } from "../src/retention/run-retention.ts";
 import { partitionWidthMs } from "../src/store/postgres/partitions.ts";
 import { startTestHookline, TEST_STORE, TEST_TOKEN, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
@@ -214,7 +214,7 @@ describe("scheduled messages (deliverAt)", () => {
       payloadRetentionHours: 1,
     });
     clock.advance(2 * HOUR);
-    await runRetention(h.ctx.store, clock, { retentionDays: 1 });
+    await runRetention(h.retention, clock, { retentionDays: 1 });
     assert.deepEqual(
       (await svix.message.get(appId, created.id, { withContent: true })).payload,
       { keep: "me" },
@@ -237,7 +237,7 @@ describe("scheduled messages (deliverAt)", () => {
     // not claimed yet: the delivery is still due, so the message may not go.
     const window = TEST_STORE === "postgres" ? partitionWidthMs(1) : 0;
     clock.advance(DAY + window + HOUR);
-    await runRetention(h.ctx.store, clock, { retentionDays: 1 });
+    await runRetention(h.retention, clock, { retentionDays: 1 });
     assert.deepEqual((await svix.message.get(appId, created.id, { withContent: true })).payload, { still: "due" });
 
     await settle();

@@ -16,7 +16,8 @@ import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { ManualClock } from "../src/core/clock.ts";
-import { runRetention } from "../src/main/housekeeping.ts";
+import { runRetention } from "../src/retention/run-retention.ts";
+import { SqliteRetention } from "../src/store/sqlite/retention.ts";
 import { openSqlite } from "../src/store/sqlite/open-database.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { FREE } from "../src/store/sqlite/write-lock.ts";
@@ -121,13 +122,14 @@ describe("SQLite group commit when the disk refuses writes", { skip }, () => {
     const clock = new ManualClock(Date.now());
     // The thread prepares its statements on its own connection: a missing table fails its batch.
     store.db.exec("ALTER TABLE attempt RENAME TO attempt_elsewhere");
-    await assert.rejects(runRetention(store, clock, { retentionDays: 1 }), (error: Error & { code?: string }) => {
+    const retention = new SqliteRetention(store);
+    await assert.rejects(runRetention(retention, clock, { retentionDays: 1 }), (error: Error & { code?: string }) => {
       assert.match(error.message, /no such table: attempt/);
       assert.equal(error.code, "SQLITE_ERROR");
       return true;
     });
     assert.equal(store.writeLock.holder, FREE, "the write lock is free after the failed pass");
-    assert.equal(store.retention.threadRunning, false, "the pass stopped its thread");
+    assert.equal(retention.threadRunning, false, "the pass stopped its thread");
 
     store.db.exec("ALTER TABLE attempt_elsewhere RENAME TO attempt");
     await store.applications.insert({
@@ -139,7 +141,7 @@ describe("SQLite group commit when the disk refuses writes", { skip }, () => {
       createdAt: clock.now(),
       updatedAt: clock.now(),
     });
-    assert.equal(await runRetention(store, clock, { retentionDays: 1 }), 0, "the next pass runs on a new thread");
+    assert.equal(await runRetention(retention, clock, { retentionDays: 1 }), 0, "the next pass runs on a new thread");
     assert.ok(await store.applications.get("app_after_failure"));
   });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../src/core/clock.ts";
 import { DeliveryStatus, type Attempt } from "../src/core/entities.ts";
 import { idTimeMs, newId } from "../src/core/ids.ts";
-import { runRetention } from "../src/main/housekeeping.ts";
+import { runRetention } from "../src/retention/run-retention.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
 import { Receiver } from "./support/receiver.ts";
 import { appWithEndpoint, sendMessage, storeEndpointUrl } from "./support/setup.ts";
@@ -282,7 +282,7 @@ describe("attempt stats API", () => {
     await advance(3 * 24 * HOUR);
     await sendMessage(h, appB);
     await h.dispatcher.idle();
-    const removed = await runRetention(h.ctx.store, clock, { retentionDays: 2, pause: async () => {} });
+    const removed = await runRetention(h.retention, clock, { retentionDays: 2, pause: async () => {} });
     assert.ok(removed > 0);
     const after = sum((await stats(`/api/v1/app/${appA}/stats/attempts`, range)).data);
     assert.equal(after.total, 0, "the old minutes are gone");

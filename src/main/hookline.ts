@@ -22,7 +22,10 @@ import { VERSION } from "./version.ts";
 import { checkMasterKey, resolveMasterKey } from "./master-key.ts";
 import { prepareDataDir } from "./data-dir.ts";
 import { CRON_INTERVAL_MS, emitDueCronEvents } from "../inbound/cron-emitter.ts";
-import { runRetention, startHousekeeping, type PeriodicJob } from "./housekeeping.ts";
+import { startHousekeeping, type PeriodicJob } from "./housekeeping.ts";
+import { retentionForStore } from "./retention-for-store.ts";
+import { runRetention } from "../retention/run-retention.ts";
+import type { RetentionStrategy } from "../retention/retention-strategy.ts";
 import { AttemptLog } from "../observability/attempt-log.ts";
 import { allOf } from "../observability/delivery-observer.ts";
 import { OperationalApp } from "../core/operational-app.ts";
@@ -34,6 +37,7 @@ import { startMetricsListener } from "../observability/http-metrics.ts";
 import { HooklineMetrics } from "../observability/metrics.ts";
 import { registerQueueMetrics } from "../observability/queue-metrics.ts";
 import { instrumentStore } from "../observability/store-metrics.ts";
+import { instrumentRetention } from "../observability/retention-metrics.ts";
 import { startTracing } from "../observability/tracing.ts";
 import { localInterfaceAddresses } from "./local-addresses.ts";
 import { useSandboxLogger } from "../sandbox/shared-pool.ts";
@@ -48,6 +52,8 @@ export interface Hookline {
   url: string;
   /** The unauthenticated metrics listener's URL (…/metrics) when HOOKLINE_METRICS_PORT is set. */
   metricsUrl: string | null;
+  /** The store's dialect's retention, which the periodic "retention" job runs (tests run passes with it too). */
+  retention: RetentionStrategy;
   adminToken: string;
   stop(): Promise<void>;
 }
@@ -130,6 +136,8 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     store: config.databaseUrl ? "postgres" : "sqlite",
   });
   instrumentStore(store, metrics);
+  const retention = retentionForStore(store);
+  instrumentRetention(retention, metrics);
   // Off unless the OTEL_* variables ask for spans; only then is OpenTelemetry's SDK loaded.
   const tracing = await startTracing(options.tracingEnv ?? process.env, log, VERSION);
   const runsWorker = config.role !== "api";
@@ -250,7 +258,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
       name: "retention",
       intervalMs: config.retentionIntervalMs,
       run: async () => {
-        const removed = await runRetention(store, clock, {
+        const removed = await runRetention(retention, clock, {
           retentionDays: config.retentionDays,
           shouldStop: () => stopping,
           beforeBatch: dispatcher ? () => dispatcher.pendingSends.whenIdle(RETENTION_MAX_DEFER_MS) : undefined,
@@ -316,6 +324,7 @@ export async function startHookline(config: Config, options: StartOptions = {}):
     dispatcher,
     url,
     metricsUrl: metricsListener?.url ?? null,
+    retention,
     adminToken: admin.token,
     stop() {
       stopped ??= (async () => {

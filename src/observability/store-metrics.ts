@@ -76,16 +76,6 @@ const OPERATIONS = {
   backgroundTasks: ["insert", "get", "list", "claim", "checkpoint", "finish", "release"],
   idempotency: ["get", "put", "purge"],
   coordination: ["notifyWork", "watchForWork", "claimJob"],
-  retention: [
-    "yieldCommitsTo",
-    "beginPass",
-    "expirePayloads",
-    "deleteAttemptsBefore",
-    "deleteMessagesBefore",
-    "deleteEventKeysBefore",
-    "deleteStatsBefore",
-    "endPass",
-  ],
   rateLimits: ["take"],
   tokens: ["insert", "byHash", "get", "list", "revoke", "expirePortalSessions"],
   inspectors: ["insert", "get", "listLive", "delete", "record", "requests", "deleteExpired"],
@@ -114,7 +104,7 @@ const everyMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyMethodListed;
 
 /** Calls whose duration says nothing about the database: long-lived watches, settings changes. */
-const UNTIMED = new Set(["coordination.watchForWork", "retention.yieldCommitsTo"]);
+const UNTIMED = new Set(["coordination.watchForWork"]);
 
 /**
  * Times every store operation and counts its failures, at the store boundary: each repository
@@ -130,34 +120,48 @@ export function instrumentStore(store: Store, metrics: HooklineMetrics): void {
       const operation = `${name}.${method}`;
       // Optional methods a store leaves out stay left out.
       if (UNTIMED.has(operation) || typeof repository[method] !== "function") continue;
-      const original = repository[method] as (...args: unknown[]) => unknown;
-      const timing = metrics.storeDuration.labels({ operation });
-      const failed = (error: unknown) =>
-        metrics.storeErrors.inc({ operation, kind: isStoreUnavailable(error) ? "unavailable" : "other" });
-      repository[method] = function (this: unknown, ...args: unknown[]) {
-        const started = performance.now();
-        let result: unknown;
-        try {
-          result = original.apply(repository, args);
-        } catch (error) {
-          failed(error);
-          throw error;
-        }
-        if (!(result instanceof Promise)) {
-          timing.observe((performance.now() - started) / 1000);
-          return result;
-        }
-        return result.then(
-          (value) => {
-            timing.observe((performance.now() - started) / 1000);
-            return value;
-          },
-          (error: unknown) => {
-            failed(error);
-            throw error;
-          },
-        );
-      };
+      repository[method] = timedOperation(metrics, operation, repository[method] as Operation, repository);
     }
   }
+}
+
+type Operation = (...args: never[]) => unknown;
+
+/**
+ * `fn` timed under the operation label `operation`, its failures counted by kind; called on
+ * `self`. Also what the retention strategy's steps are timed with (retention-metrics.ts).
+ */
+export function timedOperation<F extends Operation>(
+  metrics: HooklineMetrics,
+  operation: string,
+  fn: F,
+  self?: unknown,
+): F {
+  const timing = metrics.storeDuration.labels({ operation });
+  const failed = (error: unknown) =>
+    metrics.storeErrors.inc({ operation, kind: isStoreUnavailable(error) ? "unavailable" : "other" });
+  return ((...args: Parameters<F>) => {
+    const started = performance.now();
+    let result: unknown;
+    try {
+      result = fn.apply(self, args);
+    } catch (error) {
+      failed(error);
+      throw error;
+    }
+    if (!(result instanceof Promise)) {
+      timing.observe((performance.now() - started) / 1000);
+      return result;
+    }
+    return result.then(
+      (value) => {
+        timing.observe((performance.now() - started) / 1000);
+        return value;
+      },
+      (error: unknown) => {
+        failed(error);
+        throw error;
+      },
+    );
+  }) as F;
 }

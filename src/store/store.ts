@@ -11,7 +11,7 @@ import type {
   PreviousSecret,
   TriggerType,
 } from "../core/entities.ts";
-import type { StatsCells } from "./attempt-stats-rows.ts";
+import type { StatsCells } from "./rows/attempt-stats.ts";
 import type { AlertRule } from "../core/alert-rule.ts";
 import type { BackgroundTask, BackgroundTaskKind, BackgroundTaskStatus } from "../core/background-task.ts";
 
@@ -27,11 +27,10 @@ export interface Store {
   readonly messages: MessageRepository;
   readonly deliveries: DeliveryRepository;
   readonly attempts: AttemptRepository;
-  /** Pre-aggregated attempt counts and latencies per minute, written with the attempts (attempt-stats-rows.ts). */
+  /** Pre-aggregated attempt counts and latencies per minute, written with the attempts (rows/attempt-stats.ts). */
   readonly attemptStats: AttemptStatsRepository;
   readonly idempotency: IdempotencyRepository;
   readonly coordination: CoordinationRepository;
-  readonly retention: RetentionRepository;
   readonly rateLimits: RateLimitRepository;
   readonly tokens: TokenRepository;
   readonly audit: AuditRepository;
@@ -168,85 +167,6 @@ export interface RateLimitRepository {
    * one second's worth (the burst). Atomic across processes.
    */
   take(endpointId: string, ratePerSecond: number, want: number, now: number): Promise<RateGrant>;
-}
-
-/**
- * Bounded database growth. Each call does one small batch (at most `limit` rows) in one short
- * transaction, so the caller can loop with pauses in between and never hold long locks while
- * deliveries run. Each batch goes on from where the previous one stopped (`from`, the `next` it
- * returned) instead of scanning again from the oldest row: on PostgreSQL the rows deleted so far
- * stay in the indexes as dead entries until vacuum, and rescanning them makes a pass quadratic.
- * A batch that changed fewer than `limit` rows was the last one.
- */
-export interface RetentionRepository {
-  /** How big the batches of this store should be and how far apart (the costs differ by store). */
-  readonly pacing: RetentionPacing;
-  /**
-   * While a pass runs, makes the store's own commits wait for `gate` first (null: stop waiting),
-   * where commits block the process: see SqliteRetention. A store whose commits do not block
-   * the event loop leaves this out.
-   */
-  yieldCommitsTo?(gate: (() => Promise<unknown>) | null): void;
-  /**
-   * Removes what a store can remove wholesale before the row-by-row steps (PostgreSQL drops
-   * expired time partitions), waiting on `pacing` around each such step. Returns the rows removed
-   * and the time before which rows are left for the steps below to delete one by one: later
-   * expired rows wait to go with their partition. A store without it leaves everything to them.
-   */
-  beginPass?(now: number, cutoff: number, pacing: WholesalePacing): Promise<{ removed: number; rowCutoff: number }>;
-  /**
-   * Clears payloads whose per-message retention has passed by `now`, in order of expiry from
-   * `from` (inclusive: several payloads may expire in the same millisecond); start at 0.
-   */
-  expirePayloads(now: number, limit: number, from: number): Promise<RetentionBatch<number>>;
-  /**
-   * Deletes pre-aggregated stats rows of minutes that began before `cutoff`, oldest first, from
-   * minute `from` on (start at 0): the stats go with the history they summarise.
-   */
-  deleteStatsBefore(cutoff: number, limit: number, from: number): Promise<RetentionBatch<number>>;
-  /** Deletes attempts created before `cutoff` whose ids come after `from` (start at ""). */
-  deleteAttemptsBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>>;
-  /**
-   * Deletes messages created before `cutoff` whose ids come after `from` (start at ""), with their
-   * deliveries, unless a delivery is still due; those are looked at again in the next pass.
-   */
-  deleteMessagesBefore(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>>;
-  /** Deletes the eventId keys of messages created before `cutoff` that are gone (a store that keeps them apart). */
-  deleteEventKeysBefore?(cutoff: number, limit: number, from: string): Promise<RetentionBatch<string>>;
-  /** Called when a pass ends (also early): frees what the store holds only while one runs. */
-  endPass?(): Promise<void>;
-}
-
-/** What a retention pass waits on around each wholesale step (see RetentionRepository.beginPass). */
-export interface WholesalePacing {
-  /** Before each step: the pass's `beforeBatch` (a moment when no delivery is about to be sent). */
-  before?: () => Promise<unknown>;
-  /** After each step, for `ms`: the pass's pause (a real timer unless a test replaces it). */
-  pause: (ms: number) => Promise<void>;
-}
-
-/** How a retention pass sizes and spaces its batches (main/retention-pacer.ts applies it). */
-export interface RetentionPacing {
-  /** Work per batch to aim at, ms: the longest a batch may hold up whatever is waiting behind it. */
-  targetBatchMs: number;
-  /** Share of wall time the purge may use: the pause after a batch is `batchMs × (1 − share) / share`. */
-  share: number;
-  minBatch: number;
-  maxBatch: number;
-  /** Size of the first batch, before any has been timed. */
-  initialBatch: number;
-}
-
-export interface RetentionBatch<K> {
-  /** Rows changed (deliveries deleted with their message are not counted). */
-  changed: number;
-  /** Where the next batch starts: the last key this one changed, or `from` when it changed none. */
-  next: K;
-  /**
-   * How long the batch kept others waiting, ms, when the store measured it (the SQLite batch's
-   * hold of the write lock, on its own thread); otherwise the pacer times the call.
-   */
-  heldMs?: number;
 }
 
 /** What processes sharing one database need to agree on. */

@@ -1,7 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Endpoint } from "../../core/entities.ts";
-import { STATS_BUCKET_MS } from "../../store/attempt-stats-rows.ts";
+import { STATS_BUCKET_MS } from "../../store/rows/attempt-stats.ts";
 import type { BacklogScope } from "../../store/store.ts";
 import { AppParams, DateTime, EndpointParams, errorResponses, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";

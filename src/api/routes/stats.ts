@@ -7,7 +7,7 @@ import {
   quantileOf,
   type OutcomeClass,
 } from "../../core/attempt-stats.ts";
-import { partsOf, SUM_COLUMNS } from "../../store/attempt-stats-rows.ts";
+import { partsOf, SUM_COLUMNS } from "../../store/rows/attempt-stats.ts";
 import type { AttemptStatsBucket, AttemptStatsQuery } from "../../store/store.ts";
 import { AppParams, DateTime, EndpointParams, errorResponses, Nullable } from "../common-schemas.ts";
 import type { RouteOptions } from "../http-server.ts";
@@ -148,7 +148,7 @@ function seriesOut(range: Range, found: AttemptStatsBucket[]) {
 
 /**
  * Attempt counts by outcome and latency percentiles per time bucket, read from the pre-aggregated
- * minute rows (store/attempt-stats-rows.ts), for the instance (admin tokens only, auth.ts), an
+ * minute rows (store/rows/attempt-stats.ts), for the instance (admin tokens only, auth.ts), an
  * application, or an endpoint. docs/api.md ("Stats") documents the classes and the bins.
  */
 export async function statsRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {

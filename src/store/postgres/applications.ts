@@ -1,27 +1,12 @@
 import type { Application } from "../../core/entities.ts";
-import { OPERATIONAL_APP_SETTING, type ApplicationRepository, type Page, type PageRequest } from "../store.ts";
+import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
+import * as applicationRows from "../rows/applications.ts";
+import type { ApplicationRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
-import { json, Params, type Queryable } from "./sql.ts";
+import { Params, type Queryable } from "./sql.ts";
 
-interface ApplicationRow {
-  id: string;
-  uid: string | null;
-  name: string;
-  throttle_rate: number | null;
-  metadata: Record<string, string>;
-  created_at: number;
-  updated_at: number;
-}
-
-const toApplication = (r: ApplicationRow): Application => ({
-  id: r.id,
-  uid: r.uid,
-  name: r.name,
-  throttleRate: r.throttle_rate,
-  metadata: r.metadata ?? {},
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+const readApplication = (r: applicationRows.ApplicationRow): Application =>
+  applicationRows.toApplication(r, POSTGRES_COLUMNS);
 
 export class PostgresApplications implements ApplicationRepository {
   constructor(private readonly db: Queryable) {}
@@ -30,34 +15,30 @@ export class PostgresApplications implements ApplicationRepository {
     await this.db.query(
       `INSERT INTO application (id, uid, name, throttle_rate, metadata, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
-      [a.id, a.uid, a.name, a.throttleRate, json(a.metadata), a.createdAt, a.updatedAt],
+      applicationRows.applicationInsertValues(a),
     );
   }
 
   async get(idOrUid: string): Promise<Application | undefined> {
     // An id match wins over a uid match (a uid may look like another application's id).
-    const { rows } = await this.db.query<ApplicationRow>(
+    const { rows } = await this.db.query<applicationRows.ApplicationRow>(
       "SELECT * FROM application WHERE id = $1 OR uid = $1 ORDER BY id = $1 DESC LIMIT 1",
       [idOrUid],
     );
-    return rows[0] && toApplication(rows[0]);
+    return rows[0] && readApplication(rows[0]);
   }
 
   async list(page: PageRequest): Promise<Page<Application>> {
-    return paginate<ApplicationRow, Application>(
+    return paginate<applicationRows.ApplicationRow, Application>(
       this.db,
       {
         from: "application",
-        // An inbound source's backing application is managed through the source, not listed here.
-        where: [
-          "id NOT IN (SELECT app_id FROM ingest_source)",
-          `id NOT IN (SELECT value FROM setting WHERE name = '${OPERATIONAL_APP_SETTING}')`,
-        ],
+        where: [...applicationRows.LISTED_APPLICATIONS],
         params: new Params(),
         key: "id",
       },
       page,
-      toApplication,
+      readApplication,
       (r) => r.id,
     );
   }
@@ -65,7 +46,7 @@ export class PostgresApplications implements ApplicationRepository {
   async update(a: Application): Promise<void> {
     await this.db.query(
       "UPDATE application SET uid = $1, name = $2, throttle_rate = $3, metadata = $4::jsonb, updated_at = $5 WHERE id = $6",
-      [a.uid, a.name, a.throttleRate, json(a.metadata), a.updatedAt, a.id],
+      applicationRows.applicationUpdateValues(a),
     );
   }
 

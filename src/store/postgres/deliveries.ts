@@ -1,4 +1,4 @@
-import { DeliveryStatus, type Delivery } from "../../core/entities.ts";
+import type { Delivery } from "../../core/entities.ts";
 import type {
   ClaimedDelivery,
   DeliveryFilter,
@@ -14,38 +14,12 @@ import type {
   BacklogScope,
   TimeRange,
 } from "../store.ts";
+import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
+import * as deliveryRows from "../rows/deliveries.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { completeStatement } from "./outcomes.ts";
 import { paginate } from "./paginate.ts";
 import { Params, retryOnDeadlock, type Queryable } from "./sql.ts";
-
-interface DeliveryRow {
-  id: string;
-  app_id: string;
-  msg_id: string;
-  endpoint_id: string;
-  status: number;
-  attempt_count: number;
-  next_attempt_at: number | null;
-  next_trigger: number;
-  lease_owner: string | null;
-  lease_until: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toDelivery = (r: DeliveryRow): Delivery => ({
-  id: r.id,
-  appId: r.app_id,
-  msgId: r.msg_id,
-  endpointId: r.endpoint_id,
-  status: r.status,
-  attemptCount: r.attempt_count,
-  nextAttemptAt: r.next_attempt_at,
-  nextTrigger: r.next_trigger,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 /** The leases' ids and their messages' ids, as two array parameters. */
 const leaseColumns = (leases: LeaseRef[]): [string[], string[]] => [
@@ -91,8 +65,14 @@ export class PostgresDeliveries implements DeliveryRepository {
     skipEndpoints: string[],
   ): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
-    const { rows } = await this.db.query<DeliveryRow>(CLAIM_DUE, [owner, leaseUntil, now, limit, skipEndpoints]);
-    return rows.map((r) => ({ ...toDelivery(r), leaseUntil }));
+    const { rows } = await this.db.query<deliveryRows.DeliveryRow>(CLAIM_DUE, [
+      owner,
+      leaseUntil,
+      now,
+      limit,
+      skipEndpoints,
+    ]);
+    return rows.map((r) => ({ ...deliveryRows.toDelivery(r), leaseUntil }));
   }
 
   async complete(owner: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
@@ -129,11 +109,11 @@ export class PostgresDeliveries implements DeliveryRepository {
   }
 
   async get(appId: string, msgId: string, endpointId: string): Promise<Delivery | undefined> {
-    const { rows } = await this.db.query<DeliveryRow>(
+    const { rows } = await this.db.query<deliveryRows.DeliveryRow>(
       "SELECT * FROM delivery WHERE app_id = $1 AND msg_id = $2 AND endpoint_id = $3",
       [appId, msgId, endpointId],
     );
-    return rows[0] && toDelivery(rows[0]);
+    return rows[0] && deliveryRows.toDelivery(rows[0]);
   }
 
   /**
@@ -155,15 +135,7 @@ export class PostgresDeliveries implements DeliveryRepository {
   }
 
   async scanEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<DeliveryScanRow[]> {
-    const { rows } = await this.db.query<{
-      id: string;
-      msg_id: string;
-      status: number;
-      event_type: string;
-      channels: string[] | null;
-      tags: string[] | null;
-      last_status_code: number | null;
-    }>(
+    const { rows } = await this.db.query<deliveryRows.DeliveryScanColumns>(
       `SELECT d.id, d.msg_id, d.status, m.event_type, m.channels, m.tags,
          (SELECT a.response_status_code FROM attempt a WHERE a.msg_id = d.msg_id AND a.endpoint_id = d.endpoint_id
           ORDER BY a.id DESC LIMIT 1) AS last_status_code
@@ -172,15 +144,7 @@ export class PostgresDeliveries implements DeliveryRepository {
        ORDER BY d.msg_id LIMIT $5`,
       [endpointId, appId, range.after, range.before, limit],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      msgId: r.msg_id,
-      status: r.status,
-      eventType: r.event_type,
-      channels: r.channels,
-      tags: r.tags,
-      lastStatusCode: r.last_status_code,
-    }));
+    return rows.map((r) => deliveryRows.toDeliveryScanRow(r, POSTGRES_COLUMNS));
   }
 
   /** Counted in the index delivery_due_by_endpoint: at most `cap` index entries per partition are read. */
@@ -240,7 +204,7 @@ export class PostgresDeliveries implements DeliveryRepository {
 
   async listByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Delivery>> {
     const params = new Params();
-    return paginate<DeliveryRow, Delivery>(
+    return paginate<deliveryRows.DeliveryRow, Delivery>(
       this.db,
       {
         from: "delivery",
@@ -249,7 +213,7 @@ export class PostgresDeliveries implements DeliveryRepository {
         key: "endpoint_id",
       },
       page,
-      toDelivery,
+      deliveryRows.toDelivery,
       (r) => r.endpoint_id,
     );
   }
@@ -270,7 +234,7 @@ export class PostgresDeliveries implements DeliveryRepository {
     ];
     if (filter.status !== undefined) where.push(`d.status = ${params.add(filter.status)}`);
     // Every delivery has its message (ON DELETE CASCADE), so the join only matters when it filters.
-    return paginate<DeliveryRow, Delivery>(
+    return paginate<deliveryRows.DeliveryRow, Delivery>(
       this.db,
       {
         select: "d.*",
@@ -280,7 +244,7 @@ export class PostgresDeliveries implements DeliveryRepository {
         key: "d.msg_id",
       },
       page,
-      toDelivery,
+      deliveryRows.toDelivery,
       (r) => r.msg_id,
     );
   }
@@ -296,23 +260,16 @@ export class PostgresDeliveries implements DeliveryRepository {
       `SELECT status, COUNT(*) AS n FROM delivery WHERE ${where.join(" AND ")} GROUP BY status`,
       params.values,
     );
-    const count = (s: DeliveryStatus) => rows.find((r) => r.status === s)?.n ?? 0;
-    return {
-      success: count(DeliveryStatus.Success),
-      pending: count(DeliveryStatus.Pending),
-      sending: count(DeliveryStatus.Sending),
-      fail: count(DeliveryStatus.Fail),
-      canceled: count(DeliveryStatus.Canceled),
-    };
+    return deliveryRows.toDeliveryStats(rows);
   }
 
   async oldestUnsettled(appId: string, endpointId: string): Promise<Delivery | undefined> {
-    const { rows } = await this.db.query<DeliveryRow>(
+    const { rows } = await this.db.query<deliveryRows.DeliveryRow>(
       `SELECT * FROM delivery WHERE endpoint_id = $1 AND app_id = $2 AND next_attempt_at IS NOT NULL
        ORDER BY msg_id LIMIT 1`,
       [endpointId, appId],
     );
-    return rows[0] && toDelivery(rows[0]);
+    return rows[0] && deliveryRows.toDelivery(rows[0]);
   }
 
   async park(owner: string, id: string, at: number): Promise<void> {

@@ -1,4 +1,4 @@
-import type { InboundEnvelope, Message } from "../../core/entities.ts";
+import type { Message } from "../../core/entities.ts";
 import { conflict, DuplicateIdempotencyKey } from "../../core/errors.ts";
 import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import { firstAttemptAt } from "../../core/message-schedule.ts";
@@ -13,43 +13,18 @@ import type {
   PageRequest,
   ScanBatch,
 } from "../store.ts";
+import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
+import * as messageRows from "../rows/messages.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { MessageGroupInsert } from "./message-group-insert.ts";
 import { paginate } from "./paginate.ts";
 import { withPartitionFor, type HistoryPartitions } from "./partitions.ts";
 import { isDatabaseError, json, Params, UNIQUE_VIOLATION, type Queryable } from "./sql.ts";
 
-export interface MessageRow {
-  id: string;
-  app_id: string;
-  event_type: string;
-  event_id: string | null;
-  payload: string | null;
-  channels: string[] | null;
-  tags: string[] | null;
-  created_at: number;
-  payload_expires_at: number | null;
-  inbound: InboundEnvelope | null;
-  deliver_at: number | null;
-  traceparent: string | null;
-  tracestate: string | null;
-}
+export type MessageRow = messageRows.MessageRow;
 
-export const toMessage = (r: MessageRow): Message => ({
-  id: r.id,
-  appId: r.app_id,
-  eventType: r.event_type,
-  eventId: r.event_id,
-  payload: r.payload,
-  channels: r.channels,
-  tags: r.tags,
-  createdAt: r.created_at,
-  payloadExpiresAt: r.payload_expires_at,
-  inbound: r.inbound,
-  deliverAt: r.deliver_at,
-  traceparent: r.traceparent,
-  tracestate: r.tracestate,
-});
+/** A message row as this driver returns it (./pollers.ts reads its rows with it too). */
+export const toMessage = (r: messageRows.MessageRow): Message => messageRows.toMessage(r, POSTGRES_COLUMNS);
 
 /**
  * The message, its deliveries and the idempotent response as ONE statement: data-modifying CTEs
@@ -155,7 +130,7 @@ export class PostgresMessages implements MessageRepository {
 
   async get(appId: string, idOrEventId: string): Promise<Message | undefined> {
     // An id match wins over an eventId match, as in SQLite.
-    const { rows } = await this.db.query<MessageRow>(
+    const { rows } = await this.db.query<messageRows.MessageRow>(
       "SELECT * FROM message WHERE app_id = $1 AND (id = $2 OR event_id = $2) ORDER BY id = $2 DESC LIMIT 1",
       [appId, idOrEventId],
     );
@@ -171,7 +146,7 @@ export class PostgresMessages implements MessageRepository {
   async getMany(appId: string, ids: string[]): Promise<Map<string, Message>> {
     const out = new Map<string, Message>();
     if (ids.length === 0) return out;
-    const { rows } = await this.db.query<MessageRow>(
+    const { rows } = await this.db.query<messageRows.MessageRow>(
       "SELECT * FROM message WHERE app_id = $1 AND id = ANY($2::text[])",
       [appId, [...new Set(ids)]],
     );
@@ -186,7 +161,7 @@ export class PostgresMessages implements MessageRepository {
       ...messageConditions(filter, "message", params),
       ...timeConditions(filter, "created_at", params),
     ];
-    return paginate<MessageRow, Message>(
+    return paginate<messageRows.MessageRow, Message>(
       this.db,
       { from: "message", where, params, key: "id" },
       page,
@@ -200,25 +175,13 @@ export class PostgresMessages implements MessageRepository {
   }
 
   async scanForEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<MessageScanRow[]> {
-    const { rows } = await this.db.query<{
-      id: string;
-      event_type: string;
-      channels: string[] | null;
-      expunged: boolean;
-      has_delivery: boolean;
-    }>(
+    const { rows } = await this.db.query<messageRows.MessageScanColumns>(
       `SELECT m.id, m.event_type, m.channels, m.payload IS NULL AS expunged,
          EXISTS (SELECT 1 FROM delivery d WHERE d.msg_id = m.id AND d.endpoint_id = $1) AS has_delivery
        FROM message m WHERE m.app_id = $2 AND m.id > $3 AND m.id < $4 ORDER BY m.id LIMIT $5`,
       [endpointId, appId, range.after, range.before, limit],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      eventType: r.event_type,
-      channels: r.channels,
-      hasDelivery: r.has_delivery,
-      expunged: r.expunged,
-    }));
+    return rows.map((r) => messageRows.toMessageScanRow(r, POSTGRES_COLUMNS));
   }
 
   /** One statement: the batch's ids, the update of those with a payload, and the counts, in one snapshot. */

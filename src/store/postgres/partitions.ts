@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { idFloorAt, idTimeMs } from "../../core/ids.ts";
-import type { WholesalePacing } from "../store.ts";
+import type { WholesalePacing } from "../../retention/retention-strategy.ts";
 import { isDatabaseError, type Queryable } from "./sql.ts";
 
 const HOUR = 3_600_000;

@@ -3,7 +3,6 @@ import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import type { Store } from "../store.ts";
 import { PostgresAudit, PostgresIpLists, PostgresSettings, PostgresTokens } from "./tokens.ts";
 import { PostgresRateLimits } from "./rate-limits.ts";
-import { PostgresRetention } from "./retention.ts";
 import { PostgresApplications } from "./applications.ts";
 import { PostgresAttemptStats } from "./attempt-stats.ts";
 import { PostgresAttempts } from "./attempts.ts";
@@ -62,7 +61,6 @@ export class PostgresStore implements Store {
   readonly attemptStats;
   readonly idempotency;
   readonly coordination;
-  readonly retention;
   readonly rateLimits;
   readonly tokens;
   readonly audit;
@@ -92,7 +90,6 @@ export class PostgresStore implements Store {
     this.attemptStats = new PostgresAttemptStats(pool);
     this.idempotency = new PostgresIdempotency(pool, box);
     this.coordination = new PostgresCoordination(pool, connector);
-    this.retention = new PostgresRetention(pool, this.partitions);
     this.rateLimits = new PostgresRateLimits(pool);
     this.tokens = new PostgresTokens(pool);
     this.audit = new PostgresAudit(pool);

@@ -1,6 +1,13 @@
 import { idFloorAt } from "../../core/ids.ts";
-import type { RetentionBatch, RetentionPacing, RetentionRepository, WholesalePacing } from "../store.ts";
-import type { HistoryPartitions, PartitionDrop } from "./partitions.ts";
+import { cursorStep, historySteps, type HistoryPurges } from "../../retention/purge-steps.ts";
+import type {
+  RetentionBatch,
+  RetentionPacing,
+  RetentionPass,
+  RetentionStrategy,
+  WholesalePacing,
+} from "../../retention/retention-strategy.ts";
+import type { HistoryPartitions } from "./partitions.ts";
 import type { Queryable } from "./sql.ts";
 
 /**
@@ -17,7 +24,7 @@ import type { Queryable } from "./sql.ts";
  * starts after the last id the previous one deleted: starting from the oldest id every time would
  * walk again over the index entries of every row deleted so far in the pass (dead until vacuum).
  */
-export class PostgresRetention implements RetentionRepository {
+export class PostgresRetention implements RetentionStrategy, HistoryPurges {
   /**
    * A batch runs in the database server, not on our event loop, so it may be longer than on
    * SQLite: each statement costs ~1 ms on its own (round trip, planning), which 2-ms batches spent
@@ -37,9 +44,25 @@ export class PostgresRetention implements RetentionRepository {
     private readonly partitions: HistoryPartitions,
   ) {}
 
-  async beginPass(now: number, cutoff: number, pacing: WholesalePacing): Promise<PartitionDrop> {
+  /**
+   * Makes sure partitions exist ahead of the clock, drops the expired ones whole, and leaves to
+   * the batched steps the rows before the drop's row cutoff: those of windows kept for a retry due,
+   * and then the eventId keys of the messages that are gone. Its commits do not block the event
+   * loop, so it has no use for the pass's commit gate.
+   */
+  async beginPass(now: number, cutoff: number, hooks: WholesalePacing): Promise<RetentionPass> {
     await this.partitions.ensureAhead(now);
-    return this.partitions.dropExpired(cutoff, pacing);
+    const { removed, rowCutoff } = await this.partitions.dropExpired(cutoff, hooks);
+    return {
+      removed,
+      steps: [
+        ...historySteps(this, now, rowCutoff),
+        cursorStep("deleteEventKeysBefore", false, "", (limit, from) =>
+          this.deleteEventKeysBefore(rowCutoff, limit, from),
+        ),
+      ],
+      end: async () => {},
+    };
   }
 
   async expirePayloads(now: number, limit: number, from: number): Promise<RetentionBatch<number>> {

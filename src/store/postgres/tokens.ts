@@ -9,16 +9,8 @@ import type {
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
-import {
-  portalColumns,
-  toAudit,
-  toIpList,
-  toToken,
-  TOKEN_COLUMNS,
-  type AuditRow,
-  type IpListRow,
-  type TokenRow,
-} from "../token-rows.ts";
+import { POSTGRES_COLUMNS } from "../rows/column-codec.ts";
+import * as tokenRows from "../rows/tokens.ts";
 import { paginate } from "./paginate.ts";
 import { Params, type Queryable } from "./sql.ts";
 
@@ -27,39 +19,31 @@ export class PostgresTokens implements TokenRepository {
 
   async insert(t: ApiToken): Promise<void> {
     await this.db.query(
-      `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)`,
-      [
-        t.id,
-        t.tokenHash,
-        t.appId,
-        t.name,
-        t.createdAt,
-        t.expiresAt,
-        t.revokedAt,
-        ...portalColumns(t),
-        t.allowedIps === null ? null : JSON.stringify(t.allowedIps),
-      ],
+      `INSERT INTO api_token (${tokenRows.TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)`,
+      tokenRows.tokenValues(t),
     );
   }
 
   async byHash(tokenHash: string): Promise<ApiToken | undefined> {
-    const { rows } = await this.db.query<TokenRow>("SELECT * FROM api_token WHERE token_hash = $1", [tokenHash]);
-    return rows[0] && toToken(rows[0]);
+    const { rows } = await this.db.query<tokenRows.TokenRow>("SELECT * FROM api_token WHERE token_hash = $1", [
+      tokenHash,
+    ]);
+    return rows[0] && tokenRows.toToken(rows[0], POSTGRES_COLUMNS);
   }
 
   async get(id: string): Promise<ApiToken | undefined> {
-    const { rows } = await this.db.query<TokenRow>("SELECT * FROM api_token WHERE id = $1", [id]);
-    return rows[0] && toToken(rows[0]);
+    const { rows } = await this.db.query<tokenRows.TokenRow>("SELECT * FROM api_token WHERE id = $1", [id]);
+    return rows[0] && tokenRows.toToken(rows[0], POSTGRES_COLUMNS);
   }
 
   async list(page: PageRequest, appId?: string): Promise<Page<ApiToken>> {
     const params = new Params();
     const where = appId === undefined ? [] : [`app_id = ${params.add(appId)}`];
-    return paginate<TokenRow, ApiToken>(
+    return paginate<tokenRows.TokenRow, ApiToken>(
       this.db,
       { from: "api_token", where, params, key: "id" },
       page,
-      toToken,
+      (r) => tokenRows.toToken(r, POSTGRES_COLUMNS),
       (r) => r.id,
     );
   }
@@ -86,20 +70,20 @@ export class PostgresAudit implements AuditRepository {
 
   async append(e: AuditEntry): Promise<void> {
     await this.db.query(
-      `INSERT INTO audit_log (id, actor, action, path, app_id, status, created_at, client_ip, detail)
+      `INSERT INTO audit_log (${tokenRows.AUDIT_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [e.id, e.actor, e.action, e.path, e.appId, e.status, e.createdAt, e.clientIp, e.detail],
+      tokenRows.auditValues(e),
     );
   }
 
   async list(page: PageRequest, appId?: string): Promise<Page<AuditEntry>> {
     const params = new Params();
     const where = appId === undefined ? [] : [`app_id = ${params.add(appId)}`];
-    return paginate<AuditRow, AuditEntry>(
+    return paginate<tokenRows.AuditRow, AuditEntry>(
       this.db,
       { from: "audit_log", where, params, key: "id" },
       page,
-      toAudit,
+      tokenRows.toAudit,
       (r) => r.id,
     );
   }
@@ -109,16 +93,16 @@ export class PostgresIpLists implements IpListRepository {
   constructor(private readonly db: Queryable) {}
 
   async get(name: string): Promise<IpList | undefined> {
-    const { rows } = await this.db.query<IpListRow>("SELECT * FROM ip_list WHERE name = $1", [name]);
-    return rows[0] && toIpList(rows[0]);
+    const { rows } = await this.db.query<tokenRows.IpListRow>("SELECT * FROM ip_list WHERE name = $1", [name]);
+    return rows[0] && tokenRows.toIpList(rows[0], POSTGRES_COLUMNS);
   }
 
   async list(page: PageRequest): Promise<Page<IpList>> {
-    return paginate<IpListRow, IpList>(
+    return paginate<tokenRows.IpListRow, IpList>(
       this.db,
       { from: "ip_list", where: [], params: new Params(), key: "name" },
       page,
-      toIpList,
+      (r) => tokenRows.toIpList(r, POSTGRES_COLUMNS),
       (r) => r.name,
     );
   }
@@ -128,7 +112,7 @@ export class PostgresIpLists implements IpListRepository {
       `INSERT INTO ip_list (name, description, entries, created_at, updated_at) VALUES ($1, $2, $3::jsonb, $4, $5)
        ON CONFLICT (name) DO UPDATE SET description = excluded.description, entries = excluded.entries,
          updated_at = excluded.updated_at`,
-      [l.name, l.description, JSON.stringify(l.entries), l.createdAt, l.updatedAt],
+      tokenRows.ipListValues(l),
     );
   }
 

@@ -9,6 +9,8 @@ export interface ColumnCodec {
   json<T>(column: unknown): T | null;
   /** A boolean column as the driver returns it: SQLite stores 0 or 1, PostgreSQL a boolean. */
   flag(column: unknown): boolean;
+  /** A boolean as a parameter for a boolean column: 0 or 1 for SQLite (it binds no booleans), itself for PostgreSQL. */
+  flagParam(value: boolean): boolean | number;
 }
 
 /** A JSON column in a row: text from SQLite, the parsed value from PostgreSQL. */
@@ -20,9 +22,15 @@ export type FlagColumn = boolean | number;
 export const SQLITE_COLUMNS: ColumnCodec = {
   json: <T>(column: unknown): T | null => (column === null ? null : (JSON.parse(column as string) as T)),
   flag: (column) => column === 1,
+  flagParam: (value) => (value ? 1 : 0),
 };
 
 export const POSTGRES_COLUMNS: ColumnCodec = {
   json: <T>(column: unknown): T | null => (column ?? null) as T | null,
   flag: (column) => column === true,
+  flagParam: (value) => value,
 };
+
+/** A value as a parameter for a JSON column: its text, which both drivers bind (nullish stays SQL NULL). */
+export const jsonParam = (value: unknown): string | null =>
+  value === null || value === undefined ? null : JSON.stringify(value);

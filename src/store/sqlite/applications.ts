@@ -1,29 +1,14 @@
 import type Database from "better-sqlite3";
 import type { Application } from "../../core/entities.ts";
-import { OPERATIONAL_APP_SETTING, type ApplicationRepository, type Page, type PageRequest } from "../store.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
+import * as applicationRows from "../rows/applications.ts";
+import type { ApplicationRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
-import { json, parseJson, prepared } from "./statements.ts";
+import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
-interface ApplicationRow {
-  id: string;
-  uid: string | null;
-  name: string;
-  throttle_rate: number | null;
-  metadata: string;
-  created_at: number;
-  updated_at: number;
-}
-
-const toApplication = (r: ApplicationRow): Application => ({
-  id: r.id,
-  uid: r.uid,
-  name: r.name,
-  throttleRate: r.throttle_rate,
-  metadata: parseJson(r.metadata) ?? {},
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+const readApplication = (r: applicationRows.ApplicationRow): Application =>
+  applicationRows.toApplication(r, SQLITE_COLUMNS);
 
 export class SqliteApplications implements ApplicationRepository {
   constructor(
@@ -36,7 +21,7 @@ export class SqliteApplications implements ApplicationRepository {
       prepared(
         this.db,
         "INSERT INTO application (id, uid, name, throttle_rate, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      ).run(a.id, a.uid, a.name, a.throttleRate, json(a.metadata), a.createdAt, a.updatedAt),
+      ).run(...applicationRows.applicationInsertValues(a)),
     );
   }
 
@@ -45,25 +30,21 @@ export class SqliteApplications implements ApplicationRepository {
       idOrUid,
       idOrUid,
       idOrUid,
-    ) as ApplicationRow | undefined;
-    return row && toApplication(row);
+    ) as applicationRows.ApplicationRow | undefined;
+    return row && readApplication(row);
   }
 
   async list(page: PageRequest): Promise<Page<Application>> {
-    return paginate<ApplicationRow, Application>(
+    return paginate<applicationRows.ApplicationRow, Application>(
       this.db,
       {
         from: "application",
-        // An inbound source's backing application is managed through the source, not listed here.
-        where: [
-          "id NOT IN (SELECT app_id FROM ingest_source)",
-          `id NOT IN (SELECT value FROM setting WHERE name = '${OPERATIONAL_APP_SETTING}')`,
-        ],
+        where: [...applicationRows.LISTED_APPLICATIONS],
         params: [],
         key: "id",
       },
       page,
-      toApplication,
+      readApplication,
       (r) => r.id,
     );
   }
@@ -73,7 +54,7 @@ export class SqliteApplications implements ApplicationRepository {
       prepared(
         this.db,
         "UPDATE application SET uid = ?, name = ?, throttle_rate = ?, metadata = ?, updated_at = ? WHERE id = ?",
-      ).run(a.uid, a.name, a.throttleRate, json(a.metadata), a.updatedAt, a.id),
+      ).run(...applicationRows.applicationUpdateValues(a)),
     );
   }
 

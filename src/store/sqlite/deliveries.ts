@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { DeliveryStatus, type Delivery } from "../../core/entities.ts";
+import type { Delivery } from "../../core/entities.ts";
 import type {
   ClaimedDelivery,
   DeliveryFilter,
@@ -15,40 +15,14 @@ import type {
   BacklogScope,
   TimeRange,
 } from "../store.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
+import * as deliveryRows from "../rows/deliveries.ts";
 import { recordAttemptStats } from "./attempt-stats.ts";
 import { insertAttempt } from "./attempts.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
-import { parseJson, prepared } from "./statements.ts";
+import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
-
-interface DeliveryRow {
-  id: string;
-  app_id: string;
-  msg_id: string;
-  endpoint_id: string;
-  status: number;
-  attempt_count: number;
-  next_attempt_at: number | null;
-  next_trigger: number;
-  lease_owner: string | null;
-  lease_until: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toDelivery = (r: DeliveryRow): Delivery => ({
-  id: r.id,
-  appId: r.app_id,
-  msgId: r.msg_id,
-  endpointId: r.endpoint_id,
-  status: r.status,
-  attemptCount: r.attempt_count,
-  nextAttemptAt: r.next_attempt_at,
-  nextTrigger: r.next_trigger,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 const inList = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
@@ -79,9 +53,9 @@ export class SqliteDeliveries implements DeliveryRepository {
                           AND endpoint_id NOT IN (SELECT value FROM json_each(?))
                         ORDER BY next_attempt_at LIMIT ?)
            RETURNING *`,
-        ).all(owner, leaseUntil, now, now, JSON.stringify(skipEndpoints), limit) as DeliveryRow[],
+        ).all(owner, leaseUntil, now, now, JSON.stringify(skipEndpoints), limit) as deliveryRows.DeliveryRow[],
     );
-    return rows.map((r) => ({ ...toDelivery(r), leaseUntil }));
+    return rows.map((r) => ({ ...deliveryRows.toDelivery(r), leaseUntil }));
   }
 
   async complete(owner: string, outcomes: DeliveryOutcome[], now: number): Promise<void> {
@@ -140,8 +114,8 @@ export class SqliteDeliveries implements DeliveryRepository {
       appId,
       msgId,
       endpointId,
-    ) as DeliveryRow | undefined;
-    return row && toDelivery(row);
+    ) as deliveryRows.DeliveryRow | undefined;
+    return row && deliveryRows.toDelivery(row);
   }
 
   async resend(appId: string, msgId: string, endpointId: string, newDeliveryId: string, now: number): Promise<void> {
@@ -171,24 +145,8 @@ export class SqliteDeliveries implements DeliveryRepository {
        FROM delivery d JOIN message m ON m.id = d.msg_id
        WHERE d.endpoint_id = ? AND d.app_id = ? AND d.msg_id > ? AND d.msg_id < ?
        ORDER BY d.msg_id LIMIT ?`,
-    ).all(endpointId, appId, range.after, range.before, limit) as {
-      id: string;
-      msg_id: string;
-      status: number;
-      event_type: string;
-      channels: string | null;
-      tags: string | null;
-      last_status_code: number | null;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      msgId: r.msg_id,
-      status: r.status,
-      eventType: r.event_type,
-      channels: parseJson(r.channels),
-      tags: parseJson(r.tags),
-      lastStatusCode: r.last_status_code,
-    }));
+    ).all(endpointId, appId, range.after, range.before, limit) as deliveryRows.DeliveryScanColumns[];
+    return rows.map((r) => deliveryRows.toDeliveryScanRow(r, SQLITE_COLUMNS));
   }
 
   /** Counted in the index delivery_due_by_endpoint: at most `cap` index entries are read. */
@@ -256,11 +214,11 @@ export class SqliteDeliveries implements DeliveryRepository {
   }
 
   async listByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Delivery>> {
-    return paginate<DeliveryRow, Delivery>(
+    return paginate<deliveryRows.DeliveryRow, Delivery>(
       this.db,
       { from: "delivery", where: ["app_id = ?", "msg_id = ?"], params: [appId, msgId], key: "endpoint_id" },
       page,
-      toDelivery,
+      deliveryRows.toDelivery,
       (r) => r.endpoint_id,
     );
   }
@@ -279,11 +237,11 @@ export class SqliteDeliveries implements DeliveryRepository {
       where.push("d.status = ?");
       params.push(filter.status);
     }
-    return paginate<DeliveryRow, Delivery>(
+    return paginate<deliveryRows.DeliveryRow, Delivery>(
       this.db,
       { select: "d.*", from: "delivery d JOIN message m ON m.id = d.msg_id", where, params, key: "d.msg_id" },
       page,
-      toDelivery,
+      deliveryRows.toDelivery,
       (r) => r.msg_id,
     );
   }
@@ -295,14 +253,7 @@ export class SqliteDeliveries implements DeliveryRepository {
       `SELECT status, COUNT(*) AS n FROM delivery WHERE app_id = ? AND endpoint_id = ?
        ${t.where.map((w) => "AND " + w).join(" ")} GROUP BY status`,
     ).all(appId, endpointId, ...t.params) as { status: number; n: number }[];
-    const count = (s: DeliveryStatus) => rows.find((r) => r.status === s)?.n ?? 0;
-    return {
-      success: count(DeliveryStatus.Success),
-      pending: count(DeliveryStatus.Pending),
-      sending: count(DeliveryStatus.Sending),
-      fail: count(DeliveryStatus.Fail),
-      canceled: count(DeliveryStatus.Canceled),
-    };
+    return deliveryRows.toDeliveryStats(rows);
   }
 
   async oldestUnsettled(appId: string, endpointId: string): Promise<Delivery | undefined> {
@@ -310,8 +261,8 @@ export class SqliteDeliveries implements DeliveryRepository {
       this.db,
       `SELECT * FROM delivery WHERE endpoint_id = ? AND app_id = ? AND next_attempt_at IS NOT NULL
        ORDER BY msg_id LIMIT 1`,
-    ).get(endpointId, appId) as DeliveryRow | undefined;
-    return row && toDelivery(row);
+    ).get(endpointId, appId) as deliveryRows.DeliveryRow | undefined;
+    return row && deliveryRows.toDelivery(row);
   }
 
   async park(owner: string, id: string, at: number): Promise<void> {

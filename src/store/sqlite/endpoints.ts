@@ -1,55 +1,12 @@
 import type Database from "better-sqlite3";
 import type { Endpoint, PreviousSecret } from "../../core/entities.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
+import * as endpointRows from "../rows/endpoints.ts";
 import type { EndpointRepository, Page, PageRequest } from "../store.ts";
 import { paginate } from "./paginate.ts";
 import { isSealed, PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
-import { json, parseJson, prepared } from "./statements.ts";
+import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
-
-interface EndpointRow {
-  id: string;
-  app_id: string;
-  uid: string | null;
-  url: string;
-  description: string;
-  version: number;
-  disabled: number;
-  throttle_rate: number | null;
-  event_types: string | null;
-  channels: string | null;
-  metadata: string;
-  /** Sealed JSON (`enc:v1:…`), or JSON text in a row written before headers were sealed. */
-  headers: string;
-  secret: string;
-  previous_secrets: string;
-  failing_since: number | null;
-  options: string;
-  handshake_validated_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toEndpoint = (r: EndpointRow, box: Sealer): Endpoint => ({
-  id: r.id,
-  appId: r.app_id,
-  uid: r.uid,
-  url: r.url,
-  description: r.description,
-  version: r.version,
-  disabled: r.disabled === 1,
-  throttleRate: r.throttle_rate,
-  eventTypes: parseJson(r.event_types),
-  channels: parseJson(r.channels),
-  metadata: parseJson(r.metadata) ?? {},
-  headers: JSON.parse(box.open(r.headers)) as Record<string, string>,
-  secret: box.open(r.secret),
-  previousSecrets: (parseJson<PreviousSecret[]>(r.previous_secrets) ?? []).map((p) => ({ ...p, key: box.open(p.key) })),
-  failingSince: r.failing_since,
-  options: parseJson(r.options) ?? {},
-  handshakeValidatedAt: r.handshake_validated_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 export class SqliteEndpoints implements EndpointRepository {
   constructor(
@@ -58,38 +15,15 @@ export class SqliteEndpoints implements EndpointRepository {
     private readonly box: Sealer = PLAINTEXT,
   ) {}
 
-  private readonly map = (r: EndpointRow): Endpoint => toEndpoint(r, this.box);
-  private sealAll(previous: PreviousSecret[]): PreviousSecret[] {
-    return previous.map((p) => ({ ...p, key: this.box.seal(p.key) }));
-  }
+  private readonly map = (r: endpointRows.EndpointRow): Endpoint =>
+    endpointRows.toEndpoint(r, SQLITE_COLUMNS, this.box);
 
   async insert(e: Endpoint): Promise<void> {
     await this.writer.run(() =>
       prepared(
         this.db,
-        `INSERT INTO endpoint (id, app_id, uid, url, description, version, disabled, throttle_rate, event_types,
-           channels, metadata, headers, secret, previous_secrets, failing_since, options, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        e.id,
-        e.appId,
-        e.uid,
-        e.url,
-        e.description,
-        e.version,
-        e.disabled ? 1 : 0,
-        e.throttleRate,
-        json(e.eventTypes),
-        json(e.channels),
-        json(e.metadata),
-        this.box.seal(JSON.stringify(e.headers)),
-        this.box.seal(e.secret),
-        json(this.sealAll(e.previousSecrets)),
-        e.failingSince,
-        json(e.options),
-        e.createdAt,
-        e.updatedAt,
-      ),
+        `INSERT INTO endpoint (${endpointRows.ENDPOINT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(...endpointRows.endpointInsertValues(e, SQLITE_COLUMNS, this.box)),
     );
   }
 
@@ -97,12 +31,12 @@ export class SqliteEndpoints implements EndpointRepository {
     const row = prepared(
       this.db,
       "SELECT * FROM endpoint WHERE app_id = ? AND (id = ? OR uid = ?) ORDER BY id = ? DESC LIMIT 1",
-    ).get(appId, idOrUid, idOrUid, idOrUid) as EndpointRow | undefined;
+    ).get(appId, idOrUid, idOrUid, idOrUid) as endpointRows.EndpointRow | undefined;
     return row && this.map(row);
   }
 
   async list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
-    return paginate<EndpointRow, Endpoint>(
+    return paginate<endpointRows.EndpointRow, Endpoint>(
       this.db,
       { from: "endpoint", where: ["app_id = ?"], params: [appId], key: "id" },
       page,
@@ -112,9 +46,9 @@ export class SqliteEndpoints implements EndpointRepository {
   }
 
   async listAll(appId: string): Promise<Endpoint[]> {
-    return (prepared(this.db, "SELECT * FROM endpoint WHERE app_id = ? ORDER BY id").all(appId) as EndpointRow[]).map(
-      this.map,
-    );
+    return (
+      prepared(this.db, "SELECT * FROM endpoint WHERE app_id = ? ORDER BY id").all(appId) as endpointRows.EndpointRow[]
+    ).map(this.map);
   }
 
   async listDisabled(appId: string | null, limit: number): Promise<Endpoint[]> {
@@ -125,7 +59,7 @@ export class SqliteEndpoints implements EndpointRepository {
             appId,
             limit,
           )
-    ) as EndpointRow[];
+    ) as endpointRows.EndpointRow[];
     return rows.map(this.map);
   }
 
@@ -136,23 +70,7 @@ export class SqliteEndpoints implements EndpointRepository {
         `UPDATE endpoint SET uid = ?, url = ?, description = ?, version = ?, disabled = ?, throttle_rate = ?,
            event_types = ?, channels = ?, metadata = ?, headers = ?, failing_since = ?, options = ?, updated_at = ?
          WHERE app_id = ? AND id = ?`,
-      ).run(
-        e.uid,
-        e.url,
-        e.description,
-        e.version,
-        e.disabled ? 1 : 0,
-        e.throttleRate,
-        json(e.eventTypes),
-        json(e.channels),
-        json(e.metadata),
-        this.box.seal(JSON.stringify(e.headers)),
-        e.failingSince,
-        json(e.options),
-        e.updatedAt,
-        e.appId,
-        e.id,
-      ),
+      ).run(...endpointRows.endpointUpdateValues(e, SQLITE_COLUMNS, this.box)),
     );
   }
 
@@ -175,7 +93,7 @@ export class SqliteEndpoints implements EndpointRepository {
       prepared(
         this.db,
         "UPDATE endpoint SET secret = ?, previous_secrets = ?, updated_at = ? WHERE app_id = ? AND id = ?",
-      ).run(this.box.seal(secret), json(this.sealAll(previous)), now, appId, id),
+      ).run(this.box.seal(secret), endpointRows.previousSecretsParam(previous, this.box), now, appId, id),
     );
   }
 

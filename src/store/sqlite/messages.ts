@@ -14,42 +14,17 @@ import type {
   PageRequest,
   ScanBatch,
 } from "../store.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
+import * as messageRows from "../rows/messages.ts";
 import { messageConditions, timeConditions } from "./filters.ts";
 import { paginate } from "./paginate.ts";
-import { json, parseJson, prepared } from "./statements.ts";
+import { json, prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 
-export interface MessageRow {
-  id: string;
-  app_id: string;
-  event_type: string;
-  event_id: string | null;
-  payload: string | null;
-  channels: string | null;
-  tags: string | null;
-  created_at: number;
-  payload_expires_at: number | null;
-  inbound: string | null;
-  deliver_at: number | null;
-  traceparent: string | null;
-  tracestate: string | null;
-}
+export type MessageRow = messageRows.MessageRow;
 
-export const toMessage = (r: MessageRow): Message => ({
-  id: r.id,
-  appId: r.app_id,
-  eventType: r.event_type,
-  eventId: r.event_id,
-  payload: r.payload,
-  channels: parseJson(r.channels),
-  tags: parseJson(r.tags),
-  createdAt: r.created_at,
-  payloadExpiresAt: r.payload_expires_at,
-  inbound: parseJson(r.inbound),
-  deliverAt: r.deliver_at,
-  traceparent: r.traceparent,
-  tracestate: r.tracestate,
-});
+/** A message row as this driver returns it (./pollers.ts reads its rows with it too). */
+export const toMessage = (r: messageRows.MessageRow): Message => messageRows.toMessage(r, SQLITE_COLUMNS);
 
 /**
  * Writes a message row and its deliveries; runs inside a write-batcher transaction (the caller's).
@@ -140,7 +115,7 @@ export class SqliteMessages implements MessageRepository {
     const row = prepared(
       this.db,
       "SELECT * FROM message WHERE app_id = ? AND (id = ? OR event_id = ?) ORDER BY id = ? DESC LIMIT 1",
-    ).get(appId, idOrEventId, idOrEventId, idOrEventId) as MessageRow | undefined;
+    ).get(appId, idOrEventId, idOrEventId, idOrEventId) as messageRows.MessageRow | undefined;
     return row && toMessage(row);
   }
 
@@ -154,7 +129,7 @@ export class SqliteMessages implements MessageRepository {
     const out = new Map<string, Message>();
     const stmt = prepared(this.db, "SELECT * FROM message WHERE app_id = ? AND id = ?");
     for (const id of new Set(ids)) {
-      const row = stmt.get(appId, id) as MessageRow | undefined;
+      const row = stmt.get(appId, id) as messageRows.MessageRow | undefined;
       if (row) out.set(id, toMessage(row));
     }
     return out;
@@ -163,7 +138,7 @@ export class SqliteMessages implements MessageRepository {
   async list(appId: string, filter: MessageFilter, page: PageRequest): Promise<Page<Message>> {
     const m = messageConditions(filter, "message");
     const t = timeConditions(filter, "created_at");
-    return paginate<MessageRow, Message>(
+    return paginate<messageRows.MessageRow, Message>(
       this.db,
       {
         from: "message",
@@ -189,20 +164,8 @@ export class SqliteMessages implements MessageRepository {
       `SELECT m.id, m.event_type, m.channels, m.payload IS NULL AS expunged,
          EXISTS (SELECT 1 FROM delivery d WHERE d.msg_id = m.id AND d.endpoint_id = ?) AS has_delivery
        FROM message m WHERE m.app_id = ? AND m.id > ? AND m.id < ? ORDER BY m.id LIMIT ?`,
-    ).all(endpointId, appId, range.after, range.before, limit) as {
-      id: string;
-      event_type: string;
-      channels: string | null;
-      expunged: number;
-      has_delivery: number;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      eventType: r.event_type,
-      channels: parseJson(r.channels),
-      hasDelivery: r.has_delivery === 1,
-      expunged: r.expunged === 1,
-    }));
+    ).all(endpointId, appId, range.after, range.before, limit) as messageRows.MessageScanColumns[];
+    return rows.map((r) => messageRows.toMessageScanRow(r, SQLITE_COLUMNS));
   }
 
   async expungeBatch(appId: string, range: KeyRange, limit: number): Promise<ScanBatch> {

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { idFloorAt } from "../../core/ids.ts";
-import type { RetentionBatch } from "../store.ts";
+import type { RetentionBatch } from "../../retention/retention-strategy.ts";
 import { prepared } from "./statements.ts";
 
 /**

@@ -2,10 +2,18 @@ import type Database from "better-sqlite3";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { siblingModule } from "../../module-location.ts";
-import type { RetentionBatch, RetentionPacing, RetentionRepository } from "../store.ts";
+import { historySteps, type HistoryPurges } from "../../retention/purge-steps.ts";
+import type {
+  PassHooks,
+  RetentionBatch,
+  RetentionPacing,
+  RetentionPass,
+  RetentionStrategy,
+} from "../../retention/retention-strategy.ts";
 import type { SqliteOptions } from "./open-database.ts";
 import type { RetentionBatchKind } from "./retention-batches.ts";
 import type { RetentionReply, RetentionRequest, RetentionThreadData } from "./retention-thread.ts";
+import type { SqliteStore } from "./sqlite-store.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
 import { RETENTION_THREAD, type WriteLock } from "./write-lock.ts";
 
@@ -14,7 +22,7 @@ import { RETENTION_THREAD, type WriteLock } from "./write-lock.ts";
  * rather than inside it, run on a thread of their own with their own connection to the file.
  *
  * On the event loop a batch stopped everything else while it ran, ~2 ms each: deliveries taken
- * on just before a batch waited for it. Paced (see retention-pacer.ts), waiting for pending sends
+ * on just before a batch waited for it. Paced (see retention/retention-pacer.ts), waiting for pending sends
  * first and gating the group commit, the purge still raised delivery p99 from ~0.7 to ~1.0 ms at
  * 300 msg/s. On the thread the event loop only waits, asynchronously, for the write lock
  * (write-lock.ts) when a group commit falls inside a batch; sends never wait for a batch.
@@ -24,7 +32,7 @@ import { RETENTION_THREAD, type WriteLock } from "./write-lock.ts";
  * is usually the one that runs the automatic checkpoint. Committed at NORMAL, its pages were
  * flushed by the next API commit's fsync instead, and delivery p99 rose 1.5–1.7×.
  */
-export class SqliteRetention implements RetentionRepository {
+export class SqliteRetention implements RetentionStrategy, HistoryPurges {
   /**
    * ~1 ms of write lock per batch (its commit's fsync included), then three times as long for
    * everything else: a group commit that arrives during a batch waits at most about that long.
@@ -34,22 +42,36 @@ export class SqliteRetention implements RetentionRepository {
    */
   readonly pacing: RetentionPacing = { targetBatchMs: 1, share: 0.25, minBatch: 10, maxBatch: 5000, initialBatch: 50 };
   private thread: RetentionThread | null = null;
+  private readonly db: Database.Database;
+  private readonly writer: WriteBatcher;
+  private readonly lock: WriteLock;
+  private readonly options: SqliteOptions;
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly writer: WriteBatcher,
-    private readonly lock: WriteLock,
-    private readonly options: SqliteOptions,
-  ) {}
+  constructor(store: SqliteStore) {
+    this.db = store.db;
+    this.writer = store.writer;
+    this.lock = store.writeLock;
+    this.options = { synchronous: synchronousOf(store.db) };
+  }
 
   /**
-   * The purge's I/O makes every group commit slower (each fsync has more to flush, checkpoints
-   * copy more pages), and a commit that runs between a delivery's hand-over and its send holds
-   * the send back: it happened to 4.5–6% of deliveries during a purge, 1.7% without. While a pass
-   * runs, the group commit first waits for the gate (sends on the wire, 2 ms at most).
+   * Nothing goes wholesale: every step is a batched one. The purge's I/O makes every group commit
+   * slower (each fsync has more to flush, checkpoints copy more pages), and a commit that runs
+   * between a delivery's hand-over and its send holds the send back: it happened to 4.5–6% of
+   * deliveries during a purge, 1.7% without. While a pass runs, the group commit first waits for
+   * the commit gate (sends on the wire, 2 ms at most).
    */
-  yieldCommitsTo(gate: (() => Promise<unknown>) | null): void {
-    this.writer.yieldTo = gate;
+  async beginPass(now: number, cutoff: number, hooks: PassHooks): Promise<RetentionPass> {
+    const gate = hooks.commitGate;
+    if (gate) this.writer.yieldTo = gate;
+    return {
+      removed: 0,
+      steps: historySteps(this, now, cutoff),
+      end: async () => {
+        if (gate) this.writer.yieldTo = null;
+        await this.stopThread();
+      },
+    };
   }
 
   expirePayloads(now: number, limit: number, from: number): Promise<RetentionBatch<number>> {
@@ -74,7 +96,7 @@ export class SqliteRetention implements RetentionRepository {
   }
 
   /** Stops the thread (its connection and ~10 MB of heap) until the next pass needs it. */
-  async endPass(): Promise<void> {
+  private async stopThread(): Promise<void> {
     const thread = this.thread;
     this.thread = null;
     await thread?.close();
@@ -158,3 +180,7 @@ class RetentionThread {
     await this.exited;
   }
 }
+
+/** PRAGMA synchronous answers 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA; the store sets only NORMAL or FULL. */
+const synchronousOf = (db: Database.Database): SqliteOptions["synchronous"] =>
+  Number(db.pragma("synchronous", { simple: true })) >= 2 ? "FULL" : "NORMAL";

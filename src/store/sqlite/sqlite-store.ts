@@ -3,7 +3,6 @@ import { PLAINTEXT, type Sealer } from "../../core/secret-box.ts";
 import type { Store } from "../store.ts";
 import { SqliteAudit, SqliteIpLists, SqliteSettings, SqliteTokens } from "./tokens.ts";
 import { SqliteRateLimits } from "./rate-limits.ts";
-import { SqliteRetention } from "./retention.ts";
 import { SqliteApplications } from "./applications.ts";
 import { SqliteCoordination } from "./coordination.ts";
 import { SqliteAlerts } from "./alerts.ts";
@@ -34,7 +33,6 @@ export class SqliteStore implements Store {
   readonly attemptStats;
   readonly idempotency;
   readonly coordination;
-  readonly retention: SqliteRetention;
   readonly rateLimits;
   readonly tokens;
   readonly audit;
@@ -46,7 +44,8 @@ export class SqliteStore implements Store {
   readonly pollers;
   readonly alerts;
   readonly backgroundTasks;
-  private readonly writer: WriteBatcher;
+  /** The group commit every write goes through (the retention pass makes it yield: retention.ts). */
+  readonly writer: WriteBatcher;
   /** Taken by every write transaction: the group commit's and the retention thread's. */
   readonly writeLock: WriteLock;
 
@@ -65,7 +64,6 @@ export class SqliteStore implements Store {
     this.attemptStats = new SqliteAttemptStats(db);
     this.idempotency = new SqliteIdempotency(db, this.writer, box);
     this.coordination = new SqliteCoordination(db, this.writer);
-    this.retention = new SqliteRetention(db, this.writer, lock, { synchronous: synchronousOf(db) });
     this.rateLimits = new SqliteRateLimits(db, this.writer);
     this.tokens = new SqliteTokens(db, this.writer);
     this.ingest = new SqliteIngest(db, this.writer, box);
@@ -92,11 +90,6 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     // Let writes queued in this turn commit before the handle goes away.
     await this.writer.run(() => undefined);
-    await this.retention.endPass();
     this.db.close();
   }
 }
-
-/** PRAGMA synchronous answers 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA; this store sets only NORMAL or FULL. */
-const synchronousOf = (db: Database.Database): SqliteOptions["synchronous"] =>
-  Number(db.pragma("synchronous", { simple: true })) >= 2 ? "FULL" : "NORMAL";

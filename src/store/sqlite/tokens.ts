@@ -10,16 +10,8 @@ import type {
   SettingRepository,
   TokenRepository,
 } from "../store.ts";
-import {
-  portalColumns,
-  toAudit,
-  toIpList,
-  toToken,
-  TOKEN_COLUMNS,
-  type AuditRow,
-  type IpListRow,
-  type TokenRow,
-} from "../token-rows.ts";
+import { SQLITE_COLUMNS } from "../rows/column-codec.ts";
+import * as tokenRows from "../rows/tokens.ts";
 import { paginate } from "./paginate.ts";
 import { prepared } from "./statements.ts";
 import type { WriteBatcher } from "./write-batcher.ts";
@@ -32,33 +24,26 @@ export class SqliteTokens implements TokenRepository {
 
   async insert(t: ApiToken): Promise<void> {
     await this.writer.run(() =>
-      prepared(this.db, `INSERT INTO api_token (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        t.id,
-        t.tokenHash,
-        t.appId,
-        t.name,
-        t.createdAt,
-        t.expiresAt,
-        t.revokedAt,
-        ...portalColumns(t),
-        t.allowedIps === null ? null : JSON.stringify(t.allowedIps),
-      ),
+      prepared(
+        this.db,
+        `INSERT INTO api_token (${tokenRows.TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(...tokenRows.tokenValues(t)),
     );
   }
 
   async byHash(tokenHash: string): Promise<ApiToken | undefined> {
     const row = prepared(this.db, "SELECT * FROM api_token WHERE token_hash = ?").get(tokenHash) as
-      TokenRow | undefined;
-    return row && toToken(row);
+      tokenRows.TokenRow | undefined;
+    return row && tokenRows.toToken(row, SQLITE_COLUMNS);
   }
 
   async get(id: string): Promise<ApiToken | undefined> {
-    const row = prepared(this.db, "SELECT * FROM api_token WHERE id = ?").get(id) as TokenRow | undefined;
-    return row && toToken(row);
+    const row = prepared(this.db, "SELECT * FROM api_token WHERE id = ?").get(id) as tokenRows.TokenRow | undefined;
+    return row && tokenRows.toToken(row, SQLITE_COLUMNS);
   }
 
   async list(page: PageRequest, appId?: string): Promise<Page<ApiToken>> {
-    return paginate<TokenRow, ApiToken>(
+    return paginate<tokenRows.TokenRow, ApiToken>(
       this.db,
       {
         from: "api_token",
@@ -67,7 +52,7 @@ export class SqliteTokens implements TokenRepository {
         key: "id",
       },
       page,
-      toToken,
+      (r) => tokenRows.toToken(r, SQLITE_COLUMNS),
       (r) => r.id,
     );
   }
@@ -105,14 +90,14 @@ export class SqliteAudit implements AuditRepository {
     await this.writer.run(() =>
       prepared(
         this.db,
-        `INSERT INTO audit_log (id, actor, action, path, app_id, status, created_at, client_ip, detail)
+        `INSERT INTO audit_log (${tokenRows.AUDIT_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(e.id, e.actor, e.action, e.path, e.appId, e.status, e.createdAt, e.clientIp, e.detail),
+      ).run(...tokenRows.auditValues(e)),
     );
   }
 
   async list(page: PageRequest, appId?: string): Promise<Page<AuditEntry>> {
-    return paginate<AuditRow, AuditEntry>(
+    return paginate<tokenRows.AuditRow, AuditEntry>(
       this.db,
       {
         from: "audit_log",
@@ -121,7 +106,7 @@ export class SqliteAudit implements AuditRepository {
         key: "id",
       },
       page,
-      toAudit,
+      tokenRows.toAudit,
       (r) => r.id,
     );
   }
@@ -134,16 +119,16 @@ export class SqliteIpLists implements IpListRepository {
   ) {}
 
   async get(name: string): Promise<IpList | undefined> {
-    const row = prepared(this.db, "SELECT * FROM ip_list WHERE name = ?").get(name) as IpListRow | undefined;
-    return row && toIpList(row);
+    const row = prepared(this.db, "SELECT * FROM ip_list WHERE name = ?").get(name) as tokenRows.IpListRow | undefined;
+    return row && tokenRows.toIpList(row, SQLITE_COLUMNS);
   }
 
   async list(page: PageRequest): Promise<Page<IpList>> {
-    return paginate<IpListRow, IpList>(
+    return paginate<tokenRows.IpListRow, IpList>(
       this.db,
       { from: "ip_list", where: [], params: [], key: "name" },
       page,
-      toIpList,
+      (r) => tokenRows.toIpList(r, SQLITE_COLUMNS),
       (r) => r.name,
     );
   }
@@ -155,7 +140,7 @@ export class SqliteIpLists implements IpListRepository {
         `INSERT INTO ip_list (name, description, entries, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET description = excluded.description, entries = excluded.entries,
            updated_at = excluded.updated_at`,
-      ).run(l.name, l.description, JSON.stringify(l.entries), l.createdAt, l.updatedAt),
+      ).run(...tokenRows.ipListValues(l)),
     );
   }
 

@@ -42,7 +42,7 @@ export class WriteBatcher {
     this.rollbackTo = db.prepare("ROLLBACK TO hookline_write");
   }
 
-  /** Waited for before each flush, when set (see SqliteRetention.yieldCommitsTo). */
+  /** Waited for before each flush, when set (see SqliteRetention.beginPass). */
   yieldTo: (() => Promise<unknown>) | null = null;
 
   private schedule(): void {

@@ -1,4 +1,4 @@
-import type { RetentionPacing } from "../store/store.ts";
+import type { RetentionPacing } from "./retention-strategy.ts";
 
 /**
  * The per-row cost is the median of the last few batches: a one-off stall (a WAL checkpoint, a

@@ -1,6 +1,7 @@
-import type { ApiToken, AuditEntry, IpList } from "./store.ts";
+import type { ApiToken, AuditEntry, IpList } from "../store.ts";
+import { jsonParam, type ColumnCodec, type JsonColumn } from "./column-codec.ts";
 
-/** Token and audit rows have the same columns and types in both dialects, so one mapping serves both. */
+/** An `api_token` row as both dialects return it (`SELECT *`). */
 export interface TokenRow {
   id: string;
   token_hash: string;
@@ -9,8 +10,7 @@ export interface TokenRow {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
-  /** JSON text in SQLite, already parsed (jsonb) in PostgreSQL. */
-  allowed_ips: string | string[] | null;
+  allowed_ips: JsonColumn<string[]> | null;
   portal_capabilities: string | null;
   portal_read_only: number;
   portal_feature_flags: string | null;
@@ -19,7 +19,7 @@ export interface TokenRow {
   poller_endpoint_id?: string | null;
 }
 
-export const toToken = (r: TokenRow): ApiToken => ({
+export const toToken = (r: TokenRow, codec: ColumnCodec): ApiToken => ({
   id: r.id,
   tokenHash: r.token_hash,
   appId: r.app_id,
@@ -27,7 +27,7 @@ export const toToken = (r: TokenRow): ApiToken => ({
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   revokedAt: r.revoked_at,
-  allowedIps: typeof r.allowed_ips === "string" ? (JSON.parse(r.allowed_ips) as string[]) : r.allowed_ips,
+  allowedIps: codec.json(r.allowed_ips),
   portal:
     r.portal_capabilities === null
       ? null
@@ -40,18 +40,27 @@ export const toToken = (r: TokenRow): ApiToken => ({
   pollerEndpointId: r.poller_endpoint_id ?? null,
 });
 
-/** The values of the portal columns, in the order TOKEN_COLUMNS lists them. */
-export const portalColumns = (t: ApiToken): [string | null, number, string | null, string | null] => [
-  t.portal ? JSON.stringify(t.portal.capabilities) : null,
-  t.portal?.readOnly ? 1 : 0,
-  t.portal && t.portal.featureFlags.length > 0 ? JSON.stringify(t.portal.featureFlags) : null,
-  t.portal?.sessionId ?? null,
-];
-
 export const TOKEN_COLUMNS =
   "id, token_hash, app_id, name, created_at, expires_at, revoked_at, " +
   "portal_capabilities, portal_read_only, portal_feature_flags, portal_session_id, allowed_ips";
 
+/** A token's values in the order TOKEN_COLUMNS lists them (the portal's lists and allowed_ips as JSON text). */
+export const tokenValues = (t: ApiToken): unknown[] => [
+  t.id,
+  t.tokenHash,
+  t.appId,
+  t.name,
+  t.createdAt,
+  t.expiresAt,
+  t.revokedAt,
+  t.portal ? JSON.stringify(t.portal.capabilities) : null,
+  t.portal?.readOnly ? 1 : 0,
+  t.portal && t.portal.featureFlags.length > 0 ? JSON.stringify(t.portal.featureFlags) : null,
+  t.portal?.sessionId ?? null,
+  jsonParam(t.allowedIps),
+];
+
+/** An `audit_log` row, the same in both dialects. */
 export interface AuditRow {
   id: string;
   actor: string;
@@ -76,19 +85,43 @@ export const toAudit = (r: AuditRow): AuditEntry => ({
   detail: r.detail,
 });
 
-/** A named address list's row: `entries` is JSON text in SQLite, already parsed (jsonb) in PostgreSQL. */
+/** The columns of an audit entry, in the order of auditValues. */
+export const AUDIT_COLUMNS = "id, actor, action, path, app_id, status, created_at, client_ip, detail";
+
+export const auditValues = (e: AuditEntry): unknown[] => [
+  e.id,
+  e.actor,
+  e.action,
+  e.path,
+  e.appId,
+  e.status,
+  e.createdAt,
+  e.clientIp,
+  e.detail,
+];
+
+/** A named address list's row (`ip_list`). */
 export interface IpListRow {
   name: string;
   description: string;
-  entries: string | string[];
+  entries: JsonColumn<string[]>;
   created_at: number;
   updated_at: number;
 }
 
-export const toIpList = (r: IpListRow): IpList => ({
+export const toIpList = (r: IpListRow, codec: ColumnCodec): IpList => ({
   name: r.name,
   description: r.description,
-  entries: typeof r.entries === "string" ? (JSON.parse(r.entries) as string[]) : r.entries,
+  entries: codec.json<string[]>(r.entries) ?? [],
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/** An address list's values: name, description, entries (JSON text), created_at, updated_at. */
+export const ipListValues = (l: IpList): unknown[] => [
+  l.name,
+  l.description,
+  JSON.stringify(l.entries),
+  l.createdAt,
+  l.updatedAt,
+];

@@ -1,5 +1,6 @@
-import { DURATION_BOUNDS_MS, END_TO_END_BOUNDS_MS, OUTCOME_CLASSES, sampleOf } from "../core/attempt-stats.ts";
-import type { Attempt } from "../core/entities.ts";
+import { DURATION_BOUNDS_MS, END_TO_END_BOUNDS_MS, OUTCOME_CLASSES, sampleOf } from "../../core/attempt-stats.ts";
+import type { Attempt } from "../../core/entities.ts";
+import type { AttemptStatsBucket, EndpointAttemptTotals } from "../store.ts";
 
 /**
  * The pre-aggregated stats rows (migrations `*_attempt_stats.sql`): one row per (application,
@@ -28,6 +29,11 @@ export const END_TO_END_COLUMNS = Array.from({ length: END_TO_END_BOUNDS_MS.leng
 /** Every summed column, in the order of StatsCells.cells. */
 export const SUM_COLUMNS = [...OUTCOME_COLUMNS, ...DURATION_COLUMNS, ...END_TO_END_COLUMNS];
 export const MAX_COLUMNS = ["dur_max", "e2e_max"] as const;
+
+/** The columns a stats row is written with: its key, then SUM_COLUMNS, then MAX_COLUMNS. */
+export const STATS_COLUMNS = ["app_id", "endpoint_id", "bucket_start", ...SUM_COLUMNS, ...MAX_COLUMNS];
+/** A row's attempts, canceled ones included: the sum of its outcome counts (SQL). */
+export const OUTCOME_TOTAL = OUTCOME_COLUMNS.join(" + ");
 
 /** What one row (or a sum of rows) holds: `cells` in SUM_COLUMNS order, then the two maxima. */
 export interface StatsCells {
@@ -107,3 +113,44 @@ export function partsOf(c: StatsCells) {
     endToEndBins: c.cells.slice(END_TO_END_OFFSET),
   };
 }
+
+/** A stats row's values in STATS_COLUMNS order. */
+export const statsRowValues = (r: StatsRow): (string | number)[] => [
+  r.appId,
+  r.endpointId,
+  r.bucketStart,
+  ...r.cells,
+  r.durMax,
+  r.e2eMax,
+];
+
+/**
+ * A series row read as an array: the bucket, the SUM_COLUMNS sums, then the two maxima. Numbers
+ * from SQLite; PostgreSQL's bigint sums arrive as numbers or text, so each is read with Number.
+ */
+export function toStatsBucket(row: unknown[]): AttemptStatsBucket {
+  const n = row.map(Number);
+  return {
+    bucketStart: n[0]!,
+    cells: n.slice(1, 1 + SUM_COLUMNS.length),
+    durMax: n[1 + SUM_COLUMNS.length]!,
+    e2eMax: n[2 + SUM_COLUMNS.length]!,
+  };
+}
+
+/** A row of the per-endpoint totals (`SELECT app_id, endpoint_id, SUM(…) AS total, …`). */
+export interface EndpointTotalsRow {
+  app_id: string;
+  endpoint_id: string;
+  total: number | string;
+  success: number | string;
+  canceled: number | string;
+}
+
+export const toEndpointTotals = (r: EndpointTotalsRow): EndpointAttemptTotals => ({
+  appId: r.app_id,
+  endpointId: r.endpoint_id,
+  total: Number(r.total),
+  success: Number(r.success),
+  canceled: Number(r.canceled),
+});
