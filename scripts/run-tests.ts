@@ -36,6 +36,7 @@ const STORE_INDEPENDENT = new Set([
   "test/config-reference.test.ts",
   "test/portal-options.test.ts",
   "test/store-postgres.test.ts",
+  "test/store-contract.test.ts",
   "test/postgres-partitions.test.ts",
   "test/postgres-silent-server.test.ts",
   "test/postgres-failover.test.ts",

@@ -4,11 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DeliveryStatus, TriggerType, type Attempt, type Endpoint, type Message } from "../src/core/entities.ts";
+import { DeliveryStatus, TriggerType, type Attempt, type Message } from "../src/core/entities.ts";
 import { idFloorAt, newId } from "../src/core/ids.ts";
 import { CompletionBatcher } from "../src/delivery/completion-batcher.ts";
 import type { DeliveryOutcome, Store } from "../src/store/store.ts";
 import { startTestHookline, type TestHookline } from "./support/hookline.ts";
+import { endpoint as storeEndpoint } from "./support/store-fixtures.ts";
 
 const OWNER = "wrk_completion_test";
 
@@ -26,27 +27,7 @@ describe("batched completions", () => {
     const now = Date.now();
     const app = { id: newId("app", now), uid: null, name: "a", throttleRate: null, metadata: {} };
     await store.applications.insert({ ...app, createdAt: now, updatedAt: now });
-    const endpoint: Endpoint = {
-      id: newId("ep", now),
-      appId: app.id,
-      uid: null,
-      url: "https://example.test/hook",
-      description: "",
-      version: 1,
-      disabled: false,
-      throttleRate: null,
-      eventTypes: null,
-      channels: null,
-      metadata: {},
-      headers: {},
-      secret: "whsec_c2VjcmV0",
-      previousSecrets: [],
-      failingSince: null,
-      options: {},
-      handshakeValidatedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const endpoint = storeEndpoint(app.id, now, { headers: {} });
     await store.endpoints.insert(endpoint);
     const out: { message: Message; deliveryId: string }[] = [];
     for (let i = 0; i < n; i++) {

@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { findPostgresBin, freePort, startPostgresCluster } from "./support/postgres-cluster.ts";
 import { Receiver } from "./support/receiver.ts";
 import {
   buildHooklineImage,
+  deploymentCleanups,
   findContainerEngine,
   IMAGE_UNDER_TEST,
   podman,
   skipOrFail,
   type ContainerEngine,
 } from "./support/container-engine.ts";
+import { waitForAnswer } from "./support/wait.ts";
 
 /**
  * compose.yaml's cluster topology run with the image: one `api` container and two `worker`
@@ -23,31 +25,7 @@ import {
 const BUDGET = 30 * 60_000;
 const MESSAGES = 40;
 
-const cleanups: (() => unknown)[] = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      await cleanup();
-    } catch {
-      // best effort
-    }
-  }
-});
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-}
+const cleanups = deploymentCleanups();
 
 /** Sum of hookline_delivery_attempts_total on one process's metrics listener. */
 async function attempts(metricsPort: number): Promise<number> {
@@ -106,8 +84,10 @@ test(
         ...Object.entries({ ...environment, HOOKLINE_ROLE: role }).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
         IMAGE_UNDER_TEST,
       ]);
-      await waitUntil(`${name} ready`, async () =>
-        (await fetch(`http://127.0.0.1:${apiPort}/api/v1/health/ready`)).ok ? true : undefined,
+      await waitForAnswer(
+        async () => (await fetch(`http://127.0.0.1:${apiPort}/api/v1/health/ready`)).ok,
+        90_000,
+        `${name} ready`,
       );
       return { name, apiPort, metricsPort };
     };
@@ -134,12 +114,16 @@ test(
     for (let n = 0; n < MESSAGES; n++)
       await call("POST", `/api/v1/app/${app.id}/msg`, { eventType: "order.paid", payload: { n } });
 
-    await waitUntil("every message delivered", async () => (delivered.size === MESSAGES ? true : undefined), 180_000);
+    await waitForAnswer(async () => delivered.size === MESSAGES, 180_000, "every message delivered");
     // An attempt is counted once it is recorded, a moment after the receiver has answered it.
-    const byWorker = await waitUntil("every attempt recorded", async () => {
-      const counts = await Promise.all(workers.map((w) => attempts(w.metricsPort)));
-      return counts.reduce((sum, n) => sum + n, 0) >= MESSAGES ? counts : undefined;
-    });
+    const byWorker = await waitForAnswer(
+      async () => {
+        const counts = await Promise.all(workers.map((w) => attempts(w.metricsPort)));
+        return counts.reduce((sum, n) => sum + n, 0) >= MESSAGES && counts;
+      },
+      90_000,
+      "every attempt recorded",
+    );
     t.diagnostic(`attempts by worker: ${byWorker.join(", ")}`);
     assert.equal(await attempts(api.metricsPort), 0, "the api role delivers nothing");
     for (const [i, count] of byWorker.entries()) assert.ok(count > 0, `worker ${i + 1} delivered`);

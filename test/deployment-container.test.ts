@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { freePort } from "./support/postgres-cluster.ts";
 import { Receiver } from "./support/receiver.ts";
 import {
   buildHooklineImage,
+  deploymentCleanups,
   findContainerEngine,
   IMAGE_UNDER_TEST,
   podman,
   skipOrFail,
   type ContainerEngine,
 } from "./support/container-engine.ts";
+import { waitForAnswer } from "./support/wait.ts";
 
 /**
  * The container image (Dockerfile), built and run for real with podman: a message goes through the
@@ -21,31 +23,7 @@ import {
  */
 const BUDGET = 30 * 60_000; // a cold build (npm ci, better-sqlite3 compiled) on two busy cores
 
-const cleanups: (() => void)[] = [];
-after(() => {
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      cleanup();
-    } catch {
-      // best effort: the container or volume may already be gone
-    }
-  }
-});
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-}
+const cleanups = deploymentCleanups();
 
 function containerApi(base: string, token: string) {
   return async (method: string, path: string, body?: unknown) => {
@@ -116,9 +94,7 @@ test(
     run();
     const base = `http://127.0.0.1:${apiPort}`;
     const healthy = () =>
-      waitUntil("the container's health endpoint", async () =>
-        (await fetch(`${base}/api/v1/health`)).ok ? true : undefined,
-      );
+      waitForAnswer(async () => (await fetch(`${base}/api/v1/health`)).ok, 90_000, "the container's health endpoint");
     await healthy();
     assert.equal(podman(engine, ["exec", name, "id", "-u"]), "10001", "the process is not root");
     // The generated admin token lives on the volume.
@@ -153,10 +129,10 @@ test(
     await healthy();
     assert.equal(podman(engine, ["exec", name, "cat", "/var/lib/hookline/admin-token"]), token);
 
-    await waitUntil(
-      "every message delivered after the restart",
-      async () => ([1, 2, 3].every((n) => deliveredAfterRestart.has(n)) ? true : undefined),
+    await waitForAnswer(
+      async () => [1, 2, 3].every((n) => deliveredAfterRestart.has(n)),
       120_000,
+      "every message delivered after the restart",
     );
     const messages = await api("GET", `/api/v1/app/${app.id}/msg`);
     assert.equal(messages.data?.length, 4, "the database on the volume kept every message");

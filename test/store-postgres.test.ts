@@ -10,24 +10,29 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import {
-  DeliveryStatus,
-  TriggerType,
-  type Application,
-  type Attempt,
-  type Endpoint,
-  type EventType,
-  type Message,
-} from "../src/core/entities.ts";
+import { DeliveryStatus, TriggerType, type Application, type Endpoint, type EventType } from "../src/core/entities.ts";
 import { ApiError, DuplicateIdempotencyKey } from "../src/core/errors.ts";
 import { newId } from "../src/core/ids.ts";
 import { migratePostgres } from "../src/store/postgres/migrate.ts";
 import { PostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
-import type { DeliveryOutcome, NewDelivery, Ordering, Page, PageRequest, Store } from "../src/store/store.ts";
+import type { DeliveryOutcome, Ordering, Store } from "../src/store/store.ts";
 import { findPostgresBin, startPostgresCluster, type PostgresCluster } from "./support/postgres-cluster.ts";
+import {
+  application,
+  attempt,
+  bytewise,
+  byId,
+  endpoint,
+  message,
+  newDelivery,
+  outcome,
+  rejection,
+  T0,
+  walk,
+  req,
+} from "./support/store-fixtures.ts";
 
-const T0 = 1_700_000_000_000;
 const MIGRATIONS = readdirSync(new URL("../src/store/migrations/postgres/", import.meta.url))
   .filter((f) => f.endsWith(".sql"))
   .sort();
@@ -35,137 +40,6 @@ const skip =
   findPostgresBin() === null
     ? "SKIPPED: no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb); install Debian's `postgresql` package"
     : false;
-
-// ---- fixtures --------------------------------------------------------------------------------
-
-const application = (t: number, extra: Partial<Application> = {}): Application => ({
-  id: newId("app", t),
-  uid: null,
-  name: "app",
-  throttleRate: null,
-  metadata: { zeta: "1", alpha: "2" },
-  createdAt: t,
-  updatedAt: t,
-  ...extra,
-});
-
-const endpoint = (appId: string, t: number, extra: Partial<Endpoint> = {}): Endpoint => ({
-  id: newId("ep", t),
-  appId,
-  uid: null,
-  url: "https://example.test/hook",
-  description: "",
-  version: 1,
-  disabled: false,
-  throttleRate: null,
-  eventTypes: null,
-  channels: null,
-  metadata: {},
-  headers: { "x-b": "2", "x-a": "1" },
-  secret: "whsec_c2VjcmV0",
-  previousSecrets: [],
-  failingSince: null,
-  options: {},
-  handshakeValidatedAt: null,
-  createdAt: t,
-  updatedAt: t,
-  ...extra,
-});
-
-const message = (appId: string, t: number, extra: Partial<Message> = {}): Message => ({
-  id: newId("msg", t),
-  appId,
-  eventType: "user.created",
-  eventId: null,
-  payload: '{"n":1}',
-  channels: null,
-  tags: null,
-  payloadExpiresAt: null,
-  deliverAt: null,
-  inbound: null,
-  traceparent: null,
-  tracestate: null,
-  createdAt: t,
-  ...extra,
-});
-
-const newDelivery = (endpointId: string, t: number, lease?: { owner: string; until: number }): NewDelivery => ({
-  id: newId("dlv", t),
-  endpointId,
-  leaseOwner: lease?.owner ?? null,
-  leaseUntil: lease?.until ?? null,
-});
-
-const attempt = (m: Message, endpointId: string, t: number, extra: Partial<Attempt> = {}): Attempt => ({
-  id: newId("atmpt", t),
-  appId: m.appId,
-  msgId: m.id,
-  endpointId,
-  url: "https://example.test/hook",
-  status: DeliveryStatus.Fail,
-  responseStatusCode: 500,
-  response: "oops",
-  responseDurationMs: 12,
-  triggerType: TriggerType.Scheduled,
-  errorKind: "http_status",
-  requestHeaders: { "webhook-id": m.id, "content-type": "application/json" },
-  responseHeaders: { "content-type": "text/plain" },
-  createdAt: t,
-  ...extra,
-});
-
-const outcome = (deliveryId: string, a: Attempt, extra: Partial<DeliveryOutcome> = {}): DeliveryOutcome => ({
-  deliveryId,
-  attempt: a,
-  status: DeliveryStatus.Success,
-  nextAttemptAt: null,
-  endpointFailingSince: null,
-  disableEndpoint: false,
-  ...extra,
-});
-
-const req = (limit: number, order: Ordering = "ascending", iterator: string | null = null): PageRequest => ({
-  limit,
-  iterator,
-  order,
-});
-
-/** Walks a listing forward to `done`, then back from the last page via prevIterator to the start. */
-async function walk<T>(
-  list: (page: PageRequest) => Promise<Page<T>>,
-  limit: number,
-  order: Ordering,
-): Promise<{ forward: Page<T>[]; backward: Page<T>[] }> {
-  const forward: Page<T>[] = [];
-  let iterator: string | null = null;
-  for (let i = 0; i < 200; i++) {
-    const page: Page<T> = await list(req(limit, order, iterator));
-    forward.push(page);
-    if (page.done) break;
-    iterator = page.iterator;
-  }
-  const backward: Page<T>[] = [];
-  let prev = forward[forward.length - 1]!.prevIterator;
-  for (let i = 0; i < 200 && prev !== null; i++) {
-    const page: Page<T> = await list(req(limit, order, prev));
-    if (page.data.length === 0) break;
-    backward.push(page);
-    prev = page.prevIterator;
-  }
-  return { forward, backward };
-}
-
-const bytewise = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => bytewise(a.id, b.id));
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error instanceof ApiError ? { status: error.statusCode, code: error.code } : String(error);
-  }
-  return "resolved";
-}
 
 describe("PostgresStore", { skip }, () => {
   let cluster: PostgresCluster;

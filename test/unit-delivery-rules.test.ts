@@ -6,6 +6,7 @@ import { eventTypeMatches, routesTo } from "../src/core/routing.ts";
 import type { SendResult } from "../src/delivery/http-sender.ts";
 import { decide, retryUncontacted } from "../src/delivery/outcome.ts";
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelayMs } from "../src/delivery/retry-policy.ts";
+import { endpoint as storeEndpoint } from "./support/store-fixtures.ts";
 
 /**
  * The pure rules of delivery, without a server: what an attempt's result means (outcome.ts), when
@@ -18,28 +19,13 @@ const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
 const HOUR = 3_600_000;
 
 function endpoint(overrides: Partial<Endpoint> = {}): Endpoint {
-  return {
+  return storeEndpoint("app_1", NOW, {
     id: "ep_1",
-    appId: "app_1",
-    uid: null,
     url: "https://example.com/hook",
-    description: "",
-    version: 1,
-    disabled: false,
-    throttleRate: null,
-    eventTypes: null,
-    channels: null,
-    metadata: {},
     headers: {},
     secret: "whsec_x",
-    previousSecrets: [],
-    failingSince: null,
-    options: {} as Endpoint["options"],
-    handshakeValidatedAt: null,
-    createdAt: NOW,
-    updatedAt: NOW,
     ...overrides,
-  };
+  });
 }
 
 const result = (statusCode: number, extra: Partial<SendResult> = {}): SendResult => ({

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { after } from "node:test";
 
 /**
  * A container engine the deployment tests can drive (podman, rootful), with the project's image
@@ -152,4 +153,23 @@ export function buildHooklineImage(engine: ContainerEngine): Promise<string> {
 export function skipOrFail(t: { skip: (message: string) => void }, reason: string): void {
   if (process.env.CI) throw new Error(`deployment test cannot run in CI: ${reason}`);
   t.skip(reason);
+}
+
+/**
+ * What a deployment test leaves behind (containers, volumes, receivers, a PostgreSQL cluster),
+ * undone in reverse order after the file's tests, best effort: a container or volume may already
+ * be gone, and one step failing must not keep the others from running.
+ */
+export function deploymentCleanups(): (() => unknown)[] {
+  const cleanups: (() => unknown)[] = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // best effort
+      }
+    }
+  });
+  return cleanups;
 }

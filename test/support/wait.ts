@@ -60,3 +60,27 @@ export async function waitForValue<T>(
   );
   return value as T;
 }
+
+/**
+ * As waitForValue, for a probe that throws while what it asks is not up yet (a connection refused
+ * by a container still starting): a throw counts as "not yet", and a wait that runs out names the
+ * last error seen.
+ */
+export async function waitForAnswer<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 250,
+): Promise<T> {
+  let last: unknown;
+  return waitForValue(
+    () =>
+      probe().catch((error: unknown) => {
+        last = error;
+        return undefined;
+      }),
+    timeoutMs,
+    () => `${what}: ${String(last)}`,
+    everyMs,
+  );
+}
