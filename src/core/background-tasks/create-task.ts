@@ -8,7 +8,7 @@ import type { BackgroundTaskRunner } from "./task-runner.ts";
 export interface TaskCreationPorts {
   backgroundTasks: Pick<BackgroundTaskRepository, "insert">;
   clock: Clock;
-  /** How long a runner's claim holds (HOOKLINE_LEASE_MS). */
+  /** How long a runner's claim holds, ms (the `lease` setting, HOOKLINE_LEASE, in seconds). */
   leaseMs: number;
   runner(): Pick<BackgroundTaskRunner, "owner" | "hasRoom" | "adopt"> | null;
 }
