@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { newId } from "../core/ids.ts";
 import type { AppContext } from "../main/context.ts";
 
@@ -19,9 +19,16 @@ const NOT_CONFIGURATION = new Set([
  * recorded: they can carry secrets.
  */
 export function registerAudit(app: FastifyInstance, ctx: AppContext): void {
-  app.addHook("onResponse", async (request, reply) => {
+  // Written as the response is about to go (onSend), not after it went: once a change is
+  // acknowledged, its entry is in the log, so whoever reads the log next sees it.
+  app.addHook("onSend", async (request, reply, payload) => {
+    await record(request, reply.statusCode);
+    return payload;
+  });
+
+  async function record(request: FastifyRequest, statusCode: number): Promise<void> {
     if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return;
-    if (reply.statusCode >= 400 || !request.principal) return;
+    if (statusCode >= 400 || !request.principal) return;
     const route = request.routeOptions.url;
     if (!route) return;
     const action = `${request.method} ${route}`;
@@ -35,7 +42,7 @@ export function registerAudit(app: FastifyInstance, ctx: AppContext): void {
         action,
         path: request.url.split("?")[0]!,
         appId,
-        status: reply.statusCode,
+        status: statusCode,
         createdAt: ctx.clock.now(),
         clientIp: request.clientAddress,
         detail: null,
@@ -43,5 +50,5 @@ export function registerAudit(app: FastifyInstance, ctx: AppContext): void {
     } catch (error) {
       ctx.log.error({ err: error, action }, "could not write the audit log entry");
     }
-  });
+  }
 }
