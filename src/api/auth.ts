@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { networkAccess } from "../access/network-access.ts";
 import { newId } from "../core/ids.ts";
 import type { AppContext } from "../main/context.ts";
+import { servicesOf } from "../main/services.ts";
 import { sessionCredential } from "./console-session.ts";
 import type { ApiToken, PortalGrant } from "../store/store.ts";
 import { appTokenCatalogAccess } from "./event-catalog-access.ts";
@@ -202,7 +203,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     }
     const named = (request.params as { app_id?: string }).app_id;
     if (named === undefined) return;
-    const application = await ctx.store.applications.get(named);
+    // Cached: an application token's every request checks its scope (core/applications/application-lookup-cache.ts).
+    const application = await servicesOf(ctx).applications.findRecent(named);
     if (!application || application.id !== request.scopedAppId) {
       return reply.code(404).send({ code: "not_found", detail: "application not found" });
     }

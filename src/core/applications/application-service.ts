@@ -3,6 +3,7 @@ import type { Clock } from "../clock.ts";
 import type { Application } from "../entities.ts";
 import { conflict, notFound } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { ApplicationLookupCache } from "./application-lookup-cache.ts";
 import {
   newApplication,
   patchedApplication,
@@ -26,11 +27,26 @@ export interface ApplicationServicePorts {
 
 /** Applications: the uid rule, the PUT and PATCH merge rules, and what a deletion must drop. */
 export class ApplicationService {
-  constructor(private readonly ports: ApplicationServicePorts) {}
+  private readonly recent: ApplicationLookupCache;
+
+  constructor(private readonly ports: ApplicationServicePorts) {
+    // The TTL bounds staleness in real time, as the routing cache's does: a test's clock held
+    // still must not keep another process's change out forever.
+    this.recent = new ApplicationLookupCache((idOrUid) => ports.applications.get(idOrUid));
+  }
 
   /** By id or uid, as stored (the hidden application included). */
   find(idOrUid: string): Promise<Application | undefined> {
     return this.ports.applications.get(idOrUid);
+  }
+
+  /**
+   * As find, from a cache for the per-message path (accepting a message, checking an application
+   * token's scope): up to two seconds behind a change made by another process, never behind one
+   * made by this one (./application-lookup-cache.ts). Reads that show an application use find.
+   */
+  findRecent(idOrUid: string): Promise<Application | undefined> {
+    return this.recent.get(idOrUid);
   }
 
   /** By id or uid; 404 when there is none, or when it is the hidden operational application. */
@@ -64,6 +80,7 @@ export class ApplicationService {
     await this.assertUidFree(b.uid, existing.id);
     const updated = replacedApplication(existing, b, this.ports.clock.now());
     await this.ports.applications.update(updated);
+    this.recent.invalidate();
     return { application: updated, created: false };
   }
 
@@ -72,6 +89,7 @@ export class ApplicationService {
     await this.assertUidFree(b.uid, existing.id);
     const updated = patchedApplication(existing, b, this.ports.clock.now());
     await this.ports.applications.update(updated);
+    this.recent.invalidate();
     return updated;
   }
 
@@ -79,6 +97,7 @@ export class ApplicationService {
   async remove(idOrUid: string): Promise<void> {
     const existing = await this.require(idOrUid);
     await this.ports.applications.delete(existing.id);
+    this.recent.invalidate();
     this.ports.directory.invalidate(existing.id);
   }
 
