@@ -15,6 +15,7 @@ import type { Hookline } from "./hookline.ts";
 import { configurationReference, nonDefaultSettings, settingLines, tracingReference } from "./settings-reference.ts";
 import { splitTokenArgs, tokenHelp, TOKEN_FLAGS, TOKEN_SUMMARY } from "./token-args.ts";
 import { VERSION } from "./version.ts";
+import { boundHeapGrowth } from "./heap-growth.ts";
 
 const USAGE = `Usage: hookline <command> [flags]
 
@@ -161,6 +162,8 @@ export async function main(argv: string[]): Promise<number> {
   const settings = Object.fromEntries(nonDefaultSettings(process.env, flags).map((s) => [s.env, s.value]));
   log.info({ version: VERSION, node: process.version, settings }, "hookline starting");
   let hookline: Hookline;
+  // Before the server allocates: keeps the resident size near twice the live heap (./heap-growth.ts).
+  boundHeapGrowth();
   try {
     const { startHookline } = await import("./hookline.ts");
     hookline = await startHookline(config, {
