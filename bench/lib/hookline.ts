@@ -82,9 +82,9 @@ export class Hookline {
     return total;
   }
 
-  /** Calls the API; throws unless the answer has the expected status. */
-  async call(method: string, p: string, body: unknown, expect: number): Promise<any> {
-    const res = await this.server.api(method, p, body);
+  /** Calls the API; throws unless the answer has the expected status (or none comes within `timeoutMs`). */
+  async call(method: string, p: string, body: unknown, expect: number, timeoutMs = 10_000): Promise<any> {
+    const res = await this.server.api(method, p, body, undefined, timeoutMs);
     if (res.status !== expect)
       throw new Error(`${method} ${p} answered ${res.status} (expected ${expect}): ${res.text.slice(0, 500)}`);
     return res.body;

@@ -271,8 +271,14 @@ export class ServerProcess {
     }
   }
 
-  /** Calls the API with the admin token (or `token`); JSON in, parsed JSON out; bounded by a timeout. */
-  async api(method: string, p: string, body?: unknown, token: string | null = this.token): Promise<ApiResponse> {
+  /** Calls the API with the admin token (or `token`); JSON in, parsed JSON out; bounded by a timeout (10 s). */
+  async api(
+    method: string,
+    p: string,
+    body?: unknown,
+    token: string | null = this.token,
+    timeoutMs = 10_000,
+  ): Promise<ApiResponse> {
     const res = await fetch(this.url + p, {
       method,
       headers: {
@@ -280,7 +286,7 @@ export class ServerProcess {
         ...(body !== undefined ? { "content-type": "application/json" } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     let parsed: unknown = undefined;
