@@ -26,6 +26,21 @@ import type { WriteBatcher } from "./write-batcher.ts";
 
 const inList = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 
+/**
+ * An endpoint's deliveries in message order with each one's last response code (the bulk tasks'
+ * scan). The last attempt is found through the message's index: SQLite's planner otherwise picks
+ * attempt_by_endpoint (both serve ORDER BY a.id), which walks back through every attempt of the
+ * endpoint for each row: a recover of 100,000 failed deliveries took 41 s a batch, all of it on
+ * the event loop (docs/benchmarks.md, "Backlog and recover"). Exported for the plan's test.
+ */
+export const SCAN_ENDPOINT_SQL = `SELECT d.id, d.msg_id, d.status, m.event_type, m.channels, m.tags,
+         (SELECT a.response_status_code FROM attempt a INDEXED BY attempt_by_msg
+          WHERE a.msg_id = d.msg_id AND a.endpoint_id = d.endpoint_id
+          ORDER BY a.id DESC LIMIT 1) AS last_status_code
+       FROM delivery d JOIN message m ON m.id = d.msg_id
+       WHERE d.endpoint_id = ? AND d.app_id = ? AND d.msg_id > ? AND d.msg_id < ?
+       ORDER BY d.msg_id LIMIT ?`;
+
 /** One table here: a delivery's id finds it. */
 const leaseIds = (leases: LeaseRef[]) => leases.map((l) => l.id);
 
@@ -137,15 +152,13 @@ export class SqliteDeliveries implements DeliveryRepository {
   }
 
   async scanEndpoint(appId: string, endpointId: string, range: KeyRange, limit: number): Promise<DeliveryScanRow[]> {
-    const rows = prepared(
-      this.db,
-      `SELECT d.id, d.msg_id, d.status, m.event_type, m.channels, m.tags,
-         (SELECT a.response_status_code FROM attempt a WHERE a.msg_id = d.msg_id AND a.endpoint_id = d.endpoint_id
-          ORDER BY a.id DESC LIMIT 1) AS last_status_code
-       FROM delivery d JOIN message m ON m.id = d.msg_id
-       WHERE d.endpoint_id = ? AND d.app_id = ? AND d.msg_id > ? AND d.msg_id < ?
-       ORDER BY d.msg_id LIMIT ?`,
-    ).all(endpointId, appId, range.after, range.before, limit) as deliveryRows.DeliveryScanColumns[];
+    const rows = prepared(this.db, SCAN_ENDPOINT_SQL).all(
+      endpointId,
+      appId,
+      range.after,
+      range.before,
+      limit,
+    ) as deliveryRows.DeliveryScanColumns[];
     return rows.map((r) => deliveryRows.toDeliveryScanRow(r, SQLITE_COLUMNS));
   }
 
