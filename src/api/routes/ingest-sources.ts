@@ -12,6 +12,7 @@ import {
 } from "../../inbound/source-settings.ts";
 import { SOURCE_TYPES } from "../../inbound/verifier-registry.ts";
 import { checkAddressRules } from "../../access/address-rules.ts";
+import { servicesOf } from "../../main/services.ts";
 import type { AppContext } from "../../main/context.ts";
 import {
   AddressRuleList,
@@ -297,7 +298,9 @@ export async function ingestSourceRoutes(app: FastifyInstance, { ctx }: RouteOpt
     async (req, reply) => {
       const existing = await requireSource(ctx, req.params.source_id);
       await ctx.store.ingest.deleteSource(existing.id);
+      // The source's backing application went with it: no cache of this process may still hold it.
       ctx.endpoints.invalidate(existing.appId);
+      servicesOf(ctx).applications.forgetRecent();
       return reply.code(204).send();
     },
   );

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { createMessage, endpointsReceiving } from "../../core/create-message.ts";
 import { incomingTrace } from "../../core/trace-context.ts";
 import { DuplicateIdempotencyKey, notFound } from "../../core/errors.ts";
+import { isMissingReference } from "../../store/missing-reference.ts";
 import { requestedDeliverAt } from "../../core/message-schedule.ts";
 import { validatePayload } from "../../core/payload-schemas.ts";
 import {
@@ -162,6 +163,8 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
             : undefined,
         });
       } catch (error) {
+        // Deleted by another process since it was looked up (the lookup may be two seconds old).
+        if (isMissingReference(error)) throw notFound("application");
         if (!(error instanceof DuplicateIdempotencyKey) || !idem) throw error;
         // Another process committed this key first: answer as it did.
         const stored = await ctx.store.idempotency.get(idem.scope, idem.key);

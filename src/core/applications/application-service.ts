@@ -49,6 +49,11 @@ export class ApplicationService {
     return this.recent.get(idOrUid);
   }
 
+  /** For a deletion outside this service (an inbound source takes its backing application with it). */
+  forgetRecent(): void {
+    this.recent.invalidate();
+  }
+
   /** By id or uid; 404 when there is none, or when it is the hidden operational application. */
   async require(idOrUid: string): Promise<Application> {
     const app = await this.ports.applications.get(idOrUid);
