@@ -3,10 +3,9 @@ import v8 from "node:v8";
 /**
  * How far V8 lets the heap grow past what survived its last full collection before collecting
  * again: 100 means to twice the live size. Left to itself, V8 picks the factor from its GC speed
- * and, at a server's allocation rate, let the heap reach three to four times the live set: at
- * the bench's closed-loop load the live heap was 40–100 MB and the heap 150–205 MB, a resident
- * size of 235–300 MB; at 100 the heap stayed near 115 MB and the resident size near 200 MB, with
- * no throughput difference beyond the runs' spread (docs/benchmarks.md, "Memory").
+ * and, at a server's allocation rate, lets the heap reach several times the live set, which is
+ * what set the server's peak resident size. Smaller factors began to cost throughput; the
+ * measurements are in docs/benchmarks.md, "Memory".
  */
 export const HEAP_GROWING_PERCENT = 100;
 const FLAG = "heap-growing-percent";

@@ -132,7 +132,7 @@ export async function messageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       const b = req.body;
       // Checked first: a refused schedule must not create the application on the fly.
       const deliverAt = requestedDeliverAt(b.deliverAt, ctx.clock.now());
-      // Cached: the lookup was a twentieth of a message's CPU (core/applications/application-lookup-cache.ts).
+      // Cached: one lookup per message is the hot path's (core/applications/application-lookup-cache.ts).
       let application = await servicesOf(ctx).applications.findRecent(req.params.app_id);
       if (!application) {
         if (!b.application) throw notFound("application");

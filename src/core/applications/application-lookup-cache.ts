@@ -12,12 +12,12 @@ interface Entry {
 
 /**
  * Applications by id or uid, kept in memory for the message hot path: accepting a message looks
- * its application up first, which on SQLite was 4–5% of the CPU of an end-to-end delivery (a read
- * through a busy write-ahead log) and on PostgreSQL one more round trip per message
- * (docs/benchmarks.md, "Performance work"). Only found applications are kept, so an application
- * created anywhere is seen at once. Every change this process makes drops the whole cache (changes
- * are rare next to messages); the TTL bounds what another process's change may leave stale, as
- * the routing cache's does (core/endpoint-directory.ts).
+ * its application up first, a read through a busy write-ahead log on SQLite and one more round
+ * trip per message on PostgreSQL (measured in docs/benchmarks.md, "Delivery throughput and
+ * latency"). Only found applications are kept, so an application created anywhere is seen at
+ * once. Every change this process makes drops the whole cache (changes are rare next to
+ * messages); the TTL bounds what another process's change may leave stale, as the routing
+ * cache's does (core/endpoint-directory.ts).
  */
 export class ApplicationLookupCache {
   private readonly entries = new Map<string, Entry>();

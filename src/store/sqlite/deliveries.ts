@@ -30,8 +30,8 @@ const inList = (n: number) => Array.from({ length: n }, () => "?").join(", ");
  * An endpoint's deliveries in message order with each one's last response code (the bulk tasks'
  * scan). The last attempt is found through the message's index: SQLite's planner otherwise picks
  * attempt_by_endpoint (both serve ORDER BY a.id), which walks back through every attempt of the
- * endpoint for each row: a recover of 100,000 failed deliveries took 41 s a batch, all of it on
- * the event loop (docs/benchmarks.md, "Backlog and recover"). Exported for the plan's test.
+ * endpoint for each row, so a batch cost grew with the endpoint's whole history, all of it on the
+ * event loop (docs/benchmarks.md, "Backlog and recover"). Exported for the plan's test.
  */
 export const SCAN_ENDPOINT_SQL = `SELECT d.id, d.msg_id, d.status, m.event_type, m.channels, m.tags,
          (SELECT a.response_status_code FROM attempt a INDEXED BY attempt_by_msg
