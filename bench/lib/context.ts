@@ -14,6 +14,8 @@ export const SCENARIOS = [
   "expressions",
   "bullmq",
   "postgres",
+  "postgres_latency",
+  "latency_half",
   "backlog",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -129,6 +131,8 @@ export interface Bench {
   hooklinePeaks: Record<string, number>;
   /** Where --profile writes CPU profiles. */
   profileDir: string;
+  /** Each e2e round's delivered rate, msg/s: latency_half offers half their median. */
+  e2eRates: number[];
 }
 
 export interface ScenarioResult {

@@ -51,6 +51,7 @@ function notesOf(r: ThroughputReport): string[] {
 
 export async function e2eSqlite(b: Bench): Promise<ScenarioResult> {
   const { report, peakRssMb } = await hooklineThroughput(b, "e2e", {});
+  if (report.rate !== null) b.e2eRates.push(report.rate);
   return {
     metrics: { e2e_rps: report.rate, e2e_msgs_per_core_s: report.messagesPerPipelineCoreSecond },
     details: { ...report, peakRssMb },

@@ -1,5 +1,13 @@
 /**
- * latency_p50_ms / latency_p99_ms: 1,000 messages per second offered open-loop (message i is sent at
+ * Delivery latency at a fixed offered rate, in three scenarios:
+ *   latency           SQLite at --latency-rate (1,000 msg/s)        latency_p50_ms, latency_p99_ms
+ *   postgres_latency  PostgreSQL (a throwaway cluster, fsync on)    postgres_latency_p50_ms, postgres_latency_p99_ms
+ *                     at the same rate
+ *   latency_half      SQLite at half the e2e rate measured in       latency_half_e2e_rate, latency_half_e2e_p99_ms
+ *                     this run (the median of its rounds; it runs
+ *                     after them, and is skipped without e2e)
+ *
+ * Each: 1,000 messages per second (or the scenario's rate) offered open-loop (message i is sent at
  * t0 + i/rate whatever happened to earlier ones, so a stalling server cannot slow the load down and
  * hide its own latency) for a few seconds not counted plus at least 10 s; latency = the webhook's
  * arrival at the receiver − the 202 received by the load generator, on CLOCK_MONOTONIC, for the
@@ -16,29 +24,50 @@
  * one, chosen by that CPU figure and never by its latency; every attempt is kept in the JSON.
  */
 import { ClosedLoop } from "../lib/closed-loop.ts";
-import { CpuWindow, log, recordPeak, using, waitForQuiet, type Bench, type ScenarioResult } from "../lib/context.ts";
+import {
+  CpuWindow,
+  log,
+  meter,
+  recordPeak,
+  Skip,
+  using,
+  waitForQuiet,
+  type Bench,
+  type ScenarioResult,
+} from "../lib/context.ts";
 import { sleep } from "../../test/support/wait.ts";
 import { ADMIN_TOKEN, Hookline } from "../lib/hookline.ts";
 import { apiLoad, waitForArrivals } from "../lib/measure.ts";
 import { analyze, timeline } from "../lib/analysis.ts";
 import { OpenLoop } from "../lib/open-loop.ts";
+import { findPostgresBin, startBenchCluster } from "../lib/postgres.ts";
+
+/** Which server and rate a latency scenario measures, and the metric keys it reports under. */
+interface LatencyRun {
+  label: string;
+  rate: number;
+  databaseUrl?: string;
+  p50Key: string | null;
+  p99Key: string;
+}
 
 interface Attempt {
   attempt: number;
   otherCores: number | null;
-  metrics: { latency_p50_ms: number | null; latency_p99_ms: number | null };
+  p50: number | null;
+  p99: number | null;
   details: Record<string, unknown>;
   notes: string[];
 }
 
-async function openLoop(b: Bench, h: Hookline, appId: string, attempt: number): Promise<Attempt> {
+async function openLoop(b: Bench, h: Hookline, appId: string, run: LatencyRun, attempt: number): Promise<Attempt> {
   const warmup = b.o.latencyWarmupSeconds;
   const seconds = b.o.latencySeconds;
   const gen = await OpenLoop.start({
     url: h.url,
     token: ADMIN_TOKEN,
     appId,
-    rate: b.o.latencyRate,
+    rate: run.rate,
     maxSeconds: warmup + seconds + 5,
     payloadBytes: b.o.payloadBytes,
     connections: 64,
@@ -50,7 +79,7 @@ async function openLoop(b: Bench, h: Hookline, appId: string, attempt: number): 
     (g) => g.kill(),
     async (g) => {
       b.receiver.reset();
-      log(`latency: ${b.o.latencyRate} msg/s open-loop, ${warmup} s not counted + ${seconds} s (attempt ${attempt})`);
+      log(`${run.label}: ${run.rate} msg/s open-loop, ${warmup} s not counted + ${seconds} s (attempt ${attempt})`);
       const t0Us = await g.begin();
       await sleep(warmup * 1000);
       const cpu = new CpuWindow({ hookline: h.pid, benchDriver: process.pid });
@@ -71,18 +100,16 @@ async function openLoop(b: Bench, h: Hookline, appId: string, attempt: number): 
       if (report.dropped > 0) notes.push(`${report.dropped} messages were not sent: too many requests outstanding`);
       const otherCores = cpuUse.machine?.otherCores ?? null;
       log(
-        `latency: p50 ${report.latency.p50} ms, p99 ${report.latency.p99} ms, max ${report.latency.max} ms ` +
+        `${run.label}: p50 ${report.latency.p50} ms, p99 ${report.latency.p99} ms, max ${report.latency.max} ms ` +
           `(${report.delivered}/${report.sent} delivered; other processes ${otherCores ?? "?"} cores)`,
       );
       return {
         attempt,
         otherCores,
-        metrics: {
-          latency_p50_ms: valid ? report.latency.p50 : null,
-          latency_p99_ms: valid ? report.latency.p99 : null,
-        },
+        p50: valid ? report.latency.p50 : null,
+        p99: valid ? report.latency.p99 : null,
         details: {
-          rate: b.o.latencyRate,
+          rate: run.rate,
           offeredPerSecond: Math.round(report.sent / report.windowSeconds),
           notCountedSeconds: warmup,
           ...report,
@@ -98,16 +125,16 @@ async function openLoop(b: Bench, h: Hookline, appId: string, attempt: number): 
   );
 }
 
-export async function latency(b: Bench): Promise<ScenarioResult> {
-  const hookline = await Hookline.start();
+async function measureLatency(b: Bench, run: LatencyRun): Promise<ScenarioResult> {
+  const hookline = await Hookline.start(run.databaseUrl ? { databaseUrl: run.databaseUrl } : {});
   return using(
     hookline,
-    async (h) => recordPeak(b, "latency", await h.stop()),
+    async (h) => recordPeak(b, run.label, await h.stop()),
     async (h) => {
-      const appId = await h.createApp("bench latency");
+      const appId = await h.createApp(`bench ${run.label}`);
       await h.createEndpoint(appId, b.receiver.url);
       if (b.o.warmupSeconds > 0) {
-        log(`latency: closed-loop warm-up ${b.o.warmupSeconds} s`);
+        log(`${run.label}: closed-loop warm-up ${b.o.warmupSeconds} s`);
         await using(
           ClosedLoop.spawn(),
           (g) => g.close(),
@@ -123,10 +150,10 @@ export async function latency(b: Bench): Promise<ScenarioResult> {
       const disturbed = (a: Attempt) => a.otherCores === null || a.otherCores >= 2 * b.o.quietCores;
       for (let attempt = 1; attempt <= 1 + b.o.latencyRetries; attempt++) {
         if (attempt > 1) {
-          log(`latency: other processes used ${attempts.at(-1)!.otherCores} cores during the window; again`);
-          await waitForQuiet(b.o, "latency");
+          log(`${run.label}: other processes used ${attempts.at(-1)!.otherCores} cores during the window; again`);
+          await waitForQuiet(b.o, run.label);
         }
-        attempts.push(await openLoop(b, h, appId, attempt));
+        attempts.push(await openLoop(b, h, appId, run, attempt));
         if (!disturbed(attempts.at(-1)!)) break;
       }
       const best = attempts.reduce((a, c) => ((c.otherCores ?? 99) < (a.otherCores ?? 99) ? c : a));
@@ -134,17 +161,75 @@ export async function latency(b: Bench): Promise<ScenarioResult> {
       if (attempts.length > 1)
         notes.push(
           `${attempts.length} attempts (other processes' cores: ${attempts.map((a) => a.otherCores).join(", ")}); ` +
-            `attempt ${best.attempt} reported (p99 of each: ${attempts.map((a) => a.metrics.latency_p99_ms).join(", ")} ms)`,
+            `attempt ${best.attempt} reported (p99 of each: ${attempts.map((a) => a.p99).join(", ")} ms)`,
         );
+      const metrics: Record<string, number | null> = { [run.p99Key]: best.p99 };
+      if (run.p50Key) metrics[run.p50Key] = best.p50;
       return {
-        metrics: best.metrics,
+        metrics,
         details: {
           ...best.details,
           attempt: best.attempt,
-          attempts: attempts.map((a) => ({ attempt: a.attempt, otherCores: a.otherCores, ...a.metrics })),
+          attempts: attempts.map((a) => ({ attempt: a.attempt, otherCores: a.otherCores, p50: a.p50, p99: a.p99 })),
         },
         notes,
       };
     },
   );
+}
+
+export function latency(b: Bench): Promise<ScenarioResult> {
+  return measureLatency(b, {
+    label: "latency",
+    rate: b.o.latencyRate,
+    p50Key: "latency_p50_ms",
+    p99Key: "latency_p99_ms",
+  });
+}
+
+export async function postgresLatency(b: Bench): Promise<ScenarioResult> {
+  if (findPostgresBin() === null)
+    throw new Skip("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (Debian package `postgresql`)");
+  log("postgres_latency: starting a throwaway cluster (durable defaults: fsync on)");
+  const cluster = await startBenchCluster({ fsync: true });
+  return using(
+    cluster,
+    (c) => c.stop(),
+    async (c) => {
+      // The cluster's own CPU use is the pipeline's, not a neighbour's disturbing the window.
+      const pid = c.postmasterPid;
+      if (pid) meter.roots.add(pid);
+      try {
+        const databaseUrl = await c.createDatabase();
+        return await measureLatency(b, {
+          label: "postgres_latency",
+          rate: b.o.latencyRate,
+          databaseUrl,
+          p50Key: "postgres_latency_p50_ms",
+          p99Key: "postgres_latency_p99_ms",
+        });
+      } finally {
+        if (pid) meter.roots.delete(pid);
+      }
+    },
+  );
+}
+
+/**
+ * A slower machine saturates sooner, so a fixed 1,000 msg/s says little across machines: this one
+ * offers half of what this run's e2e rounds delivered (their median).
+ */
+export async function latencyHalf(b: Bench): Promise<ScenarioResult> {
+  if (b.e2eRates.length === 0) throw new Skip("needs the e2e scenario in the same run (--only e2e,latency_half)");
+  const sorted = [...b.e2eRates].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const rate = Math.max(1, Math.round(median / 2));
+  const result = await measureLatency(b, {
+    label: "latency_half",
+    rate,
+    p50Key: null,
+    p99Key: "latency_half_e2e_p99_ms",
+  });
+  return { ...result, metrics: { ...result.metrics, latency_half_e2e_rate: rate } };
 }
