@@ -43,6 +43,7 @@ import { cleanupAll, cleanUpOnSignals } from "./lib/cleanups.ts";
 import { numberFlag, parseFlags } from "./lib/flags.ts";
 import {
   log,
+  median,
   SCENARIOS,
   Skip,
   waitForQuiet,
@@ -249,12 +250,6 @@ interface ScenarioRecord {
   /** One entry per round (throughput scenarios run --rounds times, interleaved; the rest once). */
   rounds: RoundRecord[];
 }
-
-const median = (values: number[]) => {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-};
 
 interface Target {
   name: string;

@@ -51,6 +51,13 @@ export interface Options {
   out: string;
 }
 
+/** The middle value, or the mean of the two middle ones: the figure reported for a metric measured in several rounds. */
+export const median = (values: number[]): number => {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+};
+
 export const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 /** Runs `fn` with `resource`, and always `release`s it afterwards. */

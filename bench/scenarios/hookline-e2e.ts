@@ -8,11 +8,11 @@
  */
 import path from "node:path";
 import { ClosedLoop } from "../lib/closed-loop.ts";
-import { log, meter, Skip, using, recordPeak, type Bench, type ScenarioResult } from "../lib/context.ts";
+import { log, using, recordPeak, type Bench, type ScenarioResult } from "../lib/context.ts";
 import { newestProfile, summarizeProfile } from "../lib/cpu-profile.ts";
 import { ADMIN_TOKEN, Hookline, type HooklineOptions } from "../lib/hookline.ts";
 import { measurePipeline, type ThroughputReport } from "../lib/measure.ts";
-import { findPostgresBin, startBenchCluster } from "../lib/postgres.ts";
+import { withBenchDatabase } from "../lib/postgres.ts";
 
 async function hooklineThroughput(
   b: Bench,
@@ -59,33 +59,18 @@ export async function e2eSqlite(b: Bench): Promise<ScenarioResult> {
   };
 }
 
-export async function e2ePostgres(b: Bench): Promise<ScenarioResult> {
-  if (findPostgresBin() === null)
-    throw new Skip("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (Debian package `postgresql`)");
-  log("postgres: starting a throwaway cluster (durable defaults: fsync on)");
-  const cluster = await startBenchCluster({ fsync: true });
-  return using(
-    cluster,
-    (c) => c.stop(),
-    async (c) => {
-      const pid = c.postmasterPid;
-      if (pid) meter.roots.add(pid);
-      try {
-        const databaseUrl = await c.createDatabase();
-        const { report, peakRssMb } = await hooklineThroughput(b, "postgres", { databaseUrl });
-        return {
-          metrics: {
-            postgres_e2e_rps: report.rate,
-            postgres_msgs_per_core_s: report.messagesPerPipelineCoreSecond,
-          },
-          details: { ...report, peakRssMb, postgres: { version: c.version, settings: c.settings } },
-          notes: notesOf(report),
-        };
-      } finally {
-        if (pid) meter.roots.delete(pid);
-      }
-    },
-  );
+export function e2ePostgres(b: Bench): Promise<ScenarioResult> {
+  return withBenchDatabase("postgres", async (databaseUrl, c) => {
+    const { report, peakRssMb } = await hooklineThroughput(b, "postgres", { databaseUrl });
+    return {
+      metrics: {
+        postgres_e2e_rps: report.rate,
+        postgres_msgs_per_core_s: report.messagesPerPipelineCoreSecond,
+      },
+      details: { ...report, peakRssMb, postgres: { version: c.version, settings: c.settings } },
+      notes: notesOf(report),
+    };
+  });
 }
 
 export async function e2eProfile(b: Bench): Promise<ScenarioResult> {

@@ -27,7 +27,7 @@ import { ClosedLoop } from "../lib/closed-loop.ts";
 import {
   CpuWindow,
   log,
-  meter,
+  median,
   recordPeak,
   Skip,
   using,
@@ -40,7 +40,7 @@ import { ADMIN_TOKEN, Hookline } from "../lib/hookline.ts";
 import { apiLoad, waitForArrivals } from "../lib/measure.ts";
 import { analyze, timeline } from "../lib/analysis.ts";
 import { OpenLoop } from "../lib/open-loop.ts";
-import { findPostgresBin, startBenchCluster } from "../lib/postgres.ts";
+import { withBenchDatabase } from "../lib/postgres.ts";
 
 /** Which server and rate a latency scenario measures, and the metric keys it reports under. */
 interface LatencyRun {
@@ -187,31 +187,15 @@ export function latency(b: Bench): Promise<ScenarioResult> {
   });
 }
 
-export async function postgresLatency(b: Bench): Promise<ScenarioResult> {
-  if (findPostgresBin() === null)
-    throw new Skip("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (Debian package `postgresql`)");
-  log("postgres_latency: starting a throwaway cluster (durable defaults: fsync on)");
-  const cluster = await startBenchCluster({ fsync: true });
-  return using(
-    cluster,
-    (c) => c.stop(),
-    async (c) => {
-      // The cluster's own CPU use is the pipeline's, not a neighbour's disturbing the window.
-      const pid = c.postmasterPid;
-      if (pid) meter.roots.add(pid);
-      try {
-        const databaseUrl = await c.createDatabase();
-        return await measureLatency(b, {
-          label: "postgres_latency",
-          rate: b.o.latencyRate,
-          databaseUrl,
-          p50Key: "postgres_latency_p50_ms",
-          p99Key: "postgres_latency_p99_ms",
-        });
-      } finally {
-        if (pid) meter.roots.delete(pid);
-      }
-    },
+export function postgresLatency(b: Bench): Promise<ScenarioResult> {
+  return withBenchDatabase("postgres_latency", (databaseUrl) =>
+    measureLatency(b, {
+      label: "postgres_latency",
+      rate: b.o.latencyRate,
+      databaseUrl,
+      p50Key: "postgres_latency_p50_ms",
+      p99Key: "postgres_latency_p99_ms",
+    }),
   );
 }
 
@@ -221,10 +205,7 @@ export async function postgresLatency(b: Bench): Promise<ScenarioResult> {
  */
 export async function latencyHalf(b: Bench): Promise<ScenarioResult> {
   if (b.e2eRates.length === 0) throw new Skip("needs the e2e scenario in the same run (--only e2e,latency_half)");
-  const sorted = [...b.e2eRates].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  const rate = Math.max(1, Math.round(median / 2));
+  const rate = Math.max(1, Math.round(median(b.e2eRates) / 2));
   const result = await measureLatency(b, {
     label: "latency_half",
     rate,
